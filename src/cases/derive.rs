@@ -1,0 +1,742 @@
+//! Derived cases: boundary and negative requests read off the request schema, each with its
+//! expectation. Nothing here knows the endpoint's field names; another schema gets its own cases.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use super::{Auth, Body, Case, Class, Expect, Origin, RequestSpec};
+use crate::contract::Contract;
+
+/// Valid date-times: UTC, an offset, a negative offset, fractional seconds; all in the future.
+const DATE_TIMES_VALID: &[(&str, &str, &str)] = &[
+    ("utc", "2099-12-31T23:59:59Z", "with a Z offset"),
+    (
+        "offset",
+        "2099-06-15T08:30:00+05:30",
+        "with a +hh:mm offset",
+    ),
+    (
+        "negative_offset",
+        "2099-06-15T08:30:00-07:00",
+        "with a -hh:mm offset",
+    ),
+    (
+        "fractional_seconds",
+        "2099-06-15T08:30:00.123456Z",
+        "with fractional seconds",
+    ),
+];
+
+/// Near-miss date-times that RFC 3339 rejects.
+const DATE_TIMES_INVALID: &[(&str, &str, &str)] = &[
+    ("no_offset", "2099-01-02T03:04:05", "without an offset"),
+    (
+        "space_separator",
+        "2099-01-02 03:04:05Z",
+        "with a space instead of T",
+    ),
+    ("date_only", "2099-01-02", "as a date only"),
+    ("hour_24", "2099-01-02T24:00:00Z", "at 24:00:00"),
+    ("february_30", "2099-02-30T00:00:00Z", "on February 30"),
+    ("month_13", "2099-13-01T00:00:00Z", "in month 13"),
+    (
+        "offset_24",
+        "2099-01-02T03:04:05+24:00",
+        "with offset +24:00",
+    ),
+    ("natural_language", "tomorrow", "as \"tomorrow\""),
+    ("empty", "", "as the empty string"),
+];
+
+/// A date-time in the past: servers may refuse an expiry that has passed, or accept it.
+const DATE_TIME_PAST: &str = "2001-02-03T04:05:06Z";
+
+/// What each JSON type looks like when sent where it does not belong.
+const WRONG_TYPES: &[&str] = &["string", "integer", "number", "boolean", "array", "object"];
+
+/// Every case the request schema implies, in a stable order.
+pub fn derive(contract: &Contract) -> Vec<Case> {
+    let mut d = Deriver {
+        contract,
+        base: base_instance(&contract.request_schema),
+        out: Vec::new(),
+    };
+    d.properties();
+    d.body();
+    d.auth();
+    d.path();
+    d.methods();
+    d.out
+}
+
+struct Deriver<'a> {
+    contract: &'a Contract,
+    /// A valid body with every property present; each case changes one thing about it.
+    base: Map<String, Value>,
+    out: Vec<Case>,
+}
+
+impl Deriver<'_> {
+    fn push(
+        &mut self,
+        id: String,
+        title: String,
+        kind: &str,
+        expect: Expect,
+        request: RequestSpec,
+        offending: Option<String>,
+    ) {
+        self.out.push(Case {
+            id,
+            title,
+            kind: kind.to_string(),
+            expect,
+            request,
+            offending,
+            origin: Origin::Derived,
+        });
+    }
+
+    fn expect(&self, class: Class, key: &str) -> Expect {
+        let statuses = match class {
+            Class::Valid => self.contract.endpoint.success.clone(),
+            Class::Invalid => self.contract.expectation(key).unwrap_or(&[]).to_vec(),
+            Class::Unspecified => Vec::new(),
+        };
+        let label = match class {
+            Class::Valid => "success",
+            Class::Invalid => key,
+            Class::Unspecified => "unspecified",
+        };
+        Expect {
+            class,
+            label: label.to_string(),
+            statuses,
+        }
+    }
+
+    fn json_request(&self, body: Value) -> RequestSpec {
+        RequestSpec::json(&self.contract.endpoint, body)
+    }
+
+    /// The base body with one property set (`Some`) or removed (`None`).
+    fn with(&self, prop: &str, value: Option<Value>) -> Value {
+        let mut body = self.base.clone();
+        match value {
+            Some(v) => {
+                body.insert(prop.to_string(), v);
+            }
+            None => {
+                body.remove(prop);
+            }
+        }
+        Value::Object(body)
+    }
+
+    /// One case that sets `prop` to `value`, judged by `class`.
+    fn prop_case(
+        &mut self,
+        kind: &str,
+        prop: &str,
+        rule: &str,
+        title: String,
+        class: Class,
+        value: Option<Value>,
+    ) {
+        let expect = self.expect(class, "invalid_body");
+        let body = self.with(prop, value);
+        let offending = (class == Class::Invalid).then(|| format!("/{}", escape(prop)));
+        self.push(
+            format!("{kind}::{prop}::{rule}"),
+            format!("{prop}: {title}"),
+            kind,
+            expect,
+            self.json_request(body),
+            offending,
+        );
+    }
+
+    fn properties(&mut self) {
+        let schema = &self.contract.request_schema;
+        let required: Vec<String> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+            return;
+        };
+        for (prop, s) in props.clone() {
+            let types = types_of(&s);
+            if types.iter().any(|t| t == "string") {
+                self.strings(&prop, &s);
+            }
+            if s.get("format").and_then(Value::as_str) == Some("date-time") {
+                self.date_times(&prop);
+            }
+            if required.contains(&prop) {
+                self.prop_case(
+                    "required",
+                    &prop,
+                    "missing",
+                    "absent (it is required)".into(),
+                    Class::Invalid,
+                    None,
+                );
+            } else {
+                self.prop_case(
+                    "required",
+                    &prop,
+                    "absent",
+                    "absent (it is optional)".into(),
+                    Class::Valid,
+                    None,
+                );
+            }
+            if !types.is_empty() {
+                let nullable = types.iter().any(|t| t == "null");
+                let (class, why) = if nullable {
+                    (Class::Valid, "allowed")
+                } else {
+                    (Class::Invalid, "not allowed")
+                };
+                self.prop_case(
+                    "null",
+                    &prop,
+                    "null",
+                    format!("null ({why})"),
+                    class,
+                    Some(Value::Null),
+                );
+                for wrong in WRONG_TYPES {
+                    let allowed = types
+                        .iter()
+                        .any(|t| t == wrong || (*wrong == "integer" && t == "number"));
+                    if !allowed {
+                        self.prop_case(
+                            "type",
+                            &prop,
+                            wrong,
+                            format!("a JSON {wrong} instead"),
+                            Class::Invalid,
+                            Some(sample_of_type(wrong)),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Length boundaries in three encodings, the empty string, and characters JSON must escape.
+    fn strings(&mut self, prop: &str, s: &Value) {
+        // Filler text cannot satisfy a format, pattern or enum, so such strings get no length cases.
+        let free_text = ["format", "pattern", "enum", "const"]
+            .iter()
+            .all(|k| s.get(*k).is_none());
+        if !free_text {
+            return;
+        }
+        let min = s.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let max = s
+            .get("maxLength")
+            .and_then(Value::as_u64)
+            .map(|m| m as usize);
+        let units: [(&str, &str, &str); 4] = [
+            ("ascii", "a", "ASCII characters"),
+            ("2byte", "é", "2-byte characters (é)"),
+            ("emoji", "😀", "4-byte characters (emoji)"),
+            (
+                "combining",
+                "e\u{301}",
+                "code points of e + combining acute",
+            ),
+        ];
+        if let Some(max) = max {
+            for (tag, unit, what) in units {
+                let at_max = repeat_code_points(unit, max);
+                let over = repeat_code_points(unit, max + 1);
+                self.prop_case(
+                    "boundary",
+                    prop,
+                    &format!("max_length_{tag}"),
+                    format!("exactly maxLength ({max}) {what}"),
+                    Class::Valid,
+                    Some(json!(at_max)),
+                );
+                self.prop_case(
+                    "boundary",
+                    prop,
+                    &format!("max_length_plus_1_{tag}"),
+                    format!("maxLength + 1 ({}) {what}", max + 1),
+                    Class::Invalid,
+                    Some(json!(over)),
+                );
+            }
+        }
+        if min > 0 {
+            self.prop_case(
+                "boundary",
+                prop,
+                "min_length",
+                format!("exactly minLength ({min})"),
+                Class::Valid,
+                Some(json!("a".repeat(min))),
+            );
+            self.prop_case(
+                "boundary",
+                prop,
+                "min_length_minus_1",
+                format!("minLength - 1 ({})", min - 1),
+                Class::Invalid,
+                Some(json!("a".repeat(min - 1))),
+            );
+        } else {
+            self.prop_case(
+                "boundary",
+                prop,
+                "empty",
+                "the empty string (no minLength)".into(),
+                Class::Valid,
+                Some(json!("")),
+            );
+        }
+        let fit = |text: &str| -> String {
+            let n = max.unwrap_or(usize::MAX).max(min);
+            let cut: String = text.chars().take(n).collect();
+            let pad = min.saturating_sub(cut.chars().count());
+            cut + &"a".repeat(pad)
+        };
+        let escapes = fit("q\"b\\s/t\tn\nr\rnul\u{0}bel\u{7}del\u{7f}'<>&");
+        self.prop_case(
+            "string",
+            prop,
+            "json_escapes",
+            "quotes, backslashes and control characters".into(),
+            Class::Valid,
+            Some(json!(escapes)),
+        );
+        let mixed = fit("עברית عربي é\u{301} 😀 𠜎 \u{200f}");
+        self.prop_case(
+            "string",
+            prop,
+            "unicode_mix",
+            "right-to-left, combining and astral characters".into(),
+            Class::Valid,
+            Some(json!(mixed)),
+        );
+    }
+
+    fn date_times(&mut self, prop: &str) {
+        for (rule, value, what) in DATE_TIMES_VALID {
+            self.prop_case(
+                "date_time",
+                prop,
+                rule,
+                format!("a future date-time {what}"),
+                Class::Valid,
+                Some(json!(value)),
+            );
+        }
+        for (rule, value, what) in DATE_TIMES_INVALID {
+            self.prop_case(
+                "date_time",
+                prop,
+                rule,
+                format!("a date-time {what}"),
+                Class::Invalid,
+                Some(json!(value)),
+            );
+        }
+        self.prop_case(
+            "date_time",
+            prop,
+            "epoch_number",
+            "an epoch number instead of a date-time".into(),
+            Class::Invalid,
+            Some(json!(4_102_444_800u64)),
+        );
+        self.prop_case(
+            "date_time",
+            prop,
+            "past",
+            "a date-time in the past (the page does not say)".into(),
+            Class::Unspecified,
+            Some(json!(DATE_TIME_PAST)),
+        );
+    }
+
+    fn body(&mut self) {
+        let required_first = self
+            .contract
+            .request_schema
+            .get("required")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            .and_then(Value::as_str)
+            .map(|p| format!("/{}", escape(p)));
+        let any_required = required_first.is_some();
+        let ep = &self.contract.endpoint;
+        let invalid = self.expect(Class::Invalid, "invalid_body");
+        let media = self.expect(Class::Invalid, "media_type");
+        let raw = |body: &str, ct: Option<&str>| RequestSpec {
+            content_type: ct.map(str::to_string),
+            body: Body::Raw(body.to_string()),
+            ..RequestSpec::json(ep, Value::Null)
+        };
+        let mut cases: Vec<(&str, &str, Expect, RequestSpec, Option<String>)> = vec![
+            (
+                "body::empty_object",
+                "the body is {}",
+                if any_required {
+                    invalid.clone()
+                } else {
+                    self.expect(Class::Valid, "")
+                },
+                self.json_request(json!({})),
+                required_first,
+            ),
+            (
+                "body::array",
+                "the body is a JSON array",
+                invalid.clone(),
+                self.json_request(json!([Value::Object(self.base.clone())])),
+                None,
+            ),
+            (
+                "body::null",
+                "the body is JSON null",
+                invalid.clone(),
+                self.json_request(Value::Null),
+                None,
+            ),
+            (
+                "body::string",
+                "the body is a JSON string",
+                invalid.clone(),
+                self.json_request(json!("name")),
+                None,
+            ),
+            (
+                "body::number",
+                "the body is a JSON number",
+                invalid.clone(),
+                self.json_request(json!(42)),
+                None,
+            ),
+            (
+                "body::malformed",
+                "the body is malformed JSON",
+                invalid.clone(),
+                raw("{\"unterminated\": ", Some(&ep.content_type)),
+                None,
+            ),
+            (
+                "body::empty",
+                "the body is empty",
+                invalid.clone(),
+                raw("", Some(&ep.content_type)),
+                None,
+            ),
+        ];
+        let base_text = Value::Object(self.base.clone()).to_string();
+        cases.push((
+            "body::text_plain",
+            "a valid JSON body sent as text/plain",
+            media.clone(),
+            raw(&base_text, Some("text/plain")),
+            None,
+        ));
+        cases.push((
+            "body::no_content_type",
+            "a valid JSON body sent without a Content-Type",
+            media,
+            raw(&base_text, None),
+            None,
+        ));
+        let closed =
+            self.contract.request_schema.get("additionalProperties") == Some(&Value::Bool(false));
+        let mut extra = self.base.clone();
+        extra.insert("x_unknown_property".into(), json!("ignored?"));
+        let (extra_expect, extra_title) = if closed {
+            (
+                invalid,
+                "an unknown extra property (additionalProperties is false)",
+            )
+        } else {
+            (
+                self.expect(Class::Valid, ""),
+                "an unknown extra property (allowed by the schema)",
+            )
+        };
+        cases.push((
+            "body::unknown_property",
+            extra_title,
+            extra_expect,
+            self.json_request(Value::Object(extra)),
+            closed.then(|| "/x_unknown_property".into()),
+        ));
+        for (id, title, expect, request, offending) in cases {
+            self.push(id.into(), title.into(), "body", expect, request, offending);
+        }
+    }
+
+    fn auth(&mut self) {
+        let cases = [
+            ("missing", "no Authorization header", Auth::None),
+            (
+                "basic_scheme",
+                "the Basic scheme instead of Bearer",
+                Auth::Header("Basic cHJvdmlzaW9ucjpwYXNzd29yZA==".into()),
+            ),
+            (
+                "empty_bearer",
+                "Bearer with an empty token",
+                Auth::Header("Bearer ".into()),
+            ),
+            (
+                "wrong_token",
+                "a wrong bearer token",
+                Auth::Header("Bearer pvt_wrong_token_0000000000000000".into()),
+            ),
+        ];
+        for (rule, title, auth) in cases {
+            let mut request = self.json_request(Value::Object(self.base.clone()));
+            request.auth = auth;
+            let expect = self.expect(Class::Invalid, "auth");
+            self.push(
+                format!("auth::{rule}"),
+                format!("auth: {title}"),
+                "auth",
+                expect,
+                request,
+                None,
+            );
+        }
+    }
+
+    fn path(&mut self) {
+        let params: Vec<String> = self.contract.endpoint.path_params.keys().cloned().collect();
+        for p in params {
+            let values = [
+                (
+                    "unknown",
+                    "does-not-exist-0000".to_string(),
+                    "an unknown value",
+                ),
+                (
+                    "needs_encoding",
+                    "unknown id/with space ü%".to_string(),
+                    "an unknown value that needs percent-encoding",
+                ),
+            ];
+            for (rule, value, title) in values {
+                let mut request = self.json_request(Value::Object(self.base.clone()));
+                request.path = BTreeMap::from([(p.clone(), value)]);
+                let expect = self.expect(Class::Invalid, "unknown_path");
+                self.push(
+                    format!("path::{p}::{rule}"),
+                    format!("path {{{p}}}: {title}"),
+                    "path",
+                    expect,
+                    request,
+                    None,
+                );
+            }
+        }
+    }
+
+    fn methods(&mut self) {
+        let own = self.contract.endpoint.method.to_ascii_uppercase();
+        for method in ["GET", "PUT", "PATCH", "DELETE"] {
+            if method == own {
+                continue;
+            }
+            let mut request = self.json_request(Value::Object(self.base.clone()));
+            request.method = method.to_string();
+            if matches!(method, "GET" | "DELETE") {
+                request.body = Body::Empty;
+                request.content_type = None;
+            }
+            let expect = self.expect(Class::Invalid, "method");
+            self.push(
+                format!("method::{}", method.to_ascii_lowercase()),
+                format!("method {method} on the path"),
+                "method",
+                expect,
+                request,
+                None,
+            );
+        }
+    }
+}
+
+/// The `type` keyword as a list (absent gives none).
+fn types_of(s: &Value) -> Vec<String> {
+    match s.get("type") {
+        Some(Value::String(t)) => vec![t.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn sample_of_type(t: &str) -> Value {
+    match t {
+        "string" => json!("text"),
+        "integer" => json!(42),
+        "number" => json!(4.5),
+        "boolean" => json!(true),
+        "array" => json!(["text"]),
+        _ => json!({"value": "text"}),
+    }
+}
+
+/// `unit` repeated until the string has exactly `n` code points.
+fn repeat_code_points(unit: &str, n: usize) -> String {
+    unit.chars().cycle().take(n).collect()
+}
+
+fn escape(prop: &str) -> String {
+    prop.replace('~', "~0").replace('/', "~1")
+}
+
+/// A valid instance of an object schema with every property set: the base every case varies.
+fn base_instance(schema: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        return out;
+    };
+    for (name, s) in props {
+        if let Some(v) = valid_value(s) {
+            out.insert(name.clone(), v);
+        }
+    }
+    out
+}
+
+/// The first example, else the const, first enum value, or a value built from the type.
+fn valid_value(s: &Value) -> Option<Value> {
+    if let Some(v) = s
+        .get("examples")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+    {
+        return Some(v.clone());
+    }
+    if let Some(v) = s
+        .get("const")
+        .or_else(|| s.get("enum").and_then(|e| e.get(0)))
+    {
+        return Some(v.clone());
+    }
+    let types = types_of(s);
+    let t = types.iter().find(|t| *t != "null").or(types.first())?;
+    Some(match t.as_str() {
+        "string" if s.get("format").and_then(Value::as_str) == Some("date-time") => {
+            json!(DATE_TIMES_VALID[0].1)
+        }
+        "string" => {
+            let min = s.get("minLength").and_then(Value::as_u64).unwrap_or(1) as usize;
+            let max = s
+                .get("maxLength")
+                .and_then(Value::as_u64)
+                .map_or(usize::MAX, |m| m as usize);
+            json!("a".repeat(min.clamp(1, max.max(1)).min(max)))
+        }
+        "integer" | "number" => s.get("minimum").cloned().unwrap_or(json!(0)),
+        "boolean" => json!(true),
+        "array" => json!([]),
+        "object" => Value::Object(base_instance(s)),
+        _ => Value::Null,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cases() -> (Contract, Vec<Case>) {
+        let c = Contract::embedded().unwrap();
+        let cases = derive(&c);
+        (c, cases)
+    }
+
+    #[test]
+    fn at_least_sixty_cases_with_unique_ids() {
+        let (_, cases) = cases();
+        assert!(cases.len() >= 60, "{}", cases.len());
+        let mut ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), cases.len());
+    }
+
+    /// The schema itself is the oracle: every derived body judged by the validator agrees
+    /// with the class the deriver gave it (for cases that vary the body only).
+    #[test]
+    fn classes_agree_with_the_schema() {
+        let (c, cases) = cases();
+        let mut checked = 0;
+        for case in &cases {
+            let body_only = case.request.auth == Auth::Valid
+                && case.request.path.is_empty()
+                && case.request.method == c.endpoint.method
+                && case.request.content_type.as_deref() == Some(c.endpoint.content_type.as_str());
+            let Some(body) = case.request.body.json().filter(|_| body_only) else {
+                continue;
+            };
+            let valid = c.request_validator.is_valid(body);
+            match case.class() {
+                Class::Valid | Class::Unspecified => {
+                    assert!(valid, "{} should validate: {body}", case.id)
+                }
+                Class::Invalid => assert!(!valid, "{} should not validate: {body}", case.id),
+            }
+            checked += 1;
+        }
+        assert!(checked > 40, "{checked}");
+    }
+
+    #[test]
+    fn lengths_count_code_points() {
+        let (_, cases) = cases();
+        let emoji = cases
+            .iter()
+            .find(|c| c.id == "boundary::name::max_length_plus_1_emoji")
+            .unwrap();
+        let name = emoji.request.body.json().unwrap()["name"].as_str().unwrap();
+        assert_eq!(name.chars().count(), 56);
+        assert_eq!(emoji.class(), Class::Invalid);
+        assert_eq!(emoji.offending.as_deref(), Some("/name"));
+    }
+
+    #[test]
+    fn another_schema_gets_its_own_cases() {
+        let mut c = Contract::embedded().unwrap();
+        c.request_schema = json!({
+            "type": "object",
+            "required": ["title"],
+            "additionalProperties": false,
+            "properties": {"title": {"type": "string", "minLength": 2, "maxLength": 4}, "count": {"type": "integer"}}
+        });
+        let cases = derive(&c);
+        let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        assert!(ids.contains(&"boundary::title::min_length_minus_1"));
+        assert!(ids.contains(&"type::count::string"));
+        assert!(!ids.iter().any(|i| i.contains("name")), "{ids:?}");
+        let extra = cases
+            .iter()
+            .find(|c| c.id == "body::unknown_property")
+            .unwrap();
+        assert_eq!(extra.class(), Class::Invalid);
+    }
+}

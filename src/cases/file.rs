@@ -1,0 +1,288 @@
+//! Case files: hand-written cases as JSON data in `cases/`, one case per file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use include_dir::{include_dir, Dir};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+use super::{Auth, Body, Case, Class, Expect, Origin, RequestSpec};
+use crate::contract::Contract;
+use crate::diag::{did_you_mean, FileError};
+
+/// The shipped cases, embedded so the binary runs from any directory.
+pub static EMBEDDED_CASES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/cases");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    id: Option<String>,
+    title: String,
+    #[serde(default = "default_kind")]
+    kind: String,
+    class: Class,
+    expect: Option<ExpectSpec>,
+    offending: Option<String>,
+    #[serde(default)]
+    request: RequestFile,
+}
+
+fn default_kind() -> String {
+    "example".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ExpectSpec {
+    Key(String),
+    Statuses(Vec<u16>),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestFile {
+    method: Option<String>,
+    #[serde(default)]
+    path: BTreeMap<String, String>,
+    auth: Option<Auth>,
+    #[serde(default, deserialize_with = "present")]
+    content_type: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    body: Option<Value>,
+    raw_body: Option<String>,
+}
+
+/// Tells a key given as `null` apart from a key left out.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// Loads every `*.json` case file in `dir` (not recursing), sorted by name.
+pub fn load_dir(dir: &Path, contract: &Contract) -> Result<Vec<Case>, FileError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| FileError::new(dir, format!("cannot read the cases directory: {e}")))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| FileError::new(p, format!("cannot read file: {e}")))?;
+            parse(p, &text, contract)
+        })
+        .collect()
+}
+
+/// The cases shipped in the binary.
+pub fn load_embedded(contract: &Contract) -> Result<Vec<Case>, FileError> {
+    let mut files: Vec<_> = EMBEDDED_CASES
+        .files()
+        .filter(|f| f.path().extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort_by_key(|f| f.path());
+    files
+        .into_iter()
+        .map(|f| {
+            let shown = Path::new("cases").join(f.path());
+            let text = f
+                .contents_utf8()
+                .ok_or_else(|| FileError::new(&shown, "file is not UTF-8"))?;
+            parse(&shown, text, contract)
+        })
+        .collect()
+}
+
+/// Parses one case file; `path` is only used in messages and for the default id.
+pub fn parse(path: &Path, text: &str, contract: &Contract) -> Result<Case, FileError> {
+    let file: CaseFile = serde_json::from_str(text).map_err(|e| FileError::from_json(path, &e))?;
+    let located = |key: &str, message: String| {
+        let e = FileError::new(path, message);
+        match locate_key(text, key) {
+            Some((l, c)) => e.at(l, c),
+            None => e,
+        }
+    };
+    let endpoint = &contract.endpoint;
+    let expect = match (file.class, file.expect) {
+        (class, Some(ExpectSpec::Statuses(statuses))) => {
+            if statuses.is_empty() || statuses.iter().any(|s| !(100..600).contains(s)) {
+                return Err(located(
+                    "expect",
+                    format!("`expect` must list HTTP statuses, got {statuses:?}"),
+                ));
+            }
+            Expect {
+                class,
+                label: "custom".into(),
+                statuses,
+            }
+        }
+        (class, Some(ExpectSpec::Key(key))) => match contract.expectation(&key) {
+            Some(statuses) => Expect {
+                class,
+                label: key,
+                statuses: statuses.to_vec(),
+            },
+            None if key == "success" => Expect {
+                class,
+                label: key,
+                statuses: endpoint.success.clone(),
+            },
+            None => {
+                let keys: Vec<&str> = contract
+                    .endpoint
+                    .expectations
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                let mut e = located("expect", format!("unknown expectation `{key}`"));
+                e.help = Some(match did_you_mean(&key, keys.iter().copied()) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => format!("expected `success` or one of: {}", keys.join(", ")),
+                });
+                return Err(e);
+            }
+        },
+        (Class::Valid, None) => Expect {
+            class: Class::Valid,
+            label: "success".into(),
+            statuses: endpoint.success.clone(),
+        },
+        (Class::Invalid, None) => Expect {
+            class: Class::Invalid,
+            label: "invalid_body".into(),
+            statuses: contract.expectation("invalid_body").unwrap_or(&[]).to_vec(),
+        },
+        (Class::Unspecified, None) => Expect {
+            class: Class::Unspecified,
+            label: "unspecified".into(),
+            statuses: vec![],
+        },
+    };
+    let r = file.request;
+    let method = r.method.unwrap_or_else(|| endpoint.method.clone());
+    if reqwest::Method::from_bytes(method.as_bytes()).is_err() {
+        return Err(located(
+            "method",
+            format!("`{method}` is not an HTTP method"),
+        ));
+    }
+    for key in r.path.keys() {
+        if !endpoint.path_params.contains_key(key) {
+            let mut e = located(key, format!("unknown path parameter `{key}`"));
+            e.help = did_you_mean(key, endpoint.path_params.keys().map(String::as_str))
+                .map(|b| format!("did you mean `{b}`?"));
+            return Err(e);
+        }
+    }
+    let body = match (r.body, r.raw_body) {
+        (Some(_), Some(_)) => {
+            return Err(located(
+                "raw_body",
+                "give `body` (JSON) or `raw_body` (text), not both".into(),
+            ));
+        }
+        (Some(v), None) => Body::Json(v),
+        (None, Some(s)) => Body::Raw(s),
+        (None, None) => Body::Empty,
+    };
+    if let Some(p) = &file.offending {
+        if !p.starts_with('/') {
+            return Err(located(
+                "offending",
+                format!("`offending` must be a JSON pointer such as `/name`, got `{p}`"),
+            ));
+        }
+    }
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("case");
+    Ok(Case {
+        id: file.id.unwrap_or_else(|| format!("{}::{stem}", file.kind)),
+        title: file.title,
+        kind: file.kind,
+        expect,
+        request: RequestSpec {
+            method,
+            path: r.path,
+            auth: r.auth.unwrap_or(Auth::Valid),
+            content_type: r
+                .content_type
+                .unwrap_or_else(|| Some(endpoint.content_type.clone())),
+            body,
+        },
+        offending: file.offending,
+        origin: Origin::File(path.display().to_string()),
+    })
+}
+
+/// Line and column of the first `"key"` in the text, for messages about a valid-JSON file.
+fn locate_key(text: &str, key: &str) -> Option<(usize, usize)> {
+    let at = text.find(&format!("\"{key}\""))?;
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Some((line, column))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contract() -> Contract {
+        Contract::embedded().unwrap()
+    }
+
+    #[test]
+    fn shipped_cases_load() {
+        let cases = load_embedded(&contract()).unwrap();
+        assert!(cases.len() >= 5);
+        assert!(cases.iter().any(|c| c.id == "example::page_example"));
+    }
+
+    #[test]
+    fn a_misspelt_key_is_located_with_a_suggestion() {
+        let text = "{\n  \"title\": \"t\",\n  \"class\": \"valid\",\n  \"reqest\": {}\n}";
+        let err = parse(Path::new("cases/bad.json"), text, &contract()).unwrap_err();
+        assert_eq!(err.location, Some((4, 11)));
+        assert_eq!(err.help.as_deref(), Some("did you mean `request`?"));
+    }
+
+    #[test]
+    fn an_unknown_expectation_is_located_with_a_suggestion() {
+        let text =
+            "{\n  \"title\": \"t\",\n  \"class\": \"invalid\",\n  \"expect\": \"invalid_bdy\"\n}";
+        let err = parse(Path::new("cases/bad.json"), text, &contract()).unwrap_err();
+        assert_eq!(err.location, Some((4, 3)));
+        assert_eq!(err.help.as_deref(), Some("did you mean `invalid_body`?"));
+    }
+
+    #[test]
+    fn null_body_is_not_an_absent_body() {
+        let c = contract();
+        let with_null = parse(
+            Path::new("n.json"),
+            r#"{"title":"t","class":"invalid","request":{"body":null}}"#,
+            &c,
+        )
+        .unwrap();
+        assert_eq!(with_null.request.body, Body::Json(Value::Null));
+        let absent = parse(
+            Path::new("a.json"),
+            r#"{"title":"t","class":"invalid"}"#,
+            &c,
+        )
+        .unwrap();
+        assert_eq!(absent.request.body, Body::Empty);
+        let no_ct = parse(
+            Path::new("a.json"),
+            r#"{"title":"t","class":"invalid","request":{"content_type":null}}"#,
+            &c,
+        )
+        .unwrap();
+        assert_eq!(no_ct.request.content_type, None);
+    }
+}

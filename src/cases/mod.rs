@@ -1,0 +1,137 @@
+//! Cases stage: every request the run sends, with what it expects ([`Case`]).
+//!
+//! Cases come from case files ([`file`]) and from the request schema ([`derive`]).
+
+pub mod derive;
+pub mod file;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What the contract says about a request, which decides how its answer is judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Class {
+    /// Must succeed, and the response must conform.
+    Valid,
+    /// Must be rejected with the expected 4xx.
+    Invalid,
+    /// The page does not say: any success (conforming) or any 4xx; never a 5xx.
+    Unspecified,
+}
+
+impl Class {
+    pub const ALL: [Class; 3] = [Class::Valid, Class::Invalid, Class::Unspecified];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Valid => "valid",
+            Class::Invalid => "invalid",
+            Class::Unspecified => "unspecified",
+        }
+    }
+}
+
+/// The statuses a case accepts, with the label they were looked up by.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Expect {
+    pub class: Class,
+    /// `success`, an expectation key such as `invalid_body`, or `custom`.
+    pub label: String,
+    pub statuses: Vec<u16>,
+}
+
+/// The Authorization header a request carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Auth {
+    /// `Bearer <the run's token>`.
+    Valid,
+    /// No Authorization header.
+    None,
+    /// This exact header value (never the run's token).
+    Header(String),
+}
+
+/// The request body.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Body {
+    Empty,
+    Json(Value),
+    /// Bytes sent as they are, e.g. malformed JSON.
+    Raw(String),
+}
+
+impl Body {
+    /// The body as JSON, when it is JSON.
+    pub fn json(&self) -> Option<&Value> {
+        match self {
+            Body::Json(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn to_text(&self) -> String {
+        match self {
+            Body::Empty => String::new(),
+            Body::Json(v) => v.to_string(),
+            Body::Raw(s) => s.clone(),
+        }
+    }
+}
+
+/// Everything needed to build one HTTP request, independent of the target.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RequestSpec {
+    pub method: String,
+    /// Path parameter values that replace the run's defaults.
+    pub path: BTreeMap<String, String>,
+    pub auth: Auth,
+    /// `None` sends no Content-Type header.
+    pub content_type: Option<String>,
+    pub body: Body,
+}
+
+impl RequestSpec {
+    /// The endpoint's method, valid auth and content type, and this JSON body.
+    pub fn json(endpoint: &crate::contract::Endpoint, body: Value) -> Self {
+        RequestSpec {
+            method: endpoint.method.clone(),
+            path: BTreeMap::new(),
+            auth: Auth::Valid,
+            content_type: Some(endpoint.content_type.clone()),
+            body: Body::Json(body),
+        }
+    }
+}
+
+/// Where a case came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    File(String),
+    Derived,
+}
+
+/// One request with its expectation: one test in the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Case {
+    /// Stable id, e.g. `boundary::name::max_length_plus_1_emoji`.
+    pub id: String,
+    pub title: String,
+    /// Grouping for output and JUnit classnames: `example`, `boundary`, `auth`, ...
+    pub kind: String,
+    pub expect: Expect,
+    pub request: RequestSpec,
+    /// The request field a rejection should name (a JSON pointer), when one field is at fault.
+    pub offending: Option<String>,
+    pub origin: Origin,
+}
+
+impl Case {
+    pub fn class(&self) -> Class {
+        self.expect.class
+    }
+}

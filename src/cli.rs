@@ -1,0 +1,415 @@
+//! Command line: clap definitions, and their translation into a validated [`Plan`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{BuildHasher, Hasher};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::cases;
+use crate::check::Checker;
+use crate::contract::Contract;
+use crate::diag::{did_you_mean, FileError};
+use crate::execute::Secret;
+use crate::exit;
+use crate::run::{self, Plan, Selection, TargetChoice};
+use crate::server::{self, Fault, FaultSet, ServerConfig};
+
+/// Contract-conformance tests for the Provisionr Workspace API.
+#[derive(Debug, Parser)]
+#[command(
+    name = "provisionr-conformance",
+    version,
+    about,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the suite against a workspace (by default, against the embedded reference server).
+    Run(RunArgs),
+    /// Serve the reference implementation of the endpoint, optionally with injected faults.
+    Serve(ServeArgs),
+}
+
+/// Where the contract and the cases come from.
+#[derive(Debug, Args)]
+pub struct ContractArgs {
+    /// Directory with the endpoint file and JSON Schemas [default: the shipped ones].
+    #[arg(long, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// Directory of case files [default: the shipped ones].
+    #[arg(long = "cases", value_name = "DIR")]
+    pub cases_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// API root of the workspace, e.g. https://wks-a1b2c3d4.provisionr.io/api/v1. Without it, the
+    /// embedded reference server is started on 127.0.0.1 and tested.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Workspace service id for the {service} path parameter (required with --base-url).
+    #[arg(long, value_name = "ID")]
+    pub service: Option<String>,
+    /// Environment variable that holds the bearer token (never passed as a flag).
+    #[arg(long, value_name = "VAR", default_value = "PROVISIONR_TOKEN")]
+    pub token_env: String,
+    /// Where to write the JUnit report.
+    #[arg(long, value_name = "PATH", default_value = "reports/junit.xml")]
+    pub junit: PathBuf,
+    #[command(flatten)]
+    pub contract: ContractArgs,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// Turn off a check by name (repeatable), e.g. --skip-check allow_header.
+    #[arg(long = "skip-check", value_name = "CHECK")]
+    pub skip_checks: Vec<String>,
+    /// Per-request timeout, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+    /// List the cases, grouped by kind, without running them.
+    #[arg(long)]
+    pub list: bool,
+    /// Match FILTER exactly rather than as a substring.
+    #[arg(long)]
+    pub exact: bool,
+    /// Skip cases whose id contains PATTERN (repeatable).
+    #[arg(long, value_name = "PATTERN")]
+    pub skip: Vec<String>,
+    /// Number of cases run at once [default: the number of CPUs].
+    #[arg(long, value_name = "N")]
+    pub test_threads: Option<usize>,
+    /// One character per case instead of one line.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Run only cases whose id contains FILTER.
+    #[arg(value_name = "FILTER")]
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8787")]
+    pub addr: SocketAddr,
+    /// A service id the server knows (repeatable) [default: the endpoint file's example].
+    #[arg(long, value_name = "ID")]
+    pub service: Vec<String>,
+    /// Environment variable that holds the token the server accepts.
+    #[arg(long, value_name = "VAR", default_value = "PROVISIONR_TOKEN")]
+    pub token_env: String,
+    /// Switch on a named fault (repeatable); see --list-faults.
+    #[arg(long, value_name = "NAME")]
+    pub fault: Vec<String>,
+    /// Print the fault catalog and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+}
+
+/// Why a plan could not be built: exit code 2 either way.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{0}")]
+    File(#[from] FileError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Parses the process arguments, runs the command, and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run_command(args),
+        Command::Serve(args) => serve_command(args),
+    }
+}
+
+fn run_command(args: RunArgs) -> i32 {
+    let junit = args.junit.clone();
+    let plan = match args.plan() {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("error: {e}");
+            // CI's test view should show why nothing ran, so the report is written anyway.
+            let xml = crate::report::junit::render_setup_error(&e.to_string());
+            if let Err(w) = crate::report::junit::write(&junit, &xml) {
+                eprintln!(
+                    "error: cannot write the JUnit report to {}: {w}",
+                    junit.display()
+                );
+            }
+            return exit::USAGE;
+        }
+    };
+    match run::run(plan) {
+        Ok(outcome) => outcome.exit_code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            match e {
+                run::RunError::Target(_) => exit::USAGE,
+                _ => exit::UNREACHABLE,
+            }
+        }
+    }
+}
+
+impl RunArgs {
+    /// Validates the flags and loads everything the run needs, before any request is sent.
+    pub fn plan(&self) -> Result<Plan, PlanError> {
+        let contract = Arc::new(load_contract(&self.contract)?);
+        let cases = load_cases(&self.contract, &contract)?;
+        let known = Checker::all_names(&contract);
+        for name in &self.skip_checks {
+            if !known.contains(name) {
+                let hint = did_you_mean(name, known.iter().map(String::as_str))
+                    .map(|b| format!(" (did you mean `{b}`?)"))
+                    .unwrap_or_default();
+                let all: Vec<&str> = known.iter().map(String::as_str).collect();
+                return Err(PlanError::Usage(format!(
+                    "--skip-check: unknown check `{name}`{hint}; the checks are: {}",
+                    all.join(", ")
+                )));
+            }
+        }
+        if self.timeout == 0 {
+            return Err(PlanError::Usage(
+                "--timeout must be at least 1 second".into(),
+            ));
+        }
+        if self.test_threads == Some(0) {
+            return Err(PlanError::Usage("--test-threads must be at least 1".into()));
+        }
+        let token_value = std::env::var(&self.token_env)
+            .ok()
+            .filter(|t| !t.trim().is_empty());
+        let (target, token) = match &self.base_url {
+            Some(url) => {
+                if self.service.is_none() && contract.endpoint.path_params.contains_key("service") {
+                    return Err(PlanError::Usage(
+                        "--service ID is required with --base-url".into(),
+                    ));
+                }
+                let token = token_value.ok_or_else(|| {
+                    PlanError::Usage(format!(
+                        "the token is read from the environment variable {0}, which is not set; \
+                         export {0}=<token> (it is never taken from a flag)",
+                        self.token_env
+                    ))
+                })?;
+                let parsed = reqwest::Url::parse(url).map_err(|e| {
+                    PlanError::Usage(format!("--base-url `{url}` is not a URL: {e}"))
+                })?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(PlanError::Usage(format!(
+                        "--base-url `{url}` must be http or https"
+                    )));
+                }
+                (
+                    TargetChoice::Remote {
+                        base_url: url.clone(),
+                    },
+                    token,
+                )
+            }
+            None => (
+                TargetChoice::Embedded {
+                    faults: FaultSet::none(),
+                },
+                token_value.unwrap_or_else(random_token),
+            ),
+        };
+        let path_values = contract
+            .endpoint
+            .path_params
+            .iter()
+            .map(|(name, p)| {
+                let value = match (name.as_str(), &self.service) {
+                    ("service", Some(s)) => s.clone(),
+                    _ => p.example.clone(),
+                };
+                (name.clone(), value)
+            })
+            .collect::<BTreeMap<_, _>>();
+        Ok(Plan {
+            contract,
+            cases,
+            target,
+            token: Secret::new(token),
+            token_env: self.token_env.clone(),
+            path_values,
+            timeout: Duration::from_secs(self.timeout),
+            junit: Some(self.junit.clone()),
+            strict: self.strict,
+            skip_checks: self.skip_checks.iter().cloned().collect::<BTreeSet<_>>(),
+            selection: Selection {
+                filter: self.filter.clone(),
+                exact: self.exact,
+                skip: self.skip.clone(),
+                list: self.list,
+                test_threads: self.test_threads,
+                quiet: self.quiet,
+            },
+            verbose: true,
+        })
+    }
+}
+
+fn load_contract(args: &ContractArgs) -> Result<Contract, FileError> {
+    match &args.schemas {
+        Some(dir) => Contract::from_dir(dir),
+        None => Contract::embedded(),
+    }
+}
+
+/// Case files, then the cases derived from the request schema; ids must be unique.
+fn load_cases(args: &ContractArgs, contract: &Contract) -> Result<Vec<cases::Case>, FileError> {
+    let mut all = match &args.cases_dir {
+        Some(dir) => cases::file::load_dir(dir, contract)?,
+        None => cases::file::load_embedded(contract)?,
+    };
+    all.extend(cases::derive::derive(contract));
+    let mut seen: BTreeMap<&str, &cases::Case> = BTreeMap::new();
+    for c in &all {
+        if let Some(first) = seen.insert(&c.id, c) {
+            let where_ = |c: &cases::Case| match &c.origin {
+                cases::Origin::File(p) => p.clone(),
+                cases::Origin::Derived => "derived from the request schema".into(),
+            };
+            let path = match &c.origin {
+                cases::Origin::File(p) => PathBuf::from(p),
+                cases::Origin::Derived => args
+                    .cases_dir
+                    .clone()
+                    .unwrap_or_else(|| Path::new("cases").into()),
+            };
+            return Err(
+                FileError::new(path, format!("duplicate case id `{}`", c.id)).help(format!(
+                    "the id is also used by {}; set a distinct `id`",
+                    where_(first)
+                )),
+            );
+        }
+    }
+    Ok(all)
+}
+
+/// A token for the embedded server when the environment gives none; never printed.
+fn random_token() -> String {
+    let mut out = String::from("pvt_");
+    for _ in 0..2 {
+        // RandomState is seeded from the OS per instance, which is enough for a throwaway token.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
+fn serve_command(args: ServeArgs) -> i32 {
+    if args.list_faults {
+        for f in Fault::ALL {
+            println!("{:<28} {:<14} {}", f.name(), f.category(), f.description());
+        }
+        return exit::SUCCESS;
+    }
+    let mut faults = Vec::new();
+    for name in &args.fault {
+        match name.parse::<Fault>() {
+            Ok(f) => faults.push(f),
+            Err(e) => {
+                eprintln!("error: --fault: {e}");
+                return exit::USAGE;
+            }
+        }
+    }
+    let contract = match Contract::embedded() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let Some(token) = std::env::var(&args.token_env)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+    else {
+        eprintln!(
+            "error: the server's token is read from the environment variable {0}, which is not set; \
+             export {0}=<token>",
+            args.token_env
+        );
+        return exit::USAGE;
+    };
+    let services = if args.service.is_empty() {
+        contract
+            .endpoint
+            .path_params
+            .values()
+            .map(|p| p.example.clone())
+            .collect()
+    } else {
+        args.service.clone()
+    };
+    let config = ServerConfig {
+        token,
+        services: services.clone(),
+        faults: FaultSet::with(faults.iter().copied()),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit::UNREACHABLE;
+        }
+    };
+    runtime.block_on(async {
+        let running = match server::spawn(args.addr, config).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: cannot listen on {}: {e}", args.addr);
+                return exit::USAGE;
+            }
+        };
+        let names: Vec<&str> = faults.iter().map(|f| f.name()).collect();
+        println!(
+            "listening on {} (services: {}; token from ${}; faults: {})",
+            running.base_url(),
+            services.join(", "),
+            args.token_env,
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        );
+        let _ = tokio::signal::ctrl_c().await;
+        running.shutdown().await;
+        exit::SUCCESS
+    })
+}

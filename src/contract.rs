@@ -1,0 +1,451 @@
+//! Contract stage: the endpoint file and the two JSON Schemas, loaded and compiled ([`Contract`]).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use include_dir::{include_dir, Dir};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::diag::FileError;
+
+/// The shipped schemas, embedded so the binary runs from any directory.
+pub static EMBEDDED_SCHEMAS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
+
+/// How much a failed check weighs.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Printed and counted, but does not fail the run unless `--strict`.
+    Warning,
+    /// A contract violation: a JUnit `<failure>` and exit code 1.
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// What the endpoint file says about one endpoint: everything the engine must not hard-code.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    /// Machine name, used as the JUnit suite name and classname prefix.
+    pub operation: String,
+    pub title: String,
+    pub method: String,
+    /// Path template below the API root, with `{param}` placeholders.
+    pub path: String,
+    #[serde(default)]
+    pub path_params: BTreeMap<String, PathParam>,
+    pub auth: AuthSpec,
+    /// The media type of the request body.
+    pub content_type: String,
+    pub request_schema: String,
+    pub response_schema: String,
+    /// Statuses that count as success for a valid request.
+    pub success: Vec<u16>,
+    /// Statuses expected for each kind of rejection (`invalid_body`, `auth`, ...).
+    pub expectations: BTreeMap<String, Vec<u16>>,
+    #[serde(default)]
+    pub semantics: Vec<Semantic>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathParam {
+    #[serde(default)]
+    pub description: String,
+    /// Used when the run names no value (the embedded server knows this one).
+    pub example: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSpec {
+    /// Only `bearer` is supported.
+    pub scheme: String,
+}
+
+/// A rule about a successful response's meaning, beyond its shape.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Semantic {
+    pub check: SemanticKind,
+    /// JSON pointer into the request body.
+    pub request: Option<String>,
+    /// JSON pointer into the response body.
+    pub response: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub value: Option<Value>,
+    #[serde(default = "default_error")]
+    pub severity: Severity,
+    #[serde(default)]
+    pub doc: String,
+}
+
+fn default_error() -> Severity {
+    Severity::Error
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SemanticKind {
+    /// The response date-time at `response` is the same instant as the request's at `request`.
+    SameInstant,
+    /// The integer at `response` is the whole minutes from `from` to `to` (within one minute).
+    MinutesBetween,
+    /// The value at `response` is never seen twice in one run.
+    Unique,
+    /// The value at `response` equals `value`.
+    Equals,
+    /// The value at `response` equals the request's value at `request`.
+    Echo,
+}
+
+impl SemanticKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SemanticKind::SameInstant => "same_instant",
+            SemanticKind::MinutesBetween => "minutes_between",
+            SemanticKind::Unique => "unique",
+            SemanticKind::Equals => "equals",
+            SemanticKind::Echo => "echo",
+        }
+    }
+}
+
+/// The expectation keys that derived cases rely on.
+pub const EXPECTATION_KEYS: &[&str] = &[
+    "invalid_body",
+    "auth",
+    "unknown_path",
+    "media_type",
+    "method",
+];
+
+/// The endpoint, its schemas, and their compiled validators.
+pub struct Contract {
+    pub endpoint: Endpoint,
+    pub request_schema: Value,
+    pub response_schema: Value,
+    pub request_validator: jsonschema::Validator,
+    pub response_validator: jsonschema::Validator,
+    /// Where the files came from, for messages: a directory, or "embedded".
+    pub origin: String,
+}
+
+impl std::fmt::Debug for Contract {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Contract")
+            .field("endpoint", &self.endpoint.operation)
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+/// Reads contract files by name from a directory or from the embedded copy.
+enum Source<'a> {
+    Dir(&'a Path),
+    Embedded,
+}
+
+impl Source<'_> {
+    fn display_path(&self, name: &str) -> PathBuf {
+        match self {
+            Source::Dir(dir) => dir.join(name),
+            Source::Embedded => Path::new("schemas").join(name),
+        }
+    }
+
+    fn names(&self) -> Result<Vec<String>, FileError> {
+        match self {
+            Source::Dir(dir) => {
+                let entries = std::fs::read_dir(dir).map_err(|e| {
+                    FileError::new(*dir, format!("cannot read the schemas directory: {e}"))
+                })?;
+                let mut names: Vec<String> = entries
+                    .filter_map(|e| e.ok())
+                    .filter_map(|e| e.file_name().into_string().ok())
+                    .collect();
+                names.sort();
+                Ok(names)
+            }
+            Source::Embedded => Ok(EMBEDDED_SCHEMAS
+                .files()
+                .filter_map(|f| f.path().to_str().map(str::to_string))
+                .collect()),
+        }
+    }
+
+    fn read(&self, name: &str) -> Result<String, FileError> {
+        let shown = self.display_path(name);
+        match self {
+            Source::Dir(dir) => std::fs::read_to_string(dir.join(name))
+                .map_err(|e| FileError::new(shown, format!("cannot read file: {e}"))),
+            Source::Embedded => EMBEDDED_SCHEMAS
+                .get_file(name)
+                .and_then(|f| f.contents_utf8())
+                .map(str::to_string)
+                .ok_or_else(|| FileError::new(shown, "no such embedded file")),
+        }
+    }
+
+    fn read_json(&self, name: &str) -> Result<Value, FileError> {
+        let text = self.read(name)?;
+        serde_json::from_str(&text).map_err(|e| FileError::from_json(&self.display_path(name), &e))
+    }
+}
+
+impl Contract {
+    /// The contract shipped inside the binary.
+    pub fn embedded() -> Result<Self, FileError> {
+        Self::load(Source::Embedded, "embedded".into())
+    }
+
+    /// The contract in `dir`: one `*.endpoint.json` and the schemas it names.
+    pub fn from_dir(dir: &Path) -> Result<Self, FileError> {
+        Self::load(Source::Dir(dir), dir.display().to_string())
+    }
+
+    fn load(source: Source<'_>, origin: String) -> Result<Self, FileError> {
+        let endpoints: Vec<String> = source
+            .names()?
+            .into_iter()
+            .filter(|n| n.ends_with(".endpoint.json"))
+            .collect();
+        let endpoint_name = match endpoints.as_slice() {
+            [one] => one.clone(),
+            [] => {
+                return Err(FileError::new(
+                    source.display_path(""),
+                    "no endpoint file: expected one `*.endpoint.json` beside the schemas",
+                ))
+            }
+            many => {
+                return Err(FileError::new(
+                    source.display_path(""),
+                    format!("more than one endpoint file: {}", many.join(", ")),
+                ))
+            }
+        };
+        let endpoint_path = source.display_path(&endpoint_name);
+        let text = source.read(&endpoint_name)?;
+        let endpoint: Endpoint =
+            serde_json::from_str(&text).map_err(|e| FileError::from_json(&endpoint_path, &e))?;
+        validate_endpoint(&endpoint, &endpoint_path)?;
+
+        let request_schema = source.read_json(&endpoint.request_schema)?;
+        let response_schema = source.read_json(&endpoint.response_schema)?;
+        let request_validator = compile(
+            &request_schema,
+            &source.display_path(&endpoint.request_schema),
+        )?;
+        let response_validator = compile(
+            &response_schema,
+            &source.display_path(&endpoint.response_schema),
+        )?;
+        Ok(Contract {
+            endpoint,
+            request_schema,
+            response_schema,
+            request_validator,
+            response_validator,
+            origin,
+        })
+    }
+
+    /// Statuses for a named expectation; names are checked when the endpoint is loaded.
+    pub fn expectation(&self, key: &str) -> Option<&[u16]> {
+        self.endpoint.expectations.get(key).map(Vec::as_slice)
+    }
+}
+
+/// Compiles a schema as JSON Schema 2020-12 (unless it says otherwise) with formats asserted.
+pub fn compile(schema: &Value, path: &Path) -> Result<jsonschema::Validator, FileError> {
+    let mut options = jsonschema::options().should_validate_formats(true);
+    if schema.get("$schema").is_none() {
+        options = options.with_draft(jsonschema::Draft::Draft202012);
+    }
+    options.build(schema).map_err(|e| {
+        let at = e.instance_path().to_string();
+        let place = if at.is_empty() {
+            "the root".to_string()
+        } else {
+            at
+        };
+        FileError::new(path, format!("invalid JSON Schema at {place}: {e}"))
+    })
+}
+
+fn validate_endpoint(e: &Endpoint, path: &Path) -> Result<(), FileError> {
+    let err = |msg: String| Err(FileError::new(path, msg));
+    if !e.auth.scheme.eq_ignore_ascii_case("bearer") {
+        return err(format!(
+            "auth.scheme `{}` is not supported; only `bearer` is",
+            e.auth.scheme
+        ));
+    }
+    if reqwest::Method::from_bytes(e.method.as_bytes()).is_err() {
+        return err(format!("method `{}` is not an HTTP method", e.method));
+    }
+    let placeholders = path_placeholders(&e.path);
+    for p in &placeholders {
+        if !e.path_params.contains_key(p) {
+            return err(format!(
+                "path has `{{{p}}}` but path_params does not describe it"
+            ));
+        }
+    }
+    for p in e.path_params.keys() {
+        if !placeholders.contains(p) {
+            return err(format!(
+                "path_params.{p} does not appear in the path `{}`",
+                e.path
+            ));
+        }
+    }
+    if e.success.is_empty() || e.success.iter().any(|s| !(200..300).contains(s)) {
+        return err(format!(
+            "success must list 2xx statuses, got {:?}",
+            e.success
+        ));
+    }
+    for key in EXPECTATION_KEYS {
+        match e.expectations.get(*key) {
+            None => {
+                return err(format!(
+                    "expectations.{key} is missing (needed: {})",
+                    EXPECTATION_KEYS.join(", ")
+                ))
+            }
+            Some(s) if s.is_empty() || s.iter().any(|s| !(100..600).contains(s)) => {
+                return err(format!(
+                    "expectations.{key} must list HTTP statuses, got {s:?}"
+                ))
+            }
+            _ => {}
+        }
+    }
+    for (i, s) in e.semantics.iter().enumerate() {
+        let needs = |what: &str, present: bool| -> Result<(), FileError> {
+            match present {
+                true => Ok(()),
+                false => Err(FileError::new(
+                    path,
+                    format!("semantics[{i}] ({}) needs `{what}`", s.check.name()),
+                )),
+            }
+        };
+        match s.check {
+            SemanticKind::SameInstant | SemanticKind::Echo => {
+                needs("request", s.request.is_some())?
+            }
+            SemanticKind::MinutesBetween => {
+                needs("from", s.from.is_some())?;
+                needs("to", s.to.is_some())?;
+            }
+            SemanticKind::Equals => needs("value", s.value.is_some())?,
+            SemanticKind::Unique => {}
+        }
+        let pointers = [
+            Some(&s.response),
+            s.request.as_ref(),
+            s.from.as_ref(),
+            s.to.as_ref(),
+        ];
+        for p in pointers.into_iter().flatten() {
+            if !(p.is_empty() || p.starts_with('/')) {
+                return err(format!(
+                    "semantics[{i}]: `{p}` is not a JSON pointer (it must start with /)"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `{name}` placeholders of a path template, in order.
+pub fn path_placeholders(template: &str) -> Vec<String> {
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}').map(|(name, _)| name.to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_contract_loads_and_validates_formats() {
+        let c = Contract::embedded().expect("shipped contract loads");
+        assert_eq!(c.endpoint.method, "POST");
+        let bad = serde_json::json!({"name": "n", "description": "d", "expires_at": "2099-01-01 00:00:00Z"});
+        assert!(
+            !c.request_validator.is_valid(&bad),
+            "format: date-time must be asserted"
+        );
+        let good = serde_json::json!({"name": "n", "description": "d", "expires_at": "2099-01-01T00:00:00Z"});
+        assert!(c.request_validator.is_valid(&good));
+    }
+
+    #[test]
+    fn maxlength_counts_code_points() {
+        let c = Contract::embedded().unwrap();
+        let emoji55 = "😀".repeat(55);
+        let ok = serde_json::json!({"name": emoji55, "description": ""});
+        assert!(c.request_validator.is_valid(&ok));
+        let emoji56 = "😀".repeat(56);
+        let bad = serde_json::json!({"name": emoji56, "description": ""});
+        assert!(!c.request_validator.is_valid(&bad));
+    }
+
+    #[test]
+    fn a_broken_endpoint_file_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in EMBEDDED_SCHEMAS.files() {
+            std::fs::write(dir.path().join(f.path()), f.contents()).unwrap();
+        }
+        let ep = dir.path().join("create-service-access-token.endpoint.json");
+        let text = std::fs::read_to_string(&ep)
+            .unwrap()
+            .replace("\"success\"", "\"sucess\"");
+        std::fs::write(&ep, text).unwrap();
+        let err = Contract::from_dir(dir.path()).unwrap_err();
+        assert_eq!(err.path, ep);
+        assert!(err.location.is_some());
+        assert_eq!(err.help.as_deref(), Some("did you mean `success`?"));
+    }
+
+    #[test]
+    fn a_broken_schema_is_reported_with_its_pointer() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in EMBEDDED_SCHEMAS.files() {
+            std::fs::write(dir.path().join(f.path()), f.contents()).unwrap();
+        }
+        let req = dir
+            .path()
+            .join("create-service-access-token.request.schema.json");
+        let text = std::fs::read_to_string(&req)
+            .unwrap()
+            .replace("\"maxLength\": 55", "\"maxLength\": \"55\"");
+        std::fs::write(&req, text).unwrap();
+        let err = Contract::from_dir(dir.path()).unwrap_err();
+        assert_eq!(err.path, req);
+        assert!(
+            err.message.contains("/properties/name/maxLength"),
+            "{}",
+            err.message
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! File diagnostics: a message that names the file, the line and column, and a hint.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A problem in a user-supplied file (schema, endpoint or case), with its location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub path: PathBuf,
+    /// 1-based line and column, when the problem has a place in the text.
+    pub location: Option<(usize, usize)>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl FileError {
+    pub fn new(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        FileError {
+            path: path.into(),
+            location: None,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn at(mut self, line: usize, column: usize) -> Self {
+        self.location = Some((line, column));
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Turns a serde_json error into a located diagnostic, adding "did you mean" for unknown keys.
+    pub fn from_json(path: &Path, err: &serde_json::Error) -> Self {
+        let text = err.to_string();
+        // serde_json appends " at line L column C"; the location is reported separately.
+        let message = match text.rfind(" at line ") {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        };
+        let help = unknown_key_hint(&message);
+        let mut e = FileError::new(path, message);
+        if err.line() > 0 {
+            e = e.at(err.line(), err.column());
+        }
+        e.help = help;
+        e
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.message)?;
+        match self.location {
+            Some((line, column)) => write!(f, "  --> {}:{line}:{column}", self.path.display())?,
+            None => write!(f, "  --> {}", self.path.display())?,
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for FileError {}
+
+/// The closest candidate to `word`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" becomes "did you mean `a`?".
+fn unknown_key_hint(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (word, tail) = rest.split_once('`')?;
+    let candidates: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
+    match did_you_mean(word, candidates.iter().copied()) {
+        Some(best) => Some(format!("did you mean `{best}`?")),
+        None if !candidates.is_empty() => {
+            Some(format!("expected one of: {}", candidates.join(", ")))
+        }
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_field_gets_a_suggestion_and_a_location() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Case {
+            class: String,
+            title: String,
+        }
+        let text = "{\n  \"clas\": \"valid\"\n}";
+        let err = serde_json::from_str::<Case>(text).unwrap_err();
+        let diag = FileError::from_json(Path::new("cases/x.json"), &err);
+        assert_eq!(diag.location, Some((2, 8)));
+        assert_eq!(diag.help.as_deref(), Some("did you mean `class`?"));
+        let shown = diag.to_string();
+        assert!(shown.contains("--> cases/x.json:2:8"), "{shown}");
+        assert!(shown.starts_with("unknown field `clas`"), "{shown}");
+    }
+
+    #[test]
+    fn far_off_words_get_the_list_instead() {
+        assert_eq!(did_you_mean("zzz", ["class", "title"]), None);
+        assert_eq!(did_you_mean("titel", ["class", "title"]), Some("title"));
+    }
+}

@@ -1,0 +1,294 @@
+//! Execute stage: turns a [`RequestSpec`] into an HTTP request against a [`Target`] and records
+//! the [`Exchange`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use crate::cases::{Auth, RequestSpec};
+use crate::contract::Endpoint;
+
+/// The most of a response body kept; a larger body is cut and said to be cut.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// Path segment encoding: everything but RFC 3986 unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A bearer token that never prints itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value itself, only for the Authorization header and for redaction.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([REDACTED])")
+    }
+}
+
+/// Where requests go: the API root, the path parameter values, the token and the HTTP client.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// The API root without a trailing slash, e.g. `https://wks-a1b2c3d4.provisionr.io/api/v1`.
+    pub base_url: String,
+    pub path_values: BTreeMap<String, String>,
+    /// The environment variable the token came from, for reproduction commands.
+    pub token_env: String,
+    token: Secret,
+    client: reqwest::Client,
+}
+
+/// Why a target URL was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("--base-url `{0}` is not a URL: {1}")]
+    BadUrl(String, String),
+    #[error("--base-url `{0}` must be http or https")]
+    BadScheme(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+impl Target {
+    pub fn new(
+        base_url: &str,
+        path_values: BTreeMap<String, String>,
+        token: Secret,
+        token_env: &str,
+        timeout: Duration,
+    ) -> Result<Self, TargetError> {
+        let url = reqwest::Url::parse(base_url)
+            .map_err(|e| TargetError::BadUrl(base_url.into(), e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(TargetError::BadScheme(base_url.into()));
+        }
+        static TLS: Once = Once::new();
+        // reqwest is built without a default crypto provider so that no C toolchain beyond ring's is needed.
+        TLS.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!(
+                "provisionr-conformance/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .build()
+            .map_err(|e| TargetError::Client(e.to_string()))?;
+        Ok(Target {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            path_values,
+            token_env: token_env.to_string(),
+            token,
+            client,
+        })
+    }
+
+    pub fn token(&self) -> &Secret {
+        &self.token
+    }
+
+    /// The full URL for a request, with path parameters percent-encoded as segments.
+    pub fn url(&self, endpoint: &Endpoint, spec: &RequestSpec) -> String {
+        let mut path = endpoint.path.clone();
+        for name in crate::contract::path_placeholders(&endpoint.path) {
+            let value = spec
+                .path
+                .get(&name)
+                .or_else(|| self.path_values.get(&name))
+                .map(String::as_str)
+                .unwrap_or("");
+            let encoded = utf8_percent_encode(value, SEGMENT).to_string();
+            path = path.replace(&format!("{{{name}}}"), &encoded);
+        }
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// Sends one request and records what happened; never fails, a transport problem is recorded.
+    pub async fn send(&self, endpoint: &Endpoint, spec: &RequestSpec) -> Exchange {
+        let url = self.url(endpoint, spec);
+        let mut headers: Vec<(String, String)> = Vec::new();
+        match &spec.auth {
+            Auth::Valid => headers.push((
+                "Authorization".into(),
+                format!("Bearer {}", self.token.expose()),
+            )),
+            Auth::None => {}
+            Auth::Header(v) => headers.push(("Authorization".into(), v.clone())),
+        }
+        if let Some(ct) = &spec.content_type {
+            headers.push(("Content-Type".into(), ct.clone()));
+        }
+        let body = spec.body.to_text();
+        let request = SentRequest {
+            method: spec.method.clone(),
+            url: url.clone(),
+            headers: headers.clone(),
+            body: body.clone(),
+        };
+        let started = Instant::now();
+        let outcome = self.fire(&spec.method, &url, &headers, body).await;
+        Exchange {
+            request,
+            outcome,
+            elapsed: started.elapsed(),
+        }
+    }
+
+    async fn fire(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: String,
+    ) -> Result<Response, TransportError> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|e| TransportError::new(TransportKind::Other, e.to_string()))?;
+        let mut builder = self.client.request(method, url);
+        for (k, v) in headers {
+            builder = builder.header(k, v);
+        }
+        if !body.is_empty() {
+            builder = builder.body(body);
+        }
+        let mut resp = builder.send().await.map_err(TransportError::from_reqwest)?;
+        let status = resp.status().as_u16();
+        let headers: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut bytes = Vec::new();
+        let mut truncated = false;
+        while let Some(chunk) = resp.chunk().await.map_err(TransportError::from_reqwest)? {
+            if bytes.len() + chunk.len() > MAX_BODY {
+                bytes.extend_from_slice(&chunk[..MAX_BODY - bytes.len()]);
+                truncated = true;
+                break;
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Response {
+            status,
+            headers,
+            body: bytes,
+            truncated,
+        })
+    }
+}
+
+/// The request as it went out; the Authorization header is kept as sent and redacted on output.
+#[derive(Clone, Debug)]
+pub struct SentRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// What the server answered.
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The body was longer than [`MAX_BODY`] and was cut.
+    pub truncated: bool,
+}
+
+impl Response {
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportKind {
+    Connect,
+    Timeout,
+    Other,
+}
+
+impl TransportKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::Connect => "connect",
+            TransportKind::Timeout => "timeout",
+            TransportKind::Other => "transport",
+        }
+    }
+}
+
+/// The request could not be completed: not a contract violation.
+#[derive(Clone, Debug)]
+pub struct TransportError {
+    pub kind: TransportKind,
+    pub message: String,
+}
+
+impl TransportError {
+    pub fn new(kind: TransportKind, message: impl Into<String>) -> Self {
+        TransportError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    fn from_reqwest(e: reqwest::Error) -> Self {
+        let kind = if e.is_timeout() {
+            TransportKind::Timeout
+        } else if e.is_connect() {
+            TransportKind::Connect
+        } else {
+            TransportKind::Other
+        };
+        // The chain carries the useful part ("Connection refused"); the top is only "error sending request".
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            message.push_str(": ");
+            message.push_str(&s.to_string());
+            source = s.source();
+        }
+        TransportError { kind, message }
+    }
+}
+
+/// One request and its outcome.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    pub request: SentRequest,
+    pub outcome: Result<Response, TransportError>,
+    pub elapsed: Duration,
+}

@@ -1,0 +1,129 @@
+//! Human output: the failure text of one case, the warnings, and the closing summary.
+
+use std::fmt::Write as _;
+
+use super::{CaseResult, RunInfo, Tally};
+use crate::check::excerpt;
+use crate::execute::Target;
+use crate::redact::Redactor;
+
+/// The text shown under a failed case: the exchange, each verdict, and a curl line to reproduce.
+pub fn failure_text(r: &CaseResult, target: &Target, redactor: &Redactor) -> String {
+    let mut s = String::new();
+    let req = &r.exchange.request;
+    let _ = writeln!(s, "{} ({})", r.case.title, r.case.id);
+    match &r.exchange.outcome {
+        Ok(resp) => {
+            let _ = writeln!(
+                s,
+                "{} {} -> {} in {} ms",
+                req.method,
+                req.url,
+                resp.status,
+                r.exchange.elapsed.as_millis()
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(
+                s,
+                "[error] could not test: {} error: {}",
+                e.kind.as_str(),
+                e.message
+            );
+            let _ = writeln!(s, "{} {}", req.method, req.url);
+        }
+    }
+    for v in &r.verdicts {
+        let _ = writeln!(s, "{}", v.render());
+    }
+    for n in &r.notes {
+        let _ = writeln!(s, "{n}");
+    }
+    if let Ok(resp) = &r.exchange.outcome {
+        let _ = writeln!(s, "response body: {}", excerpt(&resp.body_text()));
+    }
+    let _ = write!(s, "reproduce: {}", super::curl::command(req, target));
+    redactor.apply(&s)
+}
+
+/// The request and response as text, for the JUnit system-out.
+pub fn exchange_text(r: &CaseResult) -> String {
+    let mut s = String::new();
+    let req = &r.exchange.request;
+    let _ = writeln!(s, "> {} {}", req.method, req.url);
+    for (k, v) in &req.headers {
+        let _ = writeln!(s, "> {k}: {v}");
+    }
+    if !req.body.is_empty() {
+        let _ = writeln!(s, ">\n{}", req.body);
+    }
+    match &r.exchange.outcome {
+        Ok(resp) => {
+            let _ = writeln!(
+                s,
+                "\n< {} ({} ms)",
+                resp.status,
+                r.exchange.elapsed.as_millis()
+            );
+            for (k, v) in &resp.headers {
+                let _ = writeln!(s, "< {k}: {v}");
+            }
+            let _ = writeln!(s, "<\n{}", resp.body_text());
+            if resp.truncated {
+                let _ = writeln!(s, "(body cut at {} bytes)", crate::execute::MAX_BODY);
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(s, "\n! {} error: {}", e.kind.as_str(), e.message);
+        }
+    }
+    for v in r.warnings() {
+        let _ = writeln!(s, "{}", v.render());
+    }
+    for n in &r.notes {
+        let _ = writeln!(s, "{n}");
+    }
+    s
+}
+
+/// Warning lines, one per failed warning-level check, for after the test list.
+pub fn warning_lines(results: &[CaseResult]) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in results {
+        for v in r.warnings() {
+            out.push(format!(
+                "warning: {}: {}: expected {}, got {}",
+                r.case.id,
+                v.headline(),
+                v.expected,
+                v.actual
+            ));
+        }
+    }
+    out
+}
+
+/// The closing summary: counts per class and per severity, and the exit code's reason.
+pub fn summary(info: &RunInfo, tally: &Tally) -> String {
+    let classes: Vec<String> = tally
+        .by_class
+        .iter()
+        .filter(|(_, p, f)| p + f > 0)
+        .map(|(c, p, f)| format!("{} {}/{}", c.as_str(), p, p + f))
+        .collect();
+    let mut s = format!(
+        "summary: {} cases ({}) in {:.2}s: {} passed, {} failed, {} not tested; {} violations, {} warnings",
+        tally.total,
+        if classes.is_empty() { "none".to_string() } else { classes.join(", ") },
+        info.elapsed.as_secs_f64(),
+        tally.passed,
+        tally.failed,
+        tally.errors,
+        tally.violations,
+        tally.warnings,
+    );
+    if let Some(seed) = info.seed {
+        let _ = write!(s, "; seed {seed}");
+    }
+    s
+}

@@ -1,0 +1,277 @@
+//! The `run` command: a validated [`Plan`] goes in, every case runs as a libtest-mimic trial,
+//! and a [`RunOutcome`] with the results and exit code comes out.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+use crate::cases::Case;
+use crate::check::Checker;
+use crate::contract::{Contract, Severity};
+use crate::execute::{Secret, Target};
+use crate::redact::Redactor;
+use crate::report::{self, CaseResult, RunInfo, Status, Tally};
+use crate::server::{self, FaultSet, ServerConfig};
+
+/// Which server the run tests.
+#[derive(Clone, Debug)]
+pub enum TargetChoice {
+    /// Start the reference server on 127.0.0.1, port 0, with these faults switched on.
+    Embedded { faults: FaultSet },
+    /// An API root such as `https://wks-a1b2c3d4.provisionr.io/api/v1`.
+    Remote { base_url: String },
+}
+
+/// The cargo-test-like selection and display options.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub filter: Option<String>,
+    pub exact: bool,
+    pub skip: Vec<String>,
+    pub list: bool,
+    pub test_threads: Option<usize>,
+    /// One character per case instead of one line.
+    pub quiet: bool,
+}
+
+/// A validated run configuration: everything checked before any request is sent.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub contract: Arc<Contract>,
+    pub cases: Vec<Case>,
+    pub target: TargetChoice,
+    pub token: Secret,
+    pub token_env: String,
+    pub path_values: BTreeMap<String, String>,
+    pub timeout: Duration,
+    pub junit: Option<PathBuf>,
+    pub strict: bool,
+    pub skip_checks: BTreeSet<String>,
+    pub selection: Selection,
+    /// Print the header, warnings and summary (the self-test turns this off).
+    pub verbose: bool,
+}
+
+/// What a run found.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub results: Vec<CaseResult>,
+    pub tally: Tally,
+    pub exit_code: i32,
+    pub junit: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Target(#[from] crate::execute::TargetError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot start the embedded reference server: {0}")]
+    Server(std::io::Error),
+    #[error("cannot write the JUnit report to {0}: {1}")]
+    Junit(PathBuf, String),
+}
+
+/// What every trial shares.
+struct Shared {
+    contract: Arc<Contract>,
+    checker: Checker,
+    target: Target,
+    strict: bool,
+    redactor: Redactor,
+    handle: tokio::runtime::Handle,
+    results: Mutex<Vec<(usize, CaseResult)>>,
+}
+
+impl Shared {
+    /// Sends a case and judges the answer: the one path every kind of case goes through.
+    async fn execute(&self, case: Arc<Case>) -> CaseResult {
+        let exchange = self
+            .target
+            .send(&self.contract.endpoint, &case.request)
+            .await;
+        let mut verdicts = match &exchange.outcome {
+            Ok(resp) => self.checker.check(&self.contract, &case, resp),
+            Err(_) => Vec::new(),
+        };
+        if self.strict {
+            for v in &mut verdicts {
+                v.severity = Severity::Error;
+            }
+        }
+        CaseResult {
+            case,
+            exchange,
+            verdicts,
+            notes: Vec::new(),
+        }
+    }
+
+    fn record(&self, index: usize, result: CaseResult) -> Result<(), Failed> {
+        let outcome = match result.status() {
+            Status::Passed => Ok(()),
+            _ => Err(Failed::from(report::human::failure_text(
+                &result,
+                &self.target,
+                &self.redactor,
+            ))),
+        };
+        self.results
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((index, result));
+        outcome
+    }
+}
+
+/// Runs the plan: starts the embedded server if asked, runs the trials, writes the JUnit report.
+pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
+    let args = libtest_args(&plan.selection);
+    if plan.selection.list {
+        let _ = libtest_mimic::run(&args, list_trials(&plan.cases));
+        return Ok(RunOutcome {
+            results: Vec::new(),
+            tally: Tally::default(),
+            exit_code: crate::exit::SUCCESS,
+            junit: None,
+        });
+    }
+    let started = Instant::now();
+    let timestamp = SystemTime::now();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(RunError::Runtime)?;
+
+    let (base_url, server, target_label) = match &plan.target {
+        TargetChoice::Remote { base_url } => {
+            (base_url.clone(), None, format!("{base_url} (--base-url)"))
+        }
+        TargetChoice::Embedded { faults } => {
+            let config = ServerConfig {
+                token: plan.token.expose().to_string(),
+                services: plan.path_values.values().cloned().collect(),
+                faults: faults.clone(),
+            };
+            let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+            let running = runtime
+                .block_on(server::spawn(addr, config))
+                .map_err(RunError::Server)?;
+            let url = running.base_url();
+            (
+                url.clone(),
+                Some(running),
+                format!("embedded reference server at {url}"),
+            )
+        }
+    };
+    if plan.verbose {
+        match &plan.target {
+            TargetChoice::Embedded { .. } => println!(
+                "target: {target_label} (no --base-url given; pass --base-url to test a real workspace)"
+            ),
+            TargetChoice::Remote { .. } => println!("target: {target_label}"),
+        }
+    }
+    let target = Target::new(
+        &base_url,
+        plan.path_values.clone(),
+        plan.token.clone(),
+        &plan.token_env,
+        plan.timeout,
+    )?;
+    let redactor = Redactor::new([plan.token.expose().to_string()]);
+    let shared = Arc::new(Shared {
+        checker: Checker::new(&plan.contract, plan.skip_checks.clone()),
+        contract: plan.contract.clone(),
+        target,
+        strict: plan.strict,
+        redactor: redactor.clone(),
+        handle: runtime.handle().clone(),
+        results: Mutex::new(Vec::new()),
+    });
+
+    let trials = plan
+        .cases
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(index, case)| {
+            let shared = shared.clone();
+            let case = Arc::new(case);
+            Trial::test(case.id.clone(), move || {
+                let result = shared.handle.block_on(shared.execute(case));
+                shared.record(index, result)
+            })
+            .with_kind(plan.cases[index].kind.clone())
+        })
+        .collect();
+    let _ = libtest_mimic::run(&args, trials);
+
+    if let Some(s) = server {
+        runtime.block_on(s.shutdown());
+    }
+    let mut indexed =
+        std::mem::take(&mut *shared.results.lock().unwrap_or_else(|p| p.into_inner()));
+    indexed.sort_by_key(|(i, _)| *i);
+    let results: Vec<CaseResult> = indexed.into_iter().map(|(_, r)| r).collect();
+    let tally = Tally::of(&results);
+    let info = RunInfo {
+        operation: plan.contract.endpoint.operation.clone(),
+        target: target_label,
+        base_url,
+        seed: None,
+        strict: plan.strict,
+        elapsed: started.elapsed(),
+        timestamp,
+    };
+    if plan.verbose {
+        for line in report::human::warning_lines(&results) {
+            println!("{}", redactor.apply(&line));
+        }
+        println!("{}", report::human::summary(&info, &tally));
+    }
+    if let Some(path) = &plan.junit {
+        let xml = report::junit::render(&info, &results, &shared.target, &redactor)
+            .map_err(|e| RunError::Junit(path.clone(), e))?;
+        report::junit::write(path, &xml)
+            .map_err(|e| RunError::Junit(path.clone(), e.to_string()))?;
+        if plan.verbose {
+            println!("junit: {}", path.display());
+        }
+    }
+    Ok(RunOutcome {
+        exit_code: tally.exit_code(),
+        results,
+        tally,
+        junit: plan.junit.clone(),
+    })
+}
+
+fn libtest_args(sel: &Selection) -> Arguments {
+    Arguments {
+        filter: sel.filter.clone(),
+        exact: sel.exact,
+        skip: sel.skip.clone(),
+        list: sel.list,
+        test_threads: sel.test_threads,
+        quiet: sel.quiet,
+        ..Arguments::default()
+    }
+}
+
+/// Trials for `--list`, grouped by kind.
+fn list_trials(cases: &[Case]) -> Vec<Trial> {
+    let mut sorted: Vec<&Case> = cases.iter().collect();
+    sorted.sort_by(|a, b| (&a.kind, &a.id).cmp(&(&b.kind, &b.id)));
+    sorted
+        .into_iter()
+        .map(|c| Trial::test(c.id.clone(), || Ok(())).with_kind(c.kind.clone()))
+        .collect()
+}

@@ -1,0 +1,377 @@
+//! The embedded reference server: the contract implemented faithfully, plus switchable faults.
+//!
+//! It is both the default target of a run and the subject of the self-test, which plants one
+//! [`Fault`] at a time and expects the suite to notice.
+
+mod faults;
+mod token;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, Request, State};
+use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, HOST, LOCATION, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use faults::{Fault, FaultSet, UnknownFault};
+
+use token::{IdSource, Token};
+use validate::{Rejection, TokenRequest};
+
+pub const API_PREFIX: &str = "/api/v1";
+const CREATE_ROUTE: &str = "/workspace/services/{service}/tokens/access";
+
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// The one Bearer token the server accepts.
+    pub token: String,
+    /// The service ids that exist.
+    pub services: Vec<String>,
+    pub faults: FaultSet,
+}
+
+struct AppState {
+    config: ServerConfig,
+    ids: IdSource,
+    tokens: Mutex<HashMap<String, Token>>,
+    /// Requests that got past validation; `intermittent-500` keys off it.
+    passed: AtomicU64,
+}
+
+/// The API, routed under [`API_PREFIX`], with its own in-memory token store.
+pub fn app(config: ServerConfig) -> Router {
+    let state = Arc::new(AppState {
+        config,
+        ids: IdSource::new(),
+        tokens: Mutex::new(HashMap::new()),
+        passed: AtomicU64::new(0),
+    });
+    let api = Router::new().route(
+        CREATE_ROUTE,
+        // Without our own fallback axum answers other methods with an empty 405 body.
+        post(create_token).fallback(method_not_allowed),
+    );
+    Router::new()
+        .nest(API_PREFIX, api)
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn create_token(
+    State(state): State<Arc<AppState>>,
+    service: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let faults = &state.config.faults;
+
+    if let Err(denied) = authenticate(&headers, &state.config) {
+        return denied;
+    }
+
+    // A service id that is not valid UTF-8 once decoded cannot name a configured service.
+    let service = service.ok().map(|Path(service)| service);
+    if faults.has(Fault::CrashOnEncodedService) && service.as_deref().is_none_or(needed_encoding) {
+        return server_error();
+    }
+    let known = service
+        .as_ref()
+        .is_some_and(|s| state.config.services.contains(s));
+    if !known && !faults.has(Fault::UnknownServiceAccepted) {
+        return error(
+            StatusCode::NOT_FOUND,
+            "The requested service was not found.",
+        );
+    }
+
+    if !is_json_media_type(&headers) && !faults.has(Fault::IgnoreContentType) {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The request body must be sent as application/json.",
+        );
+    }
+
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return error(rejection.status(), &rejection.body_text()),
+    };
+    // Parsed by hand: axum's `Json` extractor answers with its own texts and statuses.
+    let body: Value = match serde_json::from_slice(&body) {
+        Ok(body) => body,
+        Err(_) if faults.has(Fault::CrashOnMalformed) => return server_error(),
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("The request body is not valid JSON: {e}."),
+            )
+        }
+    };
+
+    let request = match validate::validate(&body, faults) {
+        Ok(request) => request,
+        Err(Rejection::Crash) => return server_error(),
+        Err(Rejection::Invalid(errors)) => return validation_failed(errors, faults),
+    };
+
+    let passed = state.passed.fetch_add(1, Ordering::Relaxed) + 1;
+    if faults.has(Fault::Intermittent500) && passed % 10 == 0 {
+        return server_error();
+    }
+
+    let token = state.issue(service.unwrap_or_default(), request);
+    created(&token, &headers, faults)
+}
+
+impl AppState {
+    fn issue(&self, service: String, request: TokenRequest) -> Token {
+        let faults = &self.config.faults;
+        let created_at = token::now();
+        let requested = request
+            .expires_at
+            .filter(|_| !faults.has(Fault::IgnoresExpiry));
+        let expires_at = match requested {
+            // The bug of formatting the local reading and appending `Z`.
+            Some(at) if faults.has(Fault::ExpiryLocalTime) => {
+                at.replace_offset(time::UtcOffset::UTC)
+            }
+            Some(at) => at,
+            None => created_at + token::DEFAULT_LIFETIME,
+        };
+        let description = if faults.has(Fault::TruncatesDescription) {
+            request.description.chars().take(50).collect()
+        } else {
+            request.description
+        };
+        let (serial, id) = self.ids.next(faults);
+        let token = Token {
+            id,
+            serial,
+            service,
+            display_name: request.name,
+            description,
+            created_at,
+            expires_at,
+        };
+        self.tokens
+            .lock()
+            // A poisoned map still holds valid tokens; losing the server over it helps no one.
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(token.id.clone(), token.clone());
+        token
+    }
+}
+
+/// `Err` carries the response for a caller that may not proceed.
+fn authenticate(headers: &HeaderMap, config: &ServerConfig) -> Result<(), Response> {
+    let faults = &config.faults;
+    if faults.has(Fault::NoAuth) {
+        return Ok(());
+    }
+    match bearer_token(headers) {
+        Some(_) if faults.has(Fault::AnyToken) => Ok(()),
+        Some(presented) if same_secret(presented, &config.token) => Ok(()),
+        Some(_) if faults.has(Fault::ForbiddenForBadToken) => {
+            Err(error(StatusCode::FORBIDDEN, "This action is unauthorized."))
+        }
+        _ => {
+            let mut response = error(StatusCode::UNAUTHORIZED, "Unauthenticated.");
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            Err(response)
+        }
+    }
+}
+
+/// The non-empty credentials of an `Authorization: Bearer ...` header (the scheme is
+/// case-insensitive per RFC 9110; the token is not).
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Compares without stopping at the first differing byte, so timing says little about the secret.
+fn same_secret(presented: &str, expected: &str) -> bool {
+    let (a, b) = (presented.as_bytes(), expected.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Whether a decoded service id holds anything a client had to percent-encode in the path.
+fn needed_encoding(service: &str) -> bool {
+    !service
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@".contains(c))
+}
+
+/// `application/json` or any `application/*+json`, parameters allowed.
+fn is_json_media_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    let subtype = subtype.to_ascii_lowercase();
+    kind.eq_ignore_ascii_case("application")
+        && (subtype == "json" || (subtype.len() > "+json".len() && subtype.ends_with("+json")))
+}
+
+fn created(token: &Token, headers: &HeaderMap, faults: &FaultSet) -> Response {
+    let link = self_link(headers, &token.id);
+    let body = token::render(token, &link, faults);
+    let content_type = if faults.has(Fault::ContentTypeText) {
+        "text/plain; charset=utf-8"
+    } else {
+        "application/json"
+    };
+    let mut response = (
+        StatusCode::CREATED,
+        [(CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body,
+    )
+        .into_response();
+    if let Ok(location) = HeaderValue::from_str(&link) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    response
+}
+
+/// Absolute when the Host header is a plain host[:port]; a path otherwise.
+fn self_link(headers: &HeaderMap, id: &str) -> String {
+    let path = format!("{API_PREFIX}/workspace/tokens/{id}");
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok()).filter(|h| {
+        !h.is_empty()
+            && h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+    });
+    match host {
+        Some(host) => format!("http://{host}{path}"),
+        None => path,
+    }
+}
+
+fn validation_failed(errors: Map<String, Value>, faults: &FaultSet) -> Response {
+    if faults.has(Fault::ServerErrorForValidation) {
+        return server_error();
+    }
+    let status = if faults.has(Fault::OkForErrors) {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let body = json!({ "message": "The given data was invalid.", "errors": errors });
+    (status, Json(body)).into_response()
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "message": message }))).into_response()
+}
+
+/// What the framework answers when a handler falls over.
+fn server_error() -> Response {
+    error(StatusCode::INTERNAL_SERVER_ERROR, "Server Error")
+}
+
+async fn method_not_allowed(State(state): State<Arc<AppState>>) -> Response {
+    if state.config.faults.has(Fault::NotFoundForMethod) {
+        return not_found().await;
+    }
+    let mut response = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "The method is not supported for this route. Supported methods: POST.",
+    );
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static("POST"));
+    response
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "Not Found.")
+}
+
+/// A server bound to a local port, serving on a tokio task until [`RunningServer::shutdown`].
+pub struct RunningServer {
+    addr: SocketAddr,
+    hits: Arc<AtomicU64>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningServer {
+    pub fn base_url(&self) -> String {
+        format!("http://{}{API_PREFIX}", self.addr)
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Requests received on any path and method, so a test can tell a run really reached us.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits (briefly) for the task.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            // A client holding a connection open must not hang the caller forever.
+            let grace = std::time::Duration::from_secs(5);
+            if tokio::time::timeout(grace, &mut task).await.is_err() {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Binds `addr` (port 0 picks a free one) and serves [`app`] on a tokio task.
+pub async fn spawn(addr: SocketAddr, config: ServerConfig) -> std::io::Result<RunningServer> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let hits = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&hits);
+    let router = app(config).layer(middleware::from_fn(move |request: Request, next: Next| {
+        counter.fetch_add(1, Ordering::Relaxed);
+        next.run(request)
+    }));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+        // A dropped sender also means stop.
+        let _ = stopped.await;
+    });
+    let task = tokio::spawn(async move { serve.await });
+    Ok(RunningServer {
+        addr,
+        hits,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}

@@ -1,0 +1,444 @@
+//! Hand-written validation of the request body, independent of the JSON Schema the suite checks with.
+
+use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+
+use super::faults::{Fault, FaultSet};
+
+pub const NAME_MAX_CHARS: usize = 55;
+
+/// A body that passed validation.
+#[derive(Debug)]
+pub struct TokenRequest {
+    pub name: String,
+    pub description: String,
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// Why a body was not accepted.
+#[derive(Debug)]
+pub enum Rejection {
+    /// Field name -> messages, in the order the fields were checked.
+    Invalid(Map<String, Value>),
+    /// What a planted crash fault stands for: the server fell over instead of answering.
+    Crash,
+}
+
+#[derive(Default)]
+struct Errors(Map<String, Value>);
+
+impl Errors {
+    fn add(&mut self, field: &str, message: String) {
+        let entry = self
+            .0
+            .entry(field.to_owned())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(messages) = entry {
+            messages.push(Value::String(message));
+        }
+    }
+}
+
+pub fn validate(body: &Value, faults: &FaultSet) -> Result<TokenRequest, Rejection> {
+    let Some(obj) = body.as_object() else {
+        if faults.has(Fault::CrashOnNonObject) {
+            return Err(Rejection::Crash);
+        }
+        let mut errors = Errors::default();
+        errors.add("body", "The request body must be a JSON object.".to_owned());
+        return Err(Rejection::Invalid(errors.0));
+    };
+    crash_faults(obj, faults)?;
+
+    let mut errors = Errors::default();
+    let name = string_field(obj, "name", faults, &mut errors);
+    let description = string_field(obj, "description", faults, &mut errors);
+    let expires_at = expires_at_field(obj, faults, &mut errors);
+    if faults.has(Fault::RejectsUnknownFields) {
+        for key in obj.keys() {
+            if !matches!(key.as_str(), "name" | "description" | "expires_at") {
+                errors.add(key, format!("The {key} field is prohibited."));
+            }
+        }
+    }
+
+    match (name, description, expires_at) {
+        (Some(name), Some(description), Some(expires_at)) if errors.0.is_empty() => {
+            Ok(TokenRequest {
+                name,
+                description,
+                expires_at,
+            })
+        }
+        _ => Err(Rejection::Invalid(errors.0)),
+    }
+}
+
+/// The spots where a careless implementation would index, unwrap or slice and fall over.
+fn crash_faults(obj: &Map<String, Value>, faults: &FaultSet) -> Result<(), Rejection> {
+    if faults.has(Fault::CrashOnNull) && obj.values().any(Value::is_null) {
+        return Err(Rejection::Crash);
+    }
+    if faults.has(Fault::CrashOnAstral)
+        && obj
+            .values()
+            .filter_map(Value::as_str)
+            .any(|s| s.chars().any(|c| u32::from(c) > 0xFFFF))
+    {
+        return Err(Rejection::Crash);
+    }
+    if faults.has(Fault::CrashOnWrongType) {
+        let wrong = |key: &str, null_ok: bool| match obj.get(key) {
+            None | Some(Value::String(_)) => false,
+            Some(Value::Null) => !null_ok,
+            Some(_) => true,
+        };
+        if wrong("name", false) || wrong("description", false) || wrong("expires_at", true) {
+            return Err(Rejection::Crash);
+        }
+    }
+    if faults.has(Fault::CrashOnLongName)
+        && obj
+            .get("name")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.chars().count() > NAME_MAX_CHARS)
+    {
+        return Err(Rejection::Crash);
+    }
+    Ok(())
+}
+
+/// `name` and `description`: required strings; `name` also has a length limit.
+fn string_field(
+    obj: &Map<String, Value>,
+    key: &str,
+    faults: &FaultSet,
+    errors: &mut Errors,
+) -> Option<String> {
+    let is_name = key == "name";
+    let value = match obj.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        None if is_name && faults.has(Fault::NoRequiredName) => String::new(),
+        None if !is_name && faults.has(Fault::NoRequiredDescription) => String::new(),
+        None => {
+            errors.add(key, format!("The {key} field is required."));
+            return None;
+        }
+        Some(Value::Null) if is_name && faults.has(Fault::NullNameAccepted) => String::new(),
+        Some(other) if faults.has(Fault::CoerceTypes) => other.to_string(),
+        Some(_) => {
+            errors.add(key, format!("The {key} field must be a string."));
+            return None;
+        }
+    };
+    if faults.has(Fault::RejectsEmptyStrings) && value.is_empty() {
+        // Laravel's `required` treats "" as missing, which is where this bug usually comes from.
+        errors.add(key, format!("The {key} field is required."));
+        return None;
+    }
+    if is_name && !faults.has(Fault::NoMaxLength) {
+        let limit = if faults.has(Fault::MaxLengthOffByOne) {
+            NAME_MAX_CHARS - 1
+        } else {
+            NAME_MAX_CHARS
+        };
+        let length = if faults.has(Fault::CountsBytes) {
+            value.len()
+        } else if faults.has(Fault::CountsUtf16) {
+            value.encode_utf16().count()
+        } else {
+            value.chars().count()
+        };
+        if length > limit {
+            errors.add(
+                key,
+                format!("The {key} field must not be greater than {limit} characters."),
+            );
+            return None;
+        }
+    }
+    Some(value)
+}
+
+/// `expires_at`: optional, null or an RFC 3339 date-time. `Some(None)` means "use the default".
+fn expires_at_field(
+    obj: &Map<String, Value>,
+    faults: &FaultSet,
+    errors: &mut Errors,
+) -> Option<Option<OffsetDateTime>> {
+    const KEY: &str = "expires_at";
+    match obj.get(KEY) {
+        None if faults.has(Fault::RequiresExpiresAt) => {
+            errors.add(KEY, "The expires_at field is required.".to_owned());
+            None
+        }
+        None => Some(None),
+        Some(Value::Null) if faults.has(Fault::RejectsNullExpiry) => {
+            errors.add(KEY, "The expires_at field must be a valid date.".to_owned());
+            None
+        }
+        Some(Value::Null) => Some(None),
+        Some(Value::String(s)) => match parse_expiry(s, faults) {
+            Some(instant) => Some(Some(instant)),
+            None => {
+                errors.add(
+                    KEY,
+                    "The expires_at field must be a valid RFC 3339 date-time.".to_owned(),
+                );
+                None
+            }
+        },
+        Some(_) => {
+            errors.add(
+                KEY,
+                "The expires_at field must be a string or null.".to_owned(),
+            );
+            None
+        }
+    }
+}
+
+fn parse_expiry(s: &str, faults: &FaultSet) -> Option<OffsetDateTime> {
+    if faults.has(Fault::RejectsFractionalSeconds) && s.contains('.') {
+        return None;
+    }
+    if faults.has(Fault::OnlyUtc) && !s.ends_with(['Z', 'z']) {
+        return None;
+    }
+    if faults.has(Fault::RegexDateTime) {
+        return parse_by_shape(s);
+    }
+    parse_rfc3339(s).or_else(|| {
+        if faults.has(Fault::NaiveDateTime) && !s.ends_with(['Z', 'z']) {
+            parse_rfc3339(&format!("{s}Z"))
+        } else {
+            None
+        }
+    })
+}
+
+/// RFC 3339 `date-time`, agreeing with JSON Schema's `format: date-time` as `jsonschema` checks it.
+pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
+    // `time` accepts any byte as the date/time separator; RFC 3339's grammar only has `T` (or `t`).
+    if !matches!(s.as_bytes().get(10), Some(b'T' | b't')) {
+        return None;
+    }
+    OffsetDateTime::parse(s, &Rfc3339)
+        .ok()
+        .or_else(|| leap_second(s))
+}
+
+/// `time` takes `:60` only on the last second of a month; the format allows it at 23:59 UTC on any
+/// day. It stands for the nanosecond before the next minute, as `time` itself represents it.
+fn leap_second(s: &str) -> Option<OffsetDateTime> {
+    if s.get(17..19) != Some("60") {
+        return None;
+    }
+    let as_59 = format!("{}59{}", s.get(..17)?, s.get(19..)?);
+    let instant = OffsetDateTime::parse(&as_59, &Rfc3339).ok()?;
+    let utc = instant.checked_to_offset(UtcOffset::UTC)?;
+    if (utc.hour(), utc.minute()) != (23, 59) {
+        return None;
+    }
+    instant.replace_nanosecond(999_999_999).ok()
+}
+
+/// The `regex-date-time` bug: `^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`
+/// and then out-of-range parts rolled over, the way PHP's date parsing normalises them.
+fn parse_by_shape(s: &str) -> Option<OffsetDateTime> {
+    let b = s.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = b.get(range)?;
+        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(part).ok()?.parse().ok()
+    };
+    let literal = |i: usize, c: u8| b.get(i) == Some(&c);
+    if !(literal(4, b'-') && literal(7, b'-') && literal(10, b'T'))
+        || !(literal(13, b':') && literal(16, b':'))
+    {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    let mut i = 19;
+    let mut nanos = 0i64;
+    if literal(i, b'.') {
+        let start = i + 1;
+        let end = start + b[start..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if end == start {
+            return None;
+        }
+        let scale = b[start..end]
+            .iter()
+            .take(9)
+            .fold((0i64, 100_000_000i64), |(acc, m), c| {
+                (acc + i64::from(c - b'0') * m, m / 10)
+            });
+        nanos = scale.0;
+        i = end;
+    }
+    let offset_seconds = match b.get(i) {
+        Some(b'Z') if i + 1 == b.len() => 0,
+        Some(sign @ (b'+' | b'-')) if i + 6 == b.len() && literal(i + 3, b':') => {
+            let magnitude = digits(i + 1..i + 3)? * 3600 + digits(i + 4..i + 6)? * 60;
+            if *sign == b'-' {
+                -magnitude
+            } else {
+                magnitude
+            }
+        }
+        _ => return None,
+    };
+
+    let months = year * 12 + month - 1;
+    let first = Date::from_calendar_date(
+        i32::try_from(months.div_euclid(12)).ok()?,
+        Month::try_from(u8::try_from(months.rem_euclid(12) + 1).ok()?).ok()?,
+        1,
+    )
+    .ok()?;
+    let elapsed = Duration::days(day - 1)
+        + Duration::hours(hour)
+        + Duration::minutes(minute)
+        + Duration::seconds(second - offset_seconds)
+        + Duration::nanoseconds(nanos);
+    PrimitiveDateTime::new(first, Time::MIDNIGHT)
+        .assume_utc()
+        .checked_add(elapsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const VALID: &[&str] = &[
+        "2099-01-02T03:04:05Z",
+        "2099-01-02T03:04:05+05:30",
+        "2099-01-02T03:04:05.123456Z",
+        "2099-01-02T03:04:05-00:00",
+        "2099-01-02t03:04:05z",
+        "2099-01-02T03:04:05.123456789123Z",
+        "2016-12-31T23:59:60Z",
+        "2099-01-02T23:59:60Z",
+        "2099-01-02T18:29:60-05:30",
+        "2000-02-29T00:00:00Z",
+        "2000-01-01T00:00:00-23:59",
+    ];
+
+    const INVALID: &[&str] = &[
+        "2099-01-02T03:04:05",
+        "2099-01-02 03:04:05Z",
+        "2099-01-02",
+        "2099-01-02T24:00:00Z",
+        "2099-02-30T00:00:00Z",
+        "2099-13-01T00:00:00Z",
+        "2099-01-02T03:04:05+24:00",
+        "tomorrow",
+        "",
+        "2099-01-02T03:04:05.Z",
+        "2099-01-02T03:04:05+05:60",
+        "2099-01-02T03:04:05+0530",
+        "2099-01-02T03:04:60Z",
+        "2100-02-29T00:00:00Z",
+        "2099-1-02T03:04:05Z",
+        "2099-01-02T03:04:05Z ",
+        "2099-01-02T03:04Z",
+        "2099-01-02X03:04:05Z",
+        "２099-01-02T03:04:05Z",
+    ];
+
+    fn schema_says_valid(s: &str) -> bool {
+        let schema = json!({"type": "string", "format": "date-time"});
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("schema compiles");
+        validator.is_valid(&json!(s))
+    }
+
+    #[test]
+    fn date_time_acceptance_matches_the_list_and_jsonschema() {
+        for s in VALID {
+            assert!(parse_rfc3339(s).is_some(), "should accept {s:?}");
+            assert!(schema_says_valid(s), "jsonschema disagrees on {s:?}");
+        }
+        for s in INVALID {
+            assert!(parse_rfc3339(s).is_none(), "should reject {s:?}");
+            assert!(!schema_says_valid(s), "jsonschema disagrees on {s:?}");
+        }
+    }
+
+    #[test]
+    fn offsets_are_kept_as_instants() {
+        let a = parse_rfc3339("2099-01-02T03:04:05+05:30").expect("valid");
+        let b = parse_rfc3339("2099-01-01T21:34:05Z").expect("valid");
+        assert_eq!(a, b);
+        let leap = parse_rfc3339("2099-01-02T23:59:60Z").expect("valid");
+        assert_eq!(leap.nanosecond(), 999_999_999);
+    }
+
+    #[test]
+    fn shape_only_parsing_rolls_impossible_dates_over() {
+        let rolled = |s| parse_by_shape(s).map(|d| d.to_offset(UtcOffset::UTC));
+        let expect = |s| parse_rfc3339(s);
+        assert_eq!(
+            rolled("2099-02-30T00:00:00Z"),
+            expect("2099-03-02T00:00:00Z")
+        );
+        assert_eq!(
+            rolled("2099-13-01T00:00:00Z"),
+            expect("2100-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            rolled("2099-01-02T24:00:00Z"),
+            expect("2099-01-03T00:00:00Z")
+        );
+        assert_eq!(
+            rolled("2099-01-02T03:04:05+24:00"),
+            expect("2099-01-01T03:04:05Z")
+        );
+        assert!(rolled("2099-00-00T99:99:99.5+99:99").is_some());
+        for bad in [
+            "",
+            "2099-01-02",
+            "2099-01-02 03:04:05Z",
+            "2099-01-02T03:04:05",
+        ] {
+            assert!(parse_by_shape(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn name_limit_counts_code_points() {
+        let body = |name: String| json!({"name": name, "description": ""});
+        let clean = FaultSet::none();
+        assert!(validate(&body("😀".repeat(55)), &clean).is_ok());
+        assert!(validate(&body("😀".repeat(56)), &clean).is_err());
+        assert!(validate(&body("a".repeat(55)), &clean).is_ok());
+        assert!(validate(&body(String::new()), &clean).is_ok());
+    }
+
+    #[test]
+    fn every_offending_field_is_named() {
+        let body = json!({"name": 5, "expires_at": "soon"});
+        let Err(Rejection::Invalid(errors)) = validate(&body, &FaultSet::none()) else {
+            panic!("expected a validation failure");
+        };
+        let keys: Vec<_> = errors.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["name", "description", "expires_at"]);
+    }
+
+    #[test]
+    fn non_objects_are_rejected_under_body() {
+        for body in [json!([]), json!(null), json!("x"), json!(1)] {
+            let Err(Rejection::Invalid(errors)) = validate(&body, &FaultSet::none()) else {
+                panic!("expected a validation failure for {body}");
+            };
+            assert!(errors.contains_key("body"));
+        }
+    }
+}
