@@ -52,7 +52,8 @@ pub struct Plan {
     pub strict: bool,
     pub skip_checks: BTreeSet<String>,
     pub selection: Selection,
-    /// Print the header, warnings and summary (the self-test turns this off).
+    /// Run under the libtest harness and print the header, warnings and summary; in-process
+    /// callers (tests, the self-test) turn this off and run the cases silently.
     pub verbose: bool,
 }
 
@@ -197,22 +198,46 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         results: Mutex::new(Vec::new()),
     });
 
-    let trials = plan
-        .cases
-        .iter()
-        .cloned()
-        .enumerate()
-        .map(|(index, case)| {
-            let shared = shared.clone();
-            let case = Arc::new(case);
-            Trial::test(case.id.clone(), move || {
-                let result = shared.handle.block_on(shared.execute(case));
-                shared.record(index, result)
+    let cases: Vec<Arc<Case>> = plan.cases.iter().cloned().map(Arc::new).collect();
+    if plan.verbose {
+        let trials = cases
+            .iter()
+            .enumerate()
+            .map(|(index, case)| {
+                let shared = shared.clone();
+                let kind = case.kind.clone();
+                let case = case.clone();
+                Trial::test(case.id.clone(), move || {
+                    let result = shared.handle.block_on(shared.execute(case));
+                    shared.record(index, result)
+                })
+                .with_kind(kind)
             })
-            .with_kind(plan.cases[index].kind.clone())
-        })
-        .collect();
-    let _ = libtest_mimic::run(&args, trials);
+            .collect();
+        let _ = libtest_mimic::run(&args, trials);
+    } else {
+        // In-process callers (tests, the self-test) want results, not libtest's printing.
+        let selected: Vec<(usize, Arc<Case>)> = cases
+            .into_iter()
+            .enumerate()
+            .filter(|(_, c)| !args.is_filtered_out(&Trial::test(c.id.clone(), || Ok(()))))
+            .collect();
+        let limit = Arc::new(tokio::sync::Semaphore::new(
+            plan.selection.test_threads.unwrap_or(8),
+        ));
+        runtime.block_on(async {
+            let mut tasks = tokio::task::JoinSet::new();
+            for (index, case) in selected {
+                let (shared, limit) = (shared.clone(), limit.clone());
+                tasks.spawn(async move {
+                    let _permit = limit.acquire_owned().await;
+                    let result = shared.execute(case).await;
+                    let _ = shared.record(index, result);
+                });
+            }
+            while tasks.join_next().await.is_some() {}
+        });
+    }
 
     if let Some(s) = server {
         runtime.block_on(s.shutdown());

@@ -247,7 +247,7 @@ mod tests {
     fn a_misspelt_key_is_located_with_a_suggestion() {
         let text = "{\n  \"title\": \"t\",\n  \"class\": \"valid\",\n  \"reqest\": {}\n}";
         let err = parse(Path::new("cases/bad.json"), text, &contract()).unwrap_err();
-        assert_eq!(err.location, Some((4, 11)));
+        assert_eq!(err.location, Some((4, 10)));
         assert_eq!(err.help.as_deref(), Some("did you mean `request`?"));
     }
 

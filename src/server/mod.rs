@@ -80,8 +80,8 @@ async fn create_token(
 ) -> Response {
     let faults = &state.config.faults;
 
-    if let Err(denied) = authenticate(&headers, &state.config) {
-        return denied;
+    if let Some(refused) = refusal(&headers, &state.config) {
+        return refused;
     }
 
     // A service id that is not valid UTF-8 once decoded cannot name a configured service.
@@ -176,24 +176,24 @@ impl AppState {
     }
 }
 
-/// `Err` carries the response for a caller that may not proceed.
-fn authenticate(headers: &HeaderMap, config: &ServerConfig) -> Result<(), Response> {
+/// The response refusing the caller, if its credentials do not let it in.
+fn refusal(headers: &HeaderMap, config: &ServerConfig) -> Option<Response> {
     let faults = &config.faults;
     if faults.has(Fault::NoAuth) {
-        return Ok(());
+        return None;
     }
     match bearer_token(headers) {
-        Some(_) if faults.has(Fault::AnyToken) => Ok(()),
-        Some(presented) if same_secret(presented, &config.token) => Ok(()),
+        Some(_) if faults.has(Fault::AnyToken) => None,
+        Some(presented) if same_secret(presented, &config.token) => None,
         Some(_) if faults.has(Fault::ForbiddenForBadToken) => {
-            Err(error(StatusCode::FORBIDDEN, "This action is unauthorized."))
+            Some(error(StatusCode::FORBIDDEN, "This action is unauthorized."))
         }
         _ => {
             let mut response = error(StatusCode::UNAUTHORIZED, "Unauthenticated.");
             response
                 .headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            Err(response)
+            Some(response)
         }
     }
 }

@@ -147,7 +147,7 @@ static RESPONSE_SCHEMA: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
         .expect("schema compiles")
 });
 
-fn header<'a>(reply: &'a Reply, name: axum::http::HeaderName) -> &'a str {
+fn header(reply: &Reply, name: axum::http::HeaderName) -> &str {
     reply
         .headers
         .get(name)

@@ -256,9 +256,8 @@ fn parse_by_shape(s: &str) -> Option<OffsetDateTime> {
         std::str::from_utf8(part).ok()?.parse().ok()
     };
     let literal = |i: usize, c: u8| b.get(i) == Some(&c);
-    if !(literal(4, b'-') && literal(7, b'-') && literal(10, b'T'))
-        || !(literal(13, b':') && literal(16, b':'))
-    {
+    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if !separators.iter().all(|&(i, c)| literal(i, c)) {
         return None;
     }
     let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);

@@ -1,0 +1,224 @@
+//! The binary end to end: `serve` in one process, `run --base-url` in another.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_provisionr-conformance");
+const TOKEN: &str = "pvt_test_secret_9f8e7d6c5b4a";
+
+/// A `serve` process on 127.0.0.1, port 0; killed on drop.
+struct Served {
+    child: Child,
+    base_url: String,
+}
+
+impl Served {
+    fn start(faults: &[&str]) -> Self {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["serve", "--addr", "127.0.0.1:0", "--service", "svc_e2e"]);
+        for f in faults {
+            cmd.args(["--fault", f]);
+        }
+        let mut child = cmd
+            .env("PROVISIONR_TOKEN", TOKEN)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base_url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .to_string();
+        Served { child, base_url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    let junit = dir.join("junit.xml");
+    Command::new(BIN)
+        .args(["run", "--junit", junit.to_str().unwrap()])
+        .args(args)
+        .env("PROVISIONR_TOKEN", TOKEN)
+        .current_dir(dir)
+        .output()
+        .expect("run starts")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn a_conforming_server_passes_and_a_wrong_enum_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = Served::start(&[]);
+    let out = run(
+        dir.path(),
+        &["--base-url", &clean.base_url, "--service", "svc_e2e"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).starts_with(&format!("target: {}", clean.base_url)),
+        "{}",
+        text(&out)
+    );
+
+    let broken = Served::start(&["enum-wrong-value"]);
+    let out = run(
+        dir.path(),
+        &["--base-url", &broken.base_url, "--service", "svc_e2e"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let shown = text(&out);
+    assert!(shown.contains("check `enum` failed at /name"), "{shown}");
+    assert!(shown.contains("\"service_access\""), "{shown}");
+    assert!(
+        shown.contains("-H \"Authorization: Bearer ${PROVISIONR_TOKEN}\""),
+        "{shown}"
+    );
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    for place in [&shown, &junit] {
+        assert!(!place.contains(TOKEN), "the token leaked");
+    }
+}
+
+#[test]
+fn the_embedded_server_is_the_default_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let shown = text(&out);
+    assert!(
+        shown.starts_with("target: embedded reference server at http://127.0.0.1:"),
+        "{shown}"
+    );
+    assert!(shown.contains("0 failed"), "{shown}");
+    assert!(!shown.contains(TOKEN));
+}
+
+#[test]
+fn list_shows_cases_grouped_by_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["--list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let shown = String::from_utf8_lossy(&out.stdout).to_string();
+    let kinds: Vec<&str> = shown
+        .lines()
+        .filter_map(|l| l.strip_prefix('[').and_then(|l| l.split(']').next()))
+        .collect();
+    assert!(kinds.len() >= 65, "{shown}");
+    let mut sorted = kinds.clone();
+    sorted.sort();
+    assert_eq!(kinds, sorted, "not grouped by kind");
+    assert!(
+        !dir.path().join("junit.xml").exists(),
+        "--list must not write a report"
+    );
+}
+
+#[test]
+fn a_filter_runs_only_matching_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["auth::", "--test-threads", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert_eq!(junit.matches("<testcase ").count(), 4, "{junit}");
+}
+
+#[test]
+fn a_bad_case_file_names_file_and_location_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("cases");
+    std::fs::create_dir(&cases).unwrap();
+    std::fs::write(
+        cases.join("typo.json"),
+        "{\n  \"title\": \"t\",\n  \"clas\": \"valid\"\n}\n",
+    )
+    .unwrap();
+    let out = run(dir.path(), &["--cases", cases.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let shown = text(&out);
+    assert!(shown.contains("typo.json:3:"), "{shown}");
+    assert!(shown.contains("did you mean `class`?"), "{shown}");
+    let junit =
+        std::fs::read_to_string(dir.path().join("junit.xml")).expect("the report is still written");
+    assert!(junit.contains("<error"), "{junit}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let no_service = run(dir.path(), &["--base-url", "http://127.0.0.1:9/api/v1"]);
+    assert_eq!(no_service.status.code(), Some(2));
+    assert!(
+        text(&no_service).contains("--service"),
+        "{}",
+        text(&no_service)
+    );
+    let bad_check = run(dir.path(), &["--skip-check", "enun"]);
+    assert_eq!(bad_check.status.code(), Some(2));
+    assert!(
+        text(&bad_check).contains("did you mean `enum`?"),
+        "{}",
+        text(&bad_check)
+    );
+    let bad_flag = run(dir.path(), &["--no-such-flag"]);
+    assert_eq!(bad_flag.status.code(), Some(2));
+    let no_token = Command::new(BIN)
+        .args([
+            "run",
+            "--base-url",
+            "http://127.0.0.1:9/api/v1",
+            "--service",
+            "s",
+        ])
+        .env_remove("PROVISIONR_TOKEN")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(no_token.status.code(), Some(2));
+    assert!(
+        text(&no_token).contains("PROVISIONR_TOKEN"),
+        "{}",
+        text(&no_token)
+    );
+}
+
+#[test]
+fn run_help_shows_our_options() {
+    let out = Command::new(BIN).args(["run", "--help"]).output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--base-url",
+        "--service",
+        "--token-env",
+        "--junit",
+        "--list",
+        "--exact",
+        "--skip",
+        "--test-threads",
+    ] {
+        assert!(shown.contains(flag), "{flag} missing from:\n{shown}");
+    }
+    assert!(
+        !shown.contains("--nocapture"),
+        "libtest's own template leaked into --help"
+    );
+}

@@ -1,0 +1,7 @@
+//! Integration tests: the suite run in-process and as a binary against reference servers that
+//! are clean or carry exactly one fault.
+
+mod cli;
+mod common;
+mod junit;
+mod rules;
