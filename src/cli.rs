@@ -110,6 +110,9 @@ pub struct ServeArgs {
     /// Switch on a named fault (repeatable); see --list-faults.
     #[arg(long, value_name = "NAME")]
     pub fault: Vec<String>,
+    /// Refuse an expires_at in the past with 422 (the page allows either answer).
+    #[arg(long)]
+    pub reject_past_expiry: bool,
     /// Print the fault catalog and exit.
     #[arg(long)]
     pub list_faults: bool,
@@ -233,6 +236,7 @@ impl RunArgs {
             None => (
                 TargetChoice::Embedded {
                     faults: FaultSet::none(),
+                    reject_past_expiry: false,
                 },
                 token_value.unwrap_or_else(random_token),
             ),
@@ -377,6 +381,7 @@ fn serve_command(args: ServeArgs) -> i32 {
         token,
         services: services.clone(),
         faults: FaultSet::with(faults.iter().copied()),
+        reject_past_expiry: args.reject_past_expiry,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

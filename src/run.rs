@@ -21,7 +21,11 @@ use crate::server::{self, FaultSet, ServerConfig};
 #[derive(Clone, Debug)]
 pub enum TargetChoice {
     /// Start the reference server on 127.0.0.1, port 0, with these faults switched on.
-    Embedded { faults: FaultSet },
+    Embedded {
+        faults: FaultSet,
+        /// Have it refuse expiries in the past, as the page allows.
+        reject_past_expiry: bool,
+    },
     /// An API root such as `https://wks-a1b2c3d4.provisionr.io/api/v1`.
     Remote { base_url: String },
 }
@@ -154,11 +158,15 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         TargetChoice::Remote { base_url } => {
             (base_url.clone(), None, format!("{base_url} (--base-url)"))
         }
-        TargetChoice::Embedded { faults } => {
+        TargetChoice::Embedded {
+            faults,
+            reject_past_expiry,
+        } => {
             let config = ServerConfig {
                 token: plan.token.expose().to_string(),
                 services: plan.path_values.values().cloned().collect(),
                 faults: faults.clone(),
+                reject_past_expiry: *reject_past_expiry,
             };
             let addr = SocketAddr::from(([127, 0, 0, 1], 0));
             let running = runtime

@@ -81,6 +81,8 @@ fault_catalog! {
     Intermittent500 = "intermittent-500", "status", "Every tenth request that would succeed answers 500.";
     ForbiddenForBadToken = "forbidden-for-bad-token", "status", "A wrong token is answered 403 instead of 401.";
     NotFoundForMethod = "not-found-for-method", "status", "Other methods on the route answer 404 instead of 405.";
+    UnnamedValidationErrors = "unnamed-validation-errors", "error-body", "A 422 says only that the data was invalid, naming no field.";
+    NoAllowHeader = "no-allow-header", "error-body", "A 405 carries no `Allow` header.";
     NoAuth = "no-auth", "auth-path", "The Authorization header is not checked at all.";
     AnyToken = "any-token", "auth-path", "Any non-empty Bearer token is accepted.";
     UnknownServiceAccepted = "unknown-service-accepted", "auth-path", "Tokens are created for any service id.";
@@ -201,6 +203,7 @@ mod tests {
             "too-strict",
             "crash",
             "status",
+            "error-body",
             "auth-path",
             "semantics",
         ];

@@ -22,7 +22,7 @@ use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, HOST, LOCATION, WWW
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{any, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 use tokio::sync::oneshot;
@@ -43,6 +43,8 @@ pub struct ServerConfig {
     /// The service ids that exist.
     pub services: Vec<String>,
     pub faults: FaultSet,
+    /// Refuse an `expires_at` in the past with 422: a choice the page leaves open, not a fault.
+    pub reject_past_expiry: bool,
 }
 
 struct AppState {
@@ -61,15 +63,33 @@ pub fn app(config: ServerConfig) -> Router {
         tokens: Mutex::new(HashMap::new()),
         passed: AtomicU64::new(0),
     });
-    let api = Router::new().route(
-        CREATE_ROUTE,
+    let route = if state.config.faults.has(Fault::NoAllowHeader) {
+        // The bug: one handler takes every method and refuses the others itself, so nothing
+        // adds `Allow`.
+        any(create_or_refuse)
+    } else {
         // Without our own fallback axum answers other methods with an empty 405 body.
-        post(create_token).fallback(method_not_allowed),
-    );
+        post(create_token).fallback(method_not_allowed)
+    };
     Router::new()
-        .nest(API_PREFIX, api)
+        .nest(API_PREFIX, Router::new().route(CREATE_ROUTE, route))
         .fallback(not_found)
         .with_state(state)
+}
+
+async fn create_or_refuse(
+    method: axum::http::Method,
+    state: State<Arc<AppState>>,
+    service: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if method == axum::http::Method::POST {
+        return create_token(state, service, headers, body).await;
+    }
+    let mut response = method_not_allowed(state).await;
+    response.headers_mut().remove(ALLOW);
+    response
 }
 
 async fn create_token(
@@ -127,6 +147,14 @@ async fn create_token(
         Err(Rejection::Crash) => return server_error(),
         Err(Rejection::Invalid(errors)) => return validation_failed(errors, faults),
     };
+    if state.config.reject_past_expiry && request.expires_at.is_some_and(|at| at < token::now()) {
+        let mut errors = Map::new();
+        errors.insert(
+            "expires_at".into(),
+            json!(["The expires_at field must be a date in the future."]),
+        );
+        return validation_failed(errors, faults);
+    }
 
     let passed = state.passed.fetch_add(1, Ordering::Relaxed) + 1;
     if faults.has(Fault::Intermittent500) && passed % 10 == 0 {
@@ -276,7 +304,11 @@ fn validation_failed(errors: Map<String, Value>, faults: &FaultSet) -> Response 
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let body = json!({ "message": "The given data was invalid.", "errors": errors });
+    let body = if faults.has(Fault::UnnamedValidationErrors) {
+        json!({ "message": "The given data was invalid." })
+    } else {
+        json!({ "message": "The given data was invalid.", "errors": errors })
+    };
     (status, Json(body)).into_response()
 }
 

@@ -24,6 +24,7 @@ fn config(faults: FaultSet) -> ServerConfig {
         token: TOKEN.to_owned(),
         services: vec![SERVICE.to_owned(), SPACED_SERVICE.to_owned()],
         faults,
+        reject_past_expiry: false,
     }
 }
 
@@ -305,6 +306,8 @@ fn probe(fault: Fault) -> Vec<Call> {
         UnknownServiceAccepted => vec![Call::valid().service("svc_nope").expect(404)],
         CrashOnEncodedService => vec![Call::valid().service("svc%20nope").expect(404)],
         TruncatesDescription => vec![with(json!({"description": "x".repeat(60)}))],
+        UnnamedValidationErrors => vec![name_of("a".repeat(56)).expect(422)],
+        NoAllowHeader => vec![Call::valid().method(Method::GET).expect(405)],
     }
 }
 

@@ -1,6 +1,9 @@
 //! Every rule the suite enforces, proven against a server that breaks exactly that rule.
 
-use crate::common::{caught, run_with, verdicts};
+use crate::common::{caught, plan, run_with, verdicts};
+use provisionr_conformance::cases::Class;
+use provisionr_conformance::run::{self, TargetChoice};
+use provisionr_conformance::server::FaultSet;
 
 #[test]
 fn the_clean_server_passes_with_no_warnings() {
@@ -52,6 +55,12 @@ const RULES: &[(&str, &str, &str)] = &[
     ),
     ("same-id", "", "unique"),
     ("wrong-kind", "example::page_example", "equals"),
+    (
+        "unnamed-validation-errors",
+        "boundary::name::max_length_plus_1_ascii",
+        "error_body",
+    ),
+    ("no-allow-header", "method::get", "allow_header"),
     ("truncates-description", "example::page_example", "echo"),
 ];
 
@@ -87,4 +96,44 @@ fn a_skipped_check_reports_nothing() {
     let outcome = run_with(dir.path(), &["enum-wrong-value"], &["--skip-check", "enum"]);
     assert!(!caught(&outcome, "", "enum"));
     assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
+}
+
+#[test]
+fn a_server_that_refuses_past_expiries_is_not_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = plan(dir.path(), &[]);
+    p.target = TargetChoice::Embedded {
+        faults: FaultSet::none(),
+        reject_past_expiry: true,
+    };
+    let outcome = run::run(p).unwrap();
+    let past = outcome
+        .results
+        .iter()
+        .find(|r| r.case.id == "date_time::expires_at::past")
+        .unwrap();
+    assert_eq!(past.case.class(), Class::Unspecified);
+    assert_eq!(
+        past.exchange.outcome.as_ref().unwrap().status,
+        422,
+        "the server did refuse it"
+    );
+    assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
+    assert_eq!(outcome.tally.warnings, 0);
+}
+
+#[test]
+fn an_unspecified_case_still_may_not_crash_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = run_with(
+        dir.path(),
+        &["server-error-for-validation"],
+        &["date_time::expires_at::"],
+    );
+    assert!(caught(
+        &outcome,
+        "date_time::expires_at::no_offset",
+        "status"
+    ));
+    assert_eq!(outcome.exit_code, 1);
 }
