@@ -37,6 +37,8 @@ pub enum Command {
     Run(RunArgs),
     /// Serve the reference implementation of the endpoint, optionally with injected faults.
     Serve(ServeArgs),
+    /// Run the suite against the reference server with each fault planted, and score it.
+    Selftest(SelftestArgs),
 }
 
 /// Where the contract and the cases come from.
@@ -118,6 +120,21 @@ pub struct ServeArgs {
     pub list_faults: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct SelftestArgs {
+    #[command(flatten)]
+    pub contract: ContractArgs,
+    /// Plant only these faults (repeatable) [default: the whole catalog].
+    #[arg(long, value_name = "NAME")]
+    pub fault: Vec<String>,
+    /// Turn off a check by name (repeatable), to see which faults then go unnoticed.
+    #[arg(long = "skip-check", value_name = "CHECK")]
+    pub skip_checks: Vec<String>,
+    /// Where to write the JSON report.
+    #[arg(long, value_name = "PATH", default_value = "reports/selftest.json")]
+    pub json: PathBuf,
+}
+
 /// Why a plan could not be built: exit code 2 either way.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -143,6 +160,7 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Run(args) => run_command(args),
         Command::Serve(args) => serve_command(args),
+        Command::Selftest(args) => selftest_command(args),
     }
 }
 
@@ -180,19 +198,7 @@ impl RunArgs {
     pub fn plan(&self) -> Result<Plan, PlanError> {
         let contract = Arc::new(load_contract(&self.contract)?);
         let cases = load_cases(&self.contract, &contract)?;
-        let known = Checker::all_names(&contract);
-        for name in &self.skip_checks {
-            if !known.contains(name) {
-                let hint = did_you_mean(name, known.iter().map(String::as_str))
-                    .map(|b| format!(" (did you mean `{b}`?)"))
-                    .unwrap_or_default();
-                let all: Vec<&str> = known.iter().map(String::as_str).collect();
-                return Err(PlanError::Usage(format!(
-                    "--skip-check: unknown check `{name}`{hint}; the checks are: {}",
-                    all.join(", ")
-                )));
-            }
-        }
+        let skip_checks = checked_names(&contract, &self.skip_checks)?;
         if self.timeout == 0 {
             return Err(PlanError::Usage(
                 "--timeout must be at least 1 second".into(),
@@ -241,18 +247,7 @@ impl RunArgs {
                 token_value.unwrap_or_else(random_token),
             ),
         };
-        let path_values = contract
-            .endpoint
-            .path_params
-            .iter()
-            .map(|(name, p)| {
-                let value = match (name.as_str(), &self.service) {
-                    ("service", Some(s)) => s.clone(),
-                    _ => p.example.clone(),
-                };
-                (name.clone(), value)
-            })
-            .collect::<BTreeMap<_, _>>();
+        let path_values = path_values(&contract, self.service.as_ref());
         Ok(Plan {
             contract,
             cases,
@@ -263,7 +258,8 @@ impl RunArgs {
             timeout: Duration::from_secs(self.timeout),
             junit: Some(self.junit.clone()),
             strict: self.strict,
-            skip_checks: self.skip_checks.iter().cloned().collect::<BTreeSet<_>>(),
+            skip_checks,
+            seed: None,
             selection: Selection {
                 filter: self.filter.clone(),
                 exact: self.exact,
@@ -275,6 +271,108 @@ impl RunArgs {
             verbose: true,
         })
     }
+}
+
+/// The `--skip-check` names, each one a check this contract has.
+fn checked_names(contract: &Contract, names: &[String]) -> Result<BTreeSet<String>, PlanError> {
+    let known = Checker::all_names(contract);
+    for name in names {
+        if !known.contains(name) {
+            let hint = did_you_mean(name, known.iter().map(String::as_str))
+                .map(|b| format!(" (did you mean `{b}`?)"))
+                .unwrap_or_default();
+            let all: Vec<&str> = known.iter().map(String::as_str).collect();
+            return Err(PlanError::Usage(format!(
+                "--skip-check: unknown check `{name}`{hint}; the checks are: {}",
+                all.join(", ")
+            )));
+        }
+    }
+    Ok(names.iter().cloned().collect())
+}
+
+/// The path parameter values: `--service` for `{service}`, the endpoint file's examples otherwise.
+fn path_values(contract: &Contract, service: Option<&String>) -> BTreeMap<String, String> {
+    contract
+        .endpoint
+        .path_params
+        .iter()
+        .map(|(name, p)| {
+            let value = match (name.as_str(), service) {
+                ("service", Some(s)) => s.clone(),
+                _ => p.example.clone(),
+            };
+            (name.clone(), value)
+        })
+        .collect()
+}
+
+fn parse_faults(names: &[String]) -> Result<Vec<Fault>, PlanError> {
+    names
+        .iter()
+        .map(|n| {
+            n.parse::<Fault>()
+                .map_err(|e| PlanError::Usage(format!("--fault: {e}")))
+        })
+        .collect()
+}
+
+impl SelftestArgs {
+    /// The plan every self-test run starts from: the shipped cases against the embedded server.
+    pub fn plan(&self) -> Result<(Plan, Vec<Fault>), PlanError> {
+        let contract = Arc::new(load_contract(&self.contract)?);
+        let cases = load_cases(&self.contract, &contract)?;
+        let skip_checks = checked_names(&contract, &self.skip_checks)?;
+        let faults = if self.fault.is_empty() {
+            Fault::ALL.to_vec()
+        } else {
+            parse_faults(&self.fault)?
+        };
+        let plan = Plan {
+            path_values: path_values(&contract, None),
+            contract,
+            cases,
+            target: TargetChoice::Embedded {
+                faults: FaultSet::none(),
+                reject_past_expiry: false,
+            },
+            token: Secret::new(random_token()),
+            token_env: "PROVISIONR_TOKEN".into(),
+            timeout: Duration::from_secs(30),
+            junit: None,
+            strict: false,
+            skip_checks,
+            seed: None,
+            selection: Selection::default(),
+            verbose: false,
+        };
+        Ok((plan, faults))
+    }
+}
+
+fn selftest_command(args: SelftestArgs) -> i32 {
+    let (plan, faults) = match args.plan() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let report = match crate::selftest::selftest(&plan, &faults) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::UNREACHABLE;
+        }
+    };
+    print!("{}", crate::selftest::render_table(&report));
+    let json = serde_json::to_string_pretty(&report).unwrap_or_default();
+    if let Err(e) = crate::report::junit::write(&args.json, &json) {
+        eprintln!("error: cannot write {}: {e}", args.json.display());
+        return exit::USAGE;
+    }
+    println!("report: {}", args.json.display());
+    report.exit_code()
 }
 
 fn load_contract(args: &ContractArgs) -> Result<Contract, FileError> {
@@ -339,16 +437,13 @@ fn serve_command(args: ServeArgs) -> i32 {
         }
         return exit::SUCCESS;
     }
-    let mut faults = Vec::new();
-    for name in &args.fault {
-        match name.parse::<Fault>() {
-            Ok(f) => faults.push(f),
-            Err(e) => {
-                eprintln!("error: --fault: {e}");
-                return exit::USAGE;
-            }
+    let faults = match parse_faults(&args.fault) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
         }
-    }
+    };
     let contract = match Contract::embedded() {
         Ok(c) => c,
         Err(e) => {

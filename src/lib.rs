@@ -15,4 +15,5 @@ pub mod exit;
 pub mod redact;
 pub mod report;
 pub mod run;
+pub mod selftest;
 pub mod server;

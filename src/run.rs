@@ -55,6 +55,8 @@ pub struct Plan {
     pub junit: Option<PathBuf>,
     pub strict: bool,
     pub skip_checks: BTreeSet<String>,
+    /// The seed of generated cases, printed and stored in the report.
+    pub seed: Option<u64>,
     pub selection: Selection,
     /// Run under the libtest harness and print the header, warnings and summary; in-process
     /// callers (tests, the self-test) turn this off and run the cases silently.
@@ -259,7 +261,7 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         operation: plan.contract.endpoint.operation.clone(),
         target: target_label,
         base_url,
-        seed: None,
+        seed: plan.seed,
         strict: plan.strict,
         elapsed: started.elapsed(),
         timestamp,
