@@ -15,6 +15,7 @@ use crate::contract::Contract;
 use crate::diag::{did_you_mean, FileError};
 use crate::execute::Secret;
 use crate::exit;
+use crate::property::{self, PropertySettings};
 use crate::run::{self, Plan, Selection, TargetChoice};
 use crate::server::{self, Fault, FaultSet, ServerConfig};
 
@@ -47,9 +48,53 @@ pub struct ContractArgs {
     /// Directory with the endpoint file and JSON Schemas [default: the shipped ones].
     #[arg(long, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
-    /// Directory of case files [default: the shipped ones].
-    #[arg(long = "cases", value_name = "DIR")]
-    pub cases_dir: Option<PathBuf>,
+    /// A directory of case files [default: the shipped ones], or a number: the generated bodies
+    /// per property [default: 256]. May be given once of each.
+    #[arg(long = "cases", value_name = "DIR|N", value_parser = parse_cases_arg)]
+    pub cases: Vec<CasesArg>,
+    /// Seed for generated bodies [default: random, printed]; the same seed sends the same bodies.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+}
+
+/// `--cases` takes a directory or a count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CasesArg {
+    Dir(PathBuf),
+    Count(u32),
+}
+
+fn parse_cases_arg(s: &str) -> Result<CasesArg, String> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return match s.parse::<u32>() {
+            Ok(0) | Err(_) => Err(format!(
+                "`{s}` is not a count from 1 to {} (for a directory named so, write ./{s})",
+                u32::MAX
+            )),
+            Ok(n) => Ok(CasesArg::Count(n)),
+        };
+    }
+    Ok(CasesArg::Dir(PathBuf::from(s)))
+}
+
+impl ContractArgs {
+    fn cases_dir(&self) -> Option<&PathBuf> {
+        self.cases.iter().rev().find_map(|c| match c {
+            CasesArg::Dir(d) => Some(d),
+            CasesArg::Count(_) => None,
+        })
+    }
+
+    fn case_count(&self) -> Option<u32> {
+        self.cases.iter().rev().find_map(|c| match c {
+            CasesArg::Count(n) => Some(*n),
+            CasesArg::Dir(_) => None,
+        })
+    }
+
+    fn seed(&self) -> u64 {
+        self.seed.unwrap_or_else(random_seed)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +120,12 @@ pub struct RunArgs {
     /// Turn off a check by name (repeatable), e.g. --skip-check allow_header.
     #[arg(long = "skip-check", value_name = "CHECK")]
     pub skip_checks: Vec<String>,
+    /// Requests of one property in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
+    /// Do not save shrunk property failures as regression cases (for CI runs on a read-only tree).
+    #[arg(long)]
+    pub no_persist: bool,
     /// Per-request timeout, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
@@ -204,6 +255,9 @@ impl RunArgs {
                 "--timeout must be at least 1 second".into(),
             ));
         }
+        if self.concurrency == 0 {
+            return Err(PlanError::Usage("--concurrency must be at least 1".into()));
+        }
         if self.test_threads == Some(0) {
             return Err(PlanError::Usage("--test-threads must be at least 1".into()));
         }
@@ -259,7 +313,13 @@ impl RunArgs {
             junit: Some(self.junit.clone()),
             strict: self.strict,
             skip_checks,
-            seed: None,
+            seed: self.contract.seed(),
+            properties: Some(PropertySettings {
+                cases: self.contract.case_count().unwrap_or(256),
+                concurrency: self.concurrency,
+                persist: (!self.no_persist).then(|| regressions_dir(&self.contract)),
+                ..PropertySettings::default()
+            }),
             selection: Selection {
                 filter: self.filter.clone(),
                 exact: self.exact,
@@ -342,13 +402,21 @@ impl SelftestArgs {
             junit: None,
             strict: false,
             skip_checks,
-            seed: None,
+            // Fixed, so the self-test sends the same requests every time.
+            seed: self.contract.seed.unwrap_or(SELFTEST_SEED),
+            properties: Some(PropertySettings {
+                cases: self.contract.case_count().unwrap_or(256),
+                ..PropertySettings::default()
+            }),
             selection: Selection::default(),
             verbose: false,
         };
         Ok((plan, faults))
     }
 }
+
+/// The self-test's default seed.
+pub const SELFTEST_SEED: u64 = 20_261_128;
 
 fn selftest_command(args: SelftestArgs) -> i32 {
     let (plan, faults) = match args.plan() {
@@ -382,13 +450,36 @@ fn load_contract(args: &ContractArgs) -> Result<Contract, FileError> {
     }
 }
 
-/// Case files, then the cases derived from the request schema; ids must be unique.
-fn load_cases(args: &ContractArgs, contract: &Contract) -> Result<Vec<cases::Case>, FileError> {
-    let mut all = match &args.cases_dir {
+/// Where shrunk property failures are saved and replayed from: `regressions/` in the cases
+/// directory (`cases/` when the shipped cases are used).
+fn regressions_dir(args: &ContractArgs) -> PathBuf {
+    args.cases_dir()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("cases"))
+        .join("regressions")
+}
+
+/// Regression cases first, then case files, then the cases derived from the request schema;
+/// ids must be unique.
+fn load_cases(args: &ContractArgs, contract: &Contract) -> Result<Vec<cases::Case>, PlanError> {
+    let regressions = regressions_dir(args);
+    let mut all = if regressions.is_dir() {
+        cases::file::load_dir(&regressions, contract)?
+    } else {
+        Vec::new()
+    };
+    all.extend(match args.cases_dir() {
         Some(dir) => cases::file::load_dir(dir, contract)?,
         None => cases::file::load_embedded(contract)?,
-    };
+    });
     all.extend(cases::derive::derive(contract));
+    property::validate(&contract.request_schema).map_err(|e| {
+        let file = contract.origin_of(&contract.endpoint.request_schema);
+        PlanError::File(FileError::new(
+            file,
+            format!("cannot generate bodies from the request schema: {e}"),
+        ))
+    })?;
     let mut seen: BTreeMap<&str, &cases::Case> = BTreeMap::new();
     for c in &all {
         if let Some(first) = seen.insert(&c.id, c) {
@@ -399,19 +490,32 @@ fn load_cases(args: &ContractArgs, contract: &Contract) -> Result<Vec<cases::Cas
             let path = match &c.origin {
                 cases::Origin::File(p) => PathBuf::from(p),
                 cases::Origin::Derived => args
-                    .cases_dir
-                    .clone()
+                    .cases_dir()
+                    .cloned()
                     .unwrap_or_else(|| Path::new("cases").into()),
             };
             return Err(
-                FileError::new(path, format!("duplicate case id `{}`", c.id)).help(format!(
-                    "the id is also used by {}; set a distinct `id`",
-                    where_(first)
-                )),
+                FileError::new(path, format!("duplicate case id `{}`", c.id))
+                    .help(format!(
+                        "the id is also used by {}; set a distinct `id`",
+                        where_(first)
+                    ))
+                    .into(),
             );
         }
     }
     Ok(all)
+}
+
+/// A seed for a run that names none; printed so the run can be replayed.
+fn random_seed() -> u64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
 }
 
 /// A token for the embedded server when the environment gives none; never printed.

@@ -263,6 +263,14 @@ impl Contract {
         })
     }
 
+    /// How a contract file is shown in messages: its path in the schemas directory.
+    pub fn origin_of(&self, name: &str) -> PathBuf {
+        match self.origin.as_str() {
+            "embedded" => Path::new("schemas").join(name),
+            dir => Path::new(dir).join(name),
+        }
+    }
+
     /// Statuses for a named expectation; names are checked when the endpoint is loaded.
     pub fn expectation(&self, key: &str) -> Option<&[u16]> {
         self.endpoint.expectations.get(key).map(Vec::as_slice)

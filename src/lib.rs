@@ -12,6 +12,7 @@ pub mod contract;
 pub mod diag;
 pub mod execute;
 pub mod exit;
+pub mod property;
 pub mod redact;
 pub mod report;
 pub mod run;

@@ -13,6 +13,7 @@ use crate::cases::Case;
 use crate::check::Checker;
 use crate::contract::{Contract, Severity};
 use crate::execute::{Secret, Target};
+use crate::property::{self, Property, PropertySettings};
 use crate::redact::Redactor;
 use crate::report::{self, CaseResult, RunInfo, Status, Tally};
 use crate::server::{self, FaultSet, ServerConfig};
@@ -56,7 +57,9 @@ pub struct Plan {
     pub strict: bool,
     pub skip_checks: BTreeSet<String>,
     /// The seed of generated cases, printed and stored in the report.
-    pub seed: Option<u64>,
+    pub seed: u64,
+    /// Property settings; `None` runs no properties.
+    pub properties: Option<PropertySettings>,
     pub selection: Selection,
     /// Run under the libtest harness and print the header, warnings and summary; in-process
     /// callers (tests, the self-test) turn this off and run the cases silently.
@@ -85,19 +88,80 @@ pub enum RunError {
 }
 
 /// What every trial shares.
-struct Shared {
-    contract: Arc<Contract>,
+pub(crate) struct Shared {
+    pub(crate) contract: Arc<Contract>,
     checker: Checker,
     target: Target,
     strict: bool,
     redactor: Redactor,
-    handle: tokio::runtime::Handle,
+    pub(crate) handle: tokio::runtime::Handle,
     results: Mutex<Vec<(usize, CaseResult)>>,
 }
 
+/// One test of the run: a single case, or a property over many generated cases.
+#[derive(Clone)]
+enum Unit {
+    Case(Arc<Case>),
+    Property(Property),
+}
+
+impl Unit {
+    fn id(&self) -> String {
+        match self {
+            Unit::Case(c) => c.id.clone(),
+            Unit::Property(p) => p.id(),
+        }
+    }
+
+    fn kind(&self) -> String {
+        match self {
+            Unit::Case(c) => c.kind.clone(),
+            Unit::Property(_) => "property".into(),
+        }
+    }
+}
+
 impl Shared {
+    /// Runs one unit to its result, blocking this (non-runtime) thread on the requests.
+    fn run_unit(
+        self: &Arc<Self>,
+        unit: Unit,
+        plan_seed: u64,
+        settings: &PropertySettings,
+    ) -> CaseResult {
+        match unit {
+            Unit::Case(case) => self.handle.block_on(self.execute(case)),
+            Unit::Property(p) => property::run(self, p, settings, plan_seed),
+        }
+    }
+
+    /// Sends the cases with at most `concurrency` in flight; results in the cases' order.
+    pub(crate) async fn execute_all(
+        self: Arc<Self>,
+        cases: Vec<Arc<Case>>,
+        concurrency: usize,
+    ) -> Vec<CaseResult> {
+        let limit = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, case) in cases.into_iter().enumerate() {
+            let (shared, limit) = (self.clone(), limit.clone());
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                (i, shared.execute(case).await)
+            });
+        }
+        let mut out = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok(pair) = joined {
+                out.push(pair);
+            }
+        }
+        out.sort_by_key(|(i, _)| *i);
+        out.into_iter().map(|(_, r)| r).collect()
+    }
+
     /// Sends a case and judges the answer: the one path every kind of case goes through.
-    async fn execute(&self, case: Arc<Case>) -> CaseResult {
+    pub(crate) async fn execute(&self, case: Arc<Case>) -> CaseResult {
         let exchange = self
             .target
             .send(&self.contract.endpoint, &case.request)
@@ -140,7 +204,7 @@ impl Shared {
 pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
     let args = libtest_args(&plan.selection);
     if plan.selection.list {
-        let _ = libtest_mimic::run(&args, list_trials(&plan.cases));
+        let _ = libtest_mimic::run(&args, list_trials(&plan));
         return Ok(RunOutcome {
             results: Vec::new(),
             tally: Tally::default(),
@@ -189,6 +253,12 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
             ),
             TargetChoice::Remote { .. } => println!("target: {target_label}"),
         }
+        if plan.properties.is_some() {
+            println!(
+                "seed: {} (replay the same generated bodies with --seed {})",
+                plan.seed, plan.seed
+            );
+        }
     }
     let target = Target::new(
         &base_url,
@@ -208,44 +278,41 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         results: Mutex::new(Vec::new()),
     });
 
-    let cases: Vec<Arc<Case>> = plan.cases.iter().cloned().map(Arc::new).collect();
+    let units = units(&plan);
+    let settings = plan.properties.clone().unwrap_or_default();
     if plan.verbose {
-        let trials = cases
+        let trials = units
             .iter()
             .enumerate()
-            .map(|(index, case)| {
-                let shared = shared.clone();
-                let kind = case.kind.clone();
-                let case = case.clone();
-                Trial::test(case.id.clone(), move || {
-                    let result = shared.handle.block_on(shared.execute(case));
+            .map(|(index, unit)| {
+                let (shared, unit, settings) = (shared.clone(), unit.clone(), settings.clone());
+                let (seed, id, kind) = (plan.seed, unit.id(), unit.kind());
+                Trial::test(id, move || {
+                    let result = shared.run_unit(unit, seed, &settings);
                     shared.record(index, result)
                 })
                 .with_kind(kind)
             })
-            .collect();
+            .collect::<Vec<_>>();
         let _ = libtest_mimic::run(&args, trials);
     } else {
         // In-process callers (tests, the self-test) want results, not libtest's printing.
-        let selected: Vec<(usize, Arc<Case>)> = cases
+        let selected: Vec<(usize, Unit)> = units
             .into_iter()
             .enumerate()
-            .filter(|(_, c)| !args.is_filtered_out(&Trial::test(c.id.clone(), || Ok(()))))
+            .filter(|(_, u)| !args.is_filtered_out(&Trial::test(u.id(), || Ok(()))))
             .collect();
-        let limit = Arc::new(tokio::sync::Semaphore::new(
-            plan.selection.test_threads.unwrap_or(8),
-        ));
-        runtime.block_on(async {
-            let mut tasks = tokio::task::JoinSet::new();
-            for (index, case) in selected {
-                let (shared, limit) = (shared.clone(), limit.clone());
-                tasks.spawn(async move {
-                    let _permit = limit.acquire_owned().await;
-                    let result = shared.execute(case).await;
+        let queue = Mutex::new(selected.into_iter());
+        let workers = plan.selection.test_threads.unwrap_or(8);
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| loop {
+                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+                    let Some((index, unit)) = next else { break };
+                    let result = shared.run_unit(unit, plan.seed, &settings);
                     let _ = shared.record(index, result);
                 });
             }
-            while tasks.join_next().await.is_some() {}
         });
     }
 
@@ -261,7 +328,7 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         operation: plan.contract.endpoint.operation.clone(),
         target: target_label,
         base_url,
-        seed: plan.seed,
+        seed: plan.properties.as_ref().map(|_| plan.seed),
         strict: plan.strict,
         elapsed: started.elapsed(),
         timestamp,
@@ -301,12 +368,23 @@ fn libtest_args(sel: &Selection) -> Arguments {
     }
 }
 
+/// The run's tests in order: the cases (regressions first, as loaded), then the properties.
+fn units(plan: &Plan) -> Vec<Unit> {
+    let cases = plan.cases.iter().cloned().map(|c| Unit::Case(Arc::new(c)));
+    let props = plan
+        .properties
+        .iter()
+        .flat_map(|_| Property::ALL.map(Unit::Property));
+    cases.chain(props).collect()
+}
+
 /// Trials for `--list`, grouped by kind.
-fn list_trials(cases: &[Case]) -> Vec<Trial> {
-    let mut sorted: Vec<&Case> = cases.iter().collect();
-    sorted.sort_by(|a, b| (&a.kind, &a.id).cmp(&(&b.kind, &b.id)));
+fn list_trials(plan: &Plan) -> Vec<Trial> {
+    let mut sorted: Vec<(String, String)> =
+        units(plan).iter().map(|u| (u.kind(), u.id())).collect();
+    sorted.sort();
     sorted
         .into_iter()
-        .map(|c| Trial::test(c.id.clone(), || Ok(())).with_kind(c.kind.clone()))
+        .map(|(kind, id)| Trial::test(id, || Ok(())).with_kind(kind))
         .collect()
 }

@@ -129,7 +129,7 @@ pub fn selftest(base: &Plan, faults: &[Fault]) -> Result<SelftestReport, RunErro
     }
     let detected = out.iter().filter(|f| f.detected).count();
     Ok(SelftestReport {
-        seed: base.seed,
+        seed: base.properties.as_ref().map(|_| base.seed),
         clean,
         clean_passed,
         total: out.len(),

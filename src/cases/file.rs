@@ -26,6 +26,10 @@ struct CaseFile {
     offending: Option<String>,
     #[serde(default)]
     request: RequestFile,
+    /// For regression cases: the seed of the run that found it.
+    seed: Option<u64>,
+    /// For regression cases: what failed when it was found.
+    found: Option<String>,
 }
 
 fn default_kind() -> String {
@@ -99,7 +103,8 @@ pub fn load_embedded(contract: &Contract) -> Result<Vec<Case>, FileError> {
 
 /// Parses one case file; `path` is only used in messages and for the default id.
 pub fn parse(path: &Path, text: &str, contract: &Contract) -> Result<Case, FileError> {
-    let file: CaseFile = serde_json::from_str(text).map_err(|e| FileError::from_json(path, &e))?;
+    let mut file: CaseFile =
+        serde_json::from_str(text).map_err(|e| FileError::from_json(path, &e))?;
     let located = |key: &str, message: String| {
         let e = FileError::new(path, message);
         match locate_key(text, key) {
@@ -199,6 +204,9 @@ pub fn parse(path: &Path, text: &str, contract: &Contract) -> Result<Case, FileE
             ));
         }
     }
+    if let (Some(seed), Some(found)) = (file.seed, &file.found) {
+        title_note(&mut file.title, seed, found);
+    }
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("case");
     Ok(Case {
         id: file.id.unwrap_or_else(|| format!("{}::{stem}", file.kind)),
@@ -217,6 +225,13 @@ pub fn parse(path: &Path, text: &str, contract: &Contract) -> Result<Case, FileE
         offending: file.offending,
         origin: Origin::File(path.display().to_string()),
     })
+}
+
+/// A regression case says in its title what it once caught.
+fn title_note(title: &mut String, seed: u64, found: &str) {
+    if !found.is_empty() {
+        title.push_str(&format!(" (seed {seed}; it caught: {found})"));
+    }
 }
 
 /// Line and column of the first `"key"` in the text, for messages about a valid-JSON file.

@@ -4,6 +4,7 @@
 
 pub mod derive;
 pub mod file;
+pub mod generate;
 
 use std::collections::BTreeMap;
 

@@ -15,6 +15,7 @@ pub fn plan(dir: &Path, args: &[&str]) -> Plan {
         "provisionr-conformance",
         "run",
         "--quiet",
+        "--no-persist",
         "--junit",
         junit.to_str().unwrap(),
     ];

@@ -3,6 +3,8 @@
 
 mod cli;
 mod common;
+mod generate;
 mod junit;
+mod property;
 mod rules;
 mod selftest;

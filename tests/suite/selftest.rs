@@ -33,7 +33,14 @@ fn every_fault_is_caught_and_the_clean_server_passes() {
 
 #[test]
 fn switching_off_the_enum_checks_lets_enum_faults_through() {
-    let report = run(&["--skip-check", "enum", "--skip-check", "equals"]);
+    let report = run(&[
+        "--skip-check",
+        "enum",
+        "--skip-check",
+        "equals",
+        "--cases",
+        "16",
+    ]);
     let missed: Vec<&str> = report
         .faults
         .iter()
@@ -48,6 +55,8 @@ fn switching_off_the_enum_checks_lets_enum_faults_through() {
 #[test]
 fn switching_off_one_warning_check_lets_its_fault_through() {
     let report = run(&[
+        "--cases",
+        "16",
         "--skip-check",
         "allow_header",
         "--fault",
@@ -66,6 +75,8 @@ fn the_binary_prints_the_table_and_writes_json() {
     let out = Command::new(env!("CARGO_BIN_EXE_provisionr-conformance"))
         .args([
             "selftest",
+            "--cases",
+            "16",
             "--fault",
             "counts-bytes",
             "--skip-check",

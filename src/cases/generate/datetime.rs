@@ -1,0 +1,321 @@
+//! RFC 3339 `date-time` strategies: future instants that any server must accept, and near-misses
+//! that a `format: date-time` check must reject.
+//!
+//! Valid values stay in years 2100..=8999 so that "in the future" holds for decades and no server
+//! has to cope with five-digit years; leap seconds are left out because RFC 3339 only allows them
+//! at 23:59:60 UTC, which is a rule of its own and not what these values probe.
+
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::sample::select;
+
+#[derive(Clone, Debug)]
+struct Parts {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    fraction: Option<String>,
+    offset: String,
+}
+
+impl Parts {
+    fn date(&self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+
+    fn time(&self) -> String {
+        let fraction = self
+            .fraction
+            .as_ref()
+            .map(|f| format!(".{f}"))
+            .unwrap_or_default();
+        format!(
+            "{:02}:{:02}:{:02}{fraction}",
+            self.hour, self.minute, self.second
+        )
+    }
+
+    fn render(&self) -> String {
+        format!("{}T{}{}", self.date(), self.time(), self.offset)
+    }
+}
+
+fn is_leap(year: u32) -> bool {
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+fn offset() -> BoxedStrategy<String> {
+    let numeric = (any::<bool>(), 0u32..=23, select(vec![0u32, 30, 45, 59]))
+        .prop_map(|(east, h, m)| format!("{}{h:02}:{m:02}", if east { '+' } else { '-' }));
+    prop_oneof![
+        3 => Just("Z".to_owned()),
+        3 => numeric,
+        1 => select(vec!["+00:00", "-00:00", "+23:59", "-23:59", "+05:45", "-09:30"])
+            .prop_map(str::to_owned),
+    ]
+    .boxed()
+}
+
+fn parts() -> BoxedStrategy<Parts> {
+    let year = prop_oneof![
+        4 => 2100u32..=8999,
+        1 => select(vec![2100u32, 2104, 2400, 8999]),
+    ];
+    // Day 31 is clamped to the month's last day, which favours month ends and Feb 29.
+    let day = prop_oneof![3 => 1u32..=28, 1 => 29u32..=31];
+    let clock = prop_oneof![
+        4 => (0u32..=23, 0u32..=59, 0u32..=59),
+        1 => Just((23, 59, 59)),
+    ];
+    let fraction = proptest::option::weighted(
+        0.35,
+        vec(proptest::char::range('0', '9'), 1..=9).prop_map(|d| d.into_iter().collect()),
+    );
+    (year, 1u32..=12, day, clock, fraction, offset())
+        .prop_map(
+            |(year, month, day, (hour, minute, second), fraction, offset)| Parts {
+                year,
+                month,
+                day: day.min(days_in_month(year, month)),
+                hour,
+                minute,
+                second,
+                fraction,
+                offset,
+            },
+        )
+        .boxed()
+}
+
+/// RFC 3339 `date-time` values in the future, with `Z` or numeric offsets and optional fractions.
+pub(crate) fn valid() -> BoxedStrategy<String> {
+    parts().prop_map(|p| p.render()).boxed()
+}
+
+/// Strings that look like date-times but break RFC 3339 in one way each.
+pub(crate) fn invalid() -> BoxedStrategy<String> {
+    let bent = (parts(), 0usize..NEAR_MISSES).prop_map(|(p, which)| near_miss(&p, which));
+    let fixed = select(vec![
+        "",
+        "tomorrow",
+        "now",
+        "null",
+        "never",
+        "T",
+        "Z",
+        "0",
+        "4102444800",
+        "Infinity",
+        "2100-13",
+        "2100-01-01T",
+        "2100-01-01TZ",
+        "2100-01-01T00:00Z",
+        "2100-01-01T00:00:00ZZ",
+        "21000101T000000Z",
+        "2100-1-1T0:0:0Z",
+        "2100/01/01T00:00:00Z",
+        "01/02/2100 00:00:00",
+        "Fri, 01 Jan 2100 00:00:00 GMT",
+        "\u{ff12}\u{ff11}\u{ff10}\u{ff10}-01-01T00:00:00Z",
+        "2100-01-01T00:00:00.Z",
+    ])
+    .prop_map(str::to_owned);
+    prop_oneof![4 => bent, 1 => fixed].boxed()
+}
+
+const NEAR_MISSES: usize = 24;
+
+fn near_miss(p: &Parts, which: usize) -> String {
+    let (date, time, offset) = (p.date(), p.time(), p.offset.as_str());
+    let with = |f: &dyn Fn(&mut Parts)| {
+        let mut q = p.clone();
+        f(&mut q);
+        q.render()
+    };
+    match which {
+        0 => format!("{date}T{time}"),
+        1 => format!("{date} {time}{offset}"),
+        2 => date,
+        3 => format!("{time}{offset}"),
+        4 => with(&|q| {
+            q.hour = 24;
+            q.minute = 0;
+            q.second = 0;
+            q.fraction = None;
+        }),
+        5 => with(&|q| q.minute = 60),
+        6 => with(&|q| q.second = 61),
+        // 60 is only a leap second at 23:59 UTC; at noon UTC it is never one.
+        7 => with(&|q| {
+            q.hour = 12;
+            q.second = 60;
+            q.offset = "Z".to_owned();
+        }),
+        8 => with(&|q| q.day = days_in_month(q.year, q.month) + 1),
+        9 => with(&|q| {
+            q.month = 2;
+            q.day = 30;
+        }),
+        10 => with(&|q| {
+            q.year = 2100;
+            q.month = 2;
+            q.day = 29;
+        }),
+        11 => with(&|q| q.month = 13),
+        12 => with(&|q| q.month = 0),
+        13 => with(&|q| q.day = 0),
+        14 => with(&|q| q.offset = "+24:00".to_owned()),
+        15 => with(&|q| q.offset = "+01:60".to_owned()),
+        16 => with(&|q| q.offset = "+0100".to_owned()),
+        17 => with(&|q| q.offset = "+01".to_owned()),
+        18 => with(&|q| q.offset = " UTC".to_owned()),
+        19 => format!("{date}T{time},5{offset}"),
+        20 => format!("{}{}", p.year + 10_000, &p.render()[4..]),
+        21 => format!(" {}", p.render()),
+        22 => format!("{}\n", p.render()),
+        _ => format!("{}-{}", &p.render()[2..4], &p.render()[5..]),
+    }
+}
+
+/// RFC 3339 `date-time`, with the leniencies JSON Schema validators allow (`t`, `z`, any number
+/// of fraction digits, a leap second only where it lands on 23:59:60 UTC).
+pub(crate) fn is_date_time(s: &str) -> bool {
+    let Some(t) = s.find(['T', 't']) else {
+        return false;
+    };
+    let (date, time) = (&s[..t], &s[t + 1..]);
+    is_date(date) && is_time(time)
+}
+
+fn digits(s: &str) -> Option<u32> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    match (digits(&s[0..4]), digits(&s[5..7]), digits(&s[8..10])) {
+        (Some(y), Some(m), Some(d)) => (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m),
+        _ => false,
+    }
+}
+
+fn is_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 9 || !s.is_char_boundary(8) || b[2] != b':' || b[5] != b':' {
+        return false;
+    }
+    let (Some(h), Some(m), Some(sec)) = (digits(&s[0..2]), digits(&s[3..5]), digits(&s[6..8]))
+    else {
+        return false;
+    };
+    if h > 23 || m > 59 || sec > 60 {
+        return false;
+    }
+    let mut rest = &s[8..];
+    if let Some(after_dot) = rest.strip_prefix('.') {
+        let n = after_dot.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &after_dot[n..];
+    }
+    let minutes_east: i64 = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let rb = rest.as_bytes();
+            if rb.len() != 6 || (rb[0] != b'+' && rb[0] != b'-') || rb[3] != b':' {
+                return false;
+            }
+            let (Some(oh), Some(om)) = (digits(&rest[1..3]), digits(&rest[4..6])) else {
+                return false;
+            };
+            if oh > 23 || om > 59 {
+                return false;
+            }
+            let sign = if rb[0] == b'+' { 1 } else { -1 };
+            sign * i64::from(oh * 60 + om)
+        }
+    };
+    if sec == 60 {
+        let utc = (i64::from(h * 60 + m) - minutes_east).rem_euclid(24 * 60);
+        return utc == 23 * 60 + 59;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::strategy::ValueTree;
+
+    /// The reference verdict: the validator the conformance suite itself trusts.
+    fn oracle(s: &str) -> bool {
+        let schema = serde_json::json!({"type": "string", "format": "date-time"});
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("schema compiles")
+            .is_valid(&serde_json::json!(s))
+    }
+
+    #[test]
+    fn every_near_miss_kind_is_rejected_by_the_oracle() {
+        let mut runner = super::super::runner(3);
+        for _ in 0..300 {
+            let p = parts().new_tree(&mut runner).unwrap().current();
+            assert!(oracle(&p.render()) && is_date_time(&p.render()), "{p:?}");
+            for which in 0..NEAR_MISSES {
+                let s = near_miss(&p, which);
+                assert!(!oracle(&s), "kind {which}: {s:?} accepted");
+                assert!(!is_date_time(&s), "kind {which}: {s:?}");
+            }
+        }
+        for _ in 0..2000 {
+            let s = invalid().new_tree(&mut runner).unwrap().current();
+            assert!(!oracle(&s) && !is_date_time(&s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn checker_agrees_with_hand_picked_cases() {
+        for ok in [
+            "2100-01-01T00:00:00Z",
+            "2104-02-29T23:59:59.123456789+23:59",
+            "8999-12-31t23:59:59z",
+            "2100-06-30T23:59:60Z",
+            "2100-07-01T01:59:60+02:00",
+        ] {
+            assert!(is_date_time(ok), "{ok}");
+        }
+        for bad in [
+            "2100-02-29T00:00:00Z",
+            "2100-01-01T24:00:00Z",
+            "2100-01-01T12:00:60Z",
+            "2100-01-01T00:00:00+24:00",
+            "2100-01-01 00:00:00Z",
+            "2100-01-01T00:00:00",
+            "tomorrow",
+            "",
+        ] {
+            assert!(!is_date_time(bad), "{bad}");
+        }
+    }
+}

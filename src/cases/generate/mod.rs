@@ -1,0 +1,124 @@
+//! Schema-driven test data: instances a JSON Schema accepts, and instances that break exactly one
+//! of its rules, as shrinking proptest strategies.
+//!
+//! Typical use: `sample(&valid(&schema)?, seed, 10)?` for ten reproducible request bodies, or
+//! `runner(seed)` with `TestRunner::run` to get shrinking on failure.
+
+mod build;
+mod datetime;
+mod numbers;
+mod schema;
+mod strings;
+
+use proptest::strategy::{BoxedStrategy, Strategy, Union, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde_json::Value;
+
+/// An instance that breaks exactly one rule of its schema.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Invalid {
+    /// The instance to send.
+    pub value: Value,
+    /// RFC 6901 pointer to the instance location whose rule is broken (`""` is the root); for
+    /// `required` and `additionalProperties` that is the object holding the properties.
+    pub pointer: String,
+    /// The JSON Schema keyword broken, e.g. `"maxLength"`.
+    pub keyword: &'static str,
+}
+
+/// Why no strategy could be built. Every variant names the schema pointer it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum GenError {
+    /// A keyword, format or `$ref` form the generators do not implement.
+    #[error("schema pointer \"{pointer}\": unsupported: {what}")]
+    Unsupported {
+        /// Schema pointer of the offending keyword.
+        pointer: String,
+        /// What is unsupported.
+        what: String,
+    },
+    /// The schema itself is not valid JSON Schema.
+    #[error("schema pointer \"{pointer}\": malformed schema: {what}")]
+    Malformed {
+        /// Schema pointer of the offending keyword.
+        pointer: String,
+        /// What is wrong.
+        what: String,
+    },
+    /// No instance satisfies the (sub)schema, so no valid instance can be built.
+    #[error("schema pointer \"{pointer}\": no instance can satisfy it: {what}")]
+    Unsatisfiable {
+        /// Schema pointer of the unsatisfiable schema or keyword.
+        pointer: String,
+        /// Which rules conflict.
+        what: String,
+    },
+    /// Every instance that breaks one rule breaks another too (or nothing can be broken).
+    #[error("schema pointer \"{pointer}\": no rule can be broken on its own")]
+    NothingToBreak {
+        /// Schema pointer of the schema.
+        pointer: String,
+    },
+    /// A strategy gave up while drawing (proptest's reject limits).
+    #[error("drawing a sample failed: {0}")]
+    Sampling(String),
+}
+
+impl GenError {
+    /// The schema pointer the error concerns, if any.
+    pub fn pointer(&self) -> Option<&str> {
+        match self {
+            GenError::Unsupported { pointer, .. }
+            | GenError::Malformed { pointer, .. }
+            | GenError::Unsatisfiable { pointer, .. }
+            | GenError::NothingToBreak { pointer } => Some(pointer),
+            GenError::Sampling(_) => None,
+        }
+    }
+}
+
+/// Instances `schema` accepts.
+pub fn valid(schema: &Value) -> Result<BoxedStrategy<Value>, GenError> {
+    build::valid(&schema::read(schema)?)
+}
+
+/// Instances `schema` rejects for exactly one reason, with that reason.
+pub fn invalid(schema: &Value) -> Result<BoxedStrategy<Invalid>, GenError> {
+    let node = schema::read(schema)?;
+    let breaks = build::invalid(&node)?;
+    if breaks.is_empty() {
+        return Err(GenError::NothingToBreak {
+            pointer: node.pointer,
+        });
+    }
+    Ok(Union::new(breaks).boxed())
+}
+
+/// A runner whose draws depend only on `seed`: the same seed gives the same values.
+pub fn runner(seed: u64) -> TestRunner {
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let config = Config {
+        failure_persistence: None,
+        ..Config::default()
+    };
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+}
+
+/// `n` values of `strategy`, reproducible from `seed`.
+pub fn sample<S: Strategy>(strategy: &S, seed: u64, n: usize) -> Result<Vec<S::Value>, GenError> {
+    let mut runner = runner(seed);
+    (0..n)
+        .map(|_| {
+            strategy
+                .new_tree(&mut runner)
+                .map(|tree| tree.current())
+                .map_err(|reason| GenError::Sampling(reason.to_string()))
+        })
+        .collect()
+}
+
+/// RFC 6901 escaping of one reference token.
+pub(crate) fn escape_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}

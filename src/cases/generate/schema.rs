@@ -1,0 +1,592 @@
+//! Schema reader: turns a JSON Schema document into the small rule tree the generators walk.
+//!
+//! Everything the generators do not understand is refused here, with the schema pointer of the
+//! offending keyword, so that a generator never silently produces instances the real validator
+//! would judge differently.
+
+use serde_json::{Map, Value};
+
+use super::{escape_token, GenError};
+
+/// Keywords that never constrain an instance; `$defs` only hosts `$ref` targets.
+const ANNOTATIONS: &[&str] = &[
+    "$schema",
+    "$id",
+    "$comment",
+    "$anchor",
+    "$dynamicAnchor",
+    "$vocabulary",
+    "$defs",
+    "definitions",
+    "title",
+    "description",
+    "examples",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+];
+
+/// Deep enough for any real contract, shallow enough that a hostile schema cannot overflow the stack.
+const MAX_DEPTH: usize = 64;
+
+/// Generating a string costs memory proportional to its length, so absurd bounds are refused.
+pub(crate) const MAX_GENERATED_LENGTH: u64 = 1_000_000;
+/// Items can be whole objects, so the array limit is lower than the string one.
+pub(crate) const MAX_GENERATED_ITEMS: u64 = 10_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum JsonType {
+    Null,
+    Boolean,
+    Integer,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+impl JsonType {
+    pub(crate) const ALL: [JsonType; 7] = [
+        JsonType::Null,
+        JsonType::Boolean,
+        JsonType::Integer,
+        JsonType::Number,
+        JsonType::String,
+        JsonType::Array,
+        JsonType::Object,
+    ];
+
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "null" => JsonType::Null,
+            "boolean" => JsonType::Boolean,
+            "integer" => JsonType::Integer,
+            "number" => JsonType::Number,
+            "string" => JsonType::String,
+            "array" => JsonType::Array,
+            "object" => JsonType::Object,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn of(value: &Value) -> JsonType {
+        match value {
+            Value::Null => JsonType::Null,
+            Value::Bool(_) => JsonType::Boolean,
+            Value::Number(n) if is_integral(n) => JsonType::Integer,
+            Value::Number(_) => JsonType::Number,
+            Value::String(_) => JsonType::String,
+            Value::Array(_) => JsonType::Array,
+            Value::Object(_) => JsonType::Object,
+        }
+    }
+}
+
+/// JSON Schema calls `1.0` an integer, so integrality is about the value, not the spelling.
+pub(crate) fn is_integral(n: &serde_json::Number) -> bool {
+    n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+}
+
+/// The set of instance types a schema admits; `number` admits integers too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Types(u8);
+
+impl Types {
+    pub(crate) const ANY: Types = Types(0x7f);
+
+    fn only(list: &[JsonType]) -> Types {
+        let mut bits = 0;
+        for t in list {
+            bits |= 1 << (*t as u8);
+        }
+        Types(bits)
+    }
+
+    /// Whether a value of type `t` passes `type`; integers pass `number`.
+    pub(crate) fn admits(self, t: JsonType) -> bool {
+        self.has(t) || (t == JsonType::Integer && self.has(JsonType::Number))
+    }
+
+    /// Whether `t` was named (or implied by an absent `type`).
+    pub(crate) fn has(self, t: JsonType) -> bool {
+        self.0 & (1 << (t as u8)) != 0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    DateTime,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StringRules {
+    pub min_length: u64,
+    pub max_length: Option<u64>,
+    pub format: Option<Format>,
+}
+
+impl StringRules {
+    pub(crate) fn length_ok(&self, len: u64) -> bool {
+        len >= self.min_length && self.max_length.is_none_or(|m| len <= m)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct NumberRules {
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub exclusive_minimum: Option<f64>,
+    pub exclusive_maximum: Option<f64>,
+}
+
+impl NumberRules {
+    pub(crate) fn accepts(&self, x: f64) -> bool {
+        self.minimum.is_none_or(|m| x >= m)
+            && self.maximum.is_none_or(|m| x <= m)
+            && self.exclusive_minimum.is_none_or(|m| x > m)
+            && self.exclusive_maximum.is_none_or(|m| x < m)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ArrayRules {
+    /// `None` when `items` is absent: any item is allowed.
+    pub items: Option<Box<Node>>,
+    pub min_items: u64,
+    pub max_items: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Additional {
+    Any,
+    Forbidden,
+    Schema(Box<Node>),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ObjectRules {
+    pub properties: Vec<(String, Node)>,
+    pub required: Vec<String>,
+    pub additional: Additional,
+}
+
+impl Default for ObjectRules {
+    fn default() -> Self {
+        ObjectRules {
+            properties: Vec::new(),
+            required: Vec::new(),
+            additional: Additional::Any,
+        }
+    }
+}
+
+impl ObjectRules {
+    pub(crate) fn property(&self, name: &str) -> Option<&Node> {
+        self.properties
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, node)| node)
+    }
+
+    pub(crate) fn is_required(&self, name: &str) -> bool {
+        self.required.iter().any(|r| r == name)
+    }
+}
+
+/// One schema, reduced to the rules the generators understand.
+#[derive(Clone, Debug)]
+pub(crate) struct Node {
+    /// Schema pointer, for error messages.
+    pub pointer: String,
+    pub types: Types,
+    pub string: StringRules,
+    pub number: NumberRules,
+    pub array: ArrayRules,
+    pub object: ObjectRules,
+    pub enumeration: Option<Vec<Value>>,
+    pub constant: Option<Value>,
+}
+
+impl Node {
+    fn any(pointer: String) -> Node {
+        Node {
+            pointer,
+            types: Types::ANY,
+            string: StringRules::default(),
+            number: NumberRules::default(),
+            array: ArrayRules::default(),
+            object: ObjectRules::default(),
+            enumeration: None,
+            constant: None,
+        }
+    }
+
+    pub(crate) fn keyword_pointer(&self, keyword: &str) -> String {
+        format!("{}/{}", self.pointer, escape_token(keyword))
+    }
+
+    /// Our own verdict, used to pick `enum` members that satisfy their sibling keywords.
+    pub(crate) fn accepts(&self, value: &Value) -> bool {
+        if let Some(options) = &self.enumeration {
+            if !options.iter().any(|o| json_eq(o, value)) {
+                return false;
+            }
+        }
+        if let Some(c) = &self.constant {
+            if !json_eq(c, value) {
+                return false;
+            }
+        }
+        self.accepts_ignoring_choices(value)
+    }
+
+    /// Every rule except `enum` and `const`.
+    pub(crate) fn accepts_ignoring_choices(&self, value: &Value) -> bool {
+        if !self.types.admits(JsonType::of(value)) {
+            return false;
+        }
+        match value {
+            Value::Null | Value::Bool(_) => true,
+            Value::Number(n) => n.as_f64().is_some_and(|x| self.number.accepts(x)),
+            Value::String(s) => {
+                self.string.length_ok(s.chars().count() as u64)
+                    && match self.string.format {
+                        Some(Format::DateTime) => super::datetime::is_date_time(s),
+                        None => true,
+                    }
+            }
+            Value::Array(items) => {
+                let len = items.len() as u64;
+                len >= self.array.min_items
+                    && self.array.max_items.is_none_or(|m| len <= m)
+                    && self
+                        .array
+                        .items
+                        .as_ref()
+                        .is_none_or(|node| items.iter().all(|i| node.accepts(i)))
+            }
+            Value::Object(map) => self.object_accepts(map),
+        }
+    }
+
+    fn object_accepts(&self, map: &Map<String, Value>) -> bool {
+        let rules = &self.object;
+        if !rules.required.iter().all(|r| map.contains_key(r)) {
+            return false;
+        }
+        map.iter().all(|(k, v)| match rules.property(k) {
+            Some(node) => node.accepts(v),
+            None => match &rules.additional {
+                Additional::Any => true,
+                Additional::Forbidden => false,
+                Additional::Schema(node) => node.accepts(v),
+            },
+        })
+    }
+}
+
+/// Equality as JSON Schema defines it for `enum` and `const`: `1` equals `1.0`, key order is moot.
+pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            if let (Some(x), Some(y)) = (x.as_i64(), y.as_i64()) {
+                x == y
+            } else if let (Some(x), Some(y)) = (x.as_u64(), y.as_u64()) {
+                x == y
+            } else {
+                x.as_f64() == y.as_f64()
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Reads a whole document; `$ref`s are resolved against this document only.
+pub(crate) fn read(root: &Value) -> Result<Node, GenError> {
+    let root_id = root
+        .get("$id")
+        .and_then(Value::as_str)
+        .map(|id| id.trim_end_matches('#').to_owned());
+    let mut reader = Reader {
+        root,
+        root_id,
+        ref_stack: Vec::new(),
+    };
+    reader.node(root, String::new(), 0)
+}
+
+struct Reader<'a> {
+    root: &'a Value,
+    root_id: Option<String>,
+    /// Targets being expanded, to refuse recursive schemas instead of looping forever.
+    ref_stack: Vec<String>,
+}
+
+fn malformed(pointer: String, what: impl Into<String>) -> GenError {
+    GenError::Malformed {
+        pointer,
+        what: what.into(),
+    }
+}
+
+fn unsupported(pointer: String, what: impl Into<String>) -> GenError {
+    GenError::Unsupported {
+        pointer,
+        what: what.into(),
+    }
+}
+
+fn child(pointer: &str, tokens: &[&str]) -> String {
+    let mut out = pointer.to_owned();
+    for t in tokens {
+        out.push('/');
+        out.push_str(&escape_token(t));
+    }
+    out
+}
+
+fn is_annotation(keyword: &str) -> bool {
+    ANNOTATIONS.contains(&keyword) || keyword.starts_with("x-")
+}
+
+impl<'a> Reader<'a> {
+    fn node(&mut self, schema: &'a Value, pointer: String, depth: usize) -> Result<Node, GenError> {
+        if depth > MAX_DEPTH {
+            return Err(unsupported(
+                pointer,
+                format!("schema nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        let map = match schema {
+            Value::Bool(true) => return Ok(Node::any(pointer)),
+            Value::Bool(false) => {
+                return Err(unsupported(
+                    pointer,
+                    "the `false` schema (only `additionalProperties: false` is supported)",
+                ))
+            }
+            Value::Object(map) => map,
+            other => {
+                return Err(malformed(
+                    pointer,
+                    format!("a schema must be an object or a boolean, found {other}"),
+                ))
+            }
+        };
+        if let Some(reference) = map.get("$ref") {
+            return self.reference(map, reference, pointer, depth);
+        }
+        let mut node = Node::any(pointer.clone());
+        for (keyword, value) in map {
+            let at = child(&pointer, &[keyword]);
+            match keyword.as_str() {
+                k if is_annotation(k) => {}
+                "type" => node.types = read_types(value, at)?,
+                "enum" => match value {
+                    Value::Array(options) => node.enumeration = Some(options.clone()),
+                    _ => return Err(malformed(at, "`enum` must be an array")),
+                },
+                "const" => node.constant = Some(value.clone()),
+                "minLength" => node.string.min_length = read_count(value, at)?,
+                "maxLength" => node.string.max_length = Some(read_count(value, at)?),
+                "format" => node.string.format = Some(read_format(value, at)?),
+                "minimum" => node.number.minimum = Some(read_number(value, at)?),
+                "maximum" => node.number.maximum = Some(read_number(value, at)?),
+                "exclusiveMinimum" => node.number.exclusive_minimum = Some(read_number(value, at)?),
+                "exclusiveMaximum" => node.number.exclusive_maximum = Some(read_number(value, at)?),
+                "minItems" => node.array.min_items = read_count(value, at)?,
+                "maxItems" => node.array.max_items = Some(read_count(value, at)?),
+                "items" => match value {
+                    Value::Array(_) => {
+                        return Err(unsupported(
+                            at,
+                            "array-form `items` (use 2020-12 `prefixItems`, also unsupported)",
+                        ))
+                    }
+                    _ => node.array.items = Some(Box::new(self.node(value, at, depth + 1)?)),
+                },
+                "properties" => {
+                    let Value::Object(props) = value else {
+                        return Err(malformed(at, "`properties` must be an object"));
+                    };
+                    for (name, sub) in props {
+                        let sub_at = child(&at, &[name]);
+                        let sub_node = self.node(sub, sub_at, depth + 1)?;
+                        node.object.properties.push((name.clone(), sub_node));
+                    }
+                }
+                "required" => node.object.required = read_required(value, at)?,
+                "additionalProperties" => {
+                    node.object.additional = match value {
+                        Value::Bool(true) => Additional::Any,
+                        Value::Bool(false) => Additional::Forbidden,
+                        _ => Additional::Schema(Box::new(self.node(value, at, depth + 1)?)),
+                    }
+                }
+                _ => return Err(unsupported(at, format!("keyword `{keyword}`"))),
+            }
+        }
+        check_limits(&node)?;
+        Ok(node)
+    }
+
+    fn reference(
+        &mut self,
+        map: &'a Map<String, Value>,
+        reference: &Value,
+        pointer: String,
+        depth: usize,
+    ) -> Result<Node, GenError> {
+        let at = child(&pointer, &["$ref"]);
+        if let Some(sibling) = map.keys().find(|k| *k != "$ref" && !is_annotation(k)) {
+            return Err(unsupported(
+                child(&pointer, &[sibling]),
+                format!("keyword `{sibling}` next to `$ref`"),
+            ));
+        }
+        let Some(reference) = reference.as_str() else {
+            return Err(malformed(at, "`$ref` must be a string"));
+        };
+        let (base, fragment) = reference.split_once('#').unwrap_or((reference, ""));
+        let local = base.is_empty() || self.root_id.as_deref() == Some(base);
+        if !local {
+            return Err(unsupported(at, format!("non-local `$ref` \"{reference}\"")));
+        }
+        if !fragment.is_empty() && !fragment.starts_with('/') {
+            return Err(unsupported(
+                at,
+                format!("anchor `$ref` \"{reference}\" (only JSON-pointer fragments)"),
+            ));
+        }
+        let target_pointer = percent_decode(fragment);
+        let Some(target) = self.root.pointer(&target_pointer) else {
+            return Err(malformed(
+                at,
+                format!("`$ref` \"{reference}\" points at nothing"),
+            ));
+        };
+        if self.ref_stack.contains(&target_pointer) {
+            return Err(unsupported(at, format!("recursive `$ref` \"{reference}\"")));
+        }
+        self.ref_stack.push(target_pointer.clone());
+        let result = self.node(target, target_pointer, depth + 1);
+        self.ref_stack.pop();
+        result
+    }
+}
+
+fn read_types(value: &Value, at: String) -> Result<Types, GenError> {
+    let names: Vec<&Value> = match value {
+        Value::String(_) => vec![value],
+        Value::Array(list) if !list.is_empty() => list.iter().collect(),
+        _ => {
+            return Err(malformed(
+                at,
+                "`type` must be a type name or a non-empty array of them",
+            ))
+        }
+    };
+    let mut types = Vec::new();
+    for name in names {
+        match name.as_str().and_then(JsonType::parse) {
+            Some(t) => types.push(t),
+            None => return Err(malformed(at, format!("unknown type {name}"))),
+        }
+    }
+    Ok(Types::only(&types))
+}
+
+fn read_count(value: &Value, at: String) -> Result<u64, GenError> {
+    let count = match value {
+        Value::Number(n) if is_integral(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| *f >= 0.0 && *f <= u64::MAX as f64)
+                .map(|f| f as u64)
+        }),
+        _ => None,
+    };
+    count.ok_or_else(|| {
+        malformed(
+            at,
+            format!("expected a non-negative integer, found {value}"),
+        )
+    })
+}
+
+fn read_number(value: &Value, at: String) -> Result<f64, GenError> {
+    value
+        .as_f64()
+        .filter(|f| f.is_finite())
+        .ok_or_else(|| malformed(at, format!("expected a number, found {value}")))
+}
+
+fn read_format(value: &Value, at: String) -> Result<Format, GenError> {
+    match value.as_str() {
+        Some("date-time") => Ok(Format::DateTime),
+        Some(other) => Err(unsupported(at, format!("format \"{other}\""))),
+        None => Err(malformed(at, "`format` must be a string")),
+    }
+}
+
+fn read_required(value: &Value, at: String) -> Result<Vec<String>, GenError> {
+    let Value::Array(list) = value else {
+        return Err(malformed(at, "`required` must be an array of strings"));
+    };
+    let mut out: Vec<String> = Vec::new();
+    for name in list {
+        let Some(name) = name.as_str() else {
+            return Err(malformed(at, "`required` must be an array of strings"));
+        };
+        if !out.iter().any(|n| n == name) {
+            out.push(name.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+fn check_limits(node: &Node) -> Result<(), GenError> {
+    // Only minimums force big instances; a huge maximum is simply never reached.
+    for (keyword, value, limit) in [
+        ("minLength", node.string.min_length, MAX_GENERATED_LENGTH),
+        ("minItems", node.array.min_items, MAX_GENERATED_ITEMS),
+    ] {
+        if value > limit {
+            return Err(unsupported(
+                node.keyword_pointer(keyword),
+                format!("`{keyword}` above {limit}, too large to generate"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// URI fragments may percent-encode pointer characters; malformed escapes are kept verbatim.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(b) = hex {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,0 +1,248 @@
+//! String strategies: hostile Unicode, lengths that hug the bounds, shrinking toward short ASCII.
+//!
+//! A string is drawn as a list of text units plus a length selector, and is the units repeated
+//! to that length. Both halves shrink independently: the unit list loses units and each unit
+//! drifts toward `'a'`, then the length selector falls toward the minimum. A failure caused by
+//! one character therefore shrinks to that character alone.
+
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::sample::select;
+
+/// Resolution of the length selector; finer is pointless since pieces are few.
+const SELECTOR_SCALE: u32 = 1000;
+/// How far past the minimum an unbounded string may reach.
+const LONG_TAIL: u64 = 2048;
+/// Distinct units per string; longer strings repeat them.
+const MAX_UNITS: usize = 64;
+
+/// One character (or a short cluster) chosen for how often it breaks parsers, escapers and
+/// length checks. Earlier branches are simpler: shrinking walks toward the first one.
+pub(crate) fn unit() -> BoxedStrategy<String> {
+    let controls: Vec<char> = (0u8..=0x1f).chain([0x7f]).map(char::from).collect();
+    let markup = vec![
+        '"', '\\', '\'', '<', '>', '&', '/', '`', '{', '}', '%', '$', '#', ';',
+    ];
+    let invisible = vec![
+        '\u{200b}', '\u{200c}', '\u{200d}', '\u{feff}', '\u{2028}', '\u{2029}', '\u{fffd}',
+        '\u{fffe}', '\u{ffff}', '\u{ad}', '\u{85}', '\u{a0}', '\u{3000}',
+    ];
+    let bidi = vec![
+        '\u{200e}', '\u{200f}', '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}',
+        '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+    ];
+    let clusters = vec![
+        "e\u{301}",
+        "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}",
+        "\u{1f1fa}\u{1f1f8}",
+        "\u{1f44d}\u{1f3fd}",
+        "\r\n",
+        "\u{5e9}\u{5c1}\u{5b8}",
+        "a\u{30a}\u{301}\u{323}",
+    ];
+    let astral = prop_oneof![
+        proptest::char::range('\u{1f600}', '\u{1f64f}'),
+        proptest::char::range('\u{1f300}', '\u{1f5ff}'),
+        proptest::char::range('\u{20000}', '\u{2a6df}'),
+        select(vec![
+            '\u{10000}',
+            '\u{1d11e}',
+            '\u{1f3fb}',
+            '\u{e0001}',
+            '\u{10ffff}'
+        ]),
+    ];
+    let right_to_left = prop_oneof![
+        proptest::char::range('\u{5d0}', '\u{5ea}'),
+        proptest::char::range('\u{621}', '\u{64a}'),
+        select(bidi),
+    ];
+    let single = prop_oneof![
+        10 => proptest::char::range('a', 'z'),
+        5 => proptest::char::range(' ', '~'),
+        3 => select(markup),
+        3 => select(controls),
+        1 => proptest::char::range('\u{a0}', '\u{17f}'),
+        2 => proptest::char::range('\u{300}', '\u{36f}'),
+        2 => right_to_left,
+        1 => select(invisible),
+        1 => proptest::char::range('\u{4e00}', '\u{9fff}'),
+        3 => astral,
+        1 => proptest::char::any(),
+    ];
+    prop_oneof![
+        20 => single.prop_map(String::from),
+        1 => select(clusters).prop_map(str::to_owned),
+    ]
+    .boxed()
+}
+
+/// Strings whose length in code points lies in `min..=max`, leaning toward both ends.
+pub(crate) fn string(min: u64, max: Option<u64>) -> BoxedStrategy<String> {
+    let pieces = length_pieces(min, max);
+    let top = pieces.last().map_or(min, |p| p.hi);
+    if top == 0 {
+        return Just(String::new()).boxed();
+    }
+    let units = vec(unit(), 1..=(top.min(MAX_UNITS as u64) as usize));
+    (units, 0..SELECTOR_SCALE)
+        .prop_map(move |(units, selector)| {
+            let len = pick_length(&pieces, selector);
+            let chars: Vec<char> = units.iter().flat_map(|u| u.chars()).collect();
+            chars.iter().cycle().take(len as usize).collect()
+        })
+        .boxed()
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Piece {
+    share: u32,
+    lo: u64,
+    hi: u64,
+}
+
+/// Slices of the selector range, mapped to length ranges in increasing order so that a smaller
+/// selector never means a longer string: that is what lets shrinking find the shortest failure.
+fn length_pieces(min: u64, max: Option<u64>) -> Vec<Piece> {
+    let cap = min.saturating_add(LONG_TAIL);
+    let raw = match max {
+        Some(max) if max <= cap => vec![
+            (200, min, min),
+            (150, min, min.saturating_add(2)),
+            (300, min.saturating_add(2), max.saturating_sub(2)),
+            (150, max.saturating_sub(2), max),
+            (200, max, max),
+        ],
+        _ => vec![
+            (200, min, min),
+            (150, min, min.saturating_add(2)),
+            (450, min.saturating_add(2), min.saturating_add(64)),
+            (200, min.saturating_add(64), cap),
+        ],
+    };
+    let top = max.map_or(cap, |m| m.min(cap)).max(min);
+    let mut floor = min;
+    raw.into_iter()
+        .map(|(share, lo, hi)| {
+            let lo = lo.clamp(floor, top);
+            let hi = hi.clamp(lo, top);
+            floor = hi;
+            Piece { share, lo, hi }
+        })
+        .collect()
+}
+
+fn pick_length(pieces: &[Piece], selector: u32) -> u64 {
+    let mut start = 0;
+    for piece in pieces {
+        if selector < start + piece.share {
+            let offset = u128::from(selector - start);
+            let span = u128::from(piece.hi - piece.lo);
+            let steps = u128::from(piece.share.saturating_sub(1).max(1));
+            return piece.lo + (span * offset / steps) as u64;
+        }
+        start += piece.share;
+    }
+    pieces.last().map_or(0, |p| p.hi)
+}
+
+/// Property names that are not in `known`: classic troublemakers, near-misses of the known
+/// names (case, separators, stray whitespace), and arbitrary Unicode.
+pub(crate) fn unknown_name(known: &[String]) -> BoxedStrategy<String> {
+    let fresh = |list: Vec<String>| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for name in list {
+            if !known.contains(&name) && !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        out
+    };
+    let classic = fresh(
+        [
+            "extra",
+            "unexpected",
+            "__proto__",
+            "constructor",
+            "",
+            "$ref",
+            "null",
+            "0",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    );
+    let near = fresh(known.iter().flat_map(|k| near_misses(k)).collect());
+    let known_owned = known.to_vec();
+    let random = string(1, Some(12))
+        .prop_filter("name collides with a declared property", move |n| {
+            !known_owned.contains(n)
+        })
+        .boxed();
+    let mut options: Vec<(u32, BoxedStrategy<String>)> = Vec::new();
+    if !classic.is_empty() {
+        options.push((3, select(classic).boxed()));
+    }
+    if !near.is_empty() {
+        options.push((3, select(near).boxed()));
+    }
+    options.push((4, random));
+    proptest::strategy::Union::new_weighted(options).boxed()
+}
+
+fn near_misses(name: &str) -> Vec<String> {
+    let mut out = vec![
+        name.to_uppercase(),
+        format!("{name} "),
+        format!(" {name}"),
+        format!("{name}\u{200b}"),
+        name.replace('_', "-"),
+        name.replace('_', ""),
+    ];
+    let mut chars = name.chars();
+    if let Some(first) = chars.next() {
+        out.push(first.to_uppercase().chain(chars).collect());
+    }
+    // snake_case <-> camelCase, the commonest client/server mismatch.
+    let mut camel = String::new();
+    let mut upper_next = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper_next = true;
+        } else if upper_next {
+            camel.extend(c.to_uppercase());
+            upper_next = false;
+        } else {
+            camel.push(c);
+        }
+    }
+    out.push(camel);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_selector_is_monotone_and_hits_bounds() {
+        for (min, max) in [
+            (0, Some(0)),
+            (0, Some(1)),
+            (0, Some(55)),
+            (3, Some(5)),
+            (7, None),
+        ] {
+            let pieces = length_pieces(min, max);
+            let lengths: Vec<u64> = (0..SELECTOR_SCALE)
+                .map(|s| pick_length(&pieces, s))
+                .collect();
+            assert!(lengths.windows(2).all(|w| w[0] <= w[1]), "{min} {max:?}");
+            assert_eq!(lengths[0], min);
+            if let Some(max) = max {
+                assert_eq!(*lengths.last().unwrap(), max);
+                assert!(lengths.iter().all(|l| *l <= max));
+            }
+        }
+    }
+}
