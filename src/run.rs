@@ -337,6 +337,9 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         for line in report::human::warning_lines(&results) {
             println!("{}", redactor.apply(&line));
         }
+        if let Some(note) = report::human::not_tested_note(&results) {
+            println!("{}", redactor.apply(&note));
+        }
         println!("{}", report::human::summary(&info, &tally));
     }
     if let Some(path) = &plan.junit {

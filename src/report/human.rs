@@ -127,3 +127,17 @@ pub fn summary(info: &RunInfo, tally: &Tally) -> String {
     }
     s
 }
+
+/// One line on why cases could not be tested, so a run against a target that is down says so
+/// once, plainly, after the per-case errors.
+pub fn not_tested_note(results: &[CaseResult]) -> Option<String> {
+    let errors: Vec<_> = results.iter().filter_map(|r| r.transport_error()).collect();
+    let first = errors.first()?;
+    Some(format!(
+        "note: {} of {} cases could not be tested (not a contract verdict); the first: {} error: {}",
+        errors.len(),
+        results.len(),
+        first.kind.as_str(),
+        first.message
+    ))
+}
