@@ -120,6 +120,12 @@ pub struct RunArgs {
     /// Turn off a check by name (repeatable), e.g. --skip-check allow_header.
     #[arg(long = "skip-check", value_name = "CHECK")]
     pub skip_checks: Vec<String>,
+    /// At most N requests per second, for shared staging servers [default: no limit].
+    #[arg(long, value_name = "N")]
+    pub rate: Option<u32>,
+    /// Write the ids of what the run created (tokens), one per line, for clean-up.
+    #[arg(long, value_name = "PATH")]
+    pub created: Option<PathBuf>,
     /// Requests of one property in flight at once.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub concurrency: usize,
@@ -255,6 +261,11 @@ impl RunArgs {
                 "--timeout must be at least 1 second".into(),
             ));
         }
+        if self.rate == Some(0) {
+            return Err(PlanError::Usage(
+                "--rate must be at least 1 request per second".into(),
+            ));
+        }
         if self.concurrency == 0 {
             return Err(PlanError::Usage("--concurrency must be at least 1".into()));
         }
@@ -311,6 +322,8 @@ impl RunArgs {
             path_values,
             timeout: Duration::from_secs(self.timeout),
             junit: Some(self.junit.clone()),
+            created_list: self.created.clone(),
+            rate: self.rate,
             strict: self.strict,
             skip_checks,
             seed: self.contract.seed(),
@@ -400,6 +413,8 @@ impl SelftestArgs {
             token_env: "PROVISIONR_TOKEN".into(),
             timeout: Duration::from_secs(30),
             junit: None,
+            created_list: None,
+            rate: None,
             strict: false,
             skip_checks,
             // Fixed, so the self-test sends the same requests every time.

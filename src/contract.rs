@@ -56,6 +56,9 @@ pub struct Endpoint {
     pub expectations: BTreeMap<String, Vec<u16>>,
     #[serde(default)]
     pub semantics: Vec<Semantic>,
+    /// JSON pointer to the id of what a success created, so a run can list what it left behind.
+    #[serde(default)]
+    pub created_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -341,6 +344,13 @@ fn validate_endpoint(e: &Endpoint, path: &Path) -> Result<(), FileError> {
                 ))
             }
             _ => {}
+        }
+    }
+    if let Some(p) = &e.created_id {
+        if !p.starts_with('/') {
+            return err(format!(
+                "created_id `{p}` is not a JSON pointer (it must start with /)"
+            ));
         }
     }
     for (i, s) in e.semantics.iter().enumerate() {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -52,6 +52,27 @@ pub struct Target {
     pub token_env: String,
     token: Secret,
     client: reqwest::Client,
+    pacer: Option<Arc<Pacer>>,
+}
+
+/// Spaces requests evenly so a run stays under a rate limit, whatever its concurrency.
+#[derive(Debug)]
+struct Pacer {
+    interval: Duration,
+    next: tokio::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Pacer {
+    async fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock().await;
+            let now = tokio::time::Instant::now();
+            let slot = (*next).max(now);
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
 }
 
 /// Why a target URL was refused.
@@ -99,7 +120,19 @@ impl Target {
             token_env: token_env.to_string(),
             token,
             client,
+            pacer: None,
         })
+    }
+
+    /// At most `per_second` requests per second from now on, across every task of the run.
+    pub fn with_rate(mut self, per_second: Option<u32>) -> Self {
+        self.pacer = per_second.filter(|r| *r > 0).map(|r| {
+            Arc::new(Pacer {
+                interval: Duration::from_secs_f64(1.0 / f64::from(r)),
+                next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+            })
+        });
+        self
     }
 
     pub fn token(&self) -> &Secret {
@@ -144,6 +177,9 @@ impl Target {
             headers: headers.clone(),
             body: body.clone(),
         };
+        if let Some(pacer) = &self.pacer {
+            pacer.wait().await;
+        }
         let started = Instant::now();
         let outcome = self.fire(&spec.method, &url, &headers, body).await;
         Exchange {

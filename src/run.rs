@@ -54,6 +54,10 @@ pub struct Plan {
     pub path_values: BTreeMap<String, String>,
     pub timeout: Duration,
     pub junit: Option<PathBuf>,
+    /// Where to write the ids of what the run created, one per line.
+    pub created_list: Option<PathBuf>,
+    /// At most this many requests per second.
+    pub rate: Option<u32>,
     pub strict: bool,
     pub skip_checks: BTreeSet<String>,
     /// The seed of generated cases, printed and stored in the report.
@@ -73,6 +77,8 @@ pub struct RunOutcome {
     pub tally: Tally,
     pub exit_code: i32,
     pub junit: Option<PathBuf>,
+    /// Ids of what the run's successful requests created, in the order they were answered.
+    pub created: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +91,8 @@ pub enum RunError {
     Server(std::io::Error),
     #[error("cannot write the JUnit report to {0}: {1}")]
     Junit(PathBuf, String),
+    #[error("cannot write the list of created ids to {0}: {1}")]
+    Created(PathBuf, String),
 }
 
 /// What every trial shares.
@@ -96,6 +104,7 @@ pub(crate) struct Shared {
     redactor: Redactor,
     pub(crate) handle: tokio::runtime::Handle,
     results: Mutex<Vec<(usize, CaseResult)>>,
+    created: Mutex<Vec<String>>,
 }
 
 /// One test of the run: a single case, or a property over many generated cases.
@@ -170,6 +179,7 @@ impl Shared {
             Ok(resp) => self.checker.check(&self.contract, &case, resp),
             Err(_) => Vec::new(),
         };
+        self.note_created(&exchange);
         if self.strict {
             for v in &mut verdicts {
                 v.severity = Severity::Error;
@@ -180,6 +190,29 @@ impl Shared {
             exchange,
             verdicts,
             notes: Vec::new(),
+        }
+    }
+
+    /// Remembers the id of what a success created, for the list of what the run left behind.
+    fn note_created(&self, exchange: &crate::execute::Exchange) {
+        let (Some(pointer), Ok(resp)) = (&self.contract.endpoint.created_id, &exchange.outcome)
+        else {
+            return;
+        };
+        if !(200..300).contains(&resp.status) {
+            return;
+        }
+        let id = serde_json::from_slice::<serde_json::Value>(&resp.body)
+            .ok()
+            .and_then(|b| {
+                b.pointer(pointer)
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            });
+        if let Some(id) = id {
+            self.created
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(id);
         }
     }
 
@@ -210,6 +243,7 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
             tally: Tally::default(),
             exit_code: crate::exit::SUCCESS,
             junit: None,
+            created: Vec::new(),
         });
     }
     let started = Instant::now();
@@ -266,7 +300,8 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         plan.token.clone(),
         &plan.token_env,
         plan.timeout,
-    )?;
+    )?
+    .with_rate(plan.rate);
     let redactor = Redactor::new([plan.token.expose().to_string()]);
     let shared = Arc::new(Shared {
         checker: Checker::new(&plan.contract, plan.skip_checks.clone()),
@@ -276,6 +311,7 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         redactor: redactor.clone(),
         handle: runtime.handle().clone(),
         results: Mutex::new(Vec::new()),
+        created: Mutex::new(Vec::new()),
     });
 
     let units = units(&plan);
@@ -332,6 +368,7 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         strict: plan.strict,
         elapsed: started.elapsed(),
         timestamp,
+        created: std::mem::take(&mut *shared.created.lock().unwrap_or_else(|p| p.into_inner())),
     };
     if plan.verbose {
         for line in report::human::warning_lines(&results) {
@@ -351,11 +388,20 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
             println!("junit: {}", path.display());
         }
     }
+    if let Some(path) = &plan.created_list {
+        let text: String = info.created.iter().map(|id| format!("{id}\n")).collect();
+        report::junit::write(path, &text)
+            .map_err(|e| RunError::Created(path.clone(), e.to_string()))?;
+        if plan.verbose {
+            println!("created ids: {}", path.display());
+        }
+    }
     Ok(RunOutcome {
         exit_code: tally.exit_code(),
         results,
         tally,
         junit: plan.junit.clone(),
+        created: info.created,
     })
 }
 

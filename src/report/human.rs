@@ -122,6 +122,9 @@ pub fn summary(info: &RunInfo, tally: &Tally) -> String {
         tally.violations,
         tally.warnings,
     );
+    if !info.created.is_empty() {
+        let _ = write!(s, "; created {}", info.created.len());
+    }
     if let Some(seed) = info.seed {
         let _ = write!(s, "; seed {seed}");
     }

@@ -71,6 +71,8 @@ pub struct RunInfo {
     pub strict: bool,
     pub elapsed: Duration,
     pub timestamp: std::time::SystemTime,
+    /// Ids of what the run created on the target (the endpoint file's `created_id`).
+    pub created: Vec<String>,
 }
 
 /// Counts over a run's results.

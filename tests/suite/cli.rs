@@ -222,3 +222,51 @@ fn run_help_shows_our_options() {
         "libtest's own template leaked into --help"
     );
 }
+
+#[test]
+fn created_tokens_are_listed_for_clean_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("created.txt");
+    let out = run(
+        dir.path(),
+        &[
+            "example::",
+            "--created",
+            list.to_str().unwrap(),
+            "--no-persist",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let ids: Vec<String> = std::fs::read_to_string(&list)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert!(ids[0].starts_with("wstok_"), "{ids:?}");
+    assert!(text(&out).contains("created 1"), "{}", text(&out));
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(
+        junit.contains(&format!("created ids:\n{}", ids[0])),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("<property name=\"created\" value=\"1\"/>"),
+        "{junit}"
+    );
+}
+
+#[test]
+fn rate_spaces_requests_out() {
+    let dir = tempfile::tempdir().unwrap();
+    // Four requests at 2 per second cannot finish in less than 1.5 s, however fast the server;
+    // unthrottled, the whole run takes a fraction of that.
+    let started = std::time::Instant::now();
+    let out = run(dir.path(), &["auth::", "--rate", "2", "--no-persist"]);
+    let elapsed = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    let n = junit.matches("<testcase ").count();
+    assert_eq!(n, 4, "{junit}");
+    assert!(elapsed.as_secs_f64() >= 1.5, "{n} requests in {elapsed:?}");
+}
