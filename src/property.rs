@@ -241,21 +241,14 @@ pub(crate) fn run(
         "shrunk in {steps} requests to the {} byte body below",
         minimal_body.len()
     ));
-    let replay = shared.handle.block_on(
-        shared.execute(Arc::new(
-            prop.case(
-                &contract,
-                format!("{}#replay", prop.id()),
-                best.case
-                    .request
-                    .body
-                    .json()
-                    .cloned()
-                    .unwrap_or(Value::Null),
-                best.case.offending.clone(),
-            ),
-        )),
-    );
+    // The minimal case under another id, so the uniqueness check sees a new request.
+    let renamed = |id: String| Case {
+        id,
+        ..(*best.case).clone()
+    };
+    let replay = shared
+        .handle
+        .block_on(shared.execute(Arc::new(renamed(format!("{}#replay", prop.id())))));
     if replay.status() == Status::Passed {
         notes.push(
             "the minimal body passed when sent again: the failure may be intermittent".into(),
@@ -270,17 +263,7 @@ pub(crate) fn run(
             )),
         }
     }
-    let case = prop.case(
-        &contract,
-        prop.id(),
-        best.case
-            .request
-            .body
-            .json()
-            .cloned()
-            .unwrap_or(Value::Null),
-        best.case.offending.clone(),
-    );
+    let case = renamed(prop.id());
     CaseResult {
         case: Arc::new(case),
         exchange: best.exchange,
