@@ -52,9 +52,6 @@ pub struct ContractArgs {
     /// per property [default: 256]. May be given once of each.
     #[arg(long = "cases", value_name = "DIR|N", value_parser = parse_cases_arg)]
     pub cases: Vec<CasesArg>,
-    /// Seed for generated bodies [default: random, printed]; the same seed sends the same bodies.
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
 }
 
 /// `--cases` takes a directory or a count.
@@ -91,10 +88,6 @@ impl ContractArgs {
             CasesArg::Dir(_) => None,
         })
     }
-
-    fn seed(&self) -> u64 {
-        self.seed.unwrap_or_else(random_seed)
-    }
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +119,9 @@ pub struct RunArgs {
     /// Write the ids of what the run created (tokens), one per line, for clean-up.
     #[arg(long, value_name = "PATH")]
     pub created: Option<PathBuf>,
+    /// Seed for generated bodies [default: random, printed]; the same seed sends the same bodies.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
     /// Requests of one property in flight at once.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub concurrency: usize,
@@ -181,6 +177,9 @@ pub struct ServeArgs {
 pub struct SelftestArgs {
     #[command(flatten)]
     pub contract: ContractArgs,
+    /// Seed for generated bodies; fixed by default, so every self-test sends the same requests.
+    #[arg(long, value_name = "S", default_value_t = SELFTEST_SEED)]
+    pub seed: u64,
     /// Plant only these faults (repeatable) [default: the whole catalog].
     #[arg(long, value_name = "NAME")]
     pub fault: Vec<String>,
@@ -326,7 +325,7 @@ impl RunArgs {
             rate: self.rate,
             strict: self.strict,
             skip_checks,
-            seed: self.contract.seed(),
+            seed: self.seed.unwrap_or_else(random_seed),
             properties: Some(PropertySettings {
                 cases: self.contract.case_count().unwrap_or(256),
                 concurrency: self.concurrency,
@@ -418,7 +417,7 @@ impl SelftestArgs {
             strict: false,
             skip_checks,
             // Fixed, so the self-test sends the same requests every time.
-            seed: self.contract.seed.unwrap_or(SELFTEST_SEED),
+            seed: self.seed,
             properties: Some(PropertySettings {
                 cases: self.contract.case_count().unwrap_or(256),
                 ..PropertySettings::default()
