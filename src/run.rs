@@ -105,6 +105,8 @@ pub(crate) struct Shared {
     pub(crate) handle: tokio::runtime::Handle,
     results: Mutex<Vec<(usize, CaseResult)>>,
     created: Mutex<Vec<String>>,
+    /// Requests sent, shrinking and replays included.
+    sent: std::sync::atomic::AtomicUsize,
 }
 
 /// One test of the run: a single case, or a property over many generated cases.
@@ -180,6 +182,7 @@ impl Shared {
             Err(_) => Vec::new(),
         };
         self.note_created(&exchange);
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if self.strict {
             for v in &mut verdicts {
                 v.severity = Severity::Error;
@@ -312,6 +315,7 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         handle: runtime.handle().clone(),
         results: Mutex::new(Vec::new()),
         created: Mutex::new(Vec::new()),
+        sent: std::sync::atomic::AtomicUsize::new(0),
     });
 
     let units = units(&plan);
@@ -369,6 +373,7 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         elapsed: started.elapsed(),
         timestamp,
         created: std::mem::take(&mut *shared.created.lock().unwrap_or_else(|p| p.into_inner())),
+        requests: shared.sent.load(std::sync::atomic::Ordering::Relaxed),
     };
     if plan.verbose {
         for line in report::human::warning_lines(&results) {

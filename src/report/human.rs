@@ -112,9 +112,10 @@ pub fn summary(info: &RunInfo, tally: &Tally) -> String {
         .map(|(c, p, f)| format!("{} {}/{}", c.as_str(), p, p + f))
         .collect();
     let mut s = format!(
-        "summary: {} cases ({}) in {:.2}s: {} passed, {} failed, {} not tested; {} violations, {} warnings",
+        "summary: {} cases ({}), {} requests in {:.2}s: {} passed, {} failed, {} not tested; {} violations, {} warnings",
         tally.total,
         if classes.is_empty() { "none".to_string() } else { classes.join(", ") },
+        info.requests,
         info.elapsed.as_secs_f64(),
         tally.passed,
         tally.failed,

@@ -32,6 +32,7 @@ pub fn render(
     let warnings = super::human::warning_lines(results);
     props.push(("warnings", warnings.len().to_string()));
     props.push(("created", info.created.len().to_string()));
+    props.push(("requests", info.requests.to_string()));
     if !info.created.is_empty() {
         // What the run left on the target, for clean-up after a run against staging.
         suite.set_system_out(x(&format!("created ids:\n{}\n", info.created.join("\n"))));

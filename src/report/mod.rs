@@ -73,6 +73,8 @@ pub struct RunInfo {
     pub timestamp: std::time::SystemTime,
     /// Ids of what the run created on the target (the endpoint file's `created_id`).
     pub created: Vec<String>,
+    /// Requests sent, generated bodies, shrinking and replays included.
+    pub requests: usize,
 }
 
 /// Counts over a run's results.
