@@ -59,6 +59,15 @@ impl SelftestReport {
         100.0 * self.detected as f64 / self.total as f64
     }
 
+    /// The faults no test noticed, in catalog order.
+    pub fn missed(&self) -> Vec<&'static str> {
+        self.faults
+            .iter()
+            .filter(|f| !f.detected)
+            .map(|f| f.name)
+            .collect()
+    }
+
     /// Success only when the clean server passed and every fault was caught.
     pub fn exit_code(&self) -> i32 {
         if self.clean_passed && self.detected == self.total {

@@ -63,3 +63,10 @@ pub fn verdicts(outcome: &RunOutcome) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// Whether the result failed `check` with an actual value starting with `actual`.
+pub fn failed_with(r: &CaseResult, check: &str, actual: &str) -> bool {
+    r.verdicts
+        .iter()
+        .any(|v| v.check == check && v.actual.starts_with(actual))
+}

@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use crate::common::plan;
+use crate::common::{failed_with, plan};
 use provisionr_conformance::report::Status;
 use provisionr_conformance::run::{self, RunOutcome, TargetChoice};
 
@@ -78,9 +78,7 @@ fn a_success_with_invalid_utf8_and_broken_json_is_a_violation() {
     assert_eq!(outcome.exit_code, 1);
     let r = &outcome.results[0];
     assert!(
-        r.verdicts
-            .iter()
-            .any(|v| v.check == "response_schema" && v.actual.starts_with("not JSON")),
+        failed_with(r, "response_schema", "not JSON"),
         "{:?}",
         r.verdicts
     );

@@ -20,12 +20,7 @@ fn run(args: &[&str]) -> SelftestReport {
 fn every_fault_is_caught_and_the_clean_server_passes() {
     let report = run(&[]);
     assert!(report.total >= 35, "{}", report.total);
-    let missed: Vec<&str> = report
-        .faults
-        .iter()
-        .filter(|f| !f.detected)
-        .map(|f| f.name)
-        .collect();
+    let missed = report.missed();
     assert!(missed.is_empty(), "missed: {missed:?}");
     assert!(report.clean_passed, "{:?}", report.clean);
     assert_eq!(report.exit_code(), 0);
@@ -41,12 +36,7 @@ fn switching_off_the_enum_checks_lets_enum_faults_through() {
         "--cases",
         "16",
     ]);
-    let missed: Vec<&str> = report
-        .faults
-        .iter()
-        .filter(|f| !f.detected)
-        .map(|f| f.name)
-        .collect();
+    let missed = report.missed();
     assert_eq!(missed, ["enum-wrong-value", "enum-uppercase", "wrong-kind"]);
     assert_ne!(report.exit_code(), 0);
     assert!(report.score() < 100.0);
