@@ -9,3 +9,4 @@ mod junit;
 mod property;
 mod rules;
 mod selftest;
+mod snapshot;
