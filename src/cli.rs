@@ -13,7 +13,7 @@ use crate::cases;
 use crate::check::Checker;
 use crate::contract::Contract;
 use crate::diag::{did_you_mean, FileError};
-use crate::execute::Secret;
+use crate::execute::{check_base_url, Secret};
 use crate::exit;
 use crate::property::{self, PropertySettings};
 use crate::run::{self, Plan, Selection, TargetChoice};
@@ -228,7 +228,7 @@ fn run_command(args: RunArgs) -> i32 {
             eprintln!("error: {e}");
             // CI's test view should show why nothing ran, so the report is written anyway.
             let xml = crate::report::junit::render_setup_error(&e.to_string());
-            if let Err(w) = crate::report::junit::write(&junit, &xml) {
+            if let Err(w) = crate::report::write_file(&junit, &xml) {
                 eprintln!(
                     "error: cannot write the JUnit report to {}: {w}",
                     junit.display()
@@ -288,14 +288,7 @@ impl RunArgs {
                         self.token_env
                     ))
                 })?;
-                let parsed = reqwest::Url::parse(url).map_err(|e| {
-                    PlanError::Usage(format!("--base-url `{url}` is not a URL: {e}"))
-                })?;
-                if !matches!(parsed.scheme(), "http" | "https") {
-                    return Err(PlanError::Usage(format!(
-                        "--base-url `{url}` must be http or https"
-                    )));
-                }
+                check_base_url(url).map_err(|e| PlanError::Usage(e.to_string()))?;
                 (
                     TargetChoice::Remote {
                         base_url: url.clone(),
@@ -449,7 +442,7 @@ fn selftest_command(args: SelftestArgs) -> i32 {
     };
     print!("{}", crate::selftest::render_table(&report));
     let json = serde_json::to_string_pretty(&report).unwrap_or_default();
-    if let Err(e) = crate::report::junit::write(&args.json, &json) {
+    if let Err(e) = crate::report::write_file(&args.json, &json) {
         eprintln!("error: cannot write {}: {e}", args.json.display());
         return exit::USAGE;
     }
@@ -488,7 +481,7 @@ fn load_cases(args: &ContractArgs, contract: &Contract) -> Result<Vec<cases::Cas
     });
     all.extend(cases::derive::derive(contract));
     property::validate(&contract.request_schema).map_err(|e| {
-        let file = contract.origin_of(&contract.endpoint.request_schema);
+        let file = contract.request_schema_path.clone();
         PlanError::File(FileError::new(
             file,
             format!("cannot generate bodies from the request schema: {e}"),
@@ -521,7 +514,8 @@ fn load_cases(args: &ContractArgs, contract: &Contract) -> Result<Vec<cases::Cas
     Ok(all)
 }
 
-/// A seed for a run that names none; printed so the run can be replayed.
+/// A seed for a run that names none; printed so the run can be replayed. RandomState is keyed
+/// from the OS per instance, which is enough here.
 fn random_seed() -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(
@@ -534,18 +528,7 @@ fn random_seed() -> u64 {
 
 /// A token for the embedded server when the environment gives none; never printed.
 fn random_token() -> String {
-    let mut out = String::from("pvt_");
-    for _ in 0..2 {
-        // RandomState is seeded from the OS per instance, which is enough for a throwaway token.
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        out.push_str(&format!("{:016x}", h.finish()));
-    }
-    out
+    format!("pvt_{:016x}{:016x}", random_seed(), random_seed())
 }
 
 fn serve_command(args: ServeArgs) -> i32 {

@@ -144,6 +144,8 @@ pub struct Contract {
     pub response_validator: jsonschema::Validator,
     /// Where the files came from, for messages: a directory, or "embedded".
     pub origin: String,
+    /// The request schema's path as messages show it.
+    pub request_schema_path: PathBuf,
 }
 
 impl std::fmt::Debug for Contract {
@@ -248,10 +250,8 @@ impl Contract {
 
         let request_schema = source.read_json(&endpoint.request_schema)?;
         let response_schema = source.read_json(&endpoint.response_schema)?;
-        let request_validator = compile(
-            &request_schema,
-            &source.display_path(&endpoint.request_schema),
-        )?;
+        let request_schema_path = source.display_path(&endpoint.request_schema);
+        let request_validator = compile(&request_schema, &request_schema_path)?;
         let response_validator = compile(
             &response_schema,
             &source.display_path(&endpoint.response_schema),
@@ -263,15 +263,8 @@ impl Contract {
             request_validator,
             response_validator,
             origin,
+            request_schema_path,
         })
-    }
-
-    /// How a contract file is shown in messages: its path in the schemas directory.
-    pub fn origin_of(&self, name: &str) -> PathBuf {
-        match self.origin.as_str() {
-            "embedded" => Path::new("schemas").join(name),
-            dir => Path::new(dir).join(name),
-        }
     }
 
     /// Statuses for a named expectation; names are checked when the endpoint is loaded.

@@ -86,6 +86,16 @@ pub enum TargetError {
     Client(String),
 }
 
+/// Checks that `base_url` is an http or https URL: used when flags are read and by [`Target::new`].
+pub fn check_base_url(base_url: &str) -> Result<(), TargetError> {
+    let url = reqwest::Url::parse(base_url)
+        .map_err(|e| TargetError::BadUrl(base_url.into(), e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(TargetError::BadScheme(base_url.into()));
+    }
+    Ok(())
+}
+
 impl Target {
     pub fn new(
         base_url: &str,
@@ -94,11 +104,7 @@ impl Target {
         token_env: &str,
         timeout: Duration,
     ) -> Result<Self, TargetError> {
-        let url = reqwest::Url::parse(base_url)
-            .map_err(|e| TargetError::BadUrl(base_url.into(), e.to_string()))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(TargetError::BadScheme(base_url.into()));
-        }
+        check_base_url(base_url)?;
         static TLS: Once = Once::new();
         // reqwest is built without a default crypto provider so that no C toolchain beyond ring's is needed.
         TLS.call_once(|| {

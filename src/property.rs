@@ -128,24 +128,11 @@ impl Property {
         body: Value,
         offending: Option<String>,
     ) -> Case {
-        let class = self.class();
-        let (label, statuses) = match class {
-            Class::Valid => ("success", contract.endpoint.success.clone()),
-            Class::Invalid => (
-                "invalid_body",
-                contract.expectation("invalid_body").unwrap_or(&[]).to_vec(),
-            ),
-            Class::Unspecified => ("unspecified", Vec::new()),
-        };
         Case {
             id,
             title: self.title().to_string(),
             kind: "property".into(),
-            expect: Expect {
-                class,
-                label: label.into(),
-                statuses,
-            },
+            expect: Expect::of(contract, self.class(), "invalid_body"),
             request: RequestSpec::json(&contract.endpoint, body),
             offending,
             origin: Origin::Derived,

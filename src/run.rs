@@ -177,11 +177,13 @@ impl Shared {
             .target
             .send(&self.contract.endpoint, &case.request)
             .await;
-        let mut verdicts = match &exchange.outcome {
+        let (mut verdicts, body) = match &exchange.outcome {
             Ok(resp) => self.checker.check(&self.contract, &case, resp),
-            Err(_) => Vec::new(),
+            Err(_) => (Vec::new(), None),
         };
-        self.note_created(&exchange);
+        if let Some(body) = &body {
+            self.note_created(body);
+        }
         self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if self.strict {
             for v in &mut verdicts {
@@ -197,20 +199,13 @@ impl Shared {
     }
 
     /// Remembers the id of what a success created, for the list of what the run left behind.
-    fn note_created(&self, exchange: &crate::execute::Exchange) {
-        let (Some(pointer), Ok(resp)) = (&self.contract.endpoint.created_id, &exchange.outcome)
-        else {
+    fn note_created(&self, body: &serde_json::Value) {
+        let Some(pointer) = &self.contract.endpoint.created_id else {
             return;
         };
-        if !(200..300).contains(&resp.status) {
-            return;
-        }
-        let id = serde_json::from_slice::<serde_json::Value>(&resp.body)
-            .ok()
-            .and_then(|b| {
-                b.pointer(pointer)
-                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-            });
+        let id = body
+            .pointer(pointer)
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
         if let Some(id) = id {
             self.created
                 .lock()
@@ -219,20 +214,23 @@ impl Shared {
         }
     }
 
-    fn record(&self, index: usize, result: CaseResult) -> Result<(), Failed> {
-        let outcome = match result.status() {
-            Status::Passed => Ok(()),
-            _ => Err(Failed::from(report::human::failure_text(
-                &result,
-                &self.target,
-                &self.redactor,
-            ))),
-        };
+    fn record(&self, index: usize, result: CaseResult) {
         self.results
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push((index, result));
-        outcome
+    }
+
+    /// What libtest shows for a result: nothing when it passed, the failure text otherwise.
+    fn libtest_outcome(&self, result: &CaseResult) -> Result<(), Failed> {
+        match result.status() {
+            Status::Passed => Ok(()),
+            _ => Err(Failed::from(report::human::failure_text(
+                result,
+                &self.target,
+                &self.redactor,
+            ))),
+        }
     }
 }
 
@@ -329,7 +327,9 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
                 let (seed, id, kind) = (plan.seed, unit.id(), unit.kind());
                 Trial::test(id, move || {
                     let result = shared.run_unit(unit, seed, &settings);
-                    shared.record(index, result)
+                    let outcome = shared.libtest_outcome(&result);
+                    shared.record(index, result);
+                    outcome
                 })
                 .with_kind(kind)
             })
@@ -350,7 +350,7 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
                     let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
                     let Some((index, unit)) = next else { break };
                     let result = shared.run_unit(unit, plan.seed, &settings);
-                    let _ = shared.record(index, result);
+                    shared.record(index, result);
                 });
             }
         });
@@ -387,15 +387,14 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
     if let Some(path) = &plan.junit {
         let xml = report::junit::render(&info, &results, &shared.target, &redactor)
             .map_err(|e| RunError::Junit(path.clone(), e))?;
-        report::junit::write(path, &xml)
-            .map_err(|e| RunError::Junit(path.clone(), e.to_string()))?;
+        report::write_file(path, &xml).map_err(|e| RunError::Junit(path.clone(), e.to_string()))?;
         if plan.verbose {
             println!("junit: {}", path.display());
         }
     }
     if let Some(path) = &plan.created_list {
         let text: String = info.created.iter().map(|id| format!("{id}\n")).collect();
-        report::junit::write(path, &text)
+        report::write_file(path, &text)
             .map_err(|e| RunError::Created(path.clone(), e.to_string()))?;
         if plan.verbose {
             println!("created ids: {}", path.display());

@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::report::{CaseResult, Status};
-use crate::run::{self, Plan, RunError, TargetChoice};
+use crate::report::{Status, Tally};
+use crate::run::{self, Plan, RunError, RunOutcome, TargetChoice};
 use crate::server::{Fault, FaultSet};
 
 /// What one run of the suite showed.
@@ -78,25 +78,21 @@ impl SelftestReport {
     }
 }
 
-fn summarize(results: &[CaseResult]) -> RunSummary {
-    RunSummary {
-        cases: results.len(),
-        failed: results
-            .iter()
-            .filter(|r| r.status() == Status::Failed)
-            .count(),
-        not_tested: results
-            .iter()
-            .filter(|r| r.status() == Status::Error)
-            .count(),
-        warnings: results.iter().map(|r| r.warnings().count()).sum(),
+impl From<&Tally> for RunSummary {
+    fn from(t: &Tally) -> Self {
+        RunSummary {
+            cases: t.total,
+            failed: t.failed,
+            not_tested: t.errors,
+            warnings: t.warnings,
+        }
     }
 }
 
 /// Runs `base` against the clean server and against each fault, silently and in-process.
 pub fn selftest(base: &Plan, faults: &[Fault]) -> Result<SelftestReport, RunError> {
     let started = Instant::now();
-    let run_against = |faults: FaultSet| -> Result<Vec<CaseResult>, RunError> {
+    let run_against = |faults: FaultSet| -> Result<RunOutcome, RunError> {
         let mut plan = base.clone();
         plan.target = TargetChoice::Embedded {
             faults,
@@ -104,22 +100,23 @@ pub fn selftest(base: &Plan, faults: &[Fault]) -> Result<SelftestReport, RunErro
         };
         plan.junit = None;
         plan.verbose = false;
-        Ok(run::run(plan)?.results)
+        run::run(plan)
     };
-    let clean_results = run_against(FaultSet::none())?;
-    let clean = summarize(&clean_results);
+    let clean = RunSummary::from(&run_against(FaultSet::none())?.tally);
     let clean_passed = clean.failed == 0 && clean.not_tested == 0 && clean.warnings == 0;
     let mut out = Vec::new();
     for &fault in faults {
-        let results = run_against(FaultSet::with([fault]))?;
+        let outcome = run_against(FaultSet::with([fault]))?;
         // A fault is noticed by any failed check or warning; the clean run has none of either.
         let mut detected_by = Vec::new();
-        for r in &results {
-            let mut checks: Vec<String> = r.verdicts.iter().map(|v| v.check.clone()).collect();
-            if r.status() == Status::Error {
-                checks.push("transport".into());
+        for r in &outcome.results {
+            let mut checks: Vec<String> = Vec::new();
+            let transport = (r.status() == Status::Error).then_some("transport");
+            for name in r.verdicts.iter().map(|v| v.check.as_str()).chain(transport) {
+                if !checks.iter().any(|c| c == name) {
+                    checks.push(name.to_string());
+                }
             }
-            checks.dedup();
             if !checks.is_empty() {
                 detected_by.push(Detection {
                     case: r.case.id.clone(),
@@ -133,7 +130,7 @@ pub fn selftest(base: &Plan, faults: &[Fault]) -> Result<SelftestReport, RunErro
             description: fault.description(),
             detected: !detected_by.is_empty(),
             detected_by,
-            summary: summarize(&results),
+            summary: RunSummary::from(&outcome.tally),
         });
     }
     let detected = out.iter().filter(|f| f.detected).count();

@@ -99,21 +99,7 @@ impl Deriver<'_> {
     }
 
     fn expect(&self, class: Class, key: &str) -> Expect {
-        let statuses = match class {
-            Class::Valid => self.contract.endpoint.success.clone(),
-            Class::Invalid => self.contract.expectation(key).unwrap_or(&[]).to_vec(),
-            Class::Unspecified => Vec::new(),
-        };
-        let label = match class {
-            Class::Valid => "success",
-            Class::Invalid => key,
-            Class::Unspecified => "unspecified",
-        };
-        Expect {
-            class,
-            label: label.to_string(),
-            statuses,
-        }
+        Expect::of(self.contract, class, key)
     }
 
     fn json_request(&self, body: Value) -> RequestSpec {

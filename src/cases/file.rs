@@ -153,21 +153,7 @@ pub fn parse(path: &Path, text: &str, contract: &Contract) -> Result<Case, FileE
                 return Err(e);
             }
         },
-        (Class::Valid, None) => Expect {
-            class: Class::Valid,
-            label: "success".into(),
-            statuses: endpoint.success.clone(),
-        },
-        (Class::Invalid, None) => Expect {
-            class: Class::Invalid,
-            label: "invalid_body".into(),
-            statuses: contract.expectation("invalid_body").unwrap_or(&[]).to_vec(),
-        },
-        (Class::Unspecified, None) => Expect {
-            class: Class::Unspecified,
-            label: "unspecified".into(),
-            statuses: vec![],
-        },
+        (class, None) => Expect::of(contract, class, "invalid_body"),
     };
     let r = file.request;
     let method = r.method.unwrap_or_else(|| endpoint.method.clone());

@@ -44,6 +44,23 @@ pub struct Expect {
     pub statuses: Vec<u16>,
 }
 
+impl Expect {
+    /// What a class expects by default: the success statuses, the statuses of expectation `key`
+    /// (for an invalid case), or any success or 4xx.
+    pub fn of(contract: &crate::contract::Contract, class: Class, key: &str) -> Self {
+        let (label, statuses) = match class {
+            Class::Valid => ("success", contract.endpoint.success.clone()),
+            Class::Invalid => (key, contract.expectation(key).unwrap_or(&[]).to_vec()),
+            Class::Unspecified => ("unspecified", Vec::new()),
+        };
+        Expect {
+            class,
+            label: label.to_string(),
+            statuses,
+        }
+    }
+}
+
 /// The Authorization header a request carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,7 +1,5 @@
 //! JUnit XML: one testcase per case, `<failure>` for a violation, `<error>` for a transport problem.
 
-use std::path::Path;
-
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{CaseResult, RunInfo, Status};
@@ -103,14 +101,6 @@ pub fn render_setup_error(message: &str) -> String {
     report
         .to_string()
         .unwrap_or_else(|_| "<testsuites name=\"provisionr-conformance\"/>".to_string())
-}
-
-/// Writes the report, creating the parent directory.
-pub fn write(path: &Path, xml: &str) -> std::io::Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(path, xml)
 }
 
 fn chrono_time(t: std::time::SystemTime) -> chrono::DateTime<chrono::FixedOffset> {

@@ -12,6 +12,14 @@ use crate::check::Verdict;
 use crate::contract::Severity;
 use crate::execute::{Exchange, TransportError};
 
+/// Writes a report file (JUnit, JSON, the created ids), creating its parent directory.
+pub fn write_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, text)
+}
+
 /// How one case ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
