@@ -345,8 +345,8 @@ fn shrink_once(
             .contains(&json!(name));
         assert_eq!(obj.contains_key(name), required, "{name} in {minimal}");
     }
-    // Exactly one string carries the failure, and it is a single astral character; every
-    // declared string is empty or that character.
+    // Exactly one string (a value or an extra property's name) carries the failure, and it is a
+    // single astral character; every declared string is empty or that character.
     let mut strings = Vec::new();
     collect_strings(&minimal, &mut strings);
     let astral: Vec<&String> = strings
@@ -367,7 +367,11 @@ fn collect_strings(v: &Value, out: &mut Vec<String>) {
     match v {
         Value::String(s) => out.push(s.clone()),
         Value::Array(a) => a.iter().for_each(|v| collect_strings(v, out)),
-        Value::Object(o) => o.values().for_each(|v| collect_strings(v, out)),
+        // Keys of unknown extra properties are strings a server reads too.
+        Value::Object(o) => o.iter().for_each(|(k, v)| {
+            out.push(k.clone());
+            collect_strings(v, out)
+        }),
         _ => {}
     }
 }

@@ -16,65 +16,121 @@ const LONG_TAIL: u64 = 2048;
 /// Distinct units per string; longer strings repeat them.
 const MAX_UNITS: usize = 64;
 
-/// One character (or a short cluster) chosen for how often it breaks parsers, escapers and
-/// length checks. Earlier branches are simpler: shrinking walks toward the first one.
-pub(crate) fn unit() -> BoxedStrategy<String> {
-    let controls: Vec<char> = (0u8..=0x1f).chain([0x7f]).map(char::from).collect();
-    let markup = vec![
-        '"', '\\', '\'', '<', '>', '&', '/', '`', '{', '}', '%', '$', '#', ';',
-    ];
-    let invisible = vec![
-        '\u{200b}', '\u{200c}', '\u{200d}', '\u{feff}', '\u{2028}', '\u{2029}', '\u{fffd}',
-        '\u{fffe}', '\u{ffff}', '\u{ad}', '\u{85}', '\u{a0}', '\u{3000}',
-    ];
-    let bidi = vec![
-        '\u{200e}', '\u{200f}', '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}',
-        '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
-    ];
-    let clusters = vec![
-        "e\u{301}",
-        "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}",
-        "\u{1f1fa}\u{1f1f8}",
-        "\u{1f44d}\u{1f3fd}",
-        "\r\n",
-        "\u{5e9}\u{5c1}\u{5b8}",
-        "a\u{30a}\u{301}\u{323}",
-    ];
-    let astral = prop_oneof![
-        proptest::char::range('\u{1f600}', '\u{1f64f}'),
-        proptest::char::range('\u{1f300}', '\u{1f5ff}'),
-        proptest::char::range('\u{20000}', '\u{2a6df}'),
-        select(vec![
+/// The kinds of text unit, simplest first, with their weights: shrinking walks toward the first.
+const CATEGORIES: &[(u32, Members)] = &[
+    (200, Members::Range('a', 'z')),
+    (100, Members::Range(' ', '~')),
+    (
+        60,
+        Members::List(&[
+            '"', '\\', '\'', '<', '>', '&', '/', '`', '{', '}', '%', '$', '#', ';',
+        ]),
+    ),
+    (60, Members::Controls),
+    (20, Members::Range('\u{a0}', '\u{17f}')),
+    (40, Members::Range('\u{300}', '\u{36f}')),
+    (13, Members::Range('\u{5d0}', '\u{5ea}')),
+    (13, Members::Range('\u{621}', '\u{64a}')),
+    (
+        14,
+        Members::List(&[
+            '\u{200e}', '\u{200f}', '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}',
+            '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+        ]),
+    ),
+    (
+        20,
+        Members::List(&[
+            '\u{200b}', '\u{200c}', '\u{200d}', '\u{feff}', '\u{2028}', '\u{2029}', '\u{fffd}',
+            '\u{fffe}', '\u{ffff}', '\u{ad}', '\u{85}', '\u{a0}', '\u{3000}',
+        ]),
+    ),
+    (20, Members::Range('\u{4e00}', '\u{9fff}')),
+    (15, Members::Range('\u{1f600}', '\u{1f64f}')),
+    (15, Members::Range('\u{1f300}', '\u{1f5ff}')),
+    (15, Members::Range('\u{20000}', '\u{2a6df}')),
+    (
+        15,
+        Members::List(&[
             '\u{10000}',
             '\u{1d11e}',
             '\u{1f3fb}',
             '\u{e0001}',
-            '\u{10ffff}'
+            '\u{10ffff}',
         ]),
-    ];
-    let right_to_left = prop_oneof![
-        proptest::char::range('\u{5d0}', '\u{5ea}'),
-        proptest::char::range('\u{621}', '\u{64a}'),
-        select(bidi),
-    ];
-    let single = prop_oneof![
-        10 => proptest::char::range('a', 'z'),
-        5 => proptest::char::range(' ', '~'),
-        3 => select(markup),
-        3 => select(controls),
-        1 => proptest::char::range('\u{a0}', '\u{17f}'),
-        2 => proptest::char::range('\u{300}', '\u{36f}'),
-        2 => right_to_left,
-        1 => select(invisible),
-        1 => proptest::char::range('\u{4e00}', '\u{9fff}'),
-        3 => astral,
-        1 => proptest::char::any(),
-    ];
-    prop_oneof![
-        20 => single.prop_map(String::from),
-        1 => select(clusters).prop_map(str::to_owned),
-    ]
-    .boxed()
+    ),
+    (20, Members::AnyChar),
+    (
+        32,
+        Members::Clusters(&[
+            "e\u{301}",
+            "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}",
+            "\u{1f1fa}\u{1f1f8}",
+            "\u{1f44d}\u{1f3fd}",
+            "\r\n",
+            "\u{5e9}\u{5c1}\u{5b8}",
+            "a\u{30a}\u{301}\u{323}",
+        ]),
+    ),
+];
+
+/// What a category holds.
+enum Members {
+    Range(char, char),
+    List(&'static [char]),
+    /// U+0000 to U+001F and U+007F: what JSON must escape, and DEL.
+    Controls,
+    /// Any Unicode scalar value.
+    AnyChar,
+    Clusters(&'static [&'static str]),
+}
+
+impl Members {
+    fn len(&self) -> u64 {
+        match self {
+            Members::Range(lo, hi) => u64::from(*hi as u32 - *lo as u32) + 1,
+            Members::List(l) => l.len() as u64,
+            Members::Controls => 33,
+            Members::AnyChar => 0x11_0000 - 0x800,
+            Members::Clusters(c) => c.len() as u64,
+        }
+    }
+
+    fn get(&self, i: u64) -> String {
+        let c = match self {
+            Members::Range(lo, _) => char::from_u32(*lo as u32 + i as u32),
+            Members::List(l) => l.get(i as usize).copied(),
+            Members::Controls => char::from_u32(if i < 32 { i as u32 } else { 0x7f }),
+            // Skip the surrogates, which are not scalar values.
+            Members::AnyChar => char::from_u32(if i < 0xd800 { i } else { i + 0x800 } as u32),
+            Members::Clusters(c) => return c.get(i as usize).map_or("a", |s| s).to_owned(),
+        };
+        c.unwrap_or('a').to_string()
+    }
+}
+
+/// Draws per category share of the unit's number line.
+const UNIT_SCALE: u64 = 1 << 30;
+
+/// The unit at point `x` of the number line: categories in order, each spread over its share.
+fn unit_at(x: u64) -> String {
+    let total: u64 = CATEGORIES.iter().map(|(w, _)| u64::from(*w)).sum();
+    let mut start = 0;
+    for (weight, members) in CATEGORIES {
+        let span = UNIT_SCALE * u64::from(*weight) / total;
+        if x < start + span {
+            return members.get((x - start) * members.len() / span);
+        }
+        start += span;
+    }
+    "a".to_owned()
+}
+
+/// One character (or a short cluster) chosen for how often it breaks parsers, escapers and
+/// length checks. A unit is one number on a line laid out simplest first, so drawing costs one
+/// random number and shrinking is a binary search toward `'a'`.
+pub(crate) fn unit() -> BoxedStrategy<String> {
+    (0..UNIT_SCALE).prop_map(unit_at).boxed()
 }
 
 /// Strings whose length in code points lies in `min..=max`, leaning toward both ends.
