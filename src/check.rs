@@ -1,6 +1,7 @@
 //! Check stage: judges an [`Exchange`] against its case and the contract, giving [`Verdict`]s.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::BuildHasherDefault;
 use std::sync::Mutex;
 
 use serde_json::Value;
@@ -8,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::cases::{Case, Class};
-use crate::contract::{Contract, SemanticKind, Severity};
+use crate::contract::{Contract, Semantic, SemanticKind, Severity};
 use crate::execute::Response;
 
 /// The names of the built-in checks, as they appear in output, JUnit and `--skip-check`.
@@ -81,7 +82,94 @@ pub struct Checker {
     /// Enum-typed response fields: pointer and allowed values, found by walking the schema.
     enums: Vec<(String, Vec<Value>)>,
     disabled: BTreeSet<String>,
-    seen: Mutex<HashMap<String, HashMap<String, String>>>,
+    seen: Mutex<Seen>,
+}
+
+/// What the `unique` check remembers: a 64-bit digest of each value, with the case that returned
+/// it first packed into another 64 bits, so a run of a million bodies keeps about 20 MB and one
+/// of 100,000 about 2 MB. Two different values share a digest with a chance of about n²/2⁶⁵
+/// (1 in 4 billion runs of 100,000 ids).
+#[derive(Default)]
+struct Seen {
+    first: HashMap<u64, u64, BuildHasherDefault<Digested>>,
+    /// Case ids that returned a value; a generated body's number is kept apart (`property::x#12`).
+    names: Vec<Box<str>>,
+    name_index: HashMap<Box<str>, u64>,
+}
+
+/// Bits of a packed holder that carry a generated body's number.
+const ORDINAL_BITS: u32 = 40;
+const NO_ORDINAL: u64 = (1 << ORDINAL_BITS) - 1;
+
+impl Seen {
+    /// A case id packed as an interned name and, for a generated body, its number.
+    fn holder(&mut self, case_id: &str) -> u64 {
+        let (name, ordinal) = match case_id.rsplit_once('#') {
+            Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => (
+                base,
+                n.parse::<u64>()
+                    .map_or(NO_ORDINAL - 1, |n| n.min(NO_ORDINAL - 1)),
+            ),
+            _ => (case_id, NO_ORDINAL),
+        };
+        let name = match self.name_index.get(name) {
+            Some(&i) => i,
+            None => {
+                let i = self.names.len() as u64;
+                self.names.push(name.into());
+                self.name_index.insert(name.into(), i);
+                i
+            }
+        };
+        (name << ORDINAL_BITS) | ordinal
+    }
+
+    fn describe(&self, holder: u64) -> String {
+        let (name, ordinal) = (holder >> ORDINAL_BITS, holder & NO_ORDINAL);
+        let name = self.names.get(name as usize).map_or("?", |n| n);
+        if ordinal == NO_ORDINAL {
+            name.to_string()
+        } else {
+            format!("{name}#{ordinal}")
+        }
+    }
+
+    /// The case that returned this value first, if that was another case.
+    fn first_other(&mut self, rule: &str, value: &str, case_id: &str) -> Option<String> {
+        let me = self.holder(case_id);
+        let first = *self.first.entry(digest(rule, value)).or_insert(me);
+        (first != me).then(|| self.describe(first))
+    }
+}
+
+/// SipHash-1-3 with fixed keys over the rule and the value.
+fn digest(rule: &str, value: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    #[allow(deprecated)]
+    let mut h = std::hash::SipHasher::new_with_keys(0x7072_6f76_6973_696f, 0x006e_722d_636f_6e66);
+    rule.hash(&mut h);
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// The map's keys are digests already, so its hasher passes them through.
+#[derive(Default)]
+struct Digested(u64);
+
+impl std::hash::Hasher for Digested {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 impl Checker {
@@ -91,7 +179,7 @@ impl Checker {
         Checker {
             enums,
             disabled,
-            seen: Mutex::new(HashMap::new()),
+            seen: Mutex::new(Seen::default()),
         }
     }
 
@@ -129,74 +217,59 @@ impl Checker {
                 out.push(v);
             }
         }
-        let body_text = resp.body_text();
-        if (200..300).contains(&status) {
-            if self.on(names::CONTENT_TYPE) && !is_json_media_type(resp.header("content-type")) {
-                out.push(Verdict::new(
-                    names::CONTENT_TYPE,
-                    Severity::Error,
-                    "header:Content-Type",
-                    "application/json",
-                    describe_header(resp.header("content-type")),
-                ));
-            }
-            let body: Value = match serde_json::from_slice(&resp.body) {
-                Ok(v) => v,
-                Err(e) => {
-                    if self.on(names::RESPONSE_SCHEMA) {
-                        out.push(Verdict::new(
-                            names::RESPONSE_SCHEMA,
-                            Severity::Error,
-                            "(body)",
-                            "a JSON body",
-                            format!("not JSON ({e}): {}", excerpt(&body_text)),
-                        ));
-                    }
-                    return (out, None);
-                }
-            };
-            if self.on(names::RESPONSE_SCHEMA) {
-                for err in contract.response_validator.iter_errors(&body) {
-                    // A wrong enum value is the enum check's to report, so it reads as one.
-                    if matches!(
-                        err.kind(),
-                        jsonschema::error::ValidationErrorKind::Enum { .. }
-                    ) {
-                        continue;
-                    }
-                    let at = err.instance_path().to_string();
-                    let keyword = err.kind().keyword().to_string();
+        if !(200..300).contains(&status) {
+            self.rejection(contract, case, resp, &resp.body_text(), &mut out);
+            return (out, None);
+        }
+        if self.on(names::CONTENT_TYPE) && !is_json_media_type(resp.header("content-type")) {
+            out.push(Verdict::new(
+                names::CONTENT_TYPE,
+                Severity::Error,
+                "header:Content-Type",
+                "application/json",
+                describe_header(resp.header("content-type")),
+            ));
+        }
+        let body: Value = match serde_json::from_slice(&resp.body) {
+            Ok(v) => v,
+            Err(e) => {
+                if self.on(names::RESPONSE_SCHEMA) {
                     out.push(Verdict::new(
                         names::RESPONSE_SCHEMA,
                         Severity::Error,
-                        pointer_or_root(&at),
-                        format!("`{keyword}` at schema {}", err.schema_path()),
-                        err.to_string(),
+                        "(body)",
+                        "a JSON body",
+                        format!("not JSON ({e}): {}", excerpt(&resp.body_text())),
+                    ));
+                }
+                return (out, None);
+            }
+        };
+        // Most bodies conform: the cheap yes/no first, the error list only when it is no.
+        if self.on(names::RESPONSE_SCHEMA) && !contract.response_validator.is_valid(&body) {
+            schema_verdicts(contract, &body, &mut out);
+        }
+        if self.on(names::ENUM) {
+            self.enum_verdicts(&body, &mut out);
+        }
+        self.semantics(contract, case, &body, &mut out);
+        (out, Some(body))
+    }
+
+    fn enum_verdicts(&self, body: &Value, out: &mut Vec<Verdict>) {
+        for (pointer, values) in &self.enums {
+            if let Some(actual) = body.pointer(pointer) {
+                if !values.contains(actual) {
+                    let allowed: Vec<String> = values.iter().map(Value::to_string).collect();
+                    out.push(Verdict::new(
+                        names::ENUM,
+                        Severity::Error,
+                        pointer.clone(),
+                        format!("one of {}", allowed.join(", ")),
+                        excerpt(&actual.to_string()),
                     ));
                 }
             }
-            if self.on(names::ENUM) {
-                for (pointer, values) in &self.enums {
-                    if let Some(actual) = body.pointer(pointer) {
-                        if !values.contains(actual) {
-                            let allowed: Vec<String> =
-                                values.iter().map(Value::to_string).collect();
-                            out.push(Verdict::new(
-                                names::ENUM,
-                                Severity::Error,
-                                pointer.clone(),
-                                format!("one of {}", allowed.join(", ")),
-                                excerpt(&actual.to_string()),
-                            ));
-                        }
-                    }
-                }
-            }
-            self.semantics(contract, case, &body, &mut out);
-            (out, Some(body))
-        } else {
-            self.rejection(contract, case, resp, &body_text, &mut out);
-            (out, None)
         }
     }
 
@@ -208,98 +281,101 @@ impl Checker {
                 continue;
             }
             let actual = body.pointer(&s.response);
-            let fail = |expected: String, actual: String| {
-                Verdict::new(name, s.severity, s.response.clone(), expected, actual)
+            let failed = match s.check {
+                SemanticKind::SameInstant => same_instant(s, request, actual),
+                SemanticKind::MinutesBetween => minutes_between(s, body, actual),
+                SemanticKind::Unique => self.unique(s, &case.id, actual),
+                SemanticKind::Equals => equals(s, actual),
+                SemanticKind::Echo => echo(s, request, actual),
             };
-            match s.check {
-                SemanticKind::SameInstant => {
-                    let Some(wanted) =
-                        lookup(request, s.request.as_deref()).and_then(Value::as_str)
-                    else {
-                        continue;
-                    };
-                    let Some(wanted_at) = parse_instant(wanted) else {
-                        continue;
-                    };
-                    match actual.and_then(Value::as_str).and_then(parse_instant) {
-                        Some(got) if got == wanted_at => {}
-                        _ => out.push(fail(
-                            format!("the requested instant {wanted}"),
-                            actual.map_or("(absent)".into(), |v| excerpt(&v.to_string())),
-                        )),
-                    }
-                }
-                SemanticKind::MinutesBetween => {
-                    let from = body
-                        .pointer(s.from.as_deref().unwrap_or(""))
-                        .and_then(Value::as_str)
-                        .and_then(parse_instant);
-                    let to = body
-                        .pointer(s.to.as_deref().unwrap_or(""))
-                        .and_then(Value::as_str)
-                        .and_then(parse_instant);
-                    let (Some(from), Some(to), Some(mins)) =
-                        (from, to, actual.and_then(Value::as_f64))
-                    else {
-                        continue;
-                    };
-                    let exact = (to - from).as_seconds_f64() / 60.0;
-                    if (mins - exact).abs() > 1.0 {
-                        out.push(fail(
-                            format!(
-                                "{:.0} (minutes from {} to {})",
-                                exact.floor(),
-                                s.from.as_deref().unwrap_or(""),
-                                s.to.as_deref().unwrap_or("")
-                            ),
-                            excerpt(&actual.map(Value::to_string).unwrap_or_default()),
-                        ));
-                    }
-                }
-                SemanticKind::Unique => {
-                    let Some(value) = actual else { continue };
-                    let key = value.to_string();
-                    let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-                    let first = seen
-                        .entry(s.response.clone())
-                        .or_default()
-                        .entry(key.clone())
-                        .or_insert_with(|| case.id.clone());
-                    if *first != case.id {
-                        out.push(fail(
-                            "a value not returned before in this run".into(),
-                            format!("{} (already returned to case {first})", excerpt(&key)),
-                        ));
-                    }
-                }
-                SemanticKind::Equals => {
-                    let wanted = s.value.as_ref().unwrap_or(&Value::Null);
-                    if actual != Some(wanted) {
-                        out.push(fail(
-                            wanted.to_string(),
-                            actual.map_or("(absent)".into(), |v| excerpt(&v.to_string())),
-                        ));
-                    }
-                }
-                SemanticKind::Echo => {
-                    let Some(wanted) = lookup(request, s.request.as_deref()) else {
-                        continue;
-                    };
-                    if actual != Some(wanted) {
-                        out.push(fail(
-                            format!(
-                                "the request's {} as sent: {}",
-                                s.request.as_deref().unwrap_or(""),
-                                excerpt(&wanted.to_string())
-                            ),
-                            actual.map_or("(absent)".into(), |v| excerpt(&v.to_string())),
-                        ));
-                    }
-                }
+            if let Some((expected, got)) = failed {
+                out.push(Verdict::new(
+                    name,
+                    s.severity,
+                    s.response.clone(),
+                    expected,
+                    got,
+                ));
             }
         }
     }
 
+    /// `unique`: no value returned twice in one run.
+    fn unique(&self, s: &Semantic, case_id: &str, actual: Option<&Value>) -> Failed {
+        let key = actual?.to_string();
+        let first = self
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .first_other(&s.response, &key, case_id)?;
+        Some((
+            "a value not returned before in this run".into(),
+            format!("{} (already returned to case {first})", excerpt(&key)),
+        ))
+    }
+}
+
+/// A failed semantic rule: what was expected, and what came.
+type Failed = Option<(String, String)>;
+
+fn shown(actual: Option<&Value>) -> String {
+    actual.map_or("(absent)".into(), |v| excerpt(&v.to_string()))
+}
+
+/// `same_instant`: the response date-time is the instant the request asked for.
+fn same_instant(s: &Semantic, request: Option<&Value>, actual: Option<&Value>) -> Failed {
+    let wanted = lookup(request, s.request.as_deref()).and_then(Value::as_str)?;
+    let wanted_at = parse_instant(wanted)?;
+    match actual.and_then(Value::as_str).and_then(parse_instant) {
+        Some(got) if got == wanted_at => None,
+        _ => Some((format!("the requested instant {wanted}"), shown(actual))),
+    }
+}
+
+/// `minutes_between`: the number is the whole minutes from one date-time to another (within one).
+fn minutes_between(s: &Semantic, body: &Value, actual: Option<&Value>) -> Failed {
+    let instant = |pointer: &Option<String>| {
+        body.pointer(pointer.as_deref().unwrap_or(""))
+            .and_then(Value::as_str)
+            .and_then(parse_instant)
+    };
+    let (from, to, mins) = (instant(&s.from)?, instant(&s.to)?, actual?.as_f64()?);
+    let exact = (to - from).as_seconds_f64() / 60.0;
+    ((mins - exact).abs() > 1.0).then(|| {
+        (
+            format!(
+                "{:.0} (minutes from {} to {})",
+                exact.floor(),
+                s.from.as_deref().unwrap_or(""),
+                s.to.as_deref().unwrap_or("")
+            ),
+            shown(actual),
+        )
+    })
+}
+
+/// `equals`: the value is the one the endpoint file names.
+fn equals(s: &Semantic, actual: Option<&Value>) -> Failed {
+    let wanted = s.value.as_ref().unwrap_or(&Value::Null);
+    (actual != Some(wanted)).then(|| (wanted.to_string(), shown(actual)))
+}
+
+/// `echo`: the value is the request's, as sent.
+fn echo(s: &Semantic, request: Option<&Value>, actual: Option<&Value>) -> Failed {
+    let wanted = lookup(request, s.request.as_deref())?;
+    (actual != Some(wanted)).then(|| {
+        (
+            format!(
+                "the request's {} as sent: {}",
+                s.request.as_deref().unwrap_or(""),
+                excerpt(&wanted.to_string())
+            ),
+            shown(actual),
+        )
+    })
+}
+
+impl Checker {
     fn rejection(
         &self,
         contract: &Contract,
@@ -355,6 +431,28 @@ impl Checker {
                 ));
             }
         }
+    }
+}
+
+/// One verdict per schema error, but for a wrong enum value: the enum check reports that, so it
+/// reads as a wrong enum.
+fn schema_verdicts(contract: &Contract, body: &Value, out: &mut Vec<Verdict>) {
+    for err in contract.response_validator.iter_errors(body) {
+        if matches!(
+            err.kind(),
+            jsonschema::error::ValidationErrorKind::Enum { .. }
+        ) {
+            continue;
+        }
+        let at = err.instance_path().to_string();
+        let keyword = err.kind().keyword().to_string();
+        out.push(Verdict::new(
+            names::RESPONSE_SCHEMA,
+            Severity::Error,
+            pointer_or_root(&at),
+            format!("`{keyword}` at schema {}", err.schema_path()),
+            err.to_string(),
+        ));
     }
 }
 

@@ -58,15 +58,24 @@ pub struct ContractArgs {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CasesArg {
     Dir(PathBuf),
-    Count(u32),
+    Count(u64),
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("`{s}` is not a duration such as 90s, 10m or 1h30m: {e}"))?;
+    if d.is_zero() {
+        return Err("the duration must be more than zero".into());
+    }
+    Ok(d)
 }
 
 fn parse_cases_arg(s: &str) -> Result<CasesArg, String> {
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        return match s.parse::<u32>() {
+        return match s.parse::<u64>() {
             Ok(0) | Err(_) => Err(format!(
                 "`{s}` is not a count from 1 to {} (for a directory named so, write ./{s})",
-                u32::MAX
+                u64::MAX
             )),
             Ok(n) => Ok(CasesArg::Count(n)),
         };
@@ -82,7 +91,7 @@ impl ContractArgs {
         })
     }
 
-    fn case_count(&self) -> Option<u32> {
+    fn case_count(&self) -> Option<u64> {
         self.cases.iter().rev().find_map(|c| match c {
             CasesArg::Count(n) => Some(*n),
             CasesArg::Dir(_) => None,
@@ -122,6 +131,10 @@ pub struct RunArgs {
     /// Seed for generated bodies [default: random, printed]; the same seed sends the same bodies.
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
+    /// Keep drawing generated bodies until this much time has passed since the run started
+    /// (e.g. 90s, 10m, 1h30m); with --cases N, whichever comes first.
+    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
     /// Requests of one property in flight at once.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub concurrency: usize,
@@ -255,55 +268,8 @@ impl RunArgs {
         let contract = Arc::new(load_contract(&self.contract)?);
         let cases = load_cases(&self.contract, &contract)?;
         let skip_checks = checked_names(&contract, &self.skip_checks)?;
-        if self.timeout == 0 {
-            return Err(PlanError::Usage(
-                "--timeout must be at least 1 second".into(),
-            ));
-        }
-        if self.rate == Some(0) {
-            return Err(PlanError::Usage(
-                "--rate must be at least 1 request per second".into(),
-            ));
-        }
-        if self.concurrency == 0 {
-            return Err(PlanError::Usage("--concurrency must be at least 1".into()));
-        }
-        if self.test_threads == Some(0) {
-            return Err(PlanError::Usage("--test-threads must be at least 1".into()));
-        }
-        let token_value = std::env::var(&self.token_env)
-            .ok()
-            .filter(|t| !t.trim().is_empty());
-        let (target, token) = match &self.base_url {
-            Some(url) => {
-                if self.service.is_none() && contract.endpoint.path_params.contains_key("service") {
-                    return Err(PlanError::Usage(
-                        "--service ID is required with --base-url".into(),
-                    ));
-                }
-                let token = token_value.ok_or_else(|| {
-                    PlanError::Usage(format!(
-                        "the token is read from the environment variable {0}, which is not set; \
-                         export {0}=<token> (it is never taken from a flag)",
-                        self.token_env
-                    ))
-                })?;
-                check_base_url(url).map_err(|e| PlanError::Usage(e.to_string()))?;
-                (
-                    TargetChoice::Remote {
-                        base_url: url.clone(),
-                    },
-                    token,
-                )
-            }
-            None => (
-                TargetChoice::Embedded {
-                    faults: FaultSet::none(),
-                    reject_past_expiry: false,
-                },
-                token_value.unwrap_or_else(random_token),
-            ),
-        };
+        self.check_counts()?;
+        let (target, token) = self.target_and_token(&contract)?;
         let path_values = path_values(&contract, self.service.as_ref());
         Ok(Plan {
             contract,
@@ -320,7 +286,16 @@ impl RunArgs {
             skip_checks,
             seed: self.seed.unwrap_or_else(random_seed),
             properties: Some(PropertySettings {
-                cases: self.contract.case_count().unwrap_or(256),
+                // A time budget without a count draws until the time is up.
+                cases: self
+                    .contract
+                    .case_count()
+                    .unwrap_or(if self.duration.is_some() {
+                        u64::MAX
+                    } else {
+                        256
+                    }),
+                duration: self.duration,
                 concurrency: self.concurrency,
                 persist: (!self.no_persist).then(|| regressions_dir(&self.contract)),
                 ..PropertySettings::default()
@@ -335,6 +310,58 @@ impl RunArgs {
             },
             verbose: true,
         })
+    }
+
+    /// Counts and durations that must be at least one.
+    fn check_counts(&self) -> Result<(), PlanError> {
+        let zero = [
+            (self.timeout == 0, "--timeout must be at least 1 second"),
+            (
+                self.rate == Some(0),
+                "--rate must be at least 1 request per second",
+            ),
+            (self.concurrency == 0, "--concurrency must be at least 1"),
+            (
+                self.test_threads == Some(0),
+                "--test-threads must be at least 1",
+            ),
+        ];
+        match zero.iter().find(|(bad, _)| *bad) {
+            Some((_, message)) => Err(PlanError::Usage(message.to_string())),
+            None => Ok(()),
+        }
+    }
+
+    /// The server to test, and the token: from the environment for a real workspace, drawn at
+    /// random for the embedded server when the environment has none.
+    fn target_and_token(&self, contract: &Contract) -> Result<(TargetChoice, String), PlanError> {
+        let token_value = std::env::var(&self.token_env)
+            .ok()
+            .filter(|t| !t.trim().is_empty());
+        let Some(url) = &self.base_url else {
+            let embedded = TargetChoice::Embedded {
+                faults: FaultSet::none(),
+                reject_past_expiry: false,
+            };
+            return Ok((embedded, token_value.unwrap_or_else(random_token)));
+        };
+        if self.service.is_none() && contract.endpoint.path_params.contains_key("service") {
+            return Err(PlanError::Usage(
+                "--service ID is required with --base-url".into(),
+            ));
+        }
+        let token = token_value.ok_or_else(|| {
+            PlanError::Usage(format!(
+                "the token is read from the environment variable {0}, which is not set; \
+                 export {0}=<token> (it is never taken from a flag)",
+                self.token_env
+            ))
+        })?;
+        check_base_url(url).map_err(|e| PlanError::Usage(e.to_string()))?;
+        let remote = TargetChoice::Remote {
+            base_url: url.clone(),
+        };
+        Ok((remote, token))
     }
 }
 

@@ -6,7 +6,9 @@ use std::fmt;
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::cases::{Auth, RequestSpec};
 use crate::contract::Endpoint;
@@ -162,32 +164,37 @@ impl Target {
     }
 
     /// Sends one request and records what happened; never fails, a transport problem is recorded.
+    /// The record names the token by its placeholder; the real header exists only while sending.
     pub async fn send(&self, endpoint: &Endpoint, spec: &RequestSpec) -> Exchange {
         let url = self.url(endpoint, spec);
-        let mut headers: Vec<(String, String)> = Vec::new();
+        let mut headers: Vec<(String, String)> = Vec::with_capacity(2);
+        let mut placeholder = None;
         match &spec.auth {
-            Auth::Valid => headers.push((
-                "Authorization".into(),
-                format!("Bearer {}", self.token.expose()),
-            )),
+            Auth::Valid => {
+                placeholder = Some(headers.len());
+                headers.push((
+                    "Authorization".into(),
+                    format!("Bearer {}", self.placeholder()),
+                ));
+            }
             Auth::None => {}
             Auth::Header(v) => headers.push(("Authorization".into(), v.clone())),
         }
         if let Some(ct) = &spec.content_type {
             headers.push(("Content-Type".into(), ct.clone()));
         }
-        let body = spec.body.to_text();
         let request = SentRequest {
             method: spec.method.clone(),
-            url: url.clone(),
-            headers: headers.clone(),
-            body: body.clone(),
+            url,
+            headers,
+            placeholder,
+            body: Bytes::from(spec.body.to_text()),
         };
         if let Some(pacer) = &self.pacer {
             pacer.wait().await;
         }
         let started = Instant::now();
-        let outcome = self.fire(&spec.method, &url, &headers, body).await;
+        let outcome = self.fire(&request).await;
         Exchange {
             request,
             outcome,
@@ -195,35 +202,38 @@ impl Target {
         }
     }
 
-    async fn fire(
-        &self,
-        method: &str,
-        url: &str,
-        headers: &[(String, String)],
-        body: String,
-    ) -> Result<Response, TransportError> {
-        let method = reqwest::Method::from_bytes(method.as_bytes())
+    /// How records and reproduction commands name the token: `${VAR}`.
+    pub fn placeholder(&self) -> String {
+        format!("${{{}}}", self.token_env)
+    }
+
+    async fn fire(&self, req: &SentRequest) -> Result<Response, TransportError> {
+        let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|e| TransportError::new(TransportKind::Other, e.to_string()))?;
-        let mut builder = self.client.request(method, url);
-        for (k, v) in headers {
-            builder = builder.header(k, v);
+        let mut builder = self.client.request(method, req.url.as_str());
+        for (i, (k, v)) in req.headers.iter().enumerate() {
+            builder = if req.placeholder == Some(i) {
+                let mut value = HeaderValue::try_from(format!("Bearer {}", self.token.expose()))
+                    .map_err(|_| {
+                        TransportError::new(
+                            TransportKind::Other,
+                            "the token cannot be sent in an HTTP header (it holds a control character)",
+                        )
+                    })?;
+                value.set_sensitive(true);
+                builder.header(k.as_str(), value)
+            } else {
+                builder.header(k.as_str(), v.as_str())
+            };
         }
-        if !body.is_empty() {
-            builder = builder.body(body);
+        if !req.body.is_empty() {
+            builder = builder.body(req.body.clone());
         }
         let mut resp = builder.send().await.map_err(TransportError::from_reqwest)?;
         let status = resp.status().as_u16();
-        let headers: Vec<(String, String)> = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let mut bytes = Vec::new();
+        let headers = std::mem::take(resp.headers_mut());
+        let expected = resp.content_length().unwrap_or(0).min(64 * 1024) as usize;
+        let mut bytes = Vec::with_capacity(expected);
         let mut truncated = false;
         while let Some(chunk) = resp.chunk().await.map_err(TransportError::from_reqwest)? {
             if bytes.len() + chunk.len() > MAX_BODY {
@@ -242,36 +252,51 @@ impl Target {
     }
 }
 
-/// The request as it went out; the Authorization header is kept as sent and redacted on output.
+/// The request as it went out, except that it never holds the token: the header that carried it
+/// is recorded with the placeholder `${VAR}` that reports print and shells expand.
 #[derive(Clone, Debug)]
 pub struct SentRequest {
     pub method: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
-    pub body: String,
+    /// Index into `headers` of the one whose value holds the placeholder.
+    pub placeholder: Option<usize>,
+    pub body: Bytes,
+}
+
+impl SentRequest {
+    /// The body as text (bodies are built from strings, so this is exact).
+    pub fn body_text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
 }
 
 /// What the server answered.
 #[derive(Clone, Debug)]
 pub struct Response {
     pub status: u16,
-    pub headers: Vec<(String, String)>,
+    pub headers: HeaderMap,
     pub body: Vec<u8>,
     /// The body was longer than [`MAX_BODY`] and was cut.
     pub truncated: bool,
 }
 
 impl Response {
-    /// The first value of a header, by case-insensitive name.
+    /// The first value of a header, by case-insensitive name; a value that is not text reads as
+    /// absent.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    pub fn body_text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
+    /// Every header as text, in the order received.
+    pub fn header_lines(&self) -> impl Iterator<Item = (&str, std::borrow::Cow<'_, str>)> {
+        self.headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), String::from_utf8_lossy(v.as_bytes())))
+    }
+
+    pub fn body_text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
     }
 }
 

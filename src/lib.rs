@@ -11,6 +11,7 @@ pub mod cli;
 pub mod contract;
 pub mod diag;
 pub mod execute;
+pub mod executor;
 pub mod exit;
 pub mod property;
 pub mod redact;

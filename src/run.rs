@@ -1,5 +1,5 @@
-//! The `run` command: a validated [`Plan`] goes in, every case runs as a libtest-mimic trial,
-//! and a [`RunOutcome`] with the results and exit code comes out.
+//! The `run` command: a validated [`Plan`] goes in, every case runs as a libtest-mimic trial
+//! through one [`Executor`], and a [`RunOutcome`] with the results and exit code comes out.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -11,12 +11,13 @@ use libtest_mimic::{Arguments, Failed, Trial};
 
 use crate::cases::Case;
 use crate::check::Checker;
-use crate::contract::{Contract, Severity};
+use crate::contract::Contract;
 use crate::execute::{Secret, Target};
-use crate::property::{self, Property, PropertySettings};
+use crate::executor::{Executor, ExecutorError};
+use crate::property::{self, Property, PropertySettings, TimeBudget};
 use crate::redact::Redactor;
 use crate::report::{self, CaseResult, RunInfo, Status, Tally};
-use crate::server::{self, FaultSet, ServerConfig};
+use crate::server::{self, FaultSet, RunningServer, ServerConfig};
 
 /// Which server the run tests.
 #[derive(Clone, Debug)]
@@ -77,8 +78,12 @@ pub struct RunOutcome {
     pub tally: Tally,
     pub exit_code: i32,
     pub junit: Option<PathBuf>,
-    /// Ids of what the run's successful requests created, in the order they were answered.
-    pub created: Vec<String>,
+    /// How many things the run's successful requests created.
+    pub created: u64,
+    /// Requests sent, shrinking and replays included.
+    pub requests: u64,
+    /// Bodies the properties drew.
+    pub generated: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,27 +91,13 @@ pub enum RunError {
     #[error("{0}")]
     Target(#[from] crate::execute::TargetError),
     #[error("cannot start the async runtime: {0}")]
-    Runtime(std::io::Error),
+    Runtime(#[source] std::io::Error),
     #[error("cannot start the embedded reference server: {0}")]
-    Server(std::io::Error),
+    Server(#[source] std::io::Error),
     #[error("cannot write the JUnit report to {0}: {1}")]
     Junit(PathBuf, String),
-    #[error("cannot write the list of created ids to {0}: {1}")]
-    Created(PathBuf, String),
-}
-
-/// What every trial shares.
-pub(crate) struct Shared {
-    pub(crate) contract: Arc<Contract>,
-    checker: Checker,
-    target: Target,
-    strict: bool,
-    redactor: Redactor,
-    pub(crate) handle: tokio::runtime::Handle,
-    results: Mutex<Vec<(usize, CaseResult)>>,
-    created: Mutex<Vec<String>>,
-    /// Requests sent, shrinking and replays included.
-    sent: std::sync::atomic::AtomicUsize,
+    #[error("{0}")]
+    Executor(#[from] ExecutorError),
 }
 
 /// One test of the run: a single case, or a property over many generated cases.
@@ -132,93 +123,25 @@ impl Unit {
     }
 }
 
-impl Shared {
+/// What every test of a run shares besides the executor.
+struct Context {
+    exec: Arc<Executor>,
+    seed: u64,
+    settings: PropertySettings,
+    budget: Option<TimeBudget>,
+    redactor: Redactor,
+}
+
+impl Context {
     /// Runs one unit to its result, blocking this (non-runtime) thread on the requests.
-    fn run_unit(
-        self: &Arc<Self>,
-        unit: Unit,
-        plan_seed: u64,
-        settings: &PropertySettings,
-    ) -> CaseResult {
+    fn run_unit(&self, unit: Unit) -> CaseResult {
         match unit {
-            Unit::Case(case) => self.handle.block_on(self.execute(case)),
-            Unit::Property(p) => property::run(self, p, settings, plan_seed),
-        }
-    }
-
-    /// Sends the cases with at most `concurrency` in flight; results in the cases' order.
-    pub(crate) async fn execute_all(
-        self: Arc<Self>,
-        cases: Vec<Arc<Case>>,
-        concurrency: usize,
-    ) -> Vec<CaseResult> {
-        let limit = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
-        let mut tasks = tokio::task::JoinSet::new();
-        for (i, case) in cases.into_iter().enumerate() {
-            let (shared, limit) = (self.clone(), limit.clone());
-            tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                (i, shared.execute(case).await)
-            });
-        }
-        let mut out = Vec::new();
-        while let Some(joined) = tasks.join_next().await {
-            if let Ok(pair) = joined {
-                out.push(pair);
+            Unit::Case(case) => self.exec.execute_blocking(case),
+            Unit::Property(p) => {
+                let deadline = self.budget.as_ref().map(TimeBudget::deadline);
+                property::run(&self.exec, p, &self.settings, self.seed, deadline)
             }
         }
-        out.sort_by_key(|(i, _)| *i);
-        out.into_iter().map(|(_, r)| r).collect()
-    }
-
-    /// Sends a case and judges the answer: the one path every kind of case goes through.
-    pub(crate) async fn execute(&self, case: Arc<Case>) -> CaseResult {
-        let exchange = self
-            .target
-            .send(&self.contract.endpoint, &case.request)
-            .await;
-        let (mut verdicts, body) = match &exchange.outcome {
-            Ok(resp) => self.checker.check(&self.contract, &case, resp),
-            Err(_) => (Vec::new(), None),
-        };
-        if let Some(body) = &body {
-            self.note_created(body);
-        }
-        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if self.strict {
-            for v in &mut verdicts {
-                v.severity = Severity::Error;
-            }
-        }
-        CaseResult {
-            case,
-            exchange,
-            verdicts,
-            notes: Vec::new(),
-        }
-    }
-
-    /// Remembers the id of what a success created, for the list of what the run left behind.
-    fn note_created(&self, body: &serde_json::Value) {
-        let Some(pointer) = &self.contract.endpoint.created_id else {
-            return;
-        };
-        let id = body
-            .pointer(pointer)
-            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
-        if let Some(id) = id {
-            self.created
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(id);
-        }
-    }
-
-    fn record(&self, index: usize, result: CaseResult) {
-        self.results
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((index, result));
     }
 
     /// What libtest shows for a result: nothing when it passed, the failure text otherwise.
@@ -227,14 +150,21 @@ impl Shared {
             Status::Passed => Ok(()),
             _ => Err(Failed::from(report::human::failure_text(
                 result,
-                &self.target,
                 &self.redactor,
             ))),
         }
     }
 }
 
-/// Runs the plan: starts the embedded server if asked, runs the trials, writes the JUnit report.
+/// The server under test, as the run sees it.
+struct Live {
+    base_url: String,
+    label: String,
+    /// The embedded server, stopped when the run ends.
+    server: Option<RunningServer>,
+}
+
+/// Runs the plan: starts the target, runs every test through one executor, writes the reports.
 pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
     let args = libtest_args(&plan.selection);
     if plan.selection.list {
@@ -244,21 +174,41 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
             tally: Tally::default(),
             exit_code: crate::exit::SUCCESS,
             junit: None,
-            created: Vec::new(),
+            created: 0,
+            requests: 0,
+            generated: 0,
         });
     }
-    let started = Instant::now();
-    let timestamp = SystemTime::now();
+    let started = (Instant::now(), SystemTime::now());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(RunError::Runtime)?;
+    let live = start_target(&plan, &runtime)?;
+    if plan.verbose {
+        print_header(&plan, &live);
+    }
+    let ctx = context(&plan, &live, &runtime, &args, started.0)?;
+    run_units(&plan, &ctx, &args);
+    if let Some(s) = live.server {
+        runtime.block_on(s.shutdown());
+    }
+    let live = Live {
+        server: None,
+        ..live
+    };
+    finish(&plan, &ctx, &live, started)
+}
 
-    let (base_url, server, target_label) = match &plan.target {
-        TargetChoice::Remote { base_url } => {
-            (base_url.clone(), None, format!("{base_url} (--base-url)"))
-        }
+/// Starts the embedded server when the plan asks for it.
+fn start_target(plan: &Plan, runtime: &tokio::runtime::Runtime) -> Result<Live, RunError> {
+    match &plan.target {
+        TargetChoice::Remote { base_url } => Ok(Live {
+            base_url: base_url.clone(),
+            label: format!("{base_url} (--base-url)"),
+            server: None,
+        }),
         TargetChoice::Embedded {
             faults,
             reject_past_expiry,
@@ -274,107 +224,155 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
                 .block_on(server::spawn(addr, config))
                 .map_err(RunError::Server)?;
             let url = running.base_url();
-            (
-                url.clone(),
-                Some(running),
-                format!("embedded reference server at {url}"),
-            )
-        }
-    };
-    if plan.verbose {
-        match &plan.target {
-            TargetChoice::Embedded { .. } => println!(
-                "target: {target_label} (no --base-url given; pass --base-url to test a real workspace)"
-            ),
-            TargetChoice::Remote { .. } => println!("target: {target_label}"),
-        }
-        if plan.properties.is_some() {
-            println!(
-                "seed: {} (replay the same generated bodies with --seed {})",
-                plan.seed, plan.seed
-            );
+            Ok(Live {
+                label: format!("embedded reference server at {url}"),
+                base_url: url,
+                server: Some(running),
+            })
         }
     }
+}
+
+fn print_header(plan: &Plan, live: &Live) {
+    match &plan.target {
+        TargetChoice::Embedded { .. } => println!(
+            "target: {} (no --base-url given; pass --base-url to test a real workspace)",
+            live.label
+        ),
+        TargetChoice::Remote { .. } => println!("target: {}", live.label),
+    }
+    if plan.properties.is_some() {
+        println!(
+            "seed: {} (replay the same generated bodies with --seed {})",
+            plan.seed, plan.seed
+        );
+    }
+}
+
+/// The executor and what the tests share; the `--created` file is opened here, before any
+/// request is sent.
+fn context(
+    plan: &Plan,
+    live: &Live,
+    runtime: &tokio::runtime::Runtime,
+    args: &Arguments,
+    started: Instant,
+) -> Result<Arc<Context>, RunError> {
     let target = Target::new(
-        &base_url,
+        &live.base_url,
         plan.path_values.clone(),
         plan.token.clone(),
         &plan.token_env,
         plan.timeout,
     )?
     .with_rate(plan.rate);
-    let redactor = Redactor::new([plan.token.expose().to_string()]);
-    let shared = Arc::new(Shared {
-        checker: Checker::new(&plan.contract, plan.skip_checks.clone()),
-        contract: plan.contract.clone(),
+    let exec = Executor::new(
+        plan.contract.clone(),
         target,
-        strict: plan.strict,
-        redactor: redactor.clone(),
-        handle: runtime.handle().clone(),
-        results: Mutex::new(Vec::new()),
-        created: Mutex::new(Vec::new()),
-        sent: std::sync::atomic::AtomicUsize::new(0),
-    });
-
-    let units = units(&plan);
+        Checker::new(&plan.contract, plan.skip_checks.clone()),
+        plan.strict,
+        runtime.handle().clone(),
+        plan.created_list.as_deref(),
+    )?;
     let settings = plan.properties.clone().unwrap_or_default();
+    let budget = settings.duration.map(|d| {
+        let selected = units(plan)
+            .iter()
+            .filter(|u| matches!(u, Unit::Property(_)) && !filtered_out(args, u))
+            .count();
+        TimeBudget::new(started + d, selected, threads(plan))
+    });
+    Ok(Arc::new(Context {
+        exec: Arc::new(exec),
+        seed: plan.seed,
+        settings,
+        budget,
+        redactor: Redactor::new([plan.token.expose().to_string()]),
+    }))
+}
+
+/// How many tests run at once: libtest's `--test-threads`, or one per CPU.
+fn threads(plan: &Plan) -> usize {
+    plan.selection.test_threads.unwrap_or_else(|| {
+        if plan.verbose {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            SILENT_WORKERS
+        }
+    })
+}
+
+/// Tests run at once by in-process callers, which do not go through libtest.
+const SILENT_WORKERS: usize = 8;
+
+fn filtered_out(args: &Arguments, unit: &Unit) -> bool {
+    args.is_filtered_out(&Trial::test(unit.id(), || Ok(())))
+}
+
+/// Runs every selected unit: as libtest trials when verbose, else silently on worker threads.
+fn run_units(plan: &Plan, ctx: &Arc<Context>, args: &Arguments) {
+    let units = units(plan);
     if plan.verbose {
         let trials = units
-            .iter()
-            .enumerate()
-            .map(|(index, unit)| {
-                let (shared, unit, settings) = (shared.clone(), unit.clone(), settings.clone());
-                let (seed, id, kind) = (plan.seed, unit.id(), unit.kind());
-                Trial::test(id, move || {
-                    let result = shared.run_unit(unit, seed, &settings);
-                    let outcome = shared.libtest_outcome(&result);
-                    shared.record(index, result);
-                    outcome
-                })
-                .with_kind(kind)
-            })
-            .collect::<Vec<_>>();
-        let _ = libtest_mimic::run(&args, trials);
-    } else {
-        // In-process callers (tests, the self-test) want results, not libtest's printing.
-        let selected: Vec<(usize, Unit)> = units
             .into_iter()
             .enumerate()
-            .filter(|(_, u)| !args.is_filtered_out(&Trial::test(u.id(), || Ok(()))))
-            .collect();
-        let queue = Mutex::new(selected.into_iter());
-        let workers = plan.selection.test_threads.unwrap_or(8);
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(|| loop {
-                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
-                    let Some((index, unit)) = next else { break };
-                    let result = shared.run_unit(unit, plan.seed, &settings);
-                    shared.record(index, result);
-                });
-            }
-        });
+            .map(|(index, unit)| trial(ctx, index, unit))
+            .collect::<Vec<_>>();
+        let _ = libtest_mimic::run(args, trials);
+        return;
     }
+    let selected = units
+        .into_iter()
+        .enumerate()
+        .filter(|(_, u)| !filtered_out(args, u));
+    let queue = Mutex::new(selected);
+    std::thread::scope(|scope| {
+        for _ in 0..threads(plan) {
+            scope.spawn(|| loop {
+                let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+                let Some((index, unit)) = next else { break };
+                let result = ctx.run_unit(unit);
+                ctx.exec.record(index, result);
+            });
+        }
+    });
+}
 
-    if let Some(s) = server {
-        runtime.block_on(s.shutdown());
-    }
-    let mut indexed =
-        std::mem::take(&mut *shared.results.lock().unwrap_or_else(|p| p.into_inner()));
-    indexed.sort_by_key(|(i, _)| *i);
-    let results: Vec<CaseResult> = indexed.into_iter().map(|(_, r)| r).collect();
+fn trial(ctx: &Arc<Context>, index: usize, unit: Unit) -> Trial {
+    let (id, kind) = (unit.id(), unit.kind());
+    let ctx = ctx.clone();
+    Trial::test(id, move || {
+        let result = ctx.run_unit(unit);
+        let outcome = ctx.libtest_outcome(&result);
+        ctx.exec.record(index, result);
+        outcome
+    })
+    .with_kind(kind)
+}
+
+/// Counts the results, prints the summary and writes the reports.
+fn finish(
+    plan: &Plan,
+    ctx: &Context,
+    live: &Live,
+    (started, timestamp): (Instant, SystemTime),
+) -> Result<RunOutcome, RunError> {
+    let (results, totals) = ctx.exec.finish()?;
     let tally = Tally::of(&results);
     let info = RunInfo {
         operation: plan.contract.endpoint.operation.clone(),
-        target: target_label,
-        base_url,
+        target: live.label.clone(),
+        base_url: live.base_url.clone(),
         seed: plan.properties.as_ref().map(|_| plan.seed),
         strict: plan.strict,
         elapsed: started.elapsed(),
         timestamp,
-        created: std::mem::take(&mut *shared.created.lock().unwrap_or_else(|p| p.into_inner())),
-        requests: shared.sent.load(std::sync::atomic::Ordering::Relaxed),
+        created: totals.created,
+        created_ids: totals.created_ids,
+        requests: totals.requests,
+        generated: totals.generated,
     };
+    let redactor = &ctx.redactor;
     if plan.verbose {
         for line in report::human::warning_lines(&results) {
             println!("{}", redactor.apply(&line));
@@ -382,23 +380,18 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         if let Some(note) = report::human::not_tested_note(&results) {
             println!("{}", redactor.apply(&note));
         }
-        println!("{}", report::human::summary(&info, &tally));
+        println!("{}", redactor.apply(&report::human::summary(&info, &tally)));
     }
     if let Some(path) = &plan.junit {
-        let xml = report::junit::render(&info, &results, &shared.target, &redactor)
+        let xml = report::junit::render(&info, &results, redactor)
             .map_err(|e| RunError::Junit(path.clone(), e))?;
         report::write_file(path, &xml).map_err(|e| RunError::Junit(path.clone(), e.to_string()))?;
         if plan.verbose {
             println!("junit: {}", path.display());
         }
     }
-    if let Some(path) = &plan.created_list {
-        let text: String = info.created.iter().map(|id| format!("{id}\n")).collect();
-        report::write_file(path, &text)
-            .map_err(|e| RunError::Created(path.clone(), e.to_string()))?;
-        if plan.verbose {
-            println!("created ids: {}", path.display());
-        }
+    if let (Some(path), true) = (&plan.created_list, plan.verbose) {
+        println!("created ids: {}", path.display());
     }
     Ok(RunOutcome {
         exit_code: tally.exit_code(),
@@ -406,6 +399,8 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         tally,
         junit: plan.junit.clone(),
         created: info.created,
+        requests: info.requests,
+        generated: info.generated,
     })
 }
 

@@ -1,9 +1,16 @@
-//! Property-based cases: bodies generated from the request schema with proptest, sent
-//! concurrently, and on failure shrunk one request at a time to a minimal body that is saved as a
-//! regression case ([`Property`], [`PropertySettings`]).
+//! Property-based cases ([`Property`]): bodies generated from the request schema with proptest,
+//! streamed through the executor (generate, send, check, forget), grouped by kind of failure,
+//! and one of each kind shrunk to a minimal body that is saved as a regression case.
+//!
+//! Each body is drawn from its own seed, derived from the run seed, the property and the body's
+//! number, so any body can be rebuilt (and shrunk) without keeping it.
+
+mod sweep;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, ValueTree};
@@ -12,18 +19,24 @@ use serde_json::{json, Value};
 use crate::cases::generate::{self, GenError};
 use crate::cases::{Case, Class, Expect, Origin, RequestSpec};
 use crate::contract::Contract;
+use crate::executor::Executor;
 use crate::report::{CaseResult, Status};
-use crate::run::Shared;
+
+use sweep::{Found, Kind, Sweep};
 
 /// How many bodies each property draws, how many requests are in flight, where failures go.
 #[derive(Clone, Debug)]
 pub struct PropertySettings {
-    /// Bodies per property.
-    pub cases: u32,
+    /// Bodies per property (an upper bound when `duration` is set).
+    pub cases: u64,
+    /// Keep drawing bodies until this much time has passed since the run started.
+    pub duration: Option<Duration>,
     /// Requests of one property in flight at once.
     pub concurrency: usize,
     /// The most requests one shrink may send.
     pub max_shrink_steps: u32,
+    /// How many kinds of failure of one property are shrunk; the rest are shown as found.
+    pub max_shrunk_kinds: usize,
     /// Directory for regression case files; `None` saves nothing.
     pub persist: Option<PathBuf>,
 }
@@ -32,10 +45,48 @@ impl Default for PropertySettings {
     fn default() -> Self {
         PropertySettings {
             cases: 256,
+            duration: None,
             concurrency: 8,
             max_shrink_steps: 512,
+            max_shrunk_kinds: 4,
             persist: None,
         }
+    }
+}
+
+/// Shares a `--duration` among the properties of a run, whatever runs them in parallel: each
+/// property, as it starts, takes its share of the time left, and the last one ends on time.
+#[derive(Debug)]
+pub struct TimeBudget {
+    end: Instant,
+    /// Properties not started yet.
+    pending: AtomicUsize,
+    /// How many properties can run at once.
+    parallel: usize,
+}
+
+impl TimeBudget {
+    pub fn new(end: Instant, properties: usize, parallel: usize) -> Self {
+        TimeBudget {
+            end,
+            pending: AtomicUsize::new(properties.max(1)),
+            parallel: parallel.max(1),
+        }
+    }
+
+    /// The deadline of a property starting now.
+    pub fn deadline(&self) -> Instant {
+        let waiting = self
+            .pending
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                Some(n.saturating_sub(1))
+            })
+            .unwrap_or(1)
+            .max(1);
+        let now = Instant::now();
+        let left = self.end.saturating_duration_since(now);
+        let share = self.parallel.min(waiting) as f64 / waiting as f64;
+        now + left.mul_f64(share)
     }
 }
 
@@ -83,6 +134,11 @@ impl Property {
             Property::InvalidBody => Class::Invalid,
             Property::AnyBody => Class::Unspecified,
         }
+    }
+
+    /// The seed of body `index`: the same run seed always gives the same bodies.
+    pub fn body_seed(self, run_seed: u64, index: u64) -> u64 {
+        generate::mix(self.seed(run_seed) ^ generate::mix(index))
     }
 
     /// Each property draws from its own stream of the run seed.
@@ -168,178 +224,181 @@ pub fn validate(schema: &Value) -> Result<(), GenError> {
     Ok(())
 }
 
-/// Runs one property: draws the bodies from the seed, sends them, shrinks the first failure.
-pub(crate) fn run(
-    shared: &Arc<Shared>,
+type Strat = BoxedStrategy<(Value, Option<String>)>;
+type Tree = Box<dyn ValueTree<Value = (Value, Option<String>)>>;
+
+/// Body `index` of a property, as a shrinkable tree, rebuilt from its seed.
+fn draw(strategy: &Strat, prop: Property, run_seed: u64, index: u64) -> Result<Tree, String> {
+    let mut runner = generate::runner(prop.body_seed(run_seed, index));
+    strategy.new_tree(&mut runner).map_err(|e| e.to_string())
+}
+
+/// Runs one property: streams its bodies through the executor, then shrinks one failure of each
+/// kind it found.
+pub fn run(
+    exec: &Arc<Executor>,
     prop: Property,
     settings: &PropertySettings,
     run_seed: u64,
+    deadline: Option<Instant>,
 ) -> CaseResult {
-    let contract = shared.contract.clone();
-    let seed = prop.seed(run_seed);
+    let contract = exec.contract().clone();
     let strategy = match prop.strategy(&contract.request_schema) {
         Ok(s) => s,
         Err(e) => return not_run(prop, &contract, format!("cannot generate: {e}")),
     };
-    let mut runner = generate::runner(seed);
-    let mut trees = Vec::new();
-    for _ in 0..settings.cases {
-        match strategy.new_tree(&mut runner) {
-            Ok(t) => trees.push(t),
-            Err(e) => return not_run(prop, &contract, format!("cannot generate: {e}")),
+    let sweep = sweep::run(exec, &strategy, prop, settings, run_seed, deadline);
+    if let Some(reason) = &sweep.generation_error {
+        if sweep.sent == 0 {
+            return not_run(prop, &contract, format!("cannot generate: {reason}"));
         }
     }
-    // The set of requests is fixed by the seed before any is sent; only their timing varies.
-    let cases: Vec<Arc<Case>> = trees
+    if sweep.kinds.is_empty() {
+        return passed(prop, &contract, sweep, run_seed);
+    }
+    let shrinker = Shrinker {
+        exec,
+        strategy: &strategy,
+        prop,
+        run_seed,
+        settings,
+    };
+    let summary = sweep.summary_lines(prop, run_seed);
+    let mut parts: Vec<CaseResult> = sweep
+        .kinds
         .iter()
         .enumerate()
-        .map(|(i, t)| {
-            let (body, offending) = t.current();
-            Arc::new(prop.case(&contract, format!("{}#{i}", prop.id()), body, offending))
-        })
+        .map(|(k, (kind, found))| shrinker.report(kind, found, k < settings.max_shrunk_kinds))
         .collect();
-    let results = shared
-        .handle
-        .block_on(shared.clone().execute_all(cases, settings.concurrency));
-    let first_failure = results.iter().position(|r| r.status() != Status::Passed);
-    let Some(k) = first_failure else {
-        return passed(prop, &contract, results, seed, settings.cases);
-    };
-    let original = results[k].clone();
-    let mut notes = vec![format!(
-        "property {}: body #{k} of {} failed (seed {run_seed}; replay with --seed {run_seed})",
-        prop.name(),
-        settings.cases
-    )];
-    let (best, steps) = if original.status() == Status::Failed {
-        shrink(
-            shared,
-            prop,
-            &contract,
-            trees.swap_remove(k),
-            original,
-            settings.max_shrink_steps,
-        )
-    } else {
-        (original, 0)
-    };
-    let minimal_body = best.case.request.body.to_text();
-    notes.push(format!(
-        "shrunk in {steps} requests to the {} byte body below",
-        minimal_body.len()
-    ));
-    // The minimal case under another id, so the uniqueness check sees a new request.
-    let renamed = |id: String| Case {
-        id,
-        ..(*best.case).clone()
-    };
-    let replay = shared
-        .handle
-        .block_on(shared.execute(Arc::new(renamed(format!("{}#replay", prop.id())))));
-    if replay.status() == Status::Passed {
-        notes.push(
-            "the minimal body passed when sent again: the failure may be intermittent".into(),
-        );
-    }
-    if let (Some(dir), Status::Failed) = (&settings.persist, best.status()) {
-        match save_regression(dir, prop, &best, run_seed) {
-            Ok(path) => notes.push(format!("saved as regression case {}", path.display())),
-            Err(e) => notes.push(format!(
-                "could not save the regression case in {}: {e}",
-                dir.display()
-            )),
-        }
-    }
-    let case = renamed(prop.id());
-    CaseResult {
-        case: Arc::new(case),
-        exchange: best.exchange,
-        verdicts: best.verdicts,
-        notes,
-    }
+    let mut first = parts.remove(0);
+    first.notes.splice(0..0, summary);
+    crate::executor::Executor::merge_warnings(&mut first.verdicts, &sweep.warnings);
+    first.more = parts;
+    first
 }
 
-/// proptest's shrink loop, sending each candidate: simplify while it still fails the same check,
-/// complicate when it passes.
-fn shrink(
-    shared: &Arc<Shared>,
+/// Shrinks and reports one kind of failure of a property.
+struct Shrinker<'a> {
+    exec: &'a Arc<Executor>,
+    strategy: &'a Strat,
     prop: Property,
-    contract: &Contract,
-    mut tree: Box<dyn ValueTree<Value = (Value, Option<String>)>>,
-    original: CaseResult,
-    max_steps: u32,
-) -> (CaseResult, u32) {
-    let check = original.errors().next().map(|v| v.check.clone());
-    let still_fails = |r: &CaseResult| {
-        r.status() == Status::Failed && r.errors().any(|v| Some(&v.check) == check.as_ref())
-    };
-    let mut best = original;
-    let mut steps = 0;
-    if !tree.simplify() {
-        return (best, steps);
+    run_seed: u64,
+    settings: &'a PropertySettings,
+}
+
+impl Shrinker<'_> {
+    /// The kind's example, shrunk when asked and possible, re-sent once, saved, and named as
+    /// the property.
+    fn report(&self, kind: &Kind, found: &Found, shrink: bool) -> CaseResult {
+        let mut notes = vec![format!(
+            "kind: {kind}, in {} of the bodies sent; the first was body #{}",
+            found.count, found.index
+        )];
+        let (best, steps) = match (shrink, kind.shrinkable()) {
+            (true, true) => self.shrink(kind, found),
+            (false, true) => {
+                notes.push(format!(
+                    "not shrunk: only the first {} kinds are",
+                    self.settings.max_shrunk_kinds
+                ));
+                (found.result.clone(), 0)
+            }
+            (_, false) => (found.result.clone(), 0),
+        };
+        if kind.shrinkable() {
+            notes.push(format!(
+                "shrunk in {steps} requests to the {} byte body below",
+                best.exchange.request.body.len()
+            ));
+            notes.extend(self.replay(&best));
+        }
+        if let (Some(dir), Status::Failed) = (&self.settings.persist, best.status()) {
+            notes.push(
+                match save_regression(dir, self.prop, &best, self.run_seed) {
+                    Ok(path) => format!("saved as regression case {}", path.display()),
+                    Err(e) => format!(
+                        "could not save the regression case in {}: {e}",
+                        dir.display()
+                    ),
+                },
+            );
+        }
+        CaseResult {
+            case: Arc::new(renamed(&best.case, self.prop.id())),
+            notes,
+            ..best
+        }
     }
-    while steps < max_steps {
-        steps += 1;
-        let (body, offending) = tree.current();
-        let case = prop.case(
-            contract,
-            format!("{}#shrink{steps}", prop.id()),
-            body,
-            offending,
-        );
-        let result = shared.handle.block_on(shared.execute(Arc::new(case)));
-        if still_fails(&result) {
-            best = result;
-            if !tree.simplify() {
+
+    /// proptest's shrink loop, sending each candidate one at a time: simplify while it still
+    /// fails in the same kind, complicate when it does not. A 500 never shrinks into a 201.
+    fn shrink(&self, kind: &Kind, found: &Found) -> (CaseResult, u32) {
+        let mut best = found.result.clone();
+        let Ok(mut tree) = draw(self.strategy, self.prop, self.run_seed, found.index) else {
+            return (best, 0);
+        };
+        let contract = self.exec.contract();
+        let mut steps = 0;
+        if !tree.simplify() {
+            return (best, steps);
+        }
+        while steps < self.settings.max_shrink_steps {
+            steps += 1;
+            let (body, offending) = tree.current();
+            let id = format!("{}#shrink{steps}", self.prop.id());
+            let case = self.prop.case(contract, id, body, offending);
+            let result = self.exec.execute_blocking(Arc::new(case));
+            let kept = if kind.matches(&result) {
+                best = result;
+                tree.simplify()
+            } else {
+                tree.complicate()
+            };
+            if !kept {
                 break;
             }
-        } else if !tree.complicate() {
-            break;
         }
+        (best, steps)
     }
-    (best, steps)
+
+    /// Sends the minimal body once more, under another id so the uniqueness check sees a new
+    /// request; a pass then means the failure may be intermittent.
+    fn replay(&self, best: &CaseResult) -> Option<String> {
+        let id = format!("{}#replay", self.prop.id());
+        let again = self
+            .exec
+            .execute_blocking(Arc::new(renamed(&best.case, id)));
+        (again.status() == Status::Passed).then(|| {
+            "the minimal body passed when sent again: the failure may be intermittent".into()
+        })
+    }
 }
 
-/// A passing property: the first exchange stands for all, with every distinct warning.
-fn passed(
-    prop: Property,
-    contract: &Contract,
-    results: Vec<CaseResult>,
-    seed: u64,
-    n: u32,
-) -> CaseResult {
-    let mut verdicts = Vec::new();
-    for r in &results {
-        for w in r.warnings() {
-            if !verdicts
-                .iter()
-                .any(|v: &crate::check::Verdict| v.check == w.check && v.location == w.location)
-            {
-                verdicts.push(w.clone());
-            }
-        }
-    }
-    let Some(first) = results.into_iter().next() else {
+/// The same case under another id.
+fn renamed(case: &Case, id: String) -> Case {
+    Case { id, ..case.clone() }
+}
+
+/// A passing property: its first exchange stands for all, with every distinct warning.
+fn passed(prop: Property, contract: &Contract, sweep: Sweep, run_seed: u64) -> CaseResult {
+    let Some((_, first)) = sweep.first_passed else {
         return not_run(prop, contract, "no body was generated".into());
     };
-    let (exchange, body) = (
-        first.exchange,
-        first
-            .case
-            .request
-            .body
-            .json()
-            .cloned()
-            .unwrap_or(Value::Null),
+    let mut note = format!(
+        "property {}: {} generated bodies passed (seed {run_seed})",
+        prop.name(),
+        sweep.sent
     );
+    if sweep.out_of_time {
+        note.push_str("; drawing stopped when the --duration ran out");
+    }
+    let mut verdicts = Vec::new();
+    Executor::merge_warnings(&mut verdicts, &sweep.warnings);
     CaseResult {
-        case: Arc::new(prop.case(contract, prop.id(), body, None)),
-        exchange,
+        case: Arc::new(renamed(&first.case, prop.id())),
         verdicts,
-        notes: vec![format!(
-            "property {}: {n} generated bodies passed (property seed {seed})",
-            prop.name()
-        )],
+        notes: vec![note],
+        ..first
     }
 }
 
@@ -350,20 +409,20 @@ fn not_run(prop: Property, contract: &Contract, reason: String) -> CaseResult {
             method: contract.endpoint.method.clone(),
             url: String::new(),
             headers: Vec::new(),
-            body: String::new(),
+            placeholder: None,
+            body: Default::default(),
         },
         outcome: Err(crate::execute::TransportError::new(
             crate::execute::TransportKind::Other,
             reason,
         )),
-        elapsed: std::time::Duration::ZERO,
+        elapsed: Duration::ZERO,
     };
-    CaseResult {
-        case: Arc::new(prop.case(contract, prop.id(), Value::Null, None)),
+    CaseResult::new(
+        Arc::new(prop.case(contract, prop.id(), Value::Null, None)),
         exchange,
-        verdicts: Vec::new(),
-        notes: Vec::new(),
-    }
+        Vec::new(),
+    )
 }
 
 /// Writes the minimal failing body as a case file that later runs replay first.

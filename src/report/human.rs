@@ -4,12 +4,24 @@ use std::fmt::Write as _;
 
 use super::{CaseResult, RunInfo, Tally};
 use crate::check::excerpt;
-use crate::execute::Target;
+use crate::contract::Severity;
 use crate::redact::Redactor;
 
-/// The text shown under a failed case: the exchange, each verdict, and a curl line to reproduce.
-pub fn failure_text(r: &CaseResult, target: &Target, redactor: &Redactor) -> String {
+/// The text shown under a failed case: the exchange, each verdict, and a curl line to reproduce;
+/// then the same for each further kind of failure.
+pub fn failure_text(r: &CaseResult, redactor: &Redactor) -> String {
     let mut s = String::new();
+    let total = r.more.len() + 1;
+    for (k, part) in r.parts().enumerate() {
+        if k > 0 {
+            let _ = writeln!(s, "\n-- failure {} of {total} --", k + 1);
+        }
+        part_text(&mut s, part);
+    }
+    redactor.apply(&s)
+}
+
+fn part_text(s: &mut String, r: &CaseResult) {
     let req = &r.exchange.request;
     let _ = writeln!(s, "{} ({})", r.case.title, r.case.id);
     match &r.exchange.outcome {
@@ -42,20 +54,31 @@ pub fn failure_text(r: &CaseResult, target: &Target, redactor: &Redactor) -> Str
     if let Ok(resp) = &r.exchange.outcome {
         let _ = writeln!(s, "response body: {}", excerpt(&resp.body_text()));
     }
-    let _ = write!(s, "reproduce: {}", super::curl::command(req, target));
-    redactor.apply(&s)
+    if !req.url.is_empty() {
+        let _ = write!(s, "reproduce: {}", super::curl::command(req));
+    }
 }
 
 /// The request and response as text, for the JUnit system-out.
 pub fn exchange_text(r: &CaseResult) -> String {
     let mut s = String::new();
+    for (k, part) in r.parts().enumerate() {
+        if k > 0 {
+            let _ = writeln!(s, "\n-- failure {} of {} --", k + 1, r.more.len() + 1);
+        }
+        exchange_part(&mut s, part);
+    }
+    s
+}
+
+fn exchange_part(s: &mut String, r: &CaseResult) {
     let req = &r.exchange.request;
     let _ = writeln!(s, "> {} {}", req.method, req.url);
     for (k, v) in &req.headers {
         let _ = writeln!(s, "> {k}: {v}");
     }
     if !req.body.is_empty() {
-        let _ = writeln!(s, ">\n{}", req.body);
+        let _ = writeln!(s, ">\n{}", req.body_text());
     }
     match &r.exchange.outcome {
         Ok(resp) => {
@@ -65,7 +88,7 @@ pub fn exchange_text(r: &CaseResult) -> String {
                 resp.status,
                 r.exchange.elapsed.as_millis()
             );
-            for (k, v) in &resp.headers {
+            for (k, v) in resp.header_lines() {
                 let _ = writeln!(s, "< {k}: {v}");
             }
             let _ = writeln!(s, "<\n{}", resp.body_text());
@@ -77,13 +100,16 @@ pub fn exchange_text(r: &CaseResult) -> String {
             let _ = writeln!(s, "\n! {} error: {}", e.kind.as_str(), e.message);
         }
     }
-    for v in r.warnings() {
+    for v in r
+        .verdicts
+        .iter()
+        .filter(|v| v.severity == Severity::Warning)
+    {
         let _ = writeln!(s, "{}", v.render());
     }
     for n in &r.notes {
         let _ = writeln!(s, "{n}");
     }
-    s
 }
 
 /// Warning lines, one per failed warning-level check, for after the test list.
@@ -123,8 +149,11 @@ pub fn summary(info: &RunInfo, tally: &Tally) -> String {
         tally.violations,
         tally.warnings,
     );
-    if !info.created.is_empty() {
-        let _ = write!(s, "; created {}", info.created.len());
+    if info.generated > 0 {
+        let _ = write!(s, "; {} generated bodies", info.generated);
+    }
+    if info.created > 0 {
+        let _ = write!(s, "; created {}", info.created);
     }
     if let Some(seed) = info.seed {
         let _ = write!(s, "; seed {seed}");

@@ -3,21 +3,37 @@
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{CaseResult, RunInfo, Status};
-use crate::execute::Target;
+use crate::check::Verdict;
+use crate::contract::Severity;
 use crate::redact::Redactor;
 
 /// Builds the report as XML text; every string passes through the redactor.
 pub fn render(
     info: &RunInfo,
     results: &[CaseResult],
-    target: &Target,
     redactor: &Redactor,
 ) -> Result<String, String> {
     let x = |s: &str| redactor.for_xml(s);
-    let mut report = Report::new("provisionr-conformance");
     let mut suite = TestSuite::new(x(&info.operation));
     suite.set_time(info.elapsed);
     suite.set_timestamp(chrono_time(info.timestamp));
+    for (k, v) in suite_properties(info, results) {
+        suite.add_property(Property::new(k, x(&v)));
+    }
+    if !info.created_ids.is_empty() {
+        suite.set_system_out(x(&created_text(info)));
+    }
+    for r in results {
+        suite.add_test_case(test_case(info, r, redactor));
+    }
+    let mut report = Report::new("provisionr-conformance");
+    report.add_test_suite(suite);
+    report.to_string().map_err(|e| e.to_string())
+}
+
+/// The run's facts, one `warning` per warning, and one `failure` per kind of failure of a test
+/// that failed in several ways, so none hides behind the first.
+fn suite_properties(info: &RunInfo, results: &[CaseResult]) -> Vec<(&'static str, String)> {
     let mut props = vec![
         ("target", info.target.clone()),
         ("base_url", info.base_url.clone()),
@@ -29,58 +45,71 @@ pub fn render(
     }
     let warnings = super::human::warning_lines(results);
     props.push(("warnings", warnings.len().to_string()));
-    props.push(("created", info.created.len().to_string()));
+    props.push(("created", info.created.to_string()));
     props.push(("requests", info.requests.to_string()));
-    if !info.created.is_empty() {
-        // What the run left on the target, for clean-up after a run against staging.
-        suite.set_system_out(x(&format!("created ids:\n{}\n", info.created.join("\n"))));
-    }
-    for (k, v) in props {
-        suite.add_property(Property::new(k, x(&v)));
-    }
-    for w in &warnings {
-        suite.add_property(Property::new("warning", x(w)));
-    }
-    for r in results {
-        let mut status = match r.status() {
-            Status::Passed => TestCaseStatus::success(),
-            Status::Failed => {
-                let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                let first = r.errors().next();
-                if let Some(v) = first {
-                    st.set_message(x(&format!(
-                        "{}: expected {}, got {}",
-                        v.headline(),
-                        v.expected,
-                        v.actual
-                    )));
-                    st.set_type(x(&v.check));
-                }
-                st.set_description(x(&super::human::failure_text(r, target, redactor)));
-                st
+    props.push(("generated", info.generated.to_string()));
+    props.extend(warnings.into_iter().map(|w| ("warning", w)));
+    for r in results.iter().filter(|r| !r.more.is_empty()) {
+        for part in r.parts() {
+            if let Some(v) = part.verdicts.iter().find(|v| v.severity == Severity::Error) {
+                props.push(("failure", format!("{}: {}", r.case.id, one_line(v))));
             }
-            Status::Error => {
-                let mut st = TestCaseStatus::non_success(NonSuccessKind::Error);
-                if let Some(e) = r.transport_error() {
-                    st.set_message(x(&e.message));
-                    st.set_type(e.kind.as_str());
-                }
-                st.set_description(x(&super::human::failure_text(r, target, redactor)));
-                st
-            }
-        };
-        if r.status() == Status::Passed && r.warnings().next().is_some() {
-            // Passing cases keep their warnings visible without turning them into failures.
-            status = TestCaseStatus::success();
         }
-        let mut tc = TestCase::new(x(&r.case.id), status);
-        tc.set_classname(x(&format!("{}.{}", info.operation, r.case.kind)));
-        tc.set_time(r.exchange.elapsed);
-        tc.set_system_out(x(&super::human::exchange_text(r)));
-        suite.add_test_case(tc);
     }
-    report.add_test_suite(suite);
-    report.to_string().map_err(|e| e.to_string())
+    props
+}
+
+/// What the run left on the target, for clean-up after a run against staging.
+fn created_text(info: &RunInfo) -> String {
+    let mut text = format!("created ids:\n{}\n", info.created_ids.join("\n"));
+    let more = info.created.saturating_sub(info.created_ids.len() as u64);
+    if more > 0 {
+        text.push_str(&format!(
+            "... and {more} more (the --created file lists them all)\n"
+        ));
+    }
+    text
+}
+
+fn one_line(v: &Verdict) -> String {
+    format!(
+        "{}: expected {}, got {}",
+        v.headline(),
+        v.expected,
+        v.actual
+    )
+}
+
+/// One testcase: `<failure>` for a violation, `<error>` when it could not be tested.
+fn test_case(info: &RunInfo, r: &CaseResult, redactor: &Redactor) -> TestCase {
+    let x = |s: &str| redactor.for_xml(s);
+    let status = match r.status() {
+        // Passing cases keep their warnings in system-out without becoming failures.
+        Status::Passed => TestCaseStatus::success(),
+        Status::Failed => {
+            let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            if let Some(v) = r.errors().next() {
+                st.set_message(x(&one_line(v)));
+                st.set_type(x(&v.check));
+            }
+            st.set_description(x(&super::human::failure_text(r, redactor)));
+            st
+        }
+        Status::Error => {
+            let mut st = TestCaseStatus::non_success(NonSuccessKind::Error);
+            if let Some(e) = r.parts().find_map(CaseResult::transport_error) {
+                st.set_message(x(&e.message));
+                st.set_type(e.kind.as_str());
+            }
+            st.set_description(x(&super::human::failure_text(r, redactor)));
+            st
+        }
+    };
+    let mut tc = TestCase::new(x(&r.case.id), status);
+    tc.set_classname(x(&format!("{}.{}", info.operation, r.case.kind)));
+    tc.set_time(r.exchange.elapsed);
+    tc.set_system_out(x(&super::human::exchange_text(r)));
+    tc
 }
 
 /// A report with one `<error>` testcase, for a run that could not start (a bad flag or file).

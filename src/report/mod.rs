@@ -4,6 +4,7 @@ pub mod curl;
 pub mod human;
 pub mod junit;
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,12 +13,33 @@ use crate::check::Verdict;
 use crate::contract::Severity;
 use crate::execute::{Exchange, TransportError};
 
-/// Writes a report file (JUnit, JSON, the created ids), creating its parent directory.
-pub fn write_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
+/// Writes a report file (JUnit, JSON, the created ids), creating its parent directory. The text
+/// goes to a temporary file beside it first and is renamed into place, so a reader (or a run cut
+/// short) never sees half a report.
+pub fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
+    create_parent(path)?;
+    let temp = temp_path(path);
+    let written = std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
     }
-    std::fs::write(path, text)
+    written
+}
+
+/// Creates the directory a report file goes into.
+pub fn create_parent(path: &Path) -> std::io::Result<()> {
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => std::fs::create_dir_all(parent),
+        None => Ok(()),
+    }
+}
+
+/// `dir/.name.tmp-PID`: beside the final file, so the rename stays on one file system.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
 /// How one case ended.
@@ -38,18 +60,40 @@ pub struct CaseResult {
     pub verdicts: Vec<Verdict>,
     /// Extra lines for the report, such as the seed and shrinking of a property case.
     pub notes: Vec<String>,
+    /// Further failures of the same test that are of another kind (a property reports one
+    /// shrunk example of each kind it found), in the order they are reported.
+    pub more: Vec<CaseResult>,
 }
 
 impl CaseResult {
+    /// A result with no notes and no further failures.
+    pub fn new(case: Arc<Case>, exchange: Exchange, verdicts: Vec<Verdict>) -> Self {
+        CaseResult {
+            case,
+            exchange,
+            verdicts,
+            notes: Vec::new(),
+            more: Vec::new(),
+        }
+    }
+
+    /// This result and each further one, in report order.
+    pub fn parts(&self) -> impl Iterator<Item = &CaseResult> {
+        std::iter::once(self).chain(self.more.iter())
+    }
+
+    /// Every verdict of this result and of the further failures.
+    pub fn all_verdicts(&self) -> impl Iterator<Item = &Verdict> {
+        self.parts().flat_map(|p| p.verdicts.iter())
+    }
+
     pub fn errors(&self) -> impl Iterator<Item = &Verdict> {
-        self.verdicts
-            .iter()
+        self.all_verdicts()
             .filter(|v| v.severity == Severity::Error)
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Verdict> {
-        self.verdicts
-            .iter()
+        self.all_verdicts()
             .filter(|v| v.severity == Severity::Warning)
     }
 
@@ -57,11 +101,12 @@ impl CaseResult {
         self.exchange.outcome.as_ref().err()
     }
 
+    /// A violation outranks a transport error: a property that found both has failed.
     pub fn status(&self) -> Status {
-        if self.transport_error().is_some() {
-            Status::Error
-        } else if self.errors().next().is_some() {
+        if self.errors().next().is_some() {
             Status::Failed
+        } else if self.parts().any(|p| p.transport_error().is_some()) {
+            Status::Error
         } else {
             Status::Passed
         }
@@ -79,11 +124,18 @@ pub struct RunInfo {
     pub strict: bool,
     pub elapsed: Duration,
     pub timestamp: std::time::SystemTime,
-    /// Ids of what the run created on the target (the endpoint file's `created_id`).
-    pub created: Vec<String>,
+    /// How many things the run created on the target (the endpoint file's `created_id`).
+    pub created: u64,
+    /// The first of their ids, at most [`CREATED_SAMPLE`]; the `--created` file has them all.
+    pub created_ids: Vec<String>,
     /// Requests sent, generated bodies, shrinking and replays included.
-    pub requests: usize,
+    pub requests: u64,
+    /// Bodies drawn by the properties (not counting shrinking).
+    pub generated: u64,
 }
+
+/// How many created ids the JUnit report lists; a long run lists the rest only in `--created`.
+pub const CREATED_SAMPLE: usize = 1000;
 
 /// Counts over a run's results.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -244,3 +244,173 @@ fn the_same_seed_sends_the_same_bodies() {
     let other = bodies_sent_with("43");
     assert_ne!(first, other);
 }
+
+/// The reference server, except that a `name` holding an astral character answers 500 and a
+/// `description` longer than ten characters gets a success without `id`: two bugs of two kinds.
+async fn two_bugs(token: &str, services: Vec<String>) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    use axum::body::{to_bytes, Body};
+    use axum::http::{Request, StatusCode};
+    use axum::response::{IntoResponse, Response};
+
+    async fn bugs(req: Request<Body>, next: axum::middleware::Next) -> Response {
+        let (parts, body) = req.into_parts();
+        let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+        let sent: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let text = |key: &str| sent[key].as_str().unwrap_or("").to_string();
+        if text("name").chars().any(|c| c as u32 > 0xffff) {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "Server Error").into_response();
+        }
+        let long = text("description").chars().count() > 10;
+        let resp = next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+        if !long || !resp.status().is_success() {
+            return resp;
+        }
+        let (parts, body) = resp.into_parts();
+        let mut json: Value =
+            serde_json::from_slice(&to_bytes(body, usize::MAX).await.unwrap()).unwrap();
+        json.as_object_mut().unwrap().remove("id");
+        let mut resp = Response::from_parts(parts, Body::from(json.to_string()));
+        resp.headers_mut()
+            .remove(axum::http::header::CONTENT_LENGTH);
+        resp
+    }
+
+    let app = provisionr_conformance::server::app(provisionr_conformance::server::ServerConfig {
+        token: token.to_string(),
+        services,
+        faults: FaultSet::none(),
+        reject_past_expiry: false,
+    })
+    .layer(axum::middleware::from_fn(bugs));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (addr, task)
+}
+
+#[test]
+fn two_kinds_of_failure_are_both_reported_each_shrunk_within_its_kind() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = plan(
+        dir.path(),
+        &["--seed", "3", "--cases", "300", "property::valid_body"],
+    );
+    let services = p.path_values.values().cloned().collect();
+    let (addr, task) = rt.block_on(two_bugs(p.token.expose(), services));
+    p.target = TargetChoice::Remote {
+        base_url: format!("http://{addr}/api/v1"),
+    };
+    let outcome = run::run(p).unwrap();
+    task.abort();
+    let r = failed(&outcome, "property::valid_body");
+    let parts: Vec<&CaseResult> = r.parts().collect();
+    assert_eq!(parts.len(), 2, "{:#?}", r.notes);
+
+    // The crash comes first, shrunk to one astral character in `name`, and still a 500.
+    let crash = parts[0];
+    assert!(failed_with(crash, "status", "500"), "{:?}", crash.verdicts);
+    let body = crash.case.request.body.json().unwrap();
+    let name: Vec<char> = body["name"].as_str().unwrap().chars().collect();
+    assert_eq!(name.len(), 1, "not shrunk: {body}");
+    assert!(name[0] as u32 > 0xffff, "{body}");
+    assert!(
+        crash
+            .notes
+            .iter()
+            .any(|n| n.contains("check `status` failed on a 5xx answer")),
+        "{:?}",
+        crash.notes
+    );
+
+    // The schema break is reported too, shrunk to the shortest description that still breaks
+    // it, and it is still a success, never the crash.
+    let schema = parts[1];
+    let status = schema.exchange.outcome.as_ref().unwrap().status;
+    assert!((200..300).contains(&status), "{status}");
+    assert!(
+        schema
+            .verdicts
+            .iter()
+            .any(|v| v.check == "response_schema" && v.actual.contains("id")),
+        "{:?}",
+        schema.verdicts
+    );
+    let body = schema.case.request.body.json().unwrap();
+    assert_eq!(
+        body["description"].as_str().unwrap().chars().count(),
+        11,
+        "not shrunk to the boundary: {body}"
+    );
+    assert!(
+        !body["name"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .any(|c| c as u32 > 0xffff),
+        "{body}"
+    );
+
+    // Both are in the JUnit report: each in the failure's text, and each as a property.
+    let xml = std::fs::read_to_string(outcome.junit.as_ref().unwrap()).unwrap();
+    assert!(xml.contains("-- failure 2 of 2 --"), "{xml}");
+    let failures: Vec<&str> = xml
+        .lines()
+        .filter(|l| l.contains("<property name=\"failure\""))
+        .collect();
+    assert_eq!(failures.len(), 2, "{xml}");
+    assert!(failures[0].contains("check `status`"), "{}", failures[0]);
+    assert!(
+        failures[1].contains("check `response_schema`"),
+        "{}",
+        failures[1]
+    );
+}
+
+#[test]
+fn no_request_record_holds_the_token() {
+    const TOKEN: &str = "pvt_record_check_7a6b5c4d3e2f";
+    let dir = tempfile::tempdir().unwrap();
+    // A fault that makes the properties fail, so shrinking and replays are recorded too.
+    let mut p = plan(dir.path(), &["--cases", "32"]);
+    p.token = provisionr_conformance::execute::Secret::new(TOKEN);
+    p.target = TargetChoice::Embedded {
+        faults: FaultSet::with([Fault::CrashOnAstral]),
+        reject_past_expiry: false,
+    };
+    let outcome = run::run(p).unwrap();
+    assert_eq!(outcome.exit_code, 1, "the fault should be caught");
+    let mut with_placeholder = 0;
+    for r in &outcome.results {
+        for part in r.parts() {
+            let record = format!("{:?}", part.exchange.request);
+            assert!(!record.contains(TOKEN), "{}: {record}", r.case.id);
+            with_placeholder += usize::from(record.contains("Bearer ${PROVISIONR_TOKEN}"));
+        }
+    }
+    assert!(
+        with_placeholder > 60,
+        "{with_placeholder} records name the placeholder"
+    );
+}
+
+#[test]
+fn a_time_budget_keeps_drawing_until_it_runs_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = plan(dir.path(), &["--duration", "400ms", "property::valid_body"]);
+    assert_eq!(p.properties.as_ref().unwrap().cases, u64::MAX);
+    let outcome = run::run(p).unwrap();
+    assert_eq!(outcome.exit_code, 0);
+    let r = &outcome.results[0];
+    assert!(
+        r.notes.iter().any(|n| n.contains("--duration ran out")),
+        "{:?}",
+        r.notes
+    );
+    assert_eq!(outcome.generated, outcome.requests);
+    assert!(outcome.generated > 1, "{}", outcome.generated);
+}
