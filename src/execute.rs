@@ -1,14 +1,15 @@
 //! Execute stage: turns a [`RequestSpec`] into an HTTP request against a [`Target`] and records
 //! the [`Exchange`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Once, RwLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::Url;
 
 use crate::cases::{Auth, RequestSpec};
 use crate::contract::Endpoint;
@@ -55,6 +56,8 @@ pub struct Target {
     token: Secret,
     client: reqwest::Client,
     pacer: Option<Arc<Pacer>>,
+    /// The URL of each path template with the run's path values, built once.
+    resolved: Arc<RwLock<HashMap<String, (String, Url)>>>,
 }
 
 /// Spaces requests evenly so a run stays under a rate limit, whatever its concurrency.
@@ -129,6 +132,7 @@ impl Target {
             token,
             client,
             pacer: None,
+            resolved: Default::default(),
         })
     }
 
@@ -166,7 +170,7 @@ impl Target {
     /// Sends one request and records what happened; never fails, a transport problem is recorded.
     /// The record names the token by its placeholder; the real header exists only while sending.
     pub async fn send(&self, endpoint: &Endpoint, spec: &RequestSpec) -> Exchange {
-        let url = self.url(endpoint, spec);
+        let (url, parsed) = self.resolve(endpoint, spec);
         let mut headers: Vec<(String, String)> = Vec::with_capacity(2);
         let mut placeholder = None;
         match &spec.auth {
@@ -194,7 +198,13 @@ impl Target {
             pacer.wait().await;
         }
         let started = Instant::now();
-        let outcome = self.fire(&request).await;
+        let outcome = match parsed {
+            Ok(parsed) => self.fire(&request, parsed).await,
+            Err(e) => Err(TransportError::new(
+                TransportKind::Other,
+                format!("the URL {} is not valid: {e}", request.url),
+            )),
+        };
         Exchange {
             request,
             outcome,
@@ -207,10 +217,38 @@ impl Target {
         format!("${{{}}}", self.token_env)
     }
 
-    async fn fire(&self, req: &SentRequest) -> Result<Response, TransportError> {
+    /// The URL as text and parsed. The run's own path values give the same URL every time, so
+    /// that one is built and parsed once per path template.
+    fn resolve(&self, endpoint: &Endpoint, spec: &RequestSpec) -> (String, Result<Url, String>) {
+        if !spec.path.is_empty() {
+            let url = self.url(endpoint, spec);
+            let parsed = Url::parse(&url).map_err(|e| e.to_string());
+            return (url, parsed);
+        }
+        let cached = self
+            .resolved
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&endpoint.path)
+            .cloned();
+        if let Some((url, parsed)) = cached {
+            return (url, Ok(parsed));
+        }
+        let url = self.url(endpoint, spec);
+        let parsed = Url::parse(&url).map_err(|e| e.to_string());
+        if let Ok(p) = &parsed {
+            self.resolved
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(endpoint.path.clone(), (url.clone(), p.clone()));
+        }
+        (url, parsed)
+    }
+
+    async fn fire(&self, req: &SentRequest, url: Url) -> Result<Response, TransportError> {
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|e| TransportError::new(TransportKind::Other, e.to_string()))?;
-        let mut builder = self.client.request(method, req.url.as_str());
+        let mut builder = self.client.request(method, url);
         for (i, (k, v)) in req.headers.iter().enumerate() {
             builder = if req.placeholder == Some(i) {
                 let mut value = HeaderValue::try_from(format!("Bearer {}", self.token.expose()))

@@ -8,3 +8,6 @@ fn main() {
     }
     std::process::exit(provisionr_conformance::cli::main());
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -85,6 +85,23 @@ enum Members {
     Clusters(&'static [&'static str]),
 }
 
+/// A text unit, borrowed from the tables: drawing one allocates nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unit {
+    Char(char),
+    Cluster(&'static str),
+}
+
+impl Unit {
+    fn chars(self) -> impl Iterator<Item = char> {
+        let (one, many) = match self {
+            Unit::Char(c) => (Some(c), ""),
+            Unit::Cluster(s) => (None, s),
+        };
+        one.into_iter().chain(many.chars())
+    }
+}
+
 impl Members {
     fn len(&self) -> u64 {
         match self {
@@ -96,41 +113,62 @@ impl Members {
         }
     }
 
-    fn get(&self, i: u64) -> String {
+    fn get(&self, i: u64) -> Unit {
         let c = match self {
             Members::Range(lo, _) => char::from_u32(*lo as u32 + i as u32),
             Members::List(l) => l.get(i as usize).copied(),
             Members::Controls => char::from_u32(if i < 32 { i as u32 } else { 0x7f }),
             // Skip the surrogates, which are not scalar values.
             Members::AnyChar => char::from_u32(if i < 0xd800 { i } else { i + 0x800 } as u32),
-            Members::Clusters(c) => return c.get(i as usize).map_or("a", |s| s).to_owned(),
+            Members::Clusters(c) => return Unit::Cluster(c.get(i as usize).map_or("a", |s| s)),
         };
-        c.unwrap_or('a').to_string()
+        Unit::Char(c.unwrap_or('a'))
     }
 }
 
-/// Draws per category share of the unit's number line.
+/// The length of the unit number line; each category gets a share by weight.
 const UNIT_SCALE: u64 = 1 << 30;
 
-/// The unit at point `x` of the number line: categories in order, each spread over its share.
-fn unit_at(x: u64) -> String {
+/// Where each category starts on the line, and how long its share is.
+static SPANS: std::sync::LazyLock<Vec<(u64, u64)>> = std::sync::LazyLock::new(|| {
     let total: u64 = CATEGORIES.iter().map(|(w, _)| u64::from(*w)).sum();
     let mut start = 0;
-    for (weight, members) in CATEGORIES {
-        let span = UNIT_SCALE * u64::from(*weight) / total;
+    CATEGORIES
+        .iter()
+        .map(|(weight, _)| {
+            let span = UNIT_SCALE * u64::from(*weight) / total;
+            start += span;
+            (start - span, span)
+        })
+        .collect()
+});
+
+/// The unit at point `x` of the number line.
+pub(crate) fn unit_at(x: u64) -> Unit {
+    for ((start, span), (_, members)) in SPANS.iter().zip(CATEGORIES) {
         if x < start + span {
             return members.get((x - start) * members.len() / span);
         }
-        start += span;
     }
-    "a".to_owned()
+    Unit::Char('a')
 }
 
 /// One character (or a short cluster) chosen for how often it breaks parsers, escapers and
-/// length checks. A unit is one number on a line laid out simplest first, so drawing costs one
-/// random number and shrinking is a binary search toward `'a'`.
-pub(crate) fn unit() -> BoxedStrategy<String> {
-    (0..UNIT_SCALE).prop_map(unit_at).boxed()
+/// length checks, as a point on a number line laid out simplest first: drawing costs one random
+/// number, and shrinking is a binary search toward `'a'`.
+pub(crate) fn unit() -> impl Strategy<Value = u64> + Clone {
+    0..UNIT_SCALE
+}
+
+/// `len` code points of the units at `points`, repeated as often as needed.
+fn repeat_units(points: &[u64], len: usize) -> String {
+    let units: Vec<Unit> = points.iter().map(|&x| unit_at(x)).collect();
+    units
+        .iter()
+        .cycle()
+        .flat_map(|u| u.chars())
+        .take(len)
+        .collect()
 }
 
 /// Strings whose length in code points lies in `min..=max`, leaning toward both ends.
@@ -142,10 +180,8 @@ pub(crate) fn string(min: u64, max: Option<u64>) -> BoxedStrategy<String> {
     }
     let units = vec(unit(), 1..=(top.min(MAX_UNITS as u64) as usize));
     (units, 0..SELECTOR_SCALE)
-        .prop_map(move |(units, selector)| {
-            let len = pick_length(&pieces, selector);
-            let chars: Vec<char> = units.iter().flat_map(|u| u.chars()).collect();
-            chars.iter().cycle().take(len as usize).collect()
+        .prop_map(move |(points, selector)| {
+            repeat_units(&points, pick_length(&pieces, selector) as usize)
         })
         .boxed()
 }
