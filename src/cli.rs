@@ -13,7 +13,7 @@ use crate::cases;
 use crate::check::Checker;
 use crate::contract::Contract;
 use crate::diag::{did_you_mean, FileError};
-use crate::execute::{check_base_url, Secret};
+use crate::execute::{check_base_url, check_transport_security, segment_problem, Secret};
 use crate::exit;
 use crate::property::{self, PropertySettings};
 use crate::run::{self, Plan, Selection, TargetChoice};
@@ -112,7 +112,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "VAR", default_value = "PROVISIONR_TOKEN")]
     pub token_env: String,
     /// Where to write the JUnit report.
-    #[arg(long, value_name = "PATH", default_value = "reports/junit.xml")]
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_JUNIT)]
     pub junit: PathBuf,
     #[command(flatten)]
     pub contract: ContractArgs,
@@ -144,6 +144,10 @@ pub struct RunArgs {
     /// Per-request timeout, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
+    /// Accept sending the token over plain http:// to a host other than this machine (it then
+    /// crosses the network in clear; the output and the report say so).
+    #[arg(long)]
+    pub allow_insecure_http: bool,
     /// List the cases, grouped by kind, without running them.
     #[arg(long)]
     pub list: bool,
@@ -153,7 +157,7 @@ pub struct RunArgs {
     /// Skip cases whose id contains PATTERN (repeatable).
     #[arg(long, value_name = "PATTERN")]
     pub skip: Vec<String>,
-    /// Number of cases run at once [default: the number of CPUs].
+    /// Number of tests run at once [default: 8; tests wait on the server, not on a CPU].
     #[arg(long, value_name = "N")]
     pub test_threads: Option<usize>,
     /// One character per case instead of one line.
@@ -202,6 +206,10 @@ pub struct SelftestArgs {
     /// Where to write the JSON report.
     #[arg(long, value_name = "PATH", default_value = "reports/selftest.json")]
     pub json: PathBuf,
+    /// Environment variable whose token the reference server is given [default: a random one
+    /// when it is not set].
+    #[arg(long, value_name = "VAR", default_value = "PROVISIONR_TOKEN")]
+    pub token_env: String,
 }
 
 /// Why a plan could not be built: exit code 2 either way.
@@ -219,11 +227,16 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::SUCCESS
-            };
+            if !e.use_stderr() {
+                return exit::SUCCESS;
+            }
+            // A `run` whose flags do not parse still replaces its report, so CI never reads an
+            // old green one.
+            let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+            if let Some(junit) = run_junit_path(&argv) {
+                write_setup_report(&junit, &e.render().to_string());
+            }
+            return exit::USAGE;
         }
     };
     match cli.command {
@@ -233,20 +246,53 @@ pub fn main() -> i32 {
     }
 }
 
+/// Where a `run` command line that did not parse wanted its JUnit report: the value of the
+/// last `--junit`, or the default. `None` when it is not a `run`, or `--junit` lacks a value.
+pub fn run_junit_path(argv: &[std::ffi::OsString]) -> Option<PathBuf> {
+    let args: Vec<&std::ffi::OsStr> = argv.iter().skip(1).map(|a| a.as_os_str()).collect();
+    let run = args.iter().position(|a| *a == "run")?;
+    if args[..run]
+        .iter()
+        .any(|a| !a.to_string_lossy().starts_with('-'))
+    {
+        return None;
+    }
+    let mut path = Some(PathBuf::from(DEFAULT_JUNIT));
+    let mut rest = args[run + 1..].iter();
+    while let Some(a) = rest.next() {
+        if *a == "--" {
+            break;
+        }
+        if *a == "--junit" {
+            path = rest.next().map(PathBuf::from);
+        } else if let Some(v) = a.to_str().and_then(|a| a.strip_prefix("--junit=")) {
+            path = Some(PathBuf::from(v));
+        }
+    }
+    path.filter(|p| !p.as_os_str().is_empty())
+}
+
+/// The JUnit report's default path.
+pub const DEFAULT_JUNIT: &str = "reports/junit.xml";
+
+/// CI's test view should show why nothing ran, so a run that cannot start still writes its report.
+fn write_setup_report(junit: &Path, message: &str) {
+    let xml = crate::report::junit::render_setup_error(message);
+    if let Err(w) = crate::report::write_file(junit, &xml) {
+        eprintln!(
+            "error: cannot write the JUnit report to {}: {w}",
+            junit.display()
+        );
+    }
+}
+
 fn run_command(args: RunArgs) -> i32 {
     let junit = args.junit.clone();
     let plan = match args.plan() {
         Ok(plan) => plan,
         Err(e) => {
             eprintln!("error: {e}");
-            // CI's test view should show why nothing ran, so the report is written anyway.
-            let xml = crate::report::junit::render_setup_error(&e.to_string());
-            if let Err(w) = crate::report::write_file(&junit, &xml) {
-                eprintln!(
-                    "error: cannot write the JUnit report to {}: {w}",
-                    junit.display()
-                );
-            }
+            write_setup_report(&junit, &e.to_string());
             return exit::USAGE;
         }
     };
@@ -255,7 +301,13 @@ fn run_command(args: RunArgs) -> i32 {
         Err(e) => {
             eprintln!("error: {e}");
             match e {
-                run::RunError::Target(_) => exit::USAGE,
+                // Found before anything was sent: the command line or the paths are wrong.
+                run::RunError::Target(_)
+                | run::RunError::ReportPath { .. }
+                | run::RunError::Executor(_) => {
+                    write_setup_report(&junit, &e.to_string());
+                    exit::USAGE
+                }
                 _ => exit::UNREACHABLE,
             }
         }
@@ -269,7 +321,13 @@ impl RunArgs {
         let cases = load_cases(&self.contract, &contract)?;
         let skip_checks = checked_names(&contract, &self.skip_checks)?;
         self.check_counts()?;
-        let (target, token) = self.target_and_token(&contract)?;
+        check_token_env(&self.token_env)?;
+        if let Some(service) = &self.service {
+            if let Some(problem) = segment_problem("service", service) {
+                return Err(PlanError::Usage(format!("--service: {problem}")));
+            }
+        }
+        let (target, token, insecure_http) = self.target_and_token(&contract)?;
         let path_values = path_values(&contract, self.service.as_ref());
         Ok(Plan {
             contract,
@@ -309,6 +367,8 @@ impl RunArgs {
                 quiet: self.quiet,
             },
             verbose: true,
+            handle_signals: true,
+            insecure_http,
         })
     }
 
@@ -332,9 +392,13 @@ impl RunArgs {
         }
     }
 
-    /// The server to test, and the token: from the environment for a real workspace, drawn at
-    /// random for the embedded server when the environment has none.
-    fn target_and_token(&self, contract: &Contract) -> Result<(TargetChoice, String), PlanError> {
+    /// The server to test, the token, and whether it goes over plain HTTP to another host: the
+    /// token comes from the environment for a real workspace, and is drawn at random for the
+    /// embedded server when the environment has none.
+    fn target_and_token(
+        &self,
+        contract: &Contract,
+    ) -> Result<(TargetChoice, String, bool), PlanError> {
         let token_value = std::env::var(&self.token_env)
             .ok()
             .filter(|t| !t.trim().is_empty());
@@ -343,8 +407,14 @@ impl RunArgs {
                 faults: FaultSet::none(),
                 reject_past_expiry: false,
             };
-            return Ok((embedded, token_value.unwrap_or_else(random_token)));
+            return Ok((embedded, token_value.unwrap_or_else(random_token), false));
         };
+        let usage = |e: crate::execute::TargetError| PlanError::Usage(e.to_string());
+        let parsed = check_base_url(url).map_err(usage)?;
+        let insecure = check_transport_security(&parsed).is_err();
+        if insecure && !self.allow_insecure_http {
+            check_transport_security(&parsed).map_err(usage)?;
+        }
         if self.service.is_none() && contract.endpoint.path_params.contains_key("service") {
             return Err(PlanError::Usage(
                 "--service ID is required with --base-url".into(),
@@ -357,11 +427,27 @@ impl RunArgs {
                 self.token_env
             ))
         })?;
-        check_base_url(url).map_err(|e| PlanError::Usage(e.to_string()))?;
         let remote = TargetChoice::Remote {
             base_url: url.clone(),
         };
-        Ok((remote, token))
+        Ok((remote, token, insecure))
+    }
+}
+
+/// The token's variable must be a plain shell name: reproduction commands print it as `${VAR}`
+/// inside double quotes.
+fn check_token_env(name: &str) -> Result<(), PlanError> {
+    let mut chars = name.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(PlanError::Usage(format!(
+            "--token-env `{name}` is not a variable name (letters, digits and `_`, not starting with a digit)"
+        )))
     }
 }
 
@@ -415,6 +501,7 @@ impl SelftestArgs {
         let contract = Arc::new(load_contract(&self.contract)?);
         let cases = load_cases(&self.contract, &contract)?;
         let skip_checks = checked_names(&contract, &self.skip_checks)?;
+        check_token_env(&self.token_env)?;
         let faults = if self.fault.is_empty() {
             Fault::ALL.to_vec()
         } else {
@@ -428,8 +515,13 @@ impl SelftestArgs {
                 faults: FaultSet::none(),
                 reject_past_expiry: false,
             },
-            token: Secret::new(random_token()),
-            token_env: "PROVISIONR_TOKEN".into(),
+            token: Secret::new(
+                std::env::var(&self.token_env)
+                    .ok()
+                    .filter(|t| !t.trim().is_empty())
+                    .unwrap_or_else(random_token),
+            ),
+            token_env: self.token_env.clone(),
             timeout: Duration::from_secs(30),
             junit: None,
             created_list: None,
@@ -444,6 +536,8 @@ impl SelftestArgs {
             }),
             selection: Selection::default(),
             verbose: false,
+            handle_signals: false,
+            insecure_http: false,
         };
         Ok((plan, faults))
     }

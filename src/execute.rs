@@ -80,25 +80,94 @@ impl Pacer {
     }
 }
 
-/// Why a target URL was refused.
+/// Why a path parameter value cannot fill a path segment: an empty value, `.` and `..` change
+/// the path itself, since URL parsers resolve dot segments (even percent-encoded ones) away.
+pub fn segment_problem(name: &str, value: &str) -> Option<String> {
+    match value {
+        "" => Some(format!("the path parameter `{name}` is empty")),
+        "." | ".." => Some(format!(
+            "the path parameter `{name}` is `{value}`, which URL parsers resolve away, so the request would go to another path"
+        )),
+        _ => None,
+    }
+}
+
+/// Why a target URL was refused. The URL is always shown with any credentials masked.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     #[error("--base-url `{0}` is not a URL: {1}")]
     BadUrl(String, String),
     #[error("--base-url `{0}` must be http or https")]
     BadScheme(String),
+    #[error("--base-url `{0}` carries credentials (user:password@); remove them: the token is read from the environment and sent as a bearer token")]
+    Credentials(String),
+    #[error(
+        "--base-url `{0}` has a {1}; give the API root only: the endpoint's path is appended to it"
+    )]
+    QueryOrFragment(String, &'static str),
+    #[error("--base-url `{0}` is plain HTTP to a host that is not this machine, so the token would cross the network in clear; use https, or pass --allow-insecure-http to accept that")]
+    Insecure(String),
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
 }
 
-/// Checks that `base_url` is an http or https URL: used when flags are read and by [`Target::new`].
-pub fn check_base_url(base_url: &str) -> Result<(), TargetError> {
+/// The URL as messages may show it: `user:password@` masked, even in text that does not parse.
+pub fn mask_credentials(raw: &str) -> String {
+    let Some(scheme_end) = raw.find("://").map(|i| i + 3) else {
+        return raw.to_string();
+    };
+    let authority_end = raw[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(raw.len(), |i| scheme_end + i);
+    match raw[scheme_end..authority_end].rfind('@') {
+        Some(at) => format!("{}***@{}", &raw[..scheme_end], &raw[scheme_end + at + 1..]),
+        None => raw.to_string(),
+    }
+}
+
+/// Checks that `base_url` is an http or https API root with no credentials, query or fragment:
+/// used when flags are read and by [`Target::new`].
+pub fn check_base_url(base_url: &str) -> Result<reqwest::Url, TargetError> {
+    let shown = mask_credentials(base_url);
     let url = reqwest::Url::parse(base_url)
-        .map_err(|e| TargetError::BadUrl(base_url.into(), e.to_string()))?;
+        .map_err(|e| TargetError::BadUrl(shown.clone(), e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(TargetError::BadScheme(base_url.into()));
+        return Err(TargetError::BadScheme(shown));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(TargetError::Credentials(shown));
+    }
+    if url.query().is_some() {
+        return Err(TargetError::QueryOrFragment(shown, "query (`?...`)"));
+    }
+    if url.fragment().is_some() {
+        return Err(TargetError::QueryOrFragment(shown, "fragment (`#...`)"));
+    }
+    Ok(url)
+}
+
+/// Refuses plain HTTP to a host other than this machine, where the token would travel in clear.
+pub fn check_transport_security(url: &reqwest::Url) -> Result<(), TargetError> {
+    if url.scheme() == "http" && !is_loopback(url) {
+        return Err(TargetError::Insecure(url.to_string()));
     }
     Ok(())
+}
+
+/// Whether plain HTTP to this URL stays on this machine: 127.0.0.0/8, ::1 (also IPv4-mapped),
+/// `localhost` and names under `.localhost` (RFC 6761).
+pub fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        None => false,
+    }
 }
 
 impl Target {
@@ -168,8 +237,20 @@ impl Target {
     }
 
     /// Sends one request and records what happened; never fails, a transport problem is recorded.
-    /// The record names the token by its placeholder; the real header exists only while sending.
     pub async fn send(&self, endpoint: &Endpoint, spec: &RequestSpec) -> Exchange {
+        let prepared = self.prepare(endpoint, spec);
+        let started = Instant::now();
+        let outcome = self.transmit(&prepared).await;
+        Exchange {
+            request: prepared.request,
+            outcome,
+            elapsed: started.elapsed(),
+        }
+    }
+
+    /// The record of a request, ready to send. The record names the token by its placeholder;
+    /// the real header exists only while sending.
+    pub fn prepare(&self, endpoint: &Endpoint, spec: &RequestSpec) -> Prepared {
         let (url, parsed) = self.resolve(endpoint, spec);
         let mut headers: Vec<(String, String)> = Vec::with_capacity(2);
         let mut placeholder = None;
@@ -194,21 +275,23 @@ impl Target {
             placeholder,
             body: Bytes::from(spec.body.to_text()),
         };
+        Prepared { request, parsed }
+    }
+
+    /// Sends a prepared request, waiting first for its slot under `--rate`.
+    pub async fn transmit(&self, prepared: &Prepared) -> Result<Response, TransportError> {
         if let Some(pacer) = &self.pacer {
             pacer.wait().await;
         }
-        let started = Instant::now();
-        let outcome = match parsed {
-            Ok(parsed) => self.fire(&request, parsed).await,
+        match &prepared.parsed {
+            Ok(url) => self.fire(&prepared.request, url.clone()).await,
             Err(e) => Err(TransportError::new(
                 TransportKind::Other,
-                format!("the URL {} is not valid: {e}", request.url),
+                format!(
+                    "not sent: the URL {} is not valid: {e}",
+                    prepared.request.url
+                ),
             )),
-        };
-        Exchange {
-            request,
-            outcome,
-            elapsed: started.elapsed(),
         }
     }
 
@@ -222,7 +305,10 @@ impl Target {
     fn resolve(&self, endpoint: &Endpoint, spec: &RequestSpec) -> (String, Result<Url, String>) {
         if !spec.path.is_empty() {
             let url = self.url(endpoint, spec);
-            let parsed = Url::parse(&url).map_err(|e| e.to_string());
+            let parsed = match spec.path.iter().find_map(|(k, v)| segment_problem(k, v)) {
+                Some(problem) => Err(problem),
+                None => Url::parse(&url).map_err(|e| e.to_string()),
+            };
             return (url, parsed);
         }
         let cached = self
@@ -290,6 +376,13 @@ impl Target {
     }
 }
 
+/// A request ready to send: its record, and its URL parsed (or why it cannot be).
+#[derive(Debug)]
+pub struct Prepared {
+    pub request: SentRequest,
+    parsed: Result<Url, String>,
+}
+
 /// The request as it went out, except that it never holds the token: the header that carried it
 /// is recorded with the placeholder `${VAR}` that reports print and shells expand.
 #[derive(Clone, Debug)]
@@ -343,6 +436,10 @@ pub enum TransportKind {
     Connect,
     Timeout,
     Other,
+    /// Not sent, or cut, because a signal stopped the run.
+    Interrupted,
+    /// Not sent, or cut, because the target had stopped answering.
+    Aborted,
 }
 
 impl TransportKind {
@@ -351,7 +448,14 @@ impl TransportKind {
             TransportKind::Connect => "connect",
             TransportKind::Timeout => "timeout",
             TransportKind::Other => "transport",
+            TransportKind::Interrupted => "interrupted",
+            TransportKind::Aborted => "aborted",
         }
+    }
+
+    /// The request reached no verdict because the run stopped, not because of the target.
+    pub fn is_stop(self) -> bool {
+        matches!(self, TransportKind::Interrupted | TransportKind::Aborted)
     }
 }
 

@@ -5,16 +5,19 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::cases::Case;
 use crate::check::{Checker, Verdict};
 use crate::contract::{Contract, Severity};
-use crate::execute::Target;
+use crate::execute::{Exchange, SentRequest, Target, TransportError, TransportKind};
+use crate::redact::{secret_values, Redactor, MASKED, SECRET_FIELDS};
 use crate::report::{CaseResult, CREATED_SAMPLE};
+use crate::stop::{Reason, Stop};
 
 /// Sends cases and judges the answers; shared by every test of a run.
 pub struct Executor {
@@ -23,10 +26,25 @@ pub struct Executor {
     checker: Checker,
     strict: bool,
     handle: tokio::runtime::Handle,
+    stop: Arc<Stop>,
+    redactor: Redactor,
+    /// Transport errors since the last answer.
+    failing_in_a_row: AtomicU32,
     requests: AtomicU64,
     generated: AtomicU64,
     created: Mutex<Ledger>,
     results: Mutex<Vec<(usize, CaseResult)>>,
+}
+
+/// How the executor judges and what it must keep safe.
+pub struct Settings {
+    /// Warnings count as errors.
+    pub strict: bool,
+    pub stop: Arc<Stop>,
+    /// The run's secrets, kept out of every output, the created-id list included.
+    pub redactor: Redactor,
+    /// Where to write the ids of what the run created; opened before the first request.
+    pub created_list: Option<PathBuf>,
 }
 
 /// The counts a run ends with, beside its results.
@@ -56,18 +74,20 @@ impl Executor {
         contract: Arc<Contract>,
         target: Target,
         checker: Checker,
-        strict: bool,
         handle: tokio::runtime::Handle,
-        created_list: Option<&Path>,
+        settings: Settings,
     ) -> Result<Self, ExecutorError> {
-        let ledger = Ledger::open(created_list)
+        let ledger = Ledger::open(settings.created_list.as_deref())
             .map_err(|(path, source)| ExecutorError::Created { path, source })?;
         Ok(Executor {
             contract,
             target,
             checker,
-            strict,
+            strict: settings.strict,
             handle,
+            stop: settings.stop,
+            redactor: settings.redactor,
+            failing_in_a_row: AtomicU32::new(0),
             requests: AtomicU64::new(0),
             generated: AtomicU64::new(0),
             created: Mutex::new(ledger),
@@ -88,13 +108,26 @@ impl Executor {
         &self.handle
     }
 
-    /// Sends a case and judges the answer: the one path every kind of case goes through.
+    /// Sends a case and judges the answer: the one path every kind of case goes through. Once
+    /// the run is stopped, nothing more is sent, and a request in flight may be cut.
     pub async fn execute(&self, case: Arc<Case>) -> CaseResult {
-        let exchange = self
-            .target
-            .send(&self.contract.endpoint, &case.request)
-            .await;
+        let prepared = self.target.prepare(&self.contract.endpoint, &case.request);
+        if let Some(reason) = self.stop.reason() {
+            let exchange = stopped(prepared.request, reason, Duration::ZERO);
+            return CaseResult::new(case, exchange, Vec::new());
+        }
+        let started = Instant::now();
+        let outcome = tokio::select! {
+            outcome = self.target.transmit(&prepared) => outcome,
+            reason = self.stop.cut() => Err(stop_error(reason)),
+        };
+        let exchange = Exchange {
+            request: prepared.request,
+            outcome,
+            elapsed: started.elapsed(),
+        };
         self.requests.fetch_add(1, Ordering::Relaxed);
+        self.watch_target(&exchange);
         let (mut verdicts, body) = match &exchange.outcome {
             Ok(resp) => self.checker.check(&self.contract, &case, resp),
             Err(_) => (Vec::new(), None),
@@ -107,7 +140,34 @@ impl Executor {
                 v.severity = Severity::Error;
             }
         }
-        CaseResult::new(case, exchange, verdicts)
+        let mut result = CaseResult::new(case, exchange, verdicts);
+        mask_secret_fields(&mut result, body.as_ref());
+        result
+    }
+
+    /// The run's redactor, for everything that leaves the process.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// Counts transport errors in a row; at [`DEAD_AFTER`] the target is taken for dead and the
+    /// run stops sending.
+    fn watch_target(&self, exchange: &Exchange) {
+        match &exchange.outcome {
+            Ok(_) => self.failing_in_a_row.store(0, Ordering::Relaxed),
+            Err(e) if e.kind.is_stop() => {}
+            Err(_) => {
+                let n = self.failing_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
+                if n >= DEAD_AFTER {
+                    self.stop.raise(Reason::DeadTarget(n));
+                }
+            }
+        }
+    }
+
+    /// Why the run stopped early, if it did.
+    pub fn stopped(&self) -> Option<Reason> {
+        self.stop.reason()
     }
 
     /// [`Executor::execute`] from a thread outside the runtime.
@@ -125,23 +185,26 @@ impl Executor {
         lock(&self.results).push((index, result));
     }
 
-    /// The recorded results in test order, and the counts; closes the created-id list.
-    pub fn finish(&self) -> Result<(Vec<CaseResult>, Totals), ExecutorError> {
+    /// The recorded results in test order, and the counts.
+    pub fn finish(&self) -> (Vec<CaseResult>, Totals) {
         let mut indexed = std::mem::take(&mut *lock(&self.results));
         indexed.sort_by_key(|(i, _)| *i);
         let results = indexed.into_iter().map(|(_, r)| r).collect();
         let mut ledger = lock(&self.created);
-        let (created, created_ids) = (ledger.count, std::mem::take(&mut ledger.sample));
-        ledger
-            .close()
-            .map_err(|(path, source)| ExecutorError::Created { path, source })?;
         let totals = Totals {
             requests: self.requests.load(Ordering::Relaxed),
             generated: self.generated.load(Ordering::Relaxed),
-            created,
-            created_ids,
+            created: ledger.count,
+            created_ids: std::mem::take(&mut ledger.sample),
         };
-        Ok((results, totals))
+        (results, totals)
+    }
+
+    /// Flushes the created-id list and moves it into place.
+    pub fn close_created_list(&self) -> Result<(), ExecutorError> {
+        lock(&self.created)
+            .close()
+            .map_err(|(path, source)| ExecutorError::Created { path, source })
     }
 
     /// Notes the id of what a success created, for the list of what the run left behind.
@@ -151,7 +214,7 @@ impl Executor {
         };
         if let Some(v) = body.pointer(pointer) {
             let id = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-            lock(&self.created).push(id);
+            lock(&self.created).push(self.redactor.apply(&id));
         }
     }
 
@@ -166,6 +229,70 @@ impl Executor {
             }
         }
     }
+}
+
+/// Masks the values of secret-looking response fields (a `plain_text_token`, say) in what is
+/// kept of an exchange: the body, the headers and the verdicts. The checks saw the real values.
+fn mask_secret_fields(result: &mut CaseResult, parsed: Option<&Value>) {
+    let Ok(resp) = &mut result.exchange.outcome else {
+        return;
+    };
+    let reparsed;
+    let body = match parsed {
+        Some(body) => body,
+        None => {
+            let lower = resp.body_text().to_ascii_lowercase();
+            if !SECRET_FIELDS.iter().any(|f| lower.contains(f)) {
+                return;
+            }
+            let Ok(v) = serde_json::from_slice::<Value>(&resp.body) else {
+                return;
+            };
+            reparsed = v;
+            &reparsed
+        }
+    };
+    let secrets = secret_values(body);
+    if secrets.is_empty() {
+        return;
+    }
+    let mask = Redactor::with_marker(secrets, MASKED);
+    resp.body = mask.apply(&resp.body_text()).into_bytes();
+    for value in resp.headers.values_mut() {
+        let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        let masked = mask.apply(&text);
+        if masked != text {
+            if let Ok(v) = reqwest::header::HeaderValue::from_str(&masked) {
+                *value = v;
+            }
+        }
+    }
+    for v in &mut result.verdicts {
+        v.expected = mask.apply(&v.expected);
+        v.actual = mask.apply(&v.actual);
+    }
+}
+
+/// Transport errors in a row, with no answer in between, after which the target is taken for
+/// dead: enough to ride out a reset connection, few enough to stop within about two timeouts.
+pub const DEAD_AFTER: u32 = 5;
+
+/// The exchange of a request the stop kept from being sent, or cut.
+fn stopped(request: SentRequest, reason: Reason, elapsed: Duration) -> Exchange {
+    Exchange {
+        request,
+        outcome: Err(stop_error(reason)),
+        elapsed,
+    }
+}
+
+/// The transport error of a request the stop kept from being sent, or cut.
+pub fn stop_error(reason: Reason) -> TransportError {
+    let kind = match reason {
+        Reason::Signal(_) => TransportKind::Interrupted,
+        Reason::DeadTarget(_) => TransportKind::Aborted,
+    };
+    TransportError::new(kind, reason.describe())
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

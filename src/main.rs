@@ -1,12 +1,10 @@
 fn main() {
-    // Output piped into `head` should end quietly, as it does for other Unix tools, rather than
-    // panic inside the test harness's printer on a broken pipe.
-    #[cfg(unix)]
-    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-    std::process::exit(provisionr_conformance::cli::main());
+    // A closed output pipe (`run | head`) must not cost the run its reports: stdout and stderr
+    // are relayed when they are pipes, and SIGPIPE stays ignored, as Rust leaves it.
+    let relays = provisionr_conformance::process::relay_pipes();
+    let code = provisionr_conformance::cli::main();
+    relays.finish();
+    std::process::exit(code);
 }
 
 #[global_allocator]

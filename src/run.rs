@@ -13,11 +13,12 @@ use crate::cases::Case;
 use crate::check::Checker;
 use crate::contract::Contract;
 use crate::execute::{Secret, Target};
-use crate::executor::{Executor, ExecutorError};
+use crate::executor::{Executor, ExecutorError, Settings};
 use crate::property::{self, Property, PropertySettings, TimeBudget};
 use crate::redact::Redactor;
 use crate::report::{self, CaseResult, RunInfo, Status, Tally};
 use crate::server::{self, FaultSet, RunningServer, ServerConfig};
+use crate::stop::{Reason, Stop};
 
 /// Which server the run tests.
 #[derive(Clone, Debug)]
@@ -69,6 +70,11 @@ pub struct Plan {
     /// Run under the libtest harness and print the header, warnings and summary; in-process
     /// callers (tests, the self-test) turn this off and run the cases silently.
     pub verbose: bool,
+    /// Stop on SIGINT and SIGTERM and still write the reports (the command line does; in-process
+    /// callers leave the process's signals alone).
+    pub handle_signals: bool,
+    /// The user accepted sending the token over plain HTTP to another host.
+    pub insecure_http: bool,
 }
 
 /// What a run found.
@@ -84,6 +90,8 @@ pub struct RunOutcome {
     pub requests: u64,
     /// Bodies the properties drew.
     pub generated: u64,
+    /// Why the run stopped early, if it did.
+    pub stopped: Option<Reason>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,8 +104,17 @@ pub enum RunError {
     Server(#[source] std::io::Error),
     #[error("cannot write the JUnit report to {0}: {1}")]
     Junit(PathBuf, String),
+    #[error("cannot write the report to {path}: {source} (checked before sending anything)")]
+    ReportPath {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Executor(#[from] ExecutorError),
+    /// The list of created ids could not be finished, after the run.
+    #[error("{0}")]
+    CreatedList(#[source] ExecutorError),
 }
 
 /// One test of the run: a single case, or a property over many generated cases.
@@ -129,7 +146,6 @@ struct Context {
     seed: u64,
     settings: PropertySettings,
     budget: Option<TimeBudget>,
-    redactor: Redactor,
 }
 
 impl Context {
@@ -150,7 +166,7 @@ impl Context {
             Status::Passed => Ok(()),
             _ => Err(Failed::from(report::human::failure_text(
                 result,
-                &self.redactor,
+                self.exec.redactor(),
             ))),
         }
     }
@@ -177,7 +193,11 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
             created: 0,
             requests: 0,
             generated: 0,
+            stopped: None,
         });
+    }
+    if let Some(path) = &plan.junit {
+        check_writable(path)?;
     }
     let started = (Instant::now(), SystemTime::now());
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -185,11 +205,15 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         .enable_all()
         .build()
         .map_err(RunError::Runtime)?;
+    let stop = Arc::new(Stop::default());
+    if plan.handle_signals {
+        runtime.spawn(listen_for_signals(stop.clone()));
+    }
     let live = start_target(&plan, &runtime)?;
     if plan.verbose {
         print_header(&plan, &live);
     }
-    let ctx = context(&plan, &live, &runtime, &args, started.0)?;
+    let ctx = context(&plan, &live, &runtime, &args, stop, started.0)?;
     run_units(&plan, &ctx, &args);
     if let Some(s) = live.server {
         runtime.block_on(s.shutdown());
@@ -199,6 +223,50 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         ..live
     };
     finish(&plan, &ctx, &live, started)
+}
+
+/// A report path that cannot be written fails the run before anything is sent.
+fn check_writable(path: &std::path::Path) -> Result<(), RunError> {
+    let fail = |source| RunError::ReportPath {
+        path: path.to_path_buf(),
+        source,
+    };
+    report::create_parent(path).map_err(fail)?;
+    if path.is_dir() {
+        return Err(fail(std::io::Error::other("it is a directory")));
+    }
+    let probe = report::temp_path(path);
+    std::fs::write(&probe, b"").map_err(fail)?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// The first SIGINT or SIGTERM stops the run, which then writes its reports; a second one ends
+/// the process at once.
+async fn listen_for_signals(stop: Arc<Stop>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    let mut first = true;
+    loop {
+        let n = tokio::select! {
+            _ = int.recv() => 2,
+            _ = term.recv() => 15,
+        };
+        if !first {
+            std::process::exit(128 + n);
+        }
+        first = false;
+        eprintln!(
+            "\n{} received: no new requests; finishing the reports (send it again to quit at once)",
+            crate::stop::signal_name(n)
+        );
+        stop.raise(Reason::Signal(n));
+    }
 }
 
 /// Starts the embedded server when the plan asks for it.
@@ -241,6 +309,11 @@ fn print_header(plan: &Plan, live: &Live) {
         ),
         TargetChoice::Remote { .. } => println!("target: {}", live.label),
     }
+    if plan.insecure_http {
+        println!(
+            "warning: the token goes over plain HTTP to another host, in clear (--allow-insecure-http)"
+        );
+    }
     if plan.properties.is_some() {
         println!(
             "seed: {} (replay the same generated bodies with --seed {})",
@@ -256,6 +329,7 @@ fn context(
     live: &Live,
     runtime: &tokio::runtime::Runtime,
     args: &Arguments,
+    stop: Arc<Stop>,
     started: Instant,
 ) -> Result<Arc<Context>, RunError> {
     let target = Target::new(
@@ -270,9 +344,13 @@ fn context(
         plan.contract.clone(),
         target,
         Checker::new(&plan.contract, plan.skip_checks.clone()),
-        plan.strict,
         runtime.handle().clone(),
-        plan.created_list.as_deref(),
+        Settings {
+            strict: plan.strict,
+            stop,
+            redactor: Redactor::new([plan.token.expose().to_string()]),
+            created_list: plan.created_list.clone(),
+        },
     )?;
     let settings = plan.properties.clone().unwrap_or_default();
     let budget = settings.duration.map(|d| {
@@ -287,23 +365,17 @@ fn context(
         seed: plan.seed,
         settings,
         budget,
-        redactor: Redactor::new([plan.token.expose().to_string()]),
     }))
 }
 
-/// How many tests run at once: libtest's `--test-threads`, or one per CPU.
+/// How many tests run at once: `--test-threads`, or [`DEFAULT_THREADS`].
 fn threads(plan: &Plan) -> usize {
-    plan.selection.test_threads.unwrap_or_else(|| {
-        if plan.verbose {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        } else {
-            SILENT_WORKERS
-        }
-    })
+    plan.selection.test_threads.unwrap_or(DEFAULT_THREADS)
 }
 
-/// Tests run at once by in-process callers, which do not go through libtest.
-const SILENT_WORKERS: usize = 8;
+/// Tests run at once by default. A test spends its time waiting for the server, not on a CPU,
+/// so more than one per CPU; and a target that hangs shows itself in one round of timeouts.
+pub const DEFAULT_THREADS: usize = 8;
 
 fn filtered_out(args: &Arguments, unit: &Unit) -> bool {
     args.is_filtered_out(&Trial::test(unit.id(), || Ok(())))
@@ -357,7 +429,7 @@ fn finish(
     live: &Live,
     (started, timestamp): (Instant, SystemTime),
 ) -> Result<RunOutcome, RunError> {
-    let (results, totals) = ctx.exec.finish()?;
+    let (results, totals) = ctx.exec.finish();
     let tally = Tally::of(&results);
     let info = RunInfo {
         operation: plan.contract.endpoint.operation.clone(),
@@ -371,8 +443,9 @@ fn finish(
         created_ids: totals.created_ids,
         requests: totals.requests,
         generated: totals.generated,
+        insecure_http: plan.insecure_http,
     };
-    let redactor = &ctx.redactor;
+    let redactor = ctx.exec.redactor();
     if plan.verbose {
         for line in report::human::warning_lines(&results) {
             println!("{}", redactor.apply(&line));
@@ -390,17 +463,24 @@ fn finish(
             println!("junit: {}", path.display());
         }
     }
+    ctx.exec
+        .close_created_list()
+        .map_err(RunError::CreatedList)?;
     if let (Some(path), true) = (&plan.created_list, plan.verbose) {
         println!("created ids: {}", path.display());
     }
+    let stopped = ctx.exec.stopped();
     Ok(RunOutcome {
-        exit_code: tally.exit_code(),
+        exit_code: stopped
+            .and_then(Reason::exit_code)
+            .unwrap_or_else(|| tally.exit_code()),
         results,
         tally,
         junit: plan.junit.clone(),
         created: info.created,
         requests: info.requests,
         generated: info.generated,
+        stopped,
     })
 }
 
@@ -410,7 +490,7 @@ fn libtest_args(sel: &Selection) -> Arguments {
         exact: sel.exact,
         skip: sel.skip.clone(),
         list: sel.list,
-        test_threads: sel.test_threads,
+        test_threads: Some(sel.test_threads.unwrap_or(DEFAULT_THREADS)),
         quiet: sel.quiet,
         ..Arguments::default()
     }

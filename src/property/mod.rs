@@ -254,6 +254,20 @@ pub fn run(
         }
     }
     if sweep.kinds.is_empty() {
+        let stopped = sweep
+            .stopped_early
+            .clone()
+            .or_else(|| exec.stopped().map(crate::executor::stop_error));
+        if let Some(e) = stopped {
+            let mut result = not_run(prop, &contract, e.message.clone());
+            result.exchange.outcome = Err(e);
+            result.notes.push(format!(
+                "property {}: {} bodies passed before the run stopped",
+                prop.name(),
+                sweep.passed
+            ));
+            return result;
+        }
         return passed(prop, &contract, sweep, run_seed);
     }
     let shrinker = Shrinker {
@@ -314,7 +328,7 @@ impl Shrinker<'_> {
         }
         if let (Some(dir), Status::Failed) = (&self.settings.persist, best.status()) {
             notes.push(
-                match save_regression(dir, self.prop, &best, self.run_seed) {
+                match save_regression(dir, self.prop, &best, self.run_seed, self.exec.redactor()) {
                     Ok(path) => format!("saved as regression case {}", path.display()),
                     Err(e) => format!(
                         "could not save the regression case in {}: {e}",
@@ -342,7 +356,7 @@ impl Shrinker<'_> {
         if !tree.simplify() {
             return (best, steps);
         }
-        while steps < self.settings.max_shrink_steps {
+        while steps < self.settings.max_shrink_steps && self.exec.stopped().is_none() {
             steps += 1;
             let (body, offending) = tree.current();
             let id = format!("{}#shrink{steps}", self.prop.id());
@@ -426,11 +440,14 @@ fn not_run(prop: Property, contract: &Contract, reason: String) -> CaseResult {
 }
 
 /// Writes the minimal failing body as a case file that later runs replay first.
+/// The file goes into the source tree, so it passes through the redactor: a server that echoes
+/// the token into the failure must not get it committed.
 fn save_regression(
     dir: &Path,
     prop: Property,
     best: &CaseResult,
     seed: u64,
+    redactor: &crate::redact::Redactor,
 ) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let body = best
@@ -446,12 +463,12 @@ fn save_regression(
         .errors()
         .next()
         .map(|v| {
-            format!(
+            redactor.apply(&format!(
                 "{}: expected {}, got {}",
                 v.headline(),
                 v.expected,
                 v.actual
-            )
+            ))
         })
         .unwrap_or_default();
     let mut file = json!({
@@ -468,7 +485,7 @@ fn save_regression(
     }
     let path = dir.join(format!("{stem}.json"));
     let text = serde_json::to_string_pretty(&file).map_err(std::io::Error::other)?;
-    std::fs::write(&path, text + "\n")?;
+    std::fs::write(&path, redactor.apply(&text) + "\n")?;
     Ok(path)
 }
 

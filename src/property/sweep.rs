@@ -136,10 +136,16 @@ pub struct Sweep {
     pub generation_error: Option<String>,
     /// A transport error ended the pass: the target is not answering.
     pub stopped_by_transport: bool,
+    /// The run was stopped (a signal, or a dead target) before the budget was spent.
+    pub stopped_early: Option<crate::execute::TransportError>,
 }
 
 impl Sweep {
     fn add(&mut self, index: u64, result: CaseResult) {
+        if let Some(e) = result.transport_error().filter(|e| e.kind.is_stop()) {
+            self.stopped_early.get_or_insert_with(|| e.clone());
+            return;
+        }
         self.sent += 1;
         if self.warnings.len() < MAX_WARNINGS {
             Executor::merge_warnings(&mut self.warnings, &result.verdicts);
@@ -185,6 +191,9 @@ impl Sweep {
         if self.out_of_time {
             lines.push("drawing stopped when the --duration ran out".into());
         }
+        if let Some(e) = &self.stopped_early {
+            lines.push(format!("drawing stopped early: {}", e.message));
+        }
         lines
     }
 }
@@ -208,7 +217,7 @@ pub fn run(
     let mut generation_error = None;
     let mut out_of_time = false;
     for index in 0..settings.cases.max(1) {
-        if stop.load(Ordering::Relaxed) {
+        if stop.load(Ordering::Relaxed) || exec.stopped().is_some() {
             break;
         }
         // The first body is always sent, so even a spent budget tests something.
@@ -256,7 +265,7 @@ async fn fold(
             Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
                 if let Ok((index, result)) = joined {
                     sweep.add(index, result);
-                    if sweep.stopped_by_transport && open {
+                    if (sweep.stopped_by_transport || sweep.stopped_early.is_some()) && open {
                         // Nothing more is sent to a target that stopped answering.
                         stop.store(true, Ordering::Relaxed);
                         rx.close();

@@ -43,6 +43,12 @@ fn suite_properties(info: &RunInfo, results: &[CaseResult]) -> Vec<(&'static str
     if let Some(seed) = info.seed {
         props.push(("seed", seed.to_string()));
     }
+    if info.insecure_http {
+        props.push((
+            "insecure_http",
+            "true: the token went over plain HTTP to another host (--allow-insecure-http)".into(),
+        ));
+    }
     let warnings = super::human::warning_lines(results);
     props.push(("warnings", warnings.len().to_string()));
     props.push(("created", info.created.to_string()));

@@ -132,6 +132,8 @@ pub struct RunInfo {
     pub requests: u64,
     /// Bodies drawn by the properties (not counting shrinking).
     pub generated: u64,
+    /// The token went over plain HTTP to another host (`--allow-insecure-http`).
+    pub insecure_http: bool,
 }
 
 /// How many created ids the JUnit report lists; a long run lists the rest only in `--created`.

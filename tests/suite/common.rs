@@ -26,6 +26,8 @@ pub fn plan(dir: &Path, args: &[&str]) -> Plan {
     };
     let mut plan = run_args.plan().expect("plan builds");
     plan.verbose = false;
+    // Tests run in one process: leave its signals alone.
+    plan.handle_signals = false;
     plan
 }
 

@@ -1,0 +1,98 @@
+//! Process-level guards for the binary: a closed output pipe must not end a run before it has
+//! written its reports ([`relay_pipes`]).
+//!
+//! SIGPIPE stays ignored (Rust's default), so a server that closes its socket while a large
+//! body is still uploading is a transport error, not the end of the process. Writes to a
+//! closed stdout would then fail, and the test harness panics on a failed write; so when stdout
+//! or stderr is a pipe or a socket, it is relayed through a pipe of our own by a thread that
+//! stops forwarding, but keeps draining, once the reader has gone (`run | head`).
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{FromRawFd, RawFd};
+use std::thread::JoinHandle;
+
+/// The relays of a process, finished before it exits so no output is lost.
+#[derive(Default)]
+pub struct Relays(Vec<(RawFd, JoinHandle<()>)>);
+
+/// Relays stdout and stderr when they are pipes or sockets; a no-op for terminals and files.
+pub fn relay_pipes() -> Relays {
+    Relays([1, 2].into_iter().filter_map(relay).collect())
+}
+
+impl Relays {
+    /// Flushes what the process wrote, closes the relay pipes and waits for the relays to
+    /// forward the rest.
+    pub fn finish(self) {
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+        for (fd, thread) in self.0 {
+            // SAFETY: plain descriptor calls on descriptors this process owns. Pointing `fd` at
+            // /dev/null closes our pipe's only write end, so the relay sees end of file.
+            unsafe {
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                if null >= 0 {
+                    libc::dup2(null, fd);
+                    libc::close(null);
+                }
+            }
+            let _ = thread.join();
+        }
+    }
+}
+
+fn relay(fd: RawFd) -> Option<(RawFd, JoinHandle<()>)> {
+    // SAFETY: fstat, fcntl, pipe2, dup2 and close on descriptors this process owns; the new
+    // descriptors are owned by the `File`s made from them and by nothing else.
+    let (reader, real) = unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        if libc::fstat(fd, &mut st) != 0 {
+            return None;
+        }
+        let kind = st.st_mode & libc::S_IFMT;
+        if kind != libc::S_IFIFO && kind != libc::S_IFSOCK {
+            return None;
+        }
+        let real = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3);
+        if real < 0 {
+            return None;
+        }
+        let mut ends = [0; 2];
+        if libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
+            libc::close(real);
+            return None;
+        }
+        if libc::dup2(ends[1], fd) < 0 {
+            libc::close(real);
+            libc::close(ends[0]);
+            libc::close(ends[1]);
+            return None;
+        }
+        libc::close(ends[1]);
+        (File::from_raw_fd(ends[0]), File::from_raw_fd(real))
+    };
+    let thread = std::thread::Builder::new()
+        .name(format!("relay-{fd}"))
+        .spawn(move || forward(reader, real))
+        .ok()?;
+    Some((fd, thread))
+}
+
+/// Copies until end of file; after the first failed write (the reader is gone), only drains.
+fn forward(mut from: File, mut to: File) {
+    let mut buf = [0u8; 16 * 1024];
+    let mut open = true;
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if open && to.write_all(&buf[..n]).is_err() {
+                    open = false;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+}
