@@ -399,9 +399,7 @@ impl RunArgs {
         &self,
         contract: &Contract,
     ) -> Result<(TargetChoice, String, bool), PlanError> {
-        let token_value = std::env::var(&self.token_env)
-            .ok()
-            .filter(|t| !t.trim().is_empty());
+        let token_value = token_from_env(&self.token_env);
         let Some(url) = &self.base_url else {
             let embedded = TargetChoice::Embedded {
                 faults: FaultSet::none(),
@@ -432,6 +430,15 @@ impl RunArgs {
         };
         Ok((remote, token, insecure))
     }
+}
+
+/// The token from the environment, without surrounding whitespace: a token read from a file
+/// often ends in a newline, and HTTP strips the spaces around a header value anyway.
+fn token_from_env(var: &str) -> Option<String> {
+    std::env::var(var)
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
 }
 
 /// The token's variable must be a plain shell name: reproduction commands print it as `${VAR}`
@@ -515,12 +522,7 @@ impl SelftestArgs {
                 faults: FaultSet::none(),
                 reject_past_expiry: false,
             },
-            token: Secret::new(
-                std::env::var(&self.token_env)
-                    .ok()
-                    .filter(|t| !t.trim().is_empty())
-                    .unwrap_or_else(random_token),
-            ),
+            token: Secret::new(token_from_env(&self.token_env).unwrap_or_else(random_token)),
             token_env: self.token_env.clone(),
             timeout: Duration::from_secs(30),
             junit: None,
@@ -673,10 +675,7 @@ fn serve_command(args: ServeArgs) -> i32 {
             return exit::USAGE;
         }
     };
-    let Some(token) = std::env::var(&args.token_env)
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-    else {
+    let Some(token) = token_from_env(&args.token_env) else {
         eprintln!(
             "error: the server's token is read from the environment variable {0}, which is not set; \
              export {0}=<token>",

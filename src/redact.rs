@@ -95,6 +95,8 @@ const URL_ENCODED: &AsciiSet = &NON_ALPHANUMERIC
 fn forms_of(s: &str) -> Vec<String> {
     let json = json_inner(s);
     let percent = utf8_percent_encode(s, URL_ENCODED).to_string();
+    // Some encoders escape the unreserved `-._~` too.
+    let percent_all = utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
     let mut forms = vec![
         s.to_string(),
         json.clone(),
@@ -109,8 +111,10 @@ fn forms_of(s: &str) -> Vec<String> {
         escape_u(s, |c| !c.is_ascii_alphanumeric()),
         percent.clone(),
         lower_hex(&percent),
+        lower_hex(&percent_all),
         // Form encoding writes a space as `+`.
         percent.replace("%20", "+"),
+        percent_all.clone(),
         html_escape(s),
     ];
     // The \u forms with upper-case hex digits, as some encoders write them.

@@ -72,3 +72,21 @@ pub fn failed_with(r: &CaseResult, check: &str, actual: &str) -> bool {
         .iter()
         .any(|v| v.check == check && v.actual.starts_with(actual))
 }
+
+/// Validates a JUnit report against the relaxed JUnit 10 XSD.
+pub fn xmllint(report: &Path) {
+    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/junit-10-relaxed.xsd");
+    let out = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(report)
+        .output()
+        .expect("xmllint runs (install Debian's libxml2-utils)");
+    assert!(
+        out.status.success(),
+        "{} does not validate:\n{}",
+        report.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

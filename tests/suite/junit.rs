@@ -1,27 +1,7 @@
 //! The JUnit report: valid against the relaxed XSD, with failures, errors and redaction.
 
-use std::path::Path;
-use std::process::Command;
-
-use crate::common::{plan, run_with};
+use crate::common::{plan, run_with, xmllint};
 use provisionr_conformance::run::{self, TargetChoice};
-
-fn xmllint(report: &Path) {
-    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/junit-10-relaxed.xsd");
-    let out = Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(&xsd)
-        .arg(report)
-        .output()
-        .expect("xmllint runs (install Debian's libxml2-utils)");
-    assert!(
-        out.status.success(),
-        "{} does not validate:\n{}",
-        report.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 #[test]
 fn a_passing_run_writes_valid_junit() {

@@ -1,10 +1,12 @@
 //! Integration tests: the suite run in-process and as a binary against reference servers that
 //! are clean or carry exactly one fault.
 
+mod canary;
 mod cli;
 mod common;
 mod garbage;
 mod generate;
+mod hostile;
 mod junit;
 mod property;
 mod rules;
