@@ -71,6 +71,20 @@ impl Redactor {
         out
     }
 
+    /// [`Redactor::apply`], then control characters are written as escapes, so a server's
+    /// answer cannot move the cursor, recolour or rewrite a terminal or a CI log.
+    pub fn for_terminal(&self, text: &str) -> String {
+        let mut out = String::new();
+        for c in self.apply(text).chars() {
+            match c {
+                '\n' | '\t' => out.push(c),
+                c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
     /// [`Redactor::apply`], then characters XML 1.0 cannot carry become U+FFFD.
     pub fn for_xml(&self, text: &str) -> String {
         self.apply(text)
@@ -257,6 +271,12 @@ mod tests {
             "data": [{"password": "pw"}, {"secret": 3}],
         });
         assert_eq!(secret_values(&v), ["pt_1", "pw"]);
+    }
+
+    #[test]
+    fn terminal_text_shows_control_characters_as_escapes() {
+        let r = Redactor::default();
+        assert_eq!(r.for_terminal("a\u{1b}[2Jb\r\n"), "a\\u{1b}[2Jb\\u{d}\n");
     }
 
     #[test]

@@ -164,10 +164,10 @@ impl Context {
     fn libtest_outcome(&self, result: &CaseResult) -> Result<(), Failed> {
         match result.status() {
             Status::Passed => Ok(()),
-            _ => Err(Failed::from(report::human::failure_text(
-                result,
-                self.exec.redactor(),
-            ))),
+            _ => {
+                let text = report::human::failure_text(result, self.exec.redactor());
+                Err(Failed::from(self.exec.redactor().for_terminal(&text)))
+            }
         }
     }
 }
@@ -448,12 +448,15 @@ fn finish(
     let redactor = ctx.exec.redactor();
     if plan.verbose {
         for line in report::human::warning_lines(&results) {
-            println!("{}", redactor.apply(&line));
+            println!("{}", redactor.for_terminal(&line));
         }
         if let Some(note) = report::human::not_tested_note(&results) {
-            println!("{}", redactor.apply(&note));
+            println!("{}", redactor.for_terminal(&note));
         }
-        println!("{}", redactor.apply(&report::human::summary(&info, &tally)));
+        println!(
+            "{}",
+            redactor.for_terminal(&report::human::summary(&info, &tally))
+        );
     }
     if let Some(path) = &plan.junit {
         let xml = report::junit::render(&info, &results, redactor)

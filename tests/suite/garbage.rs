@@ -60,8 +60,11 @@ fn run_against(addr: SocketAddr, dir: &std::path::Path, extra: &[&str]) -> RunOu
     run::run(p).unwrap()
 }
 
+/// The report, after checking it validates: every fault leaves a valid report behind.
 fn junit(outcome: &RunOutcome) -> String {
-    std::fs::read_to_string(outcome.junit.as_ref().unwrap()).unwrap()
+    let path = outcome.junit.as_ref().unwrap();
+    crate::common::xmllint(path);
+    std::fs::read_to_string(path).unwrap()
 }
 
 #[test]
