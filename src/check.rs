@@ -41,6 +41,9 @@ pub struct Verdict {
     pub location: String,
     pub expected: String,
     pub actual: String,
+    /// The known-failures entry that accepts (or accepted) this violation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known: Option<crate::known::Mark>,
 }
 
 impl Verdict {
@@ -57,6 +60,7 @@ impl Verdict {
             location: location.into(),
             expected: expected.into(),
             actual: actual.into(),
+            known: None,
         }
     }
 
@@ -67,13 +71,20 @@ impl Verdict {
 
     /// The multi-line form used in failure messages.
     pub fn render(&self) -> String {
-        format!(
-            "[{}] {}\n  expected: {}\n  actual:   {}",
-            self.severity.as_str(),
+        let label = match &self.known {
+            Some(m) if m.standing == crate::known::Standing::Known => "known",
+            _ => self.severity.as_str(),
+        };
+        let mut s = format!(
+            "[{label}] {}\n  expected: {}\n  actual:   {}",
             self.headline(),
             self.expected,
             self.actual
-        )
+        );
+        if let Some(m) = &self.known {
+            s.push_str(&format!("\n  {}", m.describe()));
+        }
+        s
     }
 }
 

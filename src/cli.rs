@@ -1,7 +1,6 @@
 //! Command line: clap definitions, and their translation into a validated [`Plan`].
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{BuildHasher, Hasher};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +14,7 @@ use crate::contract::Contract;
 use crate::diag::{did_you_mean, FileError};
 use crate::execute::{check_base_url, check_transport_security, segment_problem, Secret};
 use crate::exit;
+use crate::known::KnownFailures;
 use crate::property::{self, PropertySettings};
 use crate::run::{self, Plan, Selection, TargetChoice};
 use crate::server::{self, Fault, FaultSet, ServerConfig};
@@ -35,11 +35,24 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the suite against a workspace (by default, against the embedded reference server).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Serve the reference implementation of the endpoint, optionally with injected faults.
     Serve(ServeArgs),
     /// Run the suite against the reference server with each fault planted, and score it.
     Selftest(SelftestArgs),
+    /// Compare two runs' summaries: new violations, fixed ones, those still failing. Exits 1
+    /// when anything is new.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier run's summary.json (e.g. the last release's).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The later run's summary.json.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
 }
 
 /// Where the contract and the cases come from.
@@ -125,6 +138,17 @@ pub struct RunArgs {
     /// At most N requests per second, for shared staging servers [default: no limit].
     #[arg(long, value_name = "N")]
     pub rate: Option<u32>,
+    /// Where to write the summary for machines (verdict, counts, every violation).
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_SUMMARY)]
+    pub summary: PathBuf,
+    /// Violations accepted on purpose until a date (TOML: case, check, reason, link, expires);
+    /// they are shown but do not fail the run until they expire.
+    #[arg(long, value_name = "FILE")]
+    pub known_failures: Option<PathBuf>,
+    /// Rewrite the --known-failures file with this run's failures, keeping the reasons and
+    /// dates of entries that still match.
+    #[arg(long, requires = "known_failures")]
+    pub update_known_failures: bool,
     /// Write the ids of what the run created (tokens), one per line, for clean-up.
     #[arg(long, value_name = "PATH")]
     pub created: Option<PathBuf>,
@@ -144,6 +168,10 @@ pub struct RunArgs {
     /// Per-request timeout, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
+    /// The longest wait a 429 or 503 with Retry-After is given before its one retry, in
+    /// seconds; a longer one leaves the case not tested.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub max_wait: u64,
     /// Accept sending the token over plain http:// to a host other than this machine (it then
     /// crosses the network in clear; the output and the report say so).
     #[arg(long)]
@@ -240,9 +268,26 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::Run(args) => run_command(args),
+        Command::Run(args) => run_command(*args),
         Command::Serve(args) => serve_command(args),
         Command::Selftest(args) => selftest_command(args),
+        Command::Diff(args) => diff_command(&args),
+    }
+}
+
+fn diff_command(args: &DiffArgs) -> i32 {
+    use crate::report::diff;
+    let loaded = diff::load(&args.old).and_then(|old| Ok((old, diff::load(&args.new)?)));
+    match loaded {
+        Ok((old, new)) => {
+            let d = diff::compare(&old, &new);
+            println!("{}", d.render());
+            d.exit_code()
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::USAGE
+        }
     }
 }
 
@@ -274,6 +319,9 @@ pub fn run_junit_path(argv: &[std::ffi::OsString]) -> Option<PathBuf> {
 
 /// The JUnit report's default path.
 pub const DEFAULT_JUNIT: &str = "reports/junit.xml";
+
+/// The summary's default path.
+pub const DEFAULT_SUMMARY: &str = "reports/summary.json";
 
 /// CI's test view should show why nothing ran, so a run that cannot start still writes its report.
 fn write_setup_report(junit: &Path, message: &str) {
@@ -337,7 +385,14 @@ impl RunArgs {
             token_env: self.token_env.clone(),
             path_values,
             timeout: Duration::from_secs(self.timeout),
+            max_wait: Duration::from_secs(self.max_wait),
             junit: Some(self.junit.clone()),
+            summary: Some(self.summary.clone()),
+            known_failures: self.known_failures()?,
+            update_known_failures: self
+                .update_known_failures
+                .then(|| self.known_failures.clone())
+                .flatten(),
             created_list: self.created.clone(),
             rate: self.rate,
             strict: self.strict,
@@ -370,6 +425,15 @@ impl RunArgs {
             handle_signals: true,
             insecure_http,
         })
+    }
+
+    /// The known-failures file; with --update-known-failures it may not exist yet.
+    fn known_failures(&self) -> Result<Option<KnownFailures>, PlanError> {
+        match &self.known_failures {
+            Some(path) if self.update_known_failures && !path.exists() => Ok(None),
+            Some(path) => Ok(Some(KnownFailures::load(path)?)),
+            None => Ok(None),
+        }
     }
 
     /// Counts and durations that must be at least one.
@@ -525,7 +589,11 @@ impl SelftestArgs {
             token: Secret::new(token_from_env(&self.token_env).unwrap_or_else(random_token)),
             token_env: self.token_env.clone(),
             timeout: Duration::from_secs(30),
+            max_wait: Duration::from_secs(60),
             junit: None,
+            summary: None,
+            known_failures: None,
+            update_known_failures: None,
             created_list: None,
             rate: None,
             strict: false,
@@ -637,16 +705,9 @@ fn load_cases(args: &ContractArgs, contract: &Contract) -> Result<Vec<cases::Cas
     Ok(all)
 }
 
-/// A seed for a run that names none; printed so the run can be replayed. RandomState is keyed
-/// from the OS per instance, which is enough here.
+/// A seed for a run that names none; printed so the run can be replayed.
 fn random_seed() -> u64 {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    h.finish()
+    run::random_u64()
 }
 
 /// A token for the embedded server when the environment gives none; never printed.

@@ -135,6 +135,22 @@ pub const EXPECTATION_KEYS: &[&str] = &[
     "method",
 ];
 
+/// The contract's files and one SHA-256 over them, as the summary reports them.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct ContractInfo {
+    pub operation: String,
+    /// SHA-256 over the contract files, in order.
+    pub sha256: String,
+    pub files: Vec<ContractFile>,
+}
+
+/// One contract file and its SHA-256.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct ContractFile {
+    pub path: String,
+    pub sha256: String,
+}
+
 /// The endpoint, its schemas, and their compiled validators.
 pub struct Contract {
     pub endpoint: Endpoint,
@@ -146,6 +162,9 @@ pub struct Contract {
     pub origin: String,
     /// The request schema's path as messages show it.
     pub request_schema_path: PathBuf,
+    /// Each contract file and its SHA-256 (the endpoint file as written; the schemas as
+    /// compact JSON, so whitespace does not count).
+    pub files: Vec<ContractFile>,
 }
 
 impl std::fmt::Debug for Contract {
@@ -256,7 +275,16 @@ impl Contract {
             &response_schema,
             &source.display_path(&endpoint.response_schema),
         )?;
+        let files = vec![
+            digest_of(&endpoint_path, text.as_bytes()),
+            digest_of(&request_schema_path, request_schema.to_string().as_bytes()),
+            digest_of(
+                &source.display_path(&endpoint.response_schema),
+                response_schema.to_string().as_bytes(),
+            ),
+        ];
         Ok(Contract {
+            files,
             endpoint,
             request_schema,
             response_schema,
@@ -267,10 +295,38 @@ impl Contract {
         })
     }
 
+    /// The files and one SHA-256 over them all, for the summary: two runs with the same digest
+    /// tested the same contract.
+    pub fn digest(&self) -> ContractInfo {
+        use sha2::{Digest, Sha256};
+        let mut all = Sha256::new();
+        for f in &self.files {
+            all.update(f.path.as_bytes());
+            all.update(f.sha256.as_bytes());
+        }
+        ContractInfo {
+            operation: self.endpoint.operation.clone(),
+            sha256: hex(&all.finalize()),
+            files: self.files.clone(),
+        }
+    }
+
     /// Statuses for a named expectation; names are checked when the endpoint is loaded.
     pub fn expectation(&self, key: &str) -> Option<&[u16]> {
         self.endpoint.expectations.get(key).map(Vec::as_slice)
     }
+}
+
+fn digest_of(path: &Path, bytes: &[u8]) -> ContractFile {
+    use sha2::{Digest, Sha256};
+    ContractFile {
+        path: path.display().to_string(),
+        sha256: hex(&Sha256::digest(bytes)),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Compiles a schema as JSON Schema 2020-12 (unless it says otherwise) with formats asserted.

@@ -51,6 +51,36 @@ impl FileError {
     }
 }
 
+impl FileError {
+    /// Turns a toml error into a located diagnostic, adding "did you mean" for unknown keys.
+    pub fn from_toml(path: &Path, text: &str, err: &toml::de::Error) -> Self {
+        let message = err.message().trim().to_string();
+        let mut e = FileError::new(path, message.clone());
+        if let Some(span) = err.span() {
+            let (line, column) = line_column(text, span.start);
+            e = e.at(line, column);
+        }
+        e.help = unknown_key_hint(&message);
+        e
+    }
+}
+
+/// The 1-based line and column (in characters) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut at = offset.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.message)?;

@@ -45,6 +45,12 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// The `User-Agent` of every request.
+pub const USER_AGENT: &str = concat!("provisionr-conformance/", env!("CARGO_PKG_VERSION"));
+
+/// The header that carries the run id on every request.
+pub const RUN_HEADER: &str = "x-conformance-run";
+
 /// Where requests go: the API root, the path parameter values, the token and the HTTP client.
 #[derive(Clone, Debug)]
 pub struct Target {
@@ -171,12 +177,15 @@ pub fn is_loopback(url: &reqwest::Url) -> bool {
 }
 
 impl Target {
+    /// `run_id` goes out on every request as `X-Conformance-Run`, beside the `User-Agent`, so a
+    /// server's logs can be matched to the run.
     pub fn new(
         base_url: &str,
         path_values: BTreeMap<String, String>,
         token: Secret,
         token_env: &str,
         timeout: Duration,
+        run_id: &str,
     ) -> Result<Self, TargetError> {
         check_base_url(base_url)?;
         static TLS: Once = Once::new();
@@ -184,14 +193,16 @@ impl Target {
         TLS.call_once(|| {
             let _ = rustls::crypto::ring::default_provider().install_default();
         });
+        let mut headers = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(run_id) {
+            headers.insert(RUN_HEADER, v);
+        }
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!(
-                "provisionr-conformance/",
-                env!("CARGO_PKG_VERSION")
-            ))
+            .user_agent(USER_AGENT)
+            .default_headers(headers)
             .build()
             .map_err(|e| TargetError::Client(e.to_string()))?;
         Ok(Target {
@@ -413,6 +424,23 @@ pub struct Response {
 }
 
 impl Response {
+    /// How long a 429 or 503 asks the client to wait before trying again (`Retry-After`, in
+    /// seconds or as an HTTP date); `None` for any other answer.
+    pub fn retry_after(&self) -> Option<Duration> {
+        if !matches!(self.status, 429 | 503) {
+            return None;
+        }
+        let value = self.header("retry-after")?.trim();
+        if let Ok(secs) = value.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        let at = httpdate::parse_http_date(value).ok()?;
+        Some(
+            at.duration_since(std::time::SystemTime::now())
+                .unwrap_or(Duration::ZERO),
+        )
+    }
+
     /// The first value of a header, by case-insensitive name; a value that is not text reads as
     /// absent.
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -440,6 +468,9 @@ pub enum TransportKind {
     Interrupted,
     /// Not sent, or cut, because the target had stopped answering.
     Aborted,
+    /// The server asked twice to come back later (429 or 503 with `Retry-After`), or asked to
+    /// wait longer than `--max-wait`.
+    Throttled,
 }
 
 impl TransportKind {
@@ -450,6 +481,7 @@ impl TransportKind {
             TransportKind::Other => "transport",
             TransportKind::Interrupted => "interrupted",
             TransportKind::Aborted => "aborted",
+            TransportKind::Throttled => "throttled",
         }
     }
 

@@ -14,7 +14,9 @@ use serde_json::Value;
 use crate::cases::Case;
 use crate::check::{Checker, Verdict};
 use crate::contract::{Contract, Severity};
-use crate::execute::{Exchange, SentRequest, Target, TransportError, TransportKind};
+use crate::execute::{
+    Exchange, Prepared, Response, SentRequest, Target, TransportError, TransportKind,
+};
 use crate::redact::{secret_values, Redactor, MASKED, SECRET_FIELDS};
 use crate::report::{CaseResult, CREATED_SAMPLE};
 use crate::stop::{Reason, Stop};
@@ -28,6 +30,9 @@ pub struct Executor {
     handle: tokio::runtime::Handle,
     stop: Arc<Stop>,
     redactor: Redactor,
+    max_wait: Duration,
+    /// Requests sent again after a `Retry-After`.
+    retries: AtomicU64,
     /// Transport errors since the last answer.
     failing_in_a_row: AtomicU32,
     requests: AtomicU64,
@@ -45,6 +50,8 @@ pub struct Settings {
     pub redactor: Redactor,
     /// Where to write the ids of what the run created; opened before the first request.
     pub created_list: Option<PathBuf>,
+    /// The longest `Retry-After` the run waits out.
+    pub max_wait: Duration,
 }
 
 /// The counts a run ends with, beside its results.
@@ -55,6 +62,8 @@ pub struct Totals {
     pub created: u64,
     /// The first created ids, at most [`CREATED_SAMPLE`].
     pub created_ids: Vec<String>,
+    /// Requests sent again after a `Retry-After`.
+    pub retries: u64,
 }
 
 /// Why the executor could not be set up.
@@ -87,6 +96,8 @@ impl Executor {
             handle,
             stop: settings.stop,
             redactor: settings.redactor,
+            max_wait: settings.max_wait,
+            retries: AtomicU64::new(0),
             failing_in_a_row: AtomicU32::new(0),
             requests: AtomicU64::new(0),
             generated: AtomicU64::new(0),
@@ -117,16 +128,13 @@ impl Executor {
             return CaseResult::new(case, exchange, Vec::new());
         }
         let started = Instant::now();
-        let outcome = tokio::select! {
-            outcome = self.target.transmit(&prepared) => outcome,
-            reason = self.stop.cut() => Err(stop_error(reason)),
-        };
+        let mut notes = Vec::new();
+        let outcome = self.transmit_politely(&prepared, &mut notes).await;
         let exchange = Exchange {
             request: prepared.request,
             outcome,
             elapsed: started.elapsed(),
         };
-        self.requests.fetch_add(1, Ordering::Relaxed);
         self.watch_target(&exchange);
         let (mut verdicts, body) = match &exchange.outcome {
             Ok(resp) => self.checker.check(&self.contract, &case, resp),
@@ -141,8 +149,61 @@ impl Executor {
             }
         }
         let mut result = CaseResult::new(case, exchange, verdicts);
+        result.notes = notes;
         mask_secret_fields(&mut result, body.as_ref());
         result
+    }
+
+    /// Sends once; a 429 or 503 with `Retry-After` is waited out (up to `--max-wait`) and sent
+    /// once more, and noted. Being asked to come back later is never a violation by itself.
+    async fn transmit_politely(
+        &self,
+        prepared: &Prepared,
+        notes: &mut Vec<String>,
+    ) -> Result<Response, TransportError> {
+        let first = self.transmit_once(prepared).await;
+        let Some(wait) = first.as_ref().ok().and_then(Response::retry_after) else {
+            return first;
+        };
+        let status = first.as_ref().map_or(0, |r| r.status);
+        if wait > self.max_wait {
+            return Err(TransportError::new(
+                TransportKind::Throttled,
+                format!(
+                    "not tested: the server answered {status} and asked to wait {} s (Retry-After), more than --max-wait {} s",
+                    wait.as_secs(),
+                    self.max_wait.as_secs()
+                ),
+            ));
+        }
+        self.retries.fetch_add(1, Ordering::Relaxed);
+        notes.push(format!(
+            "the server answered {status} with Retry-After: waited {:.1} s and sent the request again",
+            wait.as_secs_f64()
+        ));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            reason = self.stop.cut() => return Err(stop_error(reason)),
+        }
+        let second = self.transmit_once(prepared).await;
+        match &second {
+            Ok(r) if r.retry_after().is_some() => Err(TransportError::new(
+                TransportKind::Throttled,
+                format!(
+                    "not tested: the server answered {} with Retry-After again, after the wait",
+                    r.status
+                ),
+            )),
+            _ => second,
+        }
+    }
+
+    async fn transmit_once(&self, prepared: &Prepared) -> Result<Response, TransportError> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        tokio::select! {
+            outcome = self.target.transmit(prepared) => outcome,
+            reason = self.stop.cut() => Err(stop_error(reason)),
+        }
     }
 
     /// The run's redactor, for everything that leaves the process.
@@ -155,6 +216,9 @@ impl Executor {
     fn watch_target(&self, exchange: &Exchange) {
         match &exchange.outcome {
             Ok(_) => self.failing_in_a_row.store(0, Ordering::Relaxed),
+            Err(e) if e.kind == TransportKind::Throttled => {
+                self.failing_in_a_row.store(0, Ordering::Relaxed)
+            }
             Err(e) if e.kind.is_stop() => {}
             Err(_) => {
                 let n = self.failing_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
@@ -196,6 +260,7 @@ impl Executor {
             generated: self.generated.load(Ordering::Relaxed),
             created: ledger.count,
             created_ids: std::mem::take(&mut ledger.sample),
+            retries: self.retries.load(Ordering::Relaxed),
         };
         (results, totals)
     }

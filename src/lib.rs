@@ -13,6 +13,7 @@ pub mod diag;
 pub mod execute;
 pub mod executor;
 pub mod exit;
+pub mod known;
 pub mod process;
 pub mod property;
 pub mod redact;

@@ -14,6 +14,7 @@ use crate::check::Checker;
 use crate::contract::Contract;
 use crate::execute::{Secret, Target};
 use crate::executor::{Executor, ExecutorError, Settings};
+use crate::known::{EntryOutcome, KnownFailures};
 use crate::property::{self, Property, PropertySettings, TimeBudget};
 use crate::redact::Redactor;
 use crate::report::{self, CaseResult, RunInfo, Status, Tally};
@@ -55,7 +56,11 @@ pub struct Plan {
     pub token_env: String,
     pub path_values: BTreeMap<String, String>,
     pub timeout: Duration,
+    /// The longest `Retry-After` waited out.
+    pub max_wait: Duration,
     pub junit: Option<PathBuf>,
+    /// Where to write the summary for machines (`summary.json`).
+    pub summary: Option<PathBuf>,
     /// Where to write the ids of what the run created, one per line.
     pub created_list: Option<PathBuf>,
     /// At most this many requests per second.
@@ -75,6 +80,10 @@ pub struct Plan {
     pub handle_signals: bool,
     /// The user accepted sending the token over plain HTTP to another host.
     pub insecure_http: bool,
+    /// Violations accepted on purpose, until their dates.
+    pub known_failures: Option<KnownFailures>,
+    /// Rewrite this known-failures file with the run's failures.
+    pub update_known_failures: Option<PathBuf>,
 }
 
 /// What a run found.
@@ -146,24 +155,33 @@ struct Context {
     seed: u64,
     settings: PropertySettings,
     budget: Option<TimeBudget>,
+    known: Option<KnownFailures>,
+    /// The day known-failures entries are judged against.
+    today: time::Date,
 }
 
 impl Context {
-    /// Runs one unit to its result, blocking this (non-runtime) thread on the requests.
+    /// Runs one unit to its result, blocking this (non-runtime) thread on the requests, and
+    /// marks the violations the known-failures file accepts.
     fn run_unit(&self, unit: Unit) -> CaseResult {
-        match unit {
+        let mut result = match unit {
             Unit::Case(case) => self.exec.execute_blocking(case),
             Unit::Property(p) => {
                 let deadline = self.budget.as_ref().map(TimeBudget::deadline);
                 property::run(&self.exec, p, &self.settings, self.seed, deadline)
             }
+        };
+        if let Some(known) = &self.known {
+            known.mark(&mut result, self.today);
         }
+        result
     }
 
-    /// What libtest shows for a result: nothing when it passed, the failure text otherwise.
+    /// What libtest shows for a result: nothing when it passed (or failed only in known ways),
+    /// the failure text otherwise.
     fn libtest_outcome(&self, result: &CaseResult) -> Result<(), Failed> {
         match result.status() {
-            Status::Passed => Ok(()),
+            Status::Passed | Status::Known => Ok(()),
             _ => {
                 let text = report::human::failure_text(result, self.exec.redactor());
                 Err(Failed::from(self.exec.redactor().for_terminal(&text)))
@@ -174,6 +192,8 @@ impl Context {
 
 /// The server under test, as the run sees it.
 struct Live {
+    /// Sent on every request (`X-Conformance-Run`) and kept in the summary.
+    run_id: String,
     base_url: String,
     label: String,
     /// The embedded server, stopped when the run ends.
@@ -196,7 +216,10 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
             stopped: None,
         });
     }
-    if let Some(path) = &plan.junit {
+    for path in [&plan.junit, &plan.summary, &plan.update_known_failures]
+        .into_iter()
+        .flatten()
+    {
         check_writable(path)?;
     }
     let started = (Instant::now(), SystemTime::now());
@@ -223,6 +246,27 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         ..live
     };
     finish(&plan, &ctx, &live, started)
+}
+
+/// 64 random bits. RandomState is keyed from the OS per instance, which is enough for seeds and
+/// run ids.
+pub fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
+}
+
+/// A run id: the start time and 64 random bits, so ids sort by time in a server's logs.
+fn random_id() -> String {
+    let secs = SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!("{secs:x}-{:016x}", random_u64())
 }
 
 /// A report path that cannot be written fails the run before anything is sent.
@@ -273,6 +317,7 @@ async fn listen_for_signals(stop: Arc<Stop>) {
 fn start_target(plan: &Plan, runtime: &tokio::runtime::Runtime) -> Result<Live, RunError> {
     match &plan.target {
         TargetChoice::Remote { base_url } => Ok(Live {
+            run_id: random_id(),
             base_url: base_url.clone(),
             label: format!("{base_url} (--base-url)"),
             server: None,
@@ -293,6 +338,7 @@ fn start_target(plan: &Plan, runtime: &tokio::runtime::Runtime) -> Result<Live, 
                 .map_err(RunError::Server)?;
             let url = running.base_url();
             Ok(Live {
+                run_id: random_id(),
                 label: format!("embedded reference server at {url}"),
                 base_url: url,
                 server: Some(running),
@@ -338,6 +384,7 @@ fn context(
         plan.token.clone(),
         &plan.token_env,
         plan.timeout,
+        &live.run_id,
     )?
     .with_rate(plan.rate);
     let exec = Executor::new(
@@ -350,6 +397,7 @@ fn context(
             stop,
             redactor: Redactor::new([plan.token.expose().to_string()]),
             created_list: plan.created_list.clone(),
+            max_wait: plan.max_wait,
         },
     )?;
     let settings = plan.properties.clone().unwrap_or_default();
@@ -365,6 +413,8 @@ fn context(
         seed: plan.seed,
         settings,
         budget,
+        known: plan.known_failures.clone(),
+        today: crate::known::today(),
     }))
 }
 
@@ -427,11 +477,57 @@ fn finish(
     plan: &Plan,
     ctx: &Context,
     live: &Live,
-    (started, timestamp): (Instant, SystemTime),
+    started: (Instant, SystemTime),
 ) -> Result<RunOutcome, RunError> {
     let (results, totals) = ctx.exec.finish();
-    let tally = Tally::of(&results);
-    let info = RunInfo {
+    let known_entries: Vec<EntryOutcome> = ctx
+        .known
+        .as_ref()
+        .map(|k| k.outcomes(&results, ctx.today))
+        .unwrap_or_default();
+    let mut tally = Tally::of(&results);
+    tally.fixed = known_entries
+        .iter()
+        .filter(|e| e.outcome == "fixed")
+        .count();
+    tally.strict = plan.strict;
+    let stopped = ctx.exec.stopped();
+    let exit_code = stopped
+        .and_then(Reason::exit_code)
+        .unwrap_or_else(|| tally.exit_code());
+    let info = run_info(plan, live, totals, started);
+    if plan.verbose {
+        print_closing(ctx, &info, &results, &tally, &known_entries);
+    }
+    let written = Written {
+        info: &info,
+        results: &results,
+        tally: &tally,
+        exit_code,
+        known_entries,
+        stopped,
+    };
+    write_reports(plan, ctx, written)?;
+    Ok(RunOutcome {
+        exit_code,
+        tally,
+        junit: plan.junit.clone(),
+        created: info.created,
+        requests: info.requests,
+        generated: info.generated,
+        stopped,
+        results,
+    })
+}
+
+fn run_info(
+    plan: &Plan,
+    live: &Live,
+    totals: crate::executor::Totals,
+    (started, timestamp): (Instant, SystemTime),
+) -> RunInfo {
+    RunInfo {
+        run_id: live.run_id.clone(),
         operation: plan.contract.endpoint.operation.clone(),
         target: live.label.clone(),
         base_url: live.base_url.clone(),
@@ -443,27 +539,75 @@ fn finish(
         created_ids: totals.created_ids,
         requests: totals.requests,
         generated: totals.generated,
+        retries: totals.retries,
         insecure_http: plan.insecure_http,
-    };
-    let redactor = ctx.exec.redactor();
-    if plan.verbose {
-        for line in report::human::warning_lines(&results) {
-            println!("{}", redactor.for_terminal(&line));
-        }
-        if let Some(note) = report::human::not_tested_note(&results) {
-            println!("{}", redactor.for_terminal(&note));
-        }
-        println!(
-            "{}",
-            redactor.for_terminal(&report::human::summary(&info, &tally))
-        );
     }
+}
+
+/// The lines after the test list: warnings, known failures, entries to remove, the summary.
+fn print_closing(
+    ctx: &Context,
+    info: &RunInfo,
+    results: &[CaseResult],
+    tally: &Tally,
+    known_entries: &[EntryOutcome],
+) {
+    let redactor = ctx.exec.redactor();
+    let mut lines = report::human::warning_lines(results);
+    lines.extend(report::human::known_lines(results));
+    if let Some(k) = &ctx.known {
+        lines.extend(report::human::known_entry_lines(
+            k.path(),
+            known_entries,
+            info.strict,
+        ));
+    }
+    lines.extend(report::human::not_tested_note(results));
+    lines.push(report::human::summary(info, tally));
+    for line in lines {
+        println!("{}", redactor.for_terminal(&line));
+    }
+}
+
+/// What the reports are written from.
+struct Written<'a> {
+    info: &'a RunInfo,
+    results: &'a [CaseResult],
+    tally: &'a Tally,
+    exit_code: i32,
+    known_entries: Vec<EntryOutcome>,
+    stopped: Option<Reason>,
+}
+
+/// The JUnit report, the summary, the created-id list and the updated known-failures file.
+fn write_reports(plan: &Plan, ctx: &Context, w: Written<'_>) -> Result<(), RunError> {
+    let redactor = ctx.exec.redactor();
     if let Some(path) = &plan.junit {
-        let xml = report::junit::render(&info, &results, redactor)
+        let xml = report::junit::render(w.info, w.results, redactor)
             .map_err(|e| RunError::Junit(path.clone(), e))?;
         report::write_file(path, &xml).map_err(|e| RunError::Junit(path.clone(), e.to_string()))?;
         if plan.verbose {
             println!("junit: {}", path.display());
+        }
+    }
+    if let Some(path) = &plan.summary {
+        let facts = report::summary::Facts {
+            info: w.info,
+            tally: w.tally,
+            exit_code: w.exit_code,
+            contract: plan.contract.digest(),
+            known_entries: w.known_entries,
+            stopped: w.stopped.map(|r| match r {
+                Reason::Signal(n) => crate::stop::signal_name(n).to_string(),
+                Reason::DeadTarget(_) => "dead_target".to_string(),
+            }),
+        };
+        let summary = report::summary::build(facts, w.results);
+        let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
+        report::write_file(path, &redactor.apply(&json))
+            .map_err(|e| RunError::Junit(path.clone(), e.to_string()))?;
+        if plan.verbose {
+            println!("summary file: {}", path.display());
         }
     }
     ctx.exec
@@ -472,19 +616,15 @@ fn finish(
     if let (Some(path), true) = (&plan.created_list, plan.verbose) {
         println!("created ids: {}", path.display());
     }
-    let stopped = ctx.exec.stopped();
-    Ok(RunOutcome {
-        exit_code: stopped
-            .and_then(Reason::exit_code)
-            .unwrap_or_else(|| tally.exit_code()),
-        results,
-        tally,
-        junit: plan.junit.clone(),
-        created: info.created,
-        requests: info.requests,
-        generated: info.generated,
-        stopped,
-    })
+    if let Some(path) = &plan.update_known_failures {
+        let text = KnownFailures::updated(ctx.known.as_ref(), w.results, ctx.today);
+        report::write_file(path, &redactor.apply(&text))
+            .map_err(|e| RunError::Junit(path.clone(), e.to_string()))?;
+        if plan.verbose {
+            println!("known failures updated: {}", path.display());
+        }
+    }
+    Ok(())
 }
 
 fn libtest_args(sel: &Selection) -> Arguments {

@@ -129,6 +129,51 @@ pub fn warning_lines(results: &[CaseResult]) -> Vec<String> {
     out
 }
 
+/// One line per violation a known-failures entry accepts.
+pub fn known_lines(results: &[CaseResult]) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in results {
+        for v in r.known() {
+            if let Some(m) = &v.known {
+                out.push(format!(
+                    "known: {}: {}: {}",
+                    r.case.id,
+                    v.headline(),
+                    m.describe()
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Known-failures entries that need attention: fixed ones (remove them; an error under
+/// `--strict`) and ones that name no case of the run.
+pub fn known_entry_lines(
+    file: &std::path::Path,
+    entries: &[crate::known::EntryOutcome],
+    strict: bool,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in entries {
+        let at = format!("{}:{}", file.display(), e.line);
+        match e.outcome.as_str() {
+            "fixed" => out.push(format!(
+                "{}: known failure `{}` / `{}` no longer fails: remove the entry ({at})",
+                if strict { "error" } else { "fixed" },
+                e.case,
+                e.check
+            )),
+            "unused" => out.push(format!(
+                "note: known failure `{}` / `{}` names no case of this run ({at})",
+                e.case, e.check
+            )),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The closing summary: counts per class and per severity, and the exit code's reason.
 pub fn summary(info: &RunInfo, tally: &Tally) -> String {
     let classes: Vec<String> = tally
@@ -149,8 +194,14 @@ pub fn summary(info: &RunInfo, tally: &Tally) -> String {
         tally.violations,
         tally.warnings,
     );
+    if tally.known > 0 {
+        let _ = write!(s, "; {} known failures", tally.known);
+    }
     if info.generated > 0 {
         let _ = write!(s, "; {} generated bodies", info.generated);
+    }
+    if info.retries > 0 {
+        let _ = write!(s, "; {} retried after Retry-After", info.retries);
     }
     if info.created > 0 {
         let _ = write!(s, "; created {}", info.created);

@@ -1,8 +1,10 @@
 //! Report stage: what a run found ([`CaseResult`]), shown to people ([`human`]) and to CI ([`junit`]).
 
 pub mod curl;
+pub mod diff;
 pub mod human;
 pub mod junit;
+pub mod summary;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -50,6 +52,8 @@ pub enum Status {
     Failed,
     /// The server could not be reached: not a verdict on the contract.
     Error,
+    /// Every violation is accepted by an unexpired known-failures entry.
+    Known,
 }
 
 /// One case, what was sent and received, and every failed check.
@@ -87,9 +91,16 @@ impl CaseResult {
         self.parts().flat_map(|p| p.verdicts.iter())
     }
 
+    /// Violations that fail the run: errors no unexpired known-failures entry accepts.
     pub fn errors(&self) -> impl Iterator<Item = &Verdict> {
         self.all_verdicts()
-            .filter(|v| v.severity == Severity::Error)
+            .filter(|v| crate::known::counts_against(v))
+    }
+
+    /// Violations a known-failures entry accepts for now.
+    pub fn known(&self) -> impl Iterator<Item = &Verdict> {
+        self.all_verdicts()
+            .filter(|v| v.severity == Severity::Error && !crate::known::counts_against(v))
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Verdict> {
@@ -107,6 +118,8 @@ impl CaseResult {
             Status::Failed
         } else if self.parts().any(|p| p.transport_error().is_some()) {
             Status::Error
+        } else if self.known().next().is_some() {
+            Status::Known
         } else {
             Status::Passed
         }
@@ -116,6 +129,10 @@ impl CaseResult {
 /// What the whole run was, for the summary and the JUnit properties.
 #[derive(Clone, Debug)]
 pub struct RunInfo {
+    /// Sent on every request as `X-Conformance-Run`.
+    pub run_id: String,
+    /// Requests sent again after a `Retry-After`.
+    pub retries: u64,
     /// The suite name: the endpoint's operation.
     pub operation: String,
     pub target: String,
@@ -148,6 +165,13 @@ pub struct Tally {
     pub errors: usize,
     pub warnings: usize,
     pub violations: usize,
+    /// Cases whose every violation is a known failure, and those violations.
+    pub known_cases: usize,
+    pub known: usize,
+    /// Known-failures entries whose cases no longer fail (an error under `--strict`).
+    pub fixed: usize,
+    /// `--strict`: a fixed known-failures entry fails the run.
+    pub strict: bool,
     /// Per class: (class, passed, not passed).
     pub by_class: Vec<(Class, usize, usize)>,
 }
@@ -163,16 +187,18 @@ impl Tally {
                 Status::Passed => t.passed += 1,
                 Status::Failed => t.failed += 1,
                 Status::Error => t.errors += 1,
+                Status::Known => t.known_cases += 1,
             }
             t.warnings += r.warnings().count();
             t.violations += r.errors().count();
+            t.known += r.known().count();
         }
         t.by_class = Class::ALL
             .iter()
             .map(|&c| {
                 let of_class = results.iter().filter(|r| r.case.class() == c);
                 let (pass, fail) = of_class.fold((0, 0), |(p, f), r| {
-                    if r.status() == Status::Passed {
+                    if matches!(r.status(), Status::Passed | Status::Known) {
                         (p + 1, f)
                     } else {
                         (p, f + 1)
@@ -186,7 +212,7 @@ impl Tally {
 
     /// The process exit code this tally calls for.
     pub fn exit_code(&self) -> i32 {
-        if self.failed > 0 {
+        if self.failed > 0 || (self.strict && self.fixed > 0) {
             crate::exit::VIOLATIONS
         } else if self.errors > 0 {
             crate::exit::UNREACHABLE

@@ -5,6 +5,7 @@ mod canary;
 mod cli;
 mod common;
 mod garbage;
+mod gate;
 mod generate;
 mod hostile;
 mod junit;
