@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::cases;
 use crate::check::Checker;
+use crate::config;
 use crate::contract::Contract;
 use crate::diag::{did_you_mean, FileError};
 use crate::execute::{check_base_url, check_transport_security, segment_problem, Secret};
@@ -114,6 +116,12 @@ impl ContractArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// Take the settings of this profile of the config file (flags given here still win).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The config file with the profiles [default: provisionr-conformance.toml].
+    #[arg(long, value_name = "PATH", requires = "profile")]
+    pub config: Option<PathBuf>,
     /// API root of the workspace, e.g. https://wks-a1b2c3d4.provisionr.io/api/v1. Without it, the
     /// embedded reference server is started on 127.0.0.1 and tested.
     #[arg(long, value_name = "URL")]
@@ -147,7 +155,7 @@ pub struct RunArgs {
     pub known_failures: Option<PathBuf>,
     /// Rewrite the --known-failures file with this run's failures, keeping the reasons and
     /// dates of entries that still match.
-    #[arg(long, requires = "known_failures")]
+    #[arg(long)]
     pub update_known_failures: bool,
     /// Write the ids of what the run created (tokens), one per line, for clean-up.
     #[arg(long, value_name = "PATH")]
@@ -251,8 +259,8 @@ pub enum PlanError {
 
 /// Parses the process arguments, runs the command, and returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
         Err(e) => {
             let _ = e.print();
             if !e.use_stderr() {
@@ -267,8 +275,23 @@ pub fn main() -> i32 {
             return exit::USAGE;
         }
     };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return exit::USAGE;
+        }
+    };
     match cli.command {
-        Command::Run(args) => run_command(*args),
+        Command::Run(mut args) => {
+            let given = matches.subcommand_matches("run");
+            if let Err(e) = given.map_or(Ok(()), |m| args.apply_profile(m)) {
+                eprintln!("error: {e}");
+                write_setup_report(&args.junit, &e.to_string());
+                return exit::USAGE;
+            }
+            run_command(*args)
+        }
         Command::Serve(args) => serve_command(args),
         Command::Selftest(args) => selftest_command(args),
         Command::Diff(args) => diff_command(&args),
@@ -289,6 +312,24 @@ fn diff_command(args: &DiffArgs) -> i32 {
             exit::USAGE
         }
     }
+}
+
+/// The plan a `run` command line gives, profile applied: what the binary would run. For tests
+/// and tools that drive the suite in-process.
+pub fn plan_from_args<I, T>(argv: I) -> Result<Plan, PlanError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let matches = Cli::command()
+        .try_get_matches_from(argv)
+        .map_err(|e| PlanError::Usage(e.render().to_string()))?;
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| PlanError::Usage(e.to_string()))?;
+    let (Command::Run(mut args), Some(m)) = (cli.command, matches.subcommand_matches("run")) else {
+        return Err(PlanError::Usage("not a `run` command line".into()));
+    };
+    args.apply_profile(m)?;
+    args.plan()
 }
 
 /// Where a `run` command line that did not parse wanted its JUnit report: the value of the
@@ -363,6 +404,70 @@ fn run_command(args: RunArgs) -> i32 {
 }
 
 impl RunArgs {
+    /// Fills every setting the command line left out from `--profile`'s table in the config
+    /// file: flags override the profile, and the profile overrides the defaults.
+    pub fn apply_profile(&mut self, given: &clap::ArgMatches) -> Result<(), PlanError> {
+        let Some(name) = self.profile.clone() else {
+            return Ok(());
+        };
+        let loaded = config::load(self.config.as_deref(), &name)?;
+        let p = &loaded.profile;
+        let from_cli = |id: &str| given.value_source(id) == Some(ValueSource::CommandLine);
+        let text = |v: &Option<toml::Spanned<String>>| v.as_ref().map(|v| v.get_ref().clone());
+        let path = |v: &Option<toml::Spanned<String>>| text(v).map(PathBuf::from);
+        // Each setting the command line did not give takes the profile's value, if it has one.
+        macro_rules! take {
+            ($id:literal, $field:expr, $value:expr) => {
+                if let (false, Some(v)) = (from_cli($id), $value) {
+                    $field = v;
+                }
+            };
+        }
+        take!("base_url", self.base_url, text(&p.base_url).map(Some));
+        take!("service", self.service, text(&p.service).map(Some));
+        take!("token_env", self.token_env, text(&p.token_env));
+        take!("junit", self.junit, path(&p.junit));
+        take!("summary", self.summary, path(&p.summary));
+        take!("created", self.created, path(&p.created).map(Some));
+        take!(
+            "known_failures",
+            self.known_failures,
+            path(&p.known_failures).map(Some)
+        );
+        take!("schemas", self.contract.schemas, path(&p.schemas).map(Some));
+        take!("rate", self.rate, p.rate.map(Some));
+        take!("seed", self.seed, p.seed.map(Some));
+        take!("concurrency", self.concurrency, p.concurrency);
+        take!("timeout", self.timeout, p.timeout);
+        take!("max_wait", self.max_wait, p.max_wait);
+        take!("test_threads", self.test_threads, p.test_threads.map(Some));
+        take!("strict", self.strict, p.strict);
+        take!("no_persist", self.no_persist, p.no_persist);
+        take!(
+            "allow_insecure_http",
+            self.allow_insecure_http,
+            p.allow_insecure_http
+        );
+        take!(
+            "skip_checks",
+            self.skip_checks,
+            p.skip_checks
+                .as_ref()
+                .map(|l| l.iter().map(|s| s.get_ref().clone()).collect())
+        );
+        if let (false, Some(d)) = (from_cli("duration"), &p.duration) {
+            let parsed = parse_duration(d.get_ref()).map_err(|e| loaded.error_at(&d.span(), e))?;
+            self.duration = Some(parsed);
+        }
+        if self.contract.case_count().is_none() {
+            self.contract.cases.extend(p.cases.map(CasesArg::Count));
+        }
+        if let (None, Some(dir)) = (self.contract.cases_dir(), path(&p.cases_dir)) {
+            self.contract.cases.push(CasesArg::Dir(dir));
+        }
+        Ok(())
+    }
+
     /// Validates the flags and loads everything the run needs, before any request is sent.
     pub fn plan(&self) -> Result<Plan, PlanError> {
         let contract = Arc::new(load_contract(&self.contract)?);
@@ -429,6 +534,11 @@ impl RunArgs {
 
     /// The known-failures file; with --update-known-failures it may not exist yet.
     fn known_failures(&self) -> Result<Option<KnownFailures>, PlanError> {
+        if self.update_known_failures && self.known_failures.is_none() {
+            return Err(PlanError::Usage(
+                "--update-known-failures needs --known-failures FILE (or `known_failures` in the profile)".into(),
+            ));
+        }
         match &self.known_failures {
             Some(path) if self.update_known_failures && !path.exists() => Ok(None),
             Some(path) => Ok(Some(KnownFailures::load(path)?)),

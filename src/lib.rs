@@ -8,6 +8,7 @@
 pub mod cases;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod contract;
 pub mod diag;
 pub mod execute;

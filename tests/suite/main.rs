@@ -4,6 +4,7 @@
 mod canary;
 mod cli;
 mod common;
+mod config;
 mod garbage;
 mod gate;
 mod generate;

@@ -1,0 +1,213 @@
+//! The config file (`provisionr-conformance.toml`, or `--config PATH`) and its named profiles
+//! ([`Profile`]), so a nightly job or a release gate is one `--profile NAME` instead of a long
+//! command line. Flags override the profile, and the profile overrides the defaults. `${VAR}`
+//! expands from the environment for values that are not secret; a token in the file is refused.
+//!
+//! ```toml
+//! [profiles.staging]
+//! base_url = "${STAGING_URL}"
+//! service = "${STAGING_SERVICE}"
+//! token_env = "STAGING_TOKEN"
+//! rate = 20
+//! duration = "10m"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diag::{did_you_mean, line_column, FileError};
+
+/// The file read when `--profile` is given without `--config`.
+pub const DEFAULT_CONFIG: &str = "provisionr-conformance.toml";
+
+/// Keys that would hold a secret; the token only ever comes from the environment.
+const SECRET_KEYS: &[&str] = &["token", "bearer", "bearer_token", "password", "secret"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
+}
+
+/// One named profile: every setting a run takes from the command line, but the token.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub base_url: Option<Spanned<String>>,
+    pub service: Option<Spanned<String>>,
+    pub token_env: Option<Spanned<String>>,
+    pub rate: Option<u32>,
+    /// Generated bodies per property.
+    pub cases: Option<u64>,
+    /// A directory of case files.
+    pub cases_dir: Option<Spanned<String>>,
+    pub schemas: Option<Spanned<String>>,
+    pub duration: Option<Spanned<String>>,
+    pub seed: Option<u64>,
+    pub concurrency: Option<usize>,
+    pub timeout: Option<u64>,
+    pub max_wait: Option<u64>,
+    pub test_threads: Option<usize>,
+    pub strict: Option<bool>,
+    pub skip_checks: Option<Vec<Spanned<String>>>,
+    pub junit: Option<Spanned<String>>,
+    pub summary: Option<Spanned<String>>,
+    pub created: Option<Spanned<String>>,
+    pub known_failures: Option<Spanned<String>>,
+    pub no_persist: Option<bool>,
+    pub allow_insecure_http: Option<bool>,
+}
+
+/// A loaded profile, with its values expanded and the file it came from.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub name: String,
+    pub profile: Profile,
+    text: String,
+}
+
+impl Loaded {
+    /// A problem with a value, pointing at it in the file.
+    pub fn error_at(&self, span: &std::ops::Range<usize>, message: impl Into<String>) -> FileError {
+        let (line, column) = line_column(&self.text, span.start);
+        FileError::new(&self.path, message).at(line, column)
+    }
+
+    /// The string value of a key, `${VAR}` expanded.
+    pub fn string(
+        &self,
+        value: &Option<Spanned<String>>,
+    ) -> Option<(String, std::ops::Range<usize>)> {
+        value.as_ref().map(|v| (v.get_ref().clone(), v.span()))
+    }
+}
+
+/// Reads `path` (or the default file) and returns profile `name`, `${VAR}`s expanded.
+pub fn load(path: Option<&Path>, name: &str) -> Result<Loaded, FileError> {
+    let path = path.map_or_else(|| PathBuf::from(DEFAULT_CONFIG), Path::to_path_buf);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        FileError::new(&path, format!("cannot read the config file: {e}")).help(format!(
+            "--profile reads {DEFAULT_CONFIG} in the working directory, or the file --config names"
+        ))
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+    refuse_secrets(&path, &text)?;
+    let file: ConfigFile =
+        toml::from_str(&text).map_err(|e| FileError::from_toml(&path, &text, &e))?;
+    let Some(profile) = file.profiles.get(name).cloned() else {
+        let names: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+        let hint = match did_you_mean(name, names.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None if names.is_empty() => "the file defines no [profiles.NAME] table".into(),
+            None => format!("the profiles are: {}", names.join(", ")),
+        };
+        return Err(FileError::new(&path, format!("no profile `{name}`")).help(hint));
+    };
+    let mut loaded = Loaded {
+        path,
+        name: name.to_string(),
+        profile,
+        text,
+    };
+    expand_all(&mut loaded)?;
+    Ok(loaded)
+}
+
+/// A key such as `token` in any table is refused, with where it is.
+fn refuse_secrets(path: &Path, text: &str) -> Result<(), FileError> {
+    for (i, line) in text.lines().enumerate() {
+        let key = line
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
+        if line.contains('=') && SECRET_KEYS.contains(&key.to_ascii_lowercase().as_str()) {
+            let column = line.find(key).unwrap_or(0) + 1;
+            return Err(FileError::new(
+                path,
+                format!("`{key}`: a token is never read from the config file"),
+            )
+            .at(i + 1, column)
+            .help("export it in an environment variable and name that with `token_env`"));
+        }
+    }
+    Ok(())
+}
+
+/// `${VAR}` from the environment, in every string value.
+fn expand_all(loaded: &mut Loaded) -> Result<(), FileError> {
+    let p = &mut loaded.profile;
+    let mut fields: Vec<&mut Option<Spanned<String>>> = vec![
+        &mut p.base_url,
+        &mut p.service,
+        &mut p.token_env,
+        &mut p.cases_dir,
+        &mut p.schemas,
+        &mut p.duration,
+        &mut p.junit,
+        &mut p.summary,
+        &mut p.created,
+        &mut p.known_failures,
+    ];
+    let mut errors = Vec::new();
+    for field in fields.iter_mut() {
+        if let Some(v) = field.as_mut() {
+            match expand(v.get_ref()) {
+                Ok(expanded) => *v = Spanned::new(v.span(), expanded),
+                Err(message) => errors.push((v.span(), message)),
+            }
+        }
+    }
+    match errors.into_iter().next() {
+        Some((span, message)) => Err(loaded.error_at(&span, message)),
+        None => Ok(()),
+    }
+}
+
+/// Replaces each `${NAME}` with the variable's value; an unset or empty one is an error.
+pub fn expand(value: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let Some(len) = rest[start + 2..].find('}') else {
+            return Err(format!("`{value}`: `${{` without a closing `}}`"));
+        };
+        let name = &rest[start + 2..start + 2 + len];
+        match std::env::var(name) {
+            Ok(v) if !v.is_empty() => out.push_str(&v),
+            _ => {
+                return Err(format!(
+                    "`${{{name}}}` is not set in the environment (it fills `{value}`)"
+                ))
+            }
+        }
+        rest = &rest[start + 3 + len..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_expand_and_a_missing_one_is_named() {
+        std::env::set_var("PVC_TEST_HOST", "staging.example");
+        assert_eq!(
+            expand("https://${PVC_TEST_HOST}/api/v1").unwrap(),
+            "https://staging.example/api/v1"
+        );
+        assert_eq!(expand("no variables").unwrap(), "no variables");
+        let err = expand("${PVC_TEST_UNSET_VARIABLE}").unwrap_err();
+        assert!(err.contains("PVC_TEST_UNSET_VARIABLE"), "{err}");
+        assert!(expand("${OPEN").is_err());
+    }
+}
