@@ -239,6 +239,11 @@ impl Executor {
         self.handle.block_on(self.execute(case))
     }
 
+    /// Requests sent so far, for a progress line.
+    pub fn requests_so_far(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
     /// Counts a body a property drew.
     pub fn count_generated(&self) {
         self.generated.fetch_add(1, Ordering::Relaxed);

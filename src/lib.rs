@@ -16,6 +16,7 @@ pub mod executor;
 pub mod exit;
 pub mod known;
 pub mod process;
+pub mod progress;
 pub mod property;
 pub mod redact;
 pub mod report;

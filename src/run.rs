@@ -15,6 +15,7 @@ use crate::contract::Contract;
 use crate::execute::{Secret, Target};
 use crate::executor::{Executor, ExecutorError, Settings};
 use crate::known::{EntryOutcome, KnownFailures};
+use crate::progress::Progress;
 use crate::property::{self, Property, PropertySettings, TimeBudget};
 use crate::redact::Redactor;
 use crate::report::{self, CaseResult, RunInfo, Status, Tally};
@@ -435,12 +436,17 @@ fn filtered_out(args: &Arguments, unit: &Unit) -> bool {
 fn run_units(plan: &Plan, ctx: &Arc<Context>, args: &Arguments) {
     let units = units(plan);
     if plan.verbose {
+        let selected = units.iter().filter(|u| !filtered_out(args, u)).count();
+        let progress = Progress::start(selected, ctx.exec.clone());
         let trials = units
             .into_iter()
             .enumerate()
-            .map(|(index, unit)| trial(ctx, index, unit))
+            .map(|(index, unit)| trial(ctx, index, unit, progress.clone()))
             .collect::<Vec<_>>();
         let _ = libtest_mimic::run(args, trials);
+        if let Some(p) = progress {
+            p.finish();
+        }
         return;
     }
     let selected = units
@@ -460,12 +466,15 @@ fn run_units(plan: &Plan, ctx: &Arc<Context>, args: &Arguments) {
     });
 }
 
-fn trial(ctx: &Arc<Context>, index: usize, unit: Unit) -> Trial {
+fn trial(ctx: &Arc<Context>, index: usize, unit: Unit, progress: Option<Arc<Progress>>) -> Trial {
     let (id, kind) = (unit.id(), unit.kind());
     let ctx = ctx.clone();
     Trial::test(id, move || {
         let result = ctx.run_unit(unit);
         let outcome = ctx.libtest_outcome(&result);
+        if let Some(p) = &progress {
+            p.test_done(outcome.is_err());
+        }
         ctx.exec.record(index, result);
         outcome
     })

@@ -505,3 +505,30 @@ fn derived_case_ids_stay_stable() {
         fixture.display()
     );
 }
+
+#[test]
+fn no_progress_line_without_a_terminal() {
+    // The progress line draws on stderr only when stdout and stderr are terminals; here both
+    // are pipes, as in CI, so neither may carry it.
+    let dir = tempfile::tempdir().unwrap();
+    let out = binary(
+        dir.path(),
+        &[
+            "run",
+            "--no-persist",
+            "--duration",
+            "1s",
+            "property::valid_body",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    for (name, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+        assert!(!text.contains("\x1b[2K"), "{name}: {text}");
+        assert!(!text.contains("requests ("), "{name}: {text}");
+        assert!(!text.contains('\r'), "{name}: {text}");
+    }
+}

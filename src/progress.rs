@@ -1,0 +1,106 @@
+//! A progress line for long runs on a terminal ([`Progress`]): tests done, requests per second
+//! and failures so far, on stderr. Nothing is drawn unless both stdout and stderr are
+//! terminals, so CI logs and piped output stay as they are.
+//!
+//! The test list is printed by libtest on stdout, a whole line as each test ends; the progress
+//! line steps aside (clears itself and waits a moment) whenever a test ends, so the two never
+//! share a line.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::executor::Executor;
+
+/// How long the line stays away after a test ends, for libtest to print its line.
+const STEP_ASIDE: Duration = Duration::from_millis(250);
+const REDRAW: Duration = Duration::from_millis(200);
+
+pub struct Progress {
+    bar: ProgressBar,
+    total: usize,
+    done: AtomicUsize,
+    failed: AtomicUsize,
+    /// Until when the line stays away, and whether it is drawn now. Held while drawing, so a
+    /// test that ends never sees the line half drawn.
+    screen: Mutex<(Instant, bool)>,
+    finished: AtomicBool,
+}
+
+impl Progress {
+    /// A progress line for `total` tests, or `None` when the output is not a terminal.
+    pub fn start(total: usize, exec: Arc<Executor>) -> Option<Arc<Progress>> {
+        if !(std::io::stdout().is_terminal() && std::io::stderr().is_terminal()) {
+            return None;
+        }
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::hidden());
+        if let Ok(style) = ProgressStyle::with_template("{elapsed_precise} {pos}/{len} tests {msg}")
+        {
+            bar.set_style(style);
+        }
+        let progress = Arc::new(Progress {
+            bar,
+            total,
+            done: AtomicUsize::new(0),
+            failed: AtomicUsize::new(0),
+            screen: Mutex::new((Instant::now(), false)),
+            finished: AtomicBool::new(false),
+        });
+        let ticking = progress.clone();
+        let started = Instant::now();
+        let spawned = std::thread::Builder::new()
+            .name("progress".into())
+            .spawn(move || ticking.tick_until_finished(&exec, started));
+        spawned.ok().map(|_| progress)
+    }
+
+    fn tick_until_finished(&self, exec: &Executor, started: Instant) {
+        while !self.finished.load(Ordering::SeqCst) {
+            std::thread::sleep(REDRAW);
+            let mut screen = self.screen.lock().unwrap_or_else(|p| p.into_inner());
+            if Instant::now() < screen.0 || self.finished.load(Ordering::SeqCst) {
+                continue;
+            }
+            if !screen.1 {
+                self.bar.set_draw_target(ProgressDrawTarget::stderr());
+                screen.1 = true;
+            }
+            let requests = exec.requests_so_far();
+            let rate = requests as f64 / started.elapsed().as_secs_f64().max(0.001);
+            self.bar.set_message(format!(
+                "· {requests} requests ({rate:.0}/s) · {} failed",
+                self.failed.load(Ordering::Relaxed)
+            ));
+            self.bar.tick();
+        }
+    }
+
+    /// A test ended: count it and step aside so libtest can print its line; after the last,
+    /// go away for good, before libtest prints the failures and its summary.
+    pub fn test_done(&self, failed: bool) {
+        self.failed
+            .fetch_add(usize::from(failed), Ordering::Relaxed);
+        {
+            let mut screen = self.screen.lock().unwrap_or_else(|p| p.into_inner());
+            *screen = (Instant::now() + STEP_ASIDE, false);
+            self.bar.set_draw_target(ProgressDrawTarget::hidden());
+            let _ = std::io::stderr().write_all(b"\r\x1b[2K");
+        }
+        self.bar.inc(1);
+        let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+        if done >= self.total {
+            self.finish();
+        }
+    }
+
+    pub fn finish(&self) {
+        let _screen = self.screen.lock().unwrap_or_else(|p| p.into_inner());
+        if !self.finished.swap(true, Ordering::SeqCst) {
+            self.bar.set_draw_target(ProgressDrawTarget::hidden());
+            let _ = std::io::stderr().write_all(b"\r\x1b[2K");
+        }
+    }
+}
