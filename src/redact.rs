@@ -163,27 +163,29 @@ fn escape_u(s: &str, escape: impl Fn(char) -> bool) -> String {
     out
 }
 
+/// `\uXXXX` escapes with upper-case hex digits.
 fn upper_u(s: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(at) = rest.find("\\u") {
-        out.push_str(&rest[..at + 2]);
-        let hex_end = (at + 6).min(rest.len());
-        out.push_str(&rest[at + 2..hex_end].to_ascii_uppercase());
-        rest = &rest[hex_end..];
-    }
-    out.push_str(rest);
-    out
+    recase_after(s, "\\u", 4, char::to_ascii_uppercase)
 }
 
+/// `%XX` escapes with lower-case hex digits.
 fn lower_hex(percent: &str) -> String {
+    recase_after(percent, "%", 2, char::to_ascii_lowercase)
+}
+
+/// The `digits` characters after each `marker`, passed through `recase`.
+fn recase_after(s: &str, marker: &str, digits: usize, recase: fn(&char) -> char) -> String {
     let mut out = String::new();
-    let mut rest = percent;
-    while let Some(at) = rest.find('%') {
-        out.push_str(&rest[..at + 1]);
-        let hex_end = (at + 3).min(rest.len());
-        out.push_str(&rest[at + 1..hex_end].to_ascii_lowercase());
-        rest = &rest[hex_end..];
+    let mut rest = s;
+    while let Some(at) = rest.find(marker) {
+        let start = at + marker.len();
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .char_indices()
+            .nth(digits)
+            .map_or(rest.len(), |(i, _)| start + i);
+        out.extend(rest[start..end].chars().map(|c| recase(&c)));
+        rest = &rest[end..];
     }
     out.push_str(rest);
     out

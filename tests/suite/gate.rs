@@ -403,6 +403,24 @@ fn throttling(
     (addr, seen, rt)
 }
 
+/// Points the plan at a throttling reference server that knows the plan's token and service.
+fn throttle(
+    p: &mut provisionr_conformance::run::Plan,
+    wait: &'static str,
+) -> (SentBy, tokio::runtime::Runtime) {
+    let config = ServerConfig {
+        token: p.token.expose().to_string(),
+        services: p.path_values.values().cloned().collect(),
+        faults: FaultSet::none(),
+        reject_past_expiry: false,
+    };
+    let (addr, seen, rt) = throttling(config, wait);
+    p.target = TargetChoice::Remote {
+        base_url: format!("http://{addr}/api/v1"),
+    };
+    (seen, rt)
+}
+
 #[test]
 fn a_429_with_retry_after_is_waited_out_and_retried_once_and_every_request_says_who_sent_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -418,16 +436,7 @@ fn a_429_with_retry_after_is_waited_out_and_retried_once_and_every_request_says_
             "4",
         ],
     );
-    let config = ServerConfig {
-        token: p.token.expose().to_string(),
-        services: p.path_values.values().cloned().collect(),
-        faults: FaultSet::none(),
-        reject_past_expiry: false,
-    };
-    let (addr, seen, _rt) = throttling(config, "0");
-    p.target = TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
-    };
+    let (seen, _rt) = throttle(&mut p, "0");
     let outcome = run::run(p).unwrap();
     assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
     let s = summary_of(dir.path());
@@ -461,16 +470,7 @@ fn a_retry_after_longer_than_max_wait_leaves_the_case_not_tested() {
         dir.path(),
         &["example::page_example", "--exact", "--max-wait", "1"],
     );
-    let config = ServerConfig {
-        token: p.token.expose().to_string(),
-        services: p.path_values.values().cloned().collect(),
-        faults: FaultSet::none(),
-        reject_past_expiry: false,
-    };
-    let (addr, _, _rt) = throttling(config, "120");
-    p.target = TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
-    };
+    let (_, _rt) = throttle(&mut p, "120");
     let outcome = run::run(p).unwrap();
     assert_eq!(outcome.exit_code, 3);
     let e = outcome.results[0].transport_error().unwrap();
