@@ -8,6 +8,7 @@ mod garbage;
 mod generate;
 mod hostile;
 mod junit;
+mod junit_schema;
 mod property;
 mod rules;
 mod selftest;
