@@ -2,6 +2,7 @@
 //! are clean or carry exactly one fault.
 
 mod canary;
+mod ci_recipes;
 mod cli;
 mod common;
 mod garbage;
