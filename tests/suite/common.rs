@@ -1,6 +1,6 @@
 //! Helpers: plans built through the real command line, and runs against a faulty server.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use provisionr_conformance::cli::{Cli, Command};
@@ -73,20 +73,51 @@ pub fn failed_with(r: &CaseResult, check: &str, actual: &str) -> bool {
         .any(|v| v.check == check && v.actual.starts_with(actual))
 }
 
-/// Validates a JUnit report against the relaxed JUnit 10 XSD.
-pub fn xmllint(report: &Path) {
-    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/junit-10-relaxed.xsd");
-    let out = std::process::Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(&xsd)
-        .arg(report)
-        .output()
-        .expect("xmllint runs (install Debian's libxml2-utils)");
+/// The relaxed JUnit 10 XSD that every report must validate against.
+pub fn junit_xsd() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/junit-10-relaxed.xsd")
+}
+
+/// Validates a JUnit report against the relaxed JUnit 10 XSD: in-process with the XSD's rules
+/// (nothing to install), then with xmllint as a second opinion where it is on PATH.
+pub fn assert_valid_junit(report: &Path) {
+    let bytes = std::fs::read(report).unwrap_or_else(|e| panic!("{}: {e}", report.display()));
+    let xml = String::from_utf8(bytes)
+        .unwrap_or_else(|e| panic!("{} is not UTF-8: {e}", report.display()));
+    let problems = crate::junit_schema::problems(&xml);
     assert!(
-        out.status.success(),
+        problems.is_empty(),
         "{} does not validate:\n{}",
         report.display(),
-        String::from_utf8_lossy(&out.stderr)
+        problems.join("\n")
     );
+    // The XSD lets any of its elements be the root; a report of ours is always <testsuites>.
+    let doc = roxmltree::Document::parse(&xml).expect("parsed above");
+    assert_eq!(doc.root_element().tag_name().name(), "testsuites");
+    if let Some(Err(stderr)) = xmllint(report) {
+        panic!(
+            "{} does not validate (xmllint):\n{stderr}",
+            report.display()
+        );
+    }
+}
+
+/// xmllint's verdict on a file against the XSD, or `None` when xmllint is not installed.
+pub fn xmllint(file: &Path) -> Option<Result<(), String>> {
+    let out = match std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(junit_xsd())
+        .arg(file)
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => panic!("xmllint is on PATH but does not run: {e}"),
+    };
+    Some(if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    })
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::common::{plan, xmllint};
+use crate::common::{assert_valid_junit, plan};
 use provisionr_conformance::run::{self, TargetChoice};
 
 const BIN: &str = env!("CARGO_BIN_EXE_provisionr-conformance");
@@ -89,7 +89,7 @@ fn credentials_in_the_base_url_are_refused_and_never_printed() {
     for place in [&shown, &junit] {
         assert!(!place.contains("s3cretpw"), "the password leaked: {place}");
     }
-    xmllint(&dir.path().join("junit.xml"));
+    assert_valid_junit(&dir.path().join("junit.xml"));
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn plain_http_to_another_host_needs_a_flag_and_the_report_says_so() {
     assert!(text(&out).contains("plain HTTP"), "{}", text(&out));
     let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
     assert!(junit.contains("name=\"insecure_http\""), "{junit}");
-    xmllint(&dir.path().join("junit.xml"));
+    assert_valid_junit(&dir.path().join("junit.xml"));
 }
 
 /// Answers 413 after the first read and closes while the body is still uploading.
@@ -203,7 +203,7 @@ fn a_server_that_closes_during_a_large_upload_is_a_transport_error_not_a_crash()
         out.status,
         text(&out)
     );
-    xmllint(&dir.path().join("junit.xml"));
+    assert_valid_junit(&dir.path().join("junit.xml"));
 }
 
 #[test]
@@ -230,7 +230,7 @@ fn a_closed_output_pipe_does_not_cost_the_run_its_report() {
     drop(child.stdout.take());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{status:?}");
-    xmllint(&junit);
+    assert_valid_junit(&junit);
 }
 
 fn wait_for(what: &str, deadline: Duration, mut done: impl FnMut() -> bool) {
@@ -284,7 +284,7 @@ fn stopped_by(signal: i32, expected: i32) {
         .read_to_string(&mut err)
         .unwrap();
     assert_eq!(status.unwrap().code(), Some(expected), "{err}");
-    xmllint(&junit);
+    assert_valid_junit(&junit);
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("type=\"interrupted\""), "{xml}");
     assert!(created.exists(), "the --created list was not written");
@@ -319,7 +319,7 @@ fn a_flag_error_replaces_an_old_report() {
             "{bad:?} left the old report"
         );
         assert!(xml.contains("type=\"setup\""), "{xml}");
-        xmllint(&junit);
+        assert_valid_junit(&junit);
     }
 }
 
@@ -365,7 +365,7 @@ fn a_target_that_never_answers_is_given_up_after_five_errors_in_a_row() {
     assert!(outcome.requests <= 16, "{} requests", outcome.requests);
     assert!(seen.load(Ordering::SeqCst) <= 16);
     let junit: PathBuf = outcome.junit.unwrap();
-    xmllint(&junit);
+    assert_valid_junit(&junit);
     assert!(std::fs::read_to_string(junit)
         .unwrap()
         .contains("type=\"aborted\""));

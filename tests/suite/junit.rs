@@ -1,6 +1,6 @@
 //! The JUnit report: valid against the relaxed XSD, with failures, errors and redaction.
 
-use crate::common::{plan, run_with, xmllint};
+use crate::common::{assert_valid_junit, plan, run_with};
 use provisionr_conformance::run::{self, TargetChoice};
 
 #[test]
@@ -9,7 +9,7 @@ fn a_passing_run_writes_valid_junit() {
     let outcome = run_with(dir.path(), &[], &[]);
     assert_eq!(outcome.exit_code, 0);
     let path = outcome.junit.unwrap();
-    xmllint(&path);
+    assert_valid_junit(&path);
     let xml = std::fs::read_to_string(&path).unwrap();
     assert_eq!(xml.matches("<testcase ").count(), outcome.results.len());
     assert!(xml.contains("classname=\"create_service_access_token.boundary\""));
@@ -22,7 +22,7 @@ fn violations_become_failures_in_valid_junit() {
     let outcome = run_with(dir.path(), &["enum-wrong-value"], &[]);
     assert_eq!(outcome.exit_code, 1);
     let path = outcome.junit.unwrap();
-    xmllint(&path);
+    assert_valid_junit(&path);
     let xml = std::fs::read_to_string(&path).unwrap();
     assert!(
         xml.contains("<failure message=\"check `enum` failed at /name"),
@@ -51,7 +51,7 @@ fn an_unreachable_target_is_an_error_not_a_failure() {
         .iter()
         .all(|r| r.transport_error().is_some()));
     let path = outcome.junit.unwrap();
-    xmllint(&path);
+    assert_valid_junit(&path);
     let xml = std::fs::read_to_string(&path).unwrap();
     assert!(xml.contains("<error message="), "{xml}");
     assert!(xml.contains("type=\"connect\""), "{xml}");

@@ -2,6 +2,7 @@
 //! are clean or carry exactly one fault.
 
 mod canary;
+mod ci_recipes;
 mod cli;
 mod common;
 mod config;
@@ -10,6 +11,7 @@ mod gate;
 mod generate;
 mod hostile;
 mod junit;
+mod junit_schema;
 mod property;
 mod rules;
 mod selftest;
