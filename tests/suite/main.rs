@@ -6,6 +6,7 @@ mod common;
 mod garbage;
 mod generate;
 mod junit;
+mod loaders;
 mod property;
 mod rules;
 mod selftest;

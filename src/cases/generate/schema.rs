@@ -188,10 +188,6 @@ impl ObjectRules {
             .find(|(n, _)| n == name)
             .map(|(_, node)| node)
     }
-
-    pub(crate) fn is_required(&self, name: &str) -> bool {
-        self.required.iter().any(|r| r == name)
-    }
 }
 
 /// One schema, reduced to the rules the generators understand.
