@@ -7,7 +7,7 @@ use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::diag::FileError;
+use crate::diag::{read_text, strip_bom, FileError};
 
 /// The shipped schemas, embedded so the binary runs from any directory.
 pub static EMBEDDED_SCHEMAS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
@@ -192,15 +192,13 @@ impl Source<'_> {
     }
 
     fn read(&self, name: &str) -> Result<String, FileError> {
-        let shown = self.display_path(name);
         match self {
-            Source::Dir(dir) => std::fs::read_to_string(dir.join(name))
-                .map_err(|e| FileError::new(shown, format!("cannot read file: {e}"))),
+            Source::Dir(dir) => read_text(&dir.join(name)),
             Source::Embedded => EMBEDDED_SCHEMAS
                 .get_file(name)
                 .and_then(|f| f.contents_utf8())
-                .map(str::to_string)
-                .ok_or_else(|| FileError::new(shown, "no such embedded file")),
+                .map(|text| strip_bom(text).to_string())
+                .ok_or_else(|| FileError::new(self.display_path(name), "no such embedded file")),
         }
     }
 

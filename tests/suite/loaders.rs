@@ -5,10 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use provisionr_conformance::contract::EMBEDDED_SCHEMAS;
+use provisionr_conformance::cases::file;
+use provisionr_conformance::contract::{Contract, EMBEDDED_SCHEMAS};
+use provisionr_conformance::diag::FileError;
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_provisionr-conformance");
+const ENDPOINT: &str = "create-service-access-token.endpoint.json";
 const REQUEST: &str = "create-service-access-token.request.schema.json";
 
 /// A copy of the shipped schemas in `dir/schemas`.
@@ -37,12 +40,114 @@ fn edit_request(dir: &Path, edit: impl FnOnce(&mut Value)) {
     write_json(&path, &schema);
 }
 
+fn contract_error(dir: &Path) -> FileError {
+    match Contract::from_dir(dir) {
+        Ok(_) => panic!("the contract in {} loaded", dir.display()),
+        Err(e) => e,
+    }
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
+}
+
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(status.success());
+}
+
+#[test]
+fn oversized_files_are_refused_without_being_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = schemas(dir.path());
+    let contract = Contract::from_dir(&s).unwrap();
+    // A sparse file: 17 MiB long, costing no disk.
+    let big = |path: &Path| {
+        std::fs::File::create(path)
+            .unwrap()
+            .set_len(17 << 20)
+            .unwrap();
+    };
+    let cases = dir.path().join("cases");
+    std::fs::create_dir(&cases).unwrap();
+    big(&cases.join("huge.json"));
+    let e = file::load_dir(&cases, &contract).unwrap_err();
+    assert_eq!(e.path, cases.join("huge.json"));
+    assert!(e.message.contains("16 MiB"), "{e}");
+
+    big(&s.join("create-service-access-token.response.schema.json"));
+    let e = contract_error(&s);
+    assert!(
+        e.path
+            .ends_with("create-service-access-token.response.schema.json"),
+        "{e}"
+    );
+    assert!(e.message.contains("16 MiB"), "{e}");
+}
+
+/// Creates a directory entry at the path.
+type MakeEntry = fn(&Path);
+
+#[test]
+fn odd_entries_named_json_in_the_cases_directory_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let contract = Contract::embedded().unwrap();
+    let make: [(&str, MakeEntry); 4] = [
+        ("dangling.json", |p| {
+            std::os::unix::fs::symlink(p.with_file_name("nowhere"), p).unwrap()
+        }),
+        ("loop.json", |p| std::os::unix::fs::symlink(p, p).unwrap()),
+        ("pipe.json", mkfifo),
+        ("folder.json", |p| std::fs::create_dir(p).unwrap()),
+    ];
+    for (name, create) in make {
+        let cases = dir.path().join(format!("cases-{name}"));
+        std::fs::create_dir(&cases).unwrap();
+        std::fs::create_dir(cases.join("regressions")).unwrap();
+        std::fs::write(
+            cases.join("fine.json"),
+            r#"{"title": "t", "class": "valid"}"#,
+        )
+        .unwrap();
+        create(&cases.join(name));
+        let e = file::load_dir(&cases, &contract).unwrap_err();
+        assert_eq!(e.path, cases.join(name), "{e}");
+    }
+    // A subdirectory not named *.json is not a case file and is not entered.
+    let cases = dir.path().join("cases-plain");
+    std::fs::create_dir_all(cases.join("regressions")).unwrap();
+    std::fs::write(cases.join("regressions").join("x.json"), "not even JSON").unwrap();
+    std::fs::write(
+        cases.join("fine.json"),
+        r#"{"title": "t", "class": "valid"}"#,
+    )
+    .unwrap();
+    assert_eq!(file::load_dir(&cases, &contract).unwrap().len(), 1);
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped_in_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = schemas(dir.path());
+    for name in [ENDPOINT, REQUEST] {
+        let path = s.join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("\u{feff}{text}")).unwrap();
+    }
+    let contract = Contract::from_dir(&s).expect("files with a BOM load");
+    let cases = dir.path().join("cases");
+    std::fs::create_dir(&cases).unwrap();
+    std::fs::write(
+        cases.join("bom.json"),
+        "\u{feff}{\"title\": \"t\", \"class\": \"valid\"}",
+    )
+    .unwrap();
+    let loaded = file::load_dir(&cases, &contract).expect("a case file with a BOM loads");
+    assert_eq!(loaded[0].id, "example::bom");
 }
 
 /// A request schema with `extra` more optional string properties.
