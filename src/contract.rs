@@ -249,6 +249,8 @@ impl Contract {
         let request_schema = source.read_json(&endpoint.request_schema)?;
         let response_schema = source.read_json(&endpoint.response_schema)?;
         let request_schema_path = source.display_path(&endpoint.request_schema);
+        check_bounds(&request_schema, "", 0)
+            .map_err(|e| FileError::new(&request_schema_path, e.to_string()))?;
         let request_validator = compile(&request_schema, &request_schema_path)?;
         let response_validator = compile(
             &response_schema,
@@ -380,6 +382,127 @@ fn validate_endpoint(e: &Endpoint, path: &Path) -> Result<(), FileError> {
         }
     }
     Ok(())
+}
+
+/// The largest `minLength`, `maxLength`, `minItems` or `maxItems` a request schema may set. The
+/// deriver builds strings of exactly `maxLength + 1` characters and the generator draws up to the
+/// bounds, so a bound of 2^64 - 1 asks for exabytes; 1 MiB is far beyond any real field.
+pub const MAX_SCHEMA_BOUND: u64 = 1 << 20;
+
+const BOUND_KEYWORDS: [&str; 4] = ["minLength", "maxLength", "minItems", "maxItems"];
+/// Keywords whose value is one schema (or, for old-style `items`, a list of them).
+const SUBSCHEMA: [&str; 12] = [
+    "items",
+    "additionalProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "additionalItems",
+    "contentSchema",
+];
+/// Keywords whose value maps names to schemas.
+const SUBSCHEMA_MAPS: [&str; 5] = [
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "dependentSchemas",
+];
+/// Keywords whose value is a list of schemas.
+const SUBSCHEMA_LISTS: [&str; 4] = ["allOf", "anyOf", "oneOf", "prefixItems"];
+
+/// Deeper than any file serde_json parses (it stops at 128 levels); guards schemas built in code.
+const MAX_SCHEMA_DEPTH: usize = 256;
+
+/// A length or item-count bound of the request schema that the suite cannot honour.
+#[derive(Debug, thiserror::Error)]
+pub enum BoundError {
+    #[error("`{keyword}` at {pointer} must be a non-negative integer, found {found}")]
+    NotACount {
+        keyword: String,
+        pointer: String,
+        found: Value,
+    },
+    #[error("`{keyword}` at {pointer} is {found}, above the limit of {MAX_SCHEMA_BOUND} (1 MiB): the suite builds strings and arrays of that size")]
+    TooLarge {
+        keyword: String,
+        pointer: String,
+        found: Value,
+    },
+    #[error("the schema at {0} is nested deeper than {MAX_SCHEMA_DEPTH} levels")]
+    TooDeep(String),
+}
+
+/// Checks every length and item-count bound in a schema and its subschemas: a non-negative
+/// integer no larger than [`MAX_SCHEMA_BOUND`]. The error names the keyword's JSON pointer.
+fn check_bounds(schema: &Value, pointer: &str, depth: usize) -> Result<(), BoundError> {
+    if depth > MAX_SCHEMA_DEPTH {
+        return Err(BoundError::TooDeep(pointer.into()));
+    }
+    let Value::Object(map) = schema else {
+        return Ok(());
+    };
+    for (keyword, value) in map {
+        let at = format!("{pointer}/{}", pointer_token(keyword));
+        if BOUND_KEYWORDS.contains(&keyword.as_str()) {
+            check_bound(keyword, value, at)?;
+        } else if SUBSCHEMA.contains(&keyword.as_str()) {
+            match value {
+                Value::Array(list) => check_list(list, &at, depth)?,
+                _ => check_bounds(value, &at, depth + 1)?,
+            }
+        } else if SUBSCHEMA_MAPS.contains(&keyword.as_str()) {
+            if let Value::Object(subs) = value {
+                for (name, sub) in subs {
+                    check_bounds(sub, &format!("{at}/{}", pointer_token(name)), depth + 1)?;
+                }
+            }
+        } else if SUBSCHEMA_LISTS.contains(&keyword.as_str()) {
+            if let Value::Array(list) = value {
+                check_list(list, &at, depth)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_list(list: &[Value], at: &str, depth: usize) -> Result<(), BoundError> {
+    for (i, sub) in list.iter().enumerate() {
+        check_bounds(sub, &format!("{at}/{i}"), depth + 1)?;
+    }
+    Ok(())
+}
+
+fn check_bound(keyword: &str, value: &Value, pointer: String) -> Result<(), BoundError> {
+    // JSON Schema counts 10.0 as an integer; 1e300 is one too, just far too large.
+    let count = match value {
+        Value::Number(n) if n.is_u64() => n.as_u64().map(|v| v as f64),
+        Value::Number(n) => n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0),
+        _ => None,
+    };
+    match count {
+        None => Err(BoundError::NotACount {
+            keyword: keyword.into(),
+            pointer,
+            found: value.clone(),
+        }),
+        Some(c) if c > MAX_SCHEMA_BOUND as f64 => Err(BoundError::TooLarge {
+            keyword: keyword.into(),
+            pointer,
+            found: value.clone(),
+        }),
+        Some(_) => Ok(()),
+    }
+}
+
+/// RFC 6901 escaping of one reference token of a JSON pointer.
+pub fn pointer_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
 }
 
 /// The `{name}` placeholders of a path template, in order.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use super::{Auth, Body, Case, Class, Expect, Origin, Patched, RequestSpec};
-use crate::contract::Contract;
+use crate::contract::{pointer_token, Contract, MAX_SCHEMA_BOUND};
 
 /// Valid date-times: UTC, an offset, a negative offset, fractional seconds; all in the future.
 const DATE_TIMES_VALID: &[(&str, &str, &str)] = &[
@@ -138,7 +138,7 @@ impl Deriver<'_> {
     ) {
         let expect = self.expect(class, "invalid_body");
         let body = self.with(prop, value);
-        let offending = (class == Class::Invalid).then(|| format!("/{}", escape(prop)));
+        let offending = (class == Class::Invalid).then(|| format!("/{}", pointer_token(prop)));
         self.push(
             format!("{kind}::{prop}::{rule}"),
             format!("{prop}: {title}"),
@@ -234,11 +234,8 @@ impl Deriver<'_> {
         if !free_text {
             return;
         }
-        let min = s.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
-        let max = s
-            .get("maxLength")
-            .and_then(Value::as_u64)
-            .map(|m| m as usize);
+        let min = length_bound(s, "minLength").unwrap_or(0);
+        let max = length_bound(s, "maxLength");
         let units: [(&str, &str, &str); 4] = [
             ("ascii", "a", "ASCII characters"),
             ("2byte", "é", "2-byte characters (é)"),
@@ -371,7 +368,7 @@ impl Deriver<'_> {
             .and_then(Value::as_array)
             .and_then(|a| a.first())
             .and_then(Value::as_str)
-            .map(|p| format!("/{}", escape(p)));
+            .map(|p| format!("/{}", pointer_token(p)));
         let any_required = required_first.is_some();
         let ep = &self.contract.endpoint;
         let invalid = self.expect(Class::Invalid, "invalid_body");
@@ -592,13 +589,18 @@ fn sample_of_type(t: &str) -> Value {
     }
 }
 
+/// A length bound of `s` small enough to build. The contract loader refuses larger ones, so only
+/// a contract built in code has one, and it gets no length cases for it rather than a panic.
+fn length_bound(s: &Value, keyword: &str) -> Option<usize> {
+    s.get(keyword)
+        .and_then(Value::as_u64)
+        .filter(|n| *n <= MAX_SCHEMA_BOUND)
+        .map(|n| n as usize)
+}
+
 /// `unit` repeated until the string has exactly `n` code points.
 fn repeat_code_points(unit: &str, n: usize) -> String {
     unit.chars().cycle().take(n).collect()
-}
-
-fn escape(prop: &str) -> String {
-    prop.replace('~', "~0").replace('/', "~1")
 }
 
 /// A valid instance of an object schema with every property set: the base every case varies.
@@ -637,11 +639,8 @@ fn valid_value(s: &Value) -> Option<Value> {
             json!(DATE_TIMES_VALID[0].1)
         }
         "string" => {
-            let min = s.get("minLength").and_then(Value::as_u64).unwrap_or(1) as usize;
-            let max = s
-                .get("maxLength")
-                .and_then(Value::as_u64)
-                .map_or(usize::MAX, |m| m as usize);
+            let min = length_bound(s, "minLength").unwrap_or(1);
+            let max = length_bound(s, "maxLength").unwrap_or(usize::MAX);
             json!("a".repeat(min.clamp(1, max.max(1)).min(max)))
         }
         "integer" | "number" => s.get("minimum").cloned().unwrap_or(json!(0)),

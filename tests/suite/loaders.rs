@@ -3,7 +3,8 @@
 //! (exit code 2), with the file named, and nothing blocks or panics.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use provisionr_conformance::cases::file;
 use provisionr_conformance::contract::{Contract, EMBEDDED_SCHEMAS};
@@ -47,6 +48,31 @@ fn contract_error(dir: &Path) -> FileError {
     }
 }
 
+/// Runs the binary in `dir` and gives up (killing it) after 60 s, so a loader that blocks fails
+/// the test instead of hanging the suite.
+fn run_bin(dir: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new(BIN)
+        .arg("run")
+        .args(["--no-persist", "--junit", "junit.xml"])
+        .args(args)
+        .env("PROVISIONR_TOKEN", "pvt_loaders_test")
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`run {}` did not finish within 60 s", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -58,6 +84,90 @@ fn text(o: &Output) -> String {
 fn mkfifo(path: &Path) {
     let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
     assert!(status.success());
+}
+
+#[test]
+fn a_max_length_of_u64_max_exits_2_naming_the_file_and_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = schemas(dir.path());
+    // Spliced as text: serde_json would write u64::MAX the same way, but this is the literal
+    // a user types.
+    let path = s.join(REQUEST);
+    let huge = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("\"maxLength\": 55", "\"maxLength\": 18446744073709551615");
+    std::fs::write(&path, huge).unwrap();
+    let out = run_bin(dir.path(), &["--list", "--schemas", s.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let shown = text(&out);
+    assert!(shown.contains(REQUEST), "{shown}");
+    assert!(shown.contains("/properties/name/maxLength"), "{shown}");
+    assert!(shown.contains("1048576"), "{shown}");
+}
+
+#[test]
+fn length_and_item_bounds_are_capped_and_must_be_whole_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = schemas(dir.path());
+    let original = read_json(&s.join(REQUEST));
+    let tags = |items_min: Value, max_items: Value, min_items: Value| {
+        json!({
+            "type": "array",
+            "items": {"type": "string", "minLength": items_min},
+            "maxItems": max_items,
+            "minItems": min_items
+        })
+    };
+    let cases: Vec<(Value, &str)> = vec![
+        (json!(2_000_000_000u64), "/properties/name/maxLength"),
+        (json!(10_000_000u64), "/properties/name/maxLength"),
+        (json!(1_048_577u64), "/properties/name/maxLength"),
+        (json!(1e300), "/properties/name/maxLength"),
+        (json!(-1), "/properties/name/maxLength"),
+        (json!(2.5), "/properties/name/maxLength"),
+    ];
+    for (bound, pointer) in cases {
+        edit_request(&s, |r| {
+            *r = original.clone();
+            r["properties"]["name"]["maxLength"] = bound.clone();
+        });
+        let e = contract_error(&s);
+        assert_eq!(e.path, s.join(REQUEST), "{bound}: {e}");
+        assert!(e.message.contains(pointer), "{bound}: {e}");
+    }
+    let nested: Vec<(Value, &str)> = vec![
+        (
+            tags(json!(2_000_000), json!(3), json!(0)),
+            "/properties/tags/items/minLength",
+        ),
+        (
+            tags(json!(1), json!(1_048_577), json!(0)),
+            "/properties/tags/maxItems",
+        ),
+        (
+            tags(json!(1), json!(3), json!(1e20)),
+            "/properties/tags/minItems",
+        ),
+    ];
+    for (schema, pointer) in nested {
+        edit_request(&s, |r| {
+            *r = original.clone();
+            r["properties"]["tags"] = schema.clone();
+        });
+        let e = contract_error(&s);
+        assert!(e.message.contains(pointer), "{pointer}: {e}");
+    }
+    // At the cap, and a bound under `$defs`, are checked the same way.
+    edit_request(&s, |r| {
+        *r = original.clone();
+        r["properties"]["tags"] = tags(json!(1), json!(1_048_576), json!(0));
+    });
+    Contract::from_dir(&s).expect("a bound of exactly 1 MiB is allowed");
+    edit_request(&s, |r| {
+        *r = original.clone();
+        r["$defs"] = json!({"big": {"type": "string", "maxLength": 1e10}});
+    });
+    assert!(contract_error(&s).message.contains("/$defs/big/maxLength"));
 }
 
 #[test]
