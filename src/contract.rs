@@ -1,13 +1,13 @@
 //! Contract stage: the endpoint file and the two JSON Schemas, loaded and compiled ([`Contract`]).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::diag::{read_text, strip_bom, FileError};
+use crate::diag::{kind_of, locate_key, read_text, strip_bom, FileError};
 
 /// The shipped schemas, embedded so the binary runs from any directory.
 pub static EMBEDDED_SCHEMAS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
@@ -206,6 +206,61 @@ impl Source<'_> {
         let text = self.read(name)?;
         serde_json::from_str(&text).map_err(|e| FileError::from_json(&self.display_path(name), &e))
     }
+
+    /// Checks a schema path of the endpoint file: it must be relative, stay inside the directory
+    /// once symbolic links are resolved, and name a regular file. Anything else could read a
+    /// file the contract does not own, or block on a FIFO or `/dev/urandom`.
+    fn check_schema_path(&self, name: &str) -> Result<(), SchemaPathError> {
+        let Source::Dir(dir) = self else {
+            // The embedded copy is a fixed set of files; `read` names a missing one.
+            return Ok(());
+        };
+        let rel = Path::new(name);
+        if name.is_empty() {
+            return Err(SchemaPathError::Empty);
+        }
+        if rel
+            .components()
+            .any(|c| matches!(c, Component::RootDir | Component::Prefix(_)))
+        {
+            return Err(SchemaPathError::Absolute(name.into()));
+        }
+        let root = dir
+            .canonicalize()
+            .map_err(|e| SchemaPathError::Unresolved(dir.display().to_string(), e))?;
+        let target = dir.join(rel).canonicalize().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => SchemaPathError::Missing(name.into()),
+            _ => SchemaPathError::Unresolved(name.into(), e),
+        })?;
+        if !target.starts_with(&root) {
+            return Err(SchemaPathError::Outside(name.into()));
+        }
+        let meta =
+            std::fs::metadata(&target).map_err(|e| SchemaPathError::Unresolved(name.into(), e))?;
+        if !meta.is_file() {
+            return Err(SchemaPathError::NotAFile(name.into(), kind_of(&meta)));
+        }
+        Ok(())
+    }
+}
+
+/// Why a schema path named by the endpoint file is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaPathError {
+    #[error("it is empty")]
+    Empty,
+    #[error("`{0}` is an absolute path")]
+    Absolute(String),
+    #[error("`{0}` does not exist")]
+    Missing(String),
+    /// `..` or a symbolic link leads out of the schemas directory.
+    #[error("`{0}` leads outside the schemas directory")]
+    Outside(String),
+    /// A directory, FIFO, socket or device.
+    #[error("`{0}` is {1}, not a regular file")]
+    NotAFile(String, &'static str),
+    #[error("`{0}` cannot be resolved: {1}")]
+    Unresolved(String, #[source] std::io::Error),
 }
 
 impl Contract {
@@ -245,6 +300,22 @@ impl Contract {
         let endpoint: Endpoint =
             serde_json::from_str(&text).map_err(|e| FileError::from_json(&endpoint_path, &e))?;
         validate_endpoint(&endpoint, &endpoint_path)?;
+        for (field, name) in [
+            ("request_schema", &endpoint.request_schema),
+            ("response_schema", &endpoint.response_schema),
+        ] {
+            if let Err(problem) = source.check_schema_path(name) {
+                let e = FileError::new(
+                    &endpoint_path,
+                    format!("`{field}` must name a file in the schemas directory: {problem}"),
+                )
+                .help("give the name of a regular file in the schemas directory, relative to it");
+                return Err(match locate_key(&text, field) {
+                    Some((line, column)) => e.at(line, column),
+                    None => e,
+                });
+            }
+        }
 
         let request_schema = source.read_json(&endpoint.request_schema)?;
         let response_schema = source.read_json(&endpoint.response_schema)?;

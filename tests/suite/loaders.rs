@@ -41,6 +41,14 @@ fn edit_request(dir: &Path, edit: impl FnOnce(&mut Value)) {
     write_json(&path, &schema);
 }
 
+/// Changes one field of the endpoint file of the copy in `dir`.
+fn set_endpoint(dir: &Path, field: &str, value: Value) {
+    let path = dir.join(ENDPOINT);
+    let mut endpoint = read_json(&path);
+    endpoint[field] = value;
+    write_json(&path, &endpoint);
+}
+
 fn contract_error(dir: &Path) -> FileError {
     match Contract::from_dir(dir) {
         Ok(_) => panic!("the contract in {} loaded", dir.display()),
@@ -197,6 +205,57 @@ fn oversized_files_are_refused_without_being_read_whole() {
         "{e}"
     );
     assert!(e.message.contains("16 MiB"), "{e}");
+}
+
+#[test]
+fn schema_paths_must_stay_inside_the_schemas_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = schemas(dir.path());
+    let outside = dir.path().join("outside.json");
+    std::fs::copy(s.join(REQUEST), &outside).unwrap();
+    std::fs::create_dir(s.join("a_directory.json")).unwrap();
+    std::os::unix::fs::symlink(&outside, s.join("link_out.json")).unwrap();
+    let bad = [
+        ("request_schema", outside.to_str().unwrap().to_string()),
+        ("request_schema", "../outside.json".to_string()),
+        ("request_schema", "link_out.json".to_string()),
+        ("response_schema", "/dev/urandom".to_string()),
+        ("response_schema", "a_directory.json".to_string()),
+        ("response_schema", "missing.json".to_string()),
+        ("response_schema", String::new()),
+    ];
+    let original = read_json(&s.join(ENDPOINT));
+    for (field, value) in bad {
+        write_json(&s.join(ENDPOINT), &original);
+        set_endpoint(&s, field, json!(value));
+        let e = contract_error(&s);
+        assert_eq!(e.path, s.join(ENDPOINT), "{value}: {e}");
+        assert!(e.message.contains(&format!("`{field}`")), "{value}: {e}");
+        assert!(e.location.is_some(), "{value}: {e}");
+    }
+    // A link that stays inside the directory is fine, and so is `./`.
+    std::os::unix::fs::symlink(s.join(REQUEST), s.join("link_in.json")).unwrap();
+    write_json(&s.join(ENDPOINT), &original);
+    set_endpoint(&s, "request_schema", json!("link_in.json"));
+    set_endpoint(
+        &s,
+        "response_schema",
+        json!("./create-service-access-token.response.schema.json"),
+    );
+    Contract::from_dir(&s).expect("paths inside the directory load");
+}
+
+#[test]
+fn a_fifo_named_by_the_endpoint_file_exits_2_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = schemas(dir.path());
+    mkfifo(&s.join("pipe.json"));
+    set_endpoint(&s, "response_schema", json!("pipe.json"));
+    let out = run_bin(dir.path(), &["--list", "--schemas", s.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let shown = text(&out);
+    assert!(shown.contains(ENDPOINT), "{shown}");
+    assert!(shown.contains("`response_schema`"), "{shown}");
 }
 
 /// Creates a directory entry at the path.
