@@ -299,7 +299,7 @@ impl Contract {
         let text = source.read(&endpoint_name)?;
         let endpoint: Endpoint =
             serde_json::from_str(&text).map_err(|e| FileError::from_json(&endpoint_path, &e))?;
-        validate_endpoint(&endpoint, &endpoint_path)?;
+        validate_endpoint(&endpoint, &endpoint_path, &text)?;
         for (field, name) in [
             ("request_schema", &endpoint.request_schema),
             ("response_schema", &endpoint.response_schema),
@@ -361,16 +361,31 @@ pub fn compile(schema: &Value, path: &Path) -> Result<jsonschema::Validator, Fil
     })
 }
 
-fn validate_endpoint(e: &Endpoint, path: &Path) -> Result<(), FileError> {
+fn validate_endpoint(e: &Endpoint, path: &Path, text: &str) -> Result<(), FileError> {
     let err = |msg: String| Err(FileError::new(path, msg));
+    let located = |key: &str, msg: String| {
+        let e = FileError::new(path, msg);
+        match locate_key(text, key) {
+            Some((line, column)) => e.at(line, column),
+            None => e,
+        }
+    };
     if !e.auth.scheme.eq_ignore_ascii_case("bearer") {
         return err(format!(
             "auth.scheme `{}` is not supported; only `bearer` is",
             e.auth.scheme
         ));
     }
-    if reqwest::Method::from_bytes(e.method.as_bytes()).is_err() {
-        return err(format!("method `{}` is not an HTTP method", e.method));
+    if let Err(m) = check_method(&e.method) {
+        let mut err = located("method", m.to_string());
+        err.help = m.help();
+        return Err(err);
+    }
+    if let Err(problem) = check_header_value(&e.content_type) {
+        return Err(located(
+            "content_type",
+            format!("content_type cannot be sent as a header: {problem}"),
+        ));
     }
     let placeholders = path_placeholders(&e.path);
     for p in &placeholders {
@@ -453,6 +468,94 @@ fn validate_endpoint(e: &Endpoint, path: &Path) -> Result<(), FileError> {
         }
     }
     Ok(())
+}
+
+/// Why a method from a contract or case file cannot be sent as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MethodError {
+    /// RFC 9110 methods are tokens: letters, digits and ``!#$%&'*+-.^_`|~``, at least one.
+    #[error(
+        "`{0}` is not an HTTP method: a method is a token of letters, digits and !#$%&'*+-.^_`|~"
+    )]
+    NotAToken(String),
+    /// Methods are case-sensitive, and servers do not treat `post` as `POST`.
+    #[error("`{given}` is not an HTTP method: methods are case-sensitive, and `{standard}` is written in upper case")]
+    WrongCase {
+        given: String,
+        standard: &'static str,
+    },
+}
+
+impl MethodError {
+    /// The "did you mean" for a standard method in the wrong case.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            MethodError::WrongCase { standard, .. } => Some(format!("did you mean `{standard}`?")),
+            MethodError::NotAToken(_) => None,
+        }
+    }
+}
+
+/// The methods RFC 9110 defines, plus PATCH (RFC 5789).
+const STANDARD_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+];
+
+/// Checks that `method` is an RFC 9110 token and, when it spells a standard method, that it is
+/// spelt in upper case: a case file's `post` would otherwise be sent as is.
+pub fn check_method(method: &str) -> Result<(), MethodError> {
+    let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if method.is_empty() || !method.bytes().all(tchar) {
+        return Err(MethodError::NotAToken(method.to_string()));
+    }
+    match STANDARD_METHODS
+        .iter()
+        .find(|m| m.eq_ignore_ascii_case(method))
+    {
+        Some(standard) if *standard != method => Err(MethodError::WrongCase {
+            given: method.to_string(),
+            standard,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A header value from a contract or case file that the HTTP client would refuse at send time,
+/// which would make the case a transport error rather than a bad file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderValueError {
+    #[error("character {position} is the control character U+{code:04X}{name}; a header value cannot hold control characters other than tab", code = *character as u32, name = control_name(*character))]
+    Control { position: usize, character: char },
+    #[error("the HTTP client refuses it as a header value")]
+    Refused,
+}
+
+fn control_name(c: char) -> &'static str {
+    match c {
+        '\n' => " (line feed)",
+        '\r' => " (carriage return)",
+        '\0' => " (NUL)",
+        _ => "",
+    }
+}
+
+/// Checks that `value` can be sent as an HTTP header value, by the HTTP client's own rule (no
+/// control characters but tab), naming the first character at fault.
+pub fn check_header_value(value: &str) -> Result<(), HeaderValueError> {
+    if reqwest::header::HeaderValue::from_str(value).is_ok() {
+        return Ok(());
+    }
+    match value
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_ascii_control() && *c != '\t')
+    {
+        Some((at, character)) => Err(HeaderValueError::Control {
+            position: at + 1,
+            character,
+        }),
+        None => Err(HeaderValueError::Refused),
+    }
 }
 
 /// The largest `minLength`, `maxLength`, `minItems` or `maxItems` a request schema may set. The
@@ -611,6 +714,38 @@ mod tests {
         let emoji56 = "😀".repeat(56);
         let bad = serde_json::json!({"name": emoji56, "description": ""});
         assert!(!c.request_validator.is_valid(&bad));
+    }
+
+    #[test]
+    fn header_values_are_judged_as_the_http_client_judges_them() {
+        let odd = [0x80, 0xa0, 0xff, 0x2028, 0xfeff, 0x1f600];
+        for c in (0u32..0x80).chain(odd).filter_map(char::from_u32) {
+            let v = format!("a{c}b");
+            let client = reqwest::header::HeaderValue::from_str(&v).is_ok();
+            assert_eq!(check_header_value(&v).is_ok(), client, "{c:?}");
+        }
+        assert_eq!(
+            check_header_value("x\ny"),
+            Err(HeaderValueError::Control {
+                position: 2,
+                character: '\n'
+            })
+        );
+    }
+
+    #[test]
+    fn methods_are_tokens_and_standard_ones_upper_case() {
+        for ok in ["POST", "GET", "PURGE", "M-SEARCH", "x~!"] {
+            assert_eq!(check_method(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "PO ST", "GET\n", "PÖST", "(GET)"] {
+            assert!(
+                matches!(check_method(bad), Err(MethodError::NotAToken(_))),
+                "{bad}"
+            );
+        }
+        let e = check_method("pAtCh").unwrap_err();
+        assert_eq!(e.help().as_deref(), Some("did you mean `PATCH`?"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::{Auth, Body, Case, Class, Expect, Origin, RequestSpec};
-use crate::contract::Contract;
+use crate::contract::{check_header_value, check_method, Contract};
 use crate::diag::{did_you_mean, locate_key, read_text, strip_bom, FileError};
 
 /// The shipped cases, embedded so the binary runs from any directory.
@@ -161,11 +161,27 @@ pub fn parse(path: &Path, text: &str, contract: &Contract) -> Result<Case, FileE
     };
     let r = file.request;
     let method = r.method.unwrap_or_else(|| endpoint.method.clone());
-    if reqwest::Method::from_bytes(method.as_bytes()).is_err() {
-        return Err(located(
-            "method",
-            format!("`{method}` is not an HTTP method"),
-        ));
+    if let Err(m) = check_method(&method) {
+        let mut e = located("method", m.to_string());
+        e.help = m.help();
+        return Err(e);
+    }
+    // Caught here rather than by the HTTP client at send time, which would be a transport error.
+    if let Some(Some(ct)) = &r.content_type {
+        if let Err(problem) = check_header_value(ct) {
+            return Err(located(
+                "content_type",
+                format!("`request.content_type` cannot be sent as a header: {problem}"),
+            ));
+        }
+    }
+    if let Some(Auth::Header(value)) = &r.auth {
+        if let Err(problem) = check_header_value(value) {
+            return Err(located(
+                "auth",
+                format!("`request.auth.header` cannot be sent as a header: {problem}"),
+            ));
+        }
     }
     for key in r.path.keys() {
         if !endpoint.path_params.contains_key(key) {

@@ -258,6 +258,85 @@ fn a_fifo_named_by_the_endpoint_file_exits_2_without_blocking() {
     assert!(shown.contains("`response_schema`"), "{shown}");
 }
 
+/// A case file with this `request`, in a directory of its own.
+fn case_dir(dir: &Path, request: Value) -> PathBuf {
+    let cases = dir.join("cases");
+    std::fs::create_dir_all(&cases).unwrap();
+    let case =
+        json!({"title": "hostile", "class": "valid", "id": "example::hostile", "request": request});
+    write_json(&cases.join("hostile.json"), &case);
+    cases
+}
+
+#[test]
+fn a_line_break_in_a_content_type_exits_2_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = case_dir(
+        dir.path(),
+        json!({"content_type": "application/json\nX-Injected: 1"}),
+    );
+    let out = run_bin(
+        dir.path(),
+        &["--cases", cases.to_str().unwrap(), "example::hostile"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let shown = text(&out);
+    assert!(shown.contains("hostile.json:"), "{shown}");
+    assert!(shown.contains("content_type"), "{shown}");
+    assert!(shown.contains("line feed"), "{shown}");
+}
+
+#[test]
+fn header_values_and_methods_are_checked_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let contract = Contract::embedded().unwrap();
+    let bad: Vec<(Value, &str, Option<&str>)> = vec![
+        (
+            json!({"auth": {"header": "Bearer x\r\nX-Evil: 1"}}),
+            "auth",
+            None,
+        ),
+        (
+            json!({"content_type": "text/plain\u{0}"}),
+            "content_type",
+            None,
+        ),
+        (
+            json!({"method": "post"}),
+            "method",
+            Some("did you mean `POST`?"),
+        ),
+        (
+            json!({"method": "Delete"}),
+            "method",
+            Some("did you mean `DELETE`?"),
+        ),
+        (json!({"method": "PO ST"}), "method", None),
+        (json!({"method": ""}), "method", None),
+        (json!({"method": "GET\n"}), "method", None),
+    ];
+    for (request, key, help) in bad {
+        let cases = case_dir(dir.path(), request.clone());
+        let e = file::load_dir(&cases, &contract).unwrap_err();
+        assert_eq!(e.path, cases.join("hostile.json"), "{request}: {e}");
+        assert!(e.location.is_some(), "{request}: {e}");
+        assert!(e.message.contains(key), "{request}: {e}");
+        assert_eq!(e.help.as_deref(), help, "{request}: {e}");
+    }
+    // Tokens that are not standard methods are sent as written.
+    let cases = case_dir(dir.path(), json!({"method": "PURGE"}));
+    let loaded = file::load_dir(&cases, &contract).unwrap();
+    assert_eq!(loaded[0].request.method, "PURGE");
+
+    let s = schemas(dir.path());
+    set_endpoint(&s, "method", json!("post"));
+    let e = contract_error(&s);
+    assert_eq!(e.help.as_deref(), Some("did you mean `POST`?"), "{e}");
+    set_endpoint(&s, "method", json!("POST"));
+    set_endpoint(&s, "content_type", json!("application/json\r\n"));
+    assert!(contract_error(&s).message.contains("content_type"));
+}
+
 /// Creates a directory entry at the path.
 type MakeEntry = fn(&Path);
 
