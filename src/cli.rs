@@ -780,7 +780,7 @@ fn load_cases(args: &ContractArgs, contract: &Contract) -> Result<Vec<cases::Cas
         Some(dir) => cases::file::load_dir(dir, contract)?,
         None => cases::file::load_embedded(contract)?,
     });
-    all.extend(cases::derive::derive(contract));
+    // Checked before deriving: a schema the generator refuses stops the run at once.
     property::validate(&contract.request_schema).map_err(|e| {
         let file = contract.request_schema_path.clone();
         PlanError::File(FileError::new(
@@ -788,6 +788,7 @@ fn load_cases(args: &ContractArgs, contract: &Contract) -> Result<Vec<cases::Cas
             format!("cannot generate bodies from the request schema: {e}"),
         ))
     })?;
+    all.extend(cases::derive::derive(contract));
     let mut seen: BTreeMap<&str, &cases::Case> = BTreeMap::new();
     for c in &all {
         if let Some(first) = seen.insert(&c.id, c) {

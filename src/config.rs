@@ -90,12 +90,11 @@ impl Loaded {
 /// Reads `path` (or the default file) and returns profile `name`, `${VAR}`s expanded.
 pub fn load(path: Option<&Path>, name: &str) -> Result<Loaded, FileError> {
     let path = path.map_or_else(|| PathBuf::from(DEFAULT_CONFIG), Path::to_path_buf);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        FileError::new(&path, format!("cannot read the config file: {e}")).help(format!(
+    let text = crate::diag::read_text(&path).map_err(|e| {
+        e.help(format!(
             "--profile reads {DEFAULT_CONFIG} in the working directory, or the file --config names"
         ))
     })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
     refuse_secrets(&path, &text)?;
     let file: ConfigFile =
         toml::from_str(&text).map_err(|e| FileError::from_toml(&path, &text, &e))?;

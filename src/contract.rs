@@ -1,13 +1,13 @@
 //! Contract stage: the endpoint file and the two JSON Schemas, loaded and compiled ([`Contract`]).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::diag::FileError;
+use crate::diag::{kind_of, locate_key, read_text, strip_bom, FileError};
 
 /// The shipped schemas, embedded so the binary runs from any directory.
 pub static EMBEDDED_SCHEMAS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
@@ -211,15 +211,13 @@ impl Source<'_> {
     }
 
     fn read(&self, name: &str) -> Result<String, FileError> {
-        let shown = self.display_path(name);
         match self {
-            Source::Dir(dir) => std::fs::read_to_string(dir.join(name))
-                .map_err(|e| FileError::new(shown, format!("cannot read file: {e}"))),
+            Source::Dir(dir) => read_text(&dir.join(name)),
             Source::Embedded => EMBEDDED_SCHEMAS
                 .get_file(name)
                 .and_then(|f| f.contents_utf8())
-                .map(str::to_string)
-                .ok_or_else(|| FileError::new(shown, "no such embedded file")),
+                .map(|text| strip_bom(text).to_string())
+                .ok_or_else(|| FileError::new(self.display_path(name), "no such embedded file")),
         }
     }
 
@@ -227,6 +225,61 @@ impl Source<'_> {
         let text = self.read(name)?;
         serde_json::from_str(&text).map_err(|e| FileError::from_json(&self.display_path(name), &e))
     }
+
+    /// Checks a schema path of the endpoint file: it must be relative, stay inside the directory
+    /// once symbolic links are resolved, and name a regular file. Anything else could read a
+    /// file the contract does not own, or block on a FIFO or `/dev/urandom`.
+    fn check_schema_path(&self, name: &str) -> Result<(), SchemaPathError> {
+        let Source::Dir(dir) = self else {
+            // The embedded copy is a fixed set of files; `read` names a missing one.
+            return Ok(());
+        };
+        let rel = Path::new(name);
+        if name.is_empty() {
+            return Err(SchemaPathError::Empty);
+        }
+        if rel
+            .components()
+            .any(|c| matches!(c, Component::RootDir | Component::Prefix(_)))
+        {
+            return Err(SchemaPathError::Absolute(name.into()));
+        }
+        let root = dir
+            .canonicalize()
+            .map_err(|e| SchemaPathError::Unresolved(dir.display().to_string(), e))?;
+        let target = dir.join(rel).canonicalize().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => SchemaPathError::Missing(name.into()),
+            _ => SchemaPathError::Unresolved(name.into(), e),
+        })?;
+        if !target.starts_with(&root) {
+            return Err(SchemaPathError::Outside(name.into()));
+        }
+        let meta =
+            std::fs::metadata(&target).map_err(|e| SchemaPathError::Unresolved(name.into(), e))?;
+        if !meta.is_file() {
+            return Err(SchemaPathError::NotAFile(name.into(), kind_of(&meta)));
+        }
+        Ok(())
+    }
+}
+
+/// Why a schema path named by the endpoint file is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaPathError {
+    #[error("it is empty")]
+    Empty,
+    #[error("`{0}` is an absolute path")]
+    Absolute(String),
+    #[error("`{0}` does not exist")]
+    Missing(String),
+    /// `..` or a symbolic link leads out of the schemas directory.
+    #[error("`{0}` leads outside the schemas directory")]
+    Outside(String),
+    /// A directory, FIFO, socket or device.
+    #[error("`{0}` is {1}, not a regular file")]
+    NotAFile(String, &'static str),
+    #[error("`{0}` cannot be resolved: {1}")]
+    Unresolved(String, #[source] std::io::Error),
 }
 
 impl Contract {
@@ -265,11 +318,29 @@ impl Contract {
         let text = source.read(&endpoint_name)?;
         let endpoint: Endpoint =
             serde_json::from_str(&text).map_err(|e| FileError::from_json(&endpoint_path, &e))?;
-        validate_endpoint(&endpoint, &endpoint_path)?;
+        validate_endpoint(&endpoint, &endpoint_path, &text)?;
+        for (field, name) in [
+            ("request_schema", &endpoint.request_schema),
+            ("response_schema", &endpoint.response_schema),
+        ] {
+            if let Err(problem) = source.check_schema_path(name) {
+                let e = FileError::new(
+                    &endpoint_path,
+                    format!("`{field}` must name a file in the schemas directory: {problem}"),
+                )
+                .help("give the name of a regular file in the schemas directory, relative to it");
+                return Err(match locate_key(&text, field) {
+                    Some((line, column)) => e.at(line, column),
+                    None => e,
+                });
+            }
+        }
 
         let request_schema = source.read_json(&endpoint.request_schema)?;
         let response_schema = source.read_json(&endpoint.response_schema)?;
         let request_schema_path = source.display_path(&endpoint.request_schema);
+        check_bounds(&request_schema, "", 0)
+            .map_err(|e| FileError::new(&request_schema_path, e.to_string()))?;
         let request_validator = compile(&request_schema, &request_schema_path)?;
         let response_validator = compile(
             &response_schema,
@@ -346,16 +417,31 @@ pub fn compile(schema: &Value, path: &Path) -> Result<jsonschema::Validator, Fil
     })
 }
 
-fn validate_endpoint(e: &Endpoint, path: &Path) -> Result<(), FileError> {
+fn validate_endpoint(e: &Endpoint, path: &Path, text: &str) -> Result<(), FileError> {
     let err = |msg: String| Err(FileError::new(path, msg));
+    let located = |key: &str, msg: String| {
+        let e = FileError::new(path, msg);
+        match locate_key(text, key) {
+            Some((line, column)) => e.at(line, column),
+            None => e,
+        }
+    };
     if !e.auth.scheme.eq_ignore_ascii_case("bearer") {
         return err(format!(
             "auth.scheme `{}` is not supported; only `bearer` is",
             e.auth.scheme
         ));
     }
-    if reqwest::Method::from_bytes(e.method.as_bytes()).is_err() {
-        return err(format!("method `{}` is not an HTTP method", e.method));
+    if let Err(m) = check_method(&e.method) {
+        let mut err = located("method", m.to_string());
+        err.help = m.help();
+        return Err(err);
+    }
+    if let Err(problem) = check_header_value(&e.content_type) {
+        return Err(located(
+            "content_type",
+            format!("content_type cannot be sent as a header: {problem}"),
+        ));
     }
     let placeholders = path_placeholders(&e.path);
     for p in &placeholders {
@@ -440,6 +526,215 @@ fn validate_endpoint(e: &Endpoint, path: &Path) -> Result<(), FileError> {
     Ok(())
 }
 
+/// Why a method from a contract or case file cannot be sent as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MethodError {
+    /// RFC 9110 methods are tokens: letters, digits and ``!#$%&'*+-.^_`|~``, at least one.
+    #[error(
+        "`{0}` is not an HTTP method: a method is a token of letters, digits and !#$%&'*+-.^_`|~"
+    )]
+    NotAToken(String),
+    /// Methods are case-sensitive, and servers do not treat `post` as `POST`.
+    #[error("`{given}` is not an HTTP method: methods are case-sensitive, and `{standard}` is written in upper case")]
+    WrongCase {
+        given: String,
+        standard: &'static str,
+    },
+}
+
+impl MethodError {
+    /// The "did you mean" for a standard method in the wrong case.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            MethodError::WrongCase { standard, .. } => Some(format!("did you mean `{standard}`?")),
+            MethodError::NotAToken(_) => None,
+        }
+    }
+}
+
+/// The methods RFC 9110 defines, plus PATCH (RFC 5789).
+const STANDARD_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+];
+
+/// Checks that `method` is an RFC 9110 token and, when it spells a standard method, that it is
+/// spelt in upper case: a case file's `post` would otherwise be sent as is.
+pub fn check_method(method: &str) -> Result<(), MethodError> {
+    let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if method.is_empty() || !method.bytes().all(tchar) {
+        return Err(MethodError::NotAToken(method.to_string()));
+    }
+    match STANDARD_METHODS
+        .iter()
+        .find(|m| m.eq_ignore_ascii_case(method))
+    {
+        Some(standard) if *standard != method => Err(MethodError::WrongCase {
+            given: method.to_string(),
+            standard,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A header value from a contract or case file that the HTTP client would refuse at send time,
+/// which would make the case a transport error rather than a bad file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderValueError {
+    #[error("character {position} is the control character U+{code:04X}{name}; a header value cannot hold control characters other than tab", code = *character as u32, name = control_name(*character))]
+    Control { position: usize, character: char },
+    #[error("the HTTP client refuses it as a header value")]
+    Refused,
+}
+
+fn control_name(c: char) -> &'static str {
+    match c {
+        '\n' => " (line feed)",
+        '\r' => " (carriage return)",
+        '\0' => " (NUL)",
+        _ => "",
+    }
+}
+
+/// Checks that `value` can be sent as an HTTP header value, by the HTTP client's own rule (no
+/// control characters but tab), naming the first character at fault.
+pub fn check_header_value(value: &str) -> Result<(), HeaderValueError> {
+    if reqwest::header::HeaderValue::from_str(value).is_ok() {
+        return Ok(());
+    }
+    match value
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_ascii_control() && *c != '\t')
+    {
+        Some((at, character)) => Err(HeaderValueError::Control {
+            position: at + 1,
+            character,
+        }),
+        None => Err(HeaderValueError::Refused),
+    }
+}
+
+/// The largest `minLength`, `maxLength`, `minItems` or `maxItems` a request schema may set. The
+/// deriver builds strings of exactly `maxLength + 1` characters and the generator draws up to the
+/// bounds, so a bound of 2^64 - 1 asks for exabytes; 1 MiB is far beyond any real field.
+pub const MAX_SCHEMA_BOUND: u64 = 1 << 20;
+
+const BOUND_KEYWORDS: [&str; 4] = ["minLength", "maxLength", "minItems", "maxItems"];
+/// Keywords whose value is one schema (or, for old-style `items`, a list of them).
+const SUBSCHEMA: [&str; 12] = [
+    "items",
+    "additionalProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "additionalItems",
+    "contentSchema",
+];
+/// Keywords whose value maps names to schemas.
+const SUBSCHEMA_MAPS: [&str; 5] = [
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "dependentSchemas",
+];
+/// Keywords whose value is a list of schemas.
+const SUBSCHEMA_LISTS: [&str; 4] = ["allOf", "anyOf", "oneOf", "prefixItems"];
+
+/// Deeper than any file serde_json parses (it stops at 128 levels); guards schemas built in code.
+const MAX_SCHEMA_DEPTH: usize = 256;
+
+/// A length or item-count bound of the request schema that the suite cannot honour.
+#[derive(Debug, thiserror::Error)]
+pub enum BoundError {
+    #[error("`{keyword}` at {pointer} must be a non-negative integer, found {found}")]
+    NotACount {
+        keyword: String,
+        pointer: String,
+        found: Value,
+    },
+    #[error("`{keyword}` at {pointer} is {found}, above the limit of {MAX_SCHEMA_BOUND} (1 MiB): the suite builds strings and arrays of that size")]
+    TooLarge {
+        keyword: String,
+        pointer: String,
+        found: Value,
+    },
+    #[error("the schema at {0} is nested deeper than {MAX_SCHEMA_DEPTH} levels")]
+    TooDeep(String),
+}
+
+/// Checks every length and item-count bound in a schema and its subschemas: a non-negative
+/// integer no larger than [`MAX_SCHEMA_BOUND`]. The error names the keyword's JSON pointer.
+fn check_bounds(schema: &Value, pointer: &str, depth: usize) -> Result<(), BoundError> {
+    if depth > MAX_SCHEMA_DEPTH {
+        return Err(BoundError::TooDeep(pointer.into()));
+    }
+    let Value::Object(map) = schema else {
+        return Ok(());
+    };
+    for (keyword, value) in map {
+        let at = format!("{pointer}/{}", pointer_token(keyword));
+        if BOUND_KEYWORDS.contains(&keyword.as_str()) {
+            check_bound(keyword, value, at)?;
+        } else if SUBSCHEMA.contains(&keyword.as_str()) {
+            match value {
+                Value::Array(list) => check_list(list, &at, depth)?,
+                _ => check_bounds(value, &at, depth + 1)?,
+            }
+        } else if SUBSCHEMA_MAPS.contains(&keyword.as_str()) {
+            if let Value::Object(subs) = value {
+                for (name, sub) in subs {
+                    check_bounds(sub, &format!("{at}/{}", pointer_token(name)), depth + 1)?;
+                }
+            }
+        } else if SUBSCHEMA_LISTS.contains(&keyword.as_str()) {
+            if let Value::Array(list) = value {
+                check_list(list, &at, depth)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_list(list: &[Value], at: &str, depth: usize) -> Result<(), BoundError> {
+    for (i, sub) in list.iter().enumerate() {
+        check_bounds(sub, &format!("{at}/{i}"), depth + 1)?;
+    }
+    Ok(())
+}
+
+fn check_bound(keyword: &str, value: &Value, pointer: String) -> Result<(), BoundError> {
+    // JSON Schema counts 10.0 as an integer; 1e300 is one too, just far too large.
+    let count = match value {
+        Value::Number(n) if n.is_u64() => n.as_u64().map(|v| v as f64),
+        Value::Number(n) => n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0),
+        _ => None,
+    };
+    match count {
+        None => Err(BoundError::NotACount {
+            keyword: keyword.into(),
+            pointer,
+            found: value.clone(),
+        }),
+        Some(c) if c > MAX_SCHEMA_BOUND as f64 => Err(BoundError::TooLarge {
+            keyword: keyword.into(),
+            pointer,
+            found: value.clone(),
+        }),
+        Some(_) => Ok(()),
+    }
+}
+
+/// RFC 6901 escaping of one reference token of a JSON pointer.
+pub fn pointer_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
 /// The `{name}` placeholders of a path template, in order.
 pub fn path_placeholders(template: &str) -> Vec<String> {
     template
@@ -475,6 +770,38 @@ mod tests {
         let emoji56 = "😀".repeat(56);
         let bad = serde_json::json!({"name": emoji56, "description": ""});
         assert!(!c.request_validator.is_valid(&bad));
+    }
+
+    #[test]
+    fn header_values_are_judged_as_the_http_client_judges_them() {
+        let odd = [0x80, 0xa0, 0xff, 0x2028, 0xfeff, 0x1f600];
+        for c in (0u32..0x80).chain(odd).filter_map(char::from_u32) {
+            let v = format!("a{c}b");
+            let client = reqwest::header::HeaderValue::from_str(&v).is_ok();
+            assert_eq!(check_header_value(&v).is_ok(), client, "{c:?}");
+        }
+        assert_eq!(
+            check_header_value("x\ny"),
+            Err(HeaderValueError::Control {
+                position: 2,
+                character: '\n'
+            })
+        );
+    }
+
+    #[test]
+    fn methods_are_tokens_and_standard_ones_upper_case() {
+        for ok in ["POST", "GET", "PURGE", "M-SEARCH", "x~!"] {
+            assert_eq!(check_method(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "PO ST", "GET\n", "PÖST", "(GET)"] {
+            assert!(
+                matches!(check_method(bad), Err(MethodError::NotAToken(_))),
+                "{bad}"
+            );
+        }
+        let e = check_method("pAtCh").unwrap_err();
+        assert_eq!(e.help().as_deref(), Some("did you mean `PATCH`?"));
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! File diagnostics: a message that names the file, the line and column, and a hint.
+//! File diagnostics: a message that names the file, the line and column, and a hint; and the
+//! one way loaders read a user-supplied file ([`read_text`]).
 
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A problem in a user-supplied file (schema, endpoint or case), with its location.
@@ -96,6 +98,112 @@ impl fmt::Display for FileError {
 }
 
 impl std::error::Error for FileError {}
+
+/// The most a loader reads of one file. Real schema, endpoint and case files are a few kilobytes;
+/// the cap keeps a wrong path (a log, a disk image) from taking the machine's memory.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a user-supplied text file: a regular file (checked before it is opened, so a FIFO or a
+/// device never blocks the run), at most [`MAX_FILE_BYTES`], UTF-8, with a leading byte-order
+/// mark dropped (editors on Windows write one, and serde_json does not skip it).
+pub fn read_text(path: &Path) -> Result<String, FileError> {
+    let meta = std::fs::metadata(path).map_err(|e| FileError::new(path, unreadable(path, &e)))?;
+    if !meta.is_file() {
+        return Err(FileError::new(
+            path,
+            format!(
+                "cannot read file: it is {}, not a regular file",
+                kind_of(&meta)
+            ),
+        ));
+    }
+    let too_big = || {
+        FileError::new(
+            path,
+            format!(
+                "file is larger than {} MiB; a schema, endpoint or case file is never that big",
+                MAX_FILE_BYTES >> 20
+            ),
+        )
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| FileError::new(path, format!("cannot read file: {e}")))?;
+    let mut bytes = Vec::new();
+    // The file may have grown since it was measured; never read past the cap.
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| FileError::new(path, format!("cannot read file: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with(BOM) {
+                text.drain(..BOM.len_utf8());
+            }
+            Ok(text)
+        }
+        Err(e) => {
+            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            // The prefix is valid UTF-8 by definition of `valid_up_to`.
+            let good = std::str::from_utf8(good).unwrap_or_default();
+            let (line, column) = line_column(good, good.len());
+            Err(FileError::new(path, "file is not UTF-8 text").at(line, column))
+        }
+    }
+}
+
+/// The UTF-8 byte-order mark.
+const BOM: char = '\u{feff}';
+
+/// `text` without a leading byte-order mark.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix(BOM).unwrap_or(text)
+}
+
+/// Why `path` could not be looked at, naming broken and looping symbolic links as such.
+fn unreadable(path: &Path, e: &std::io::Error) -> String {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return format!("cannot read file: a loop of symbolic links ({e})");
+    }
+    if is_link && e.kind() == std::io::ErrorKind::NotFound {
+        return "cannot read file: a symbolic link to a file that does not exist".into();
+    }
+    format!("cannot read file: {e}")
+}
+
+/// What a file that is not a regular file is, for messages: "a directory", "a FIFO (named pipe)".
+pub fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    "a special file"
+}
+
+/// Line and column of the first `"key"` in the text, for messages about a valid-JSON file.
+pub fn locate_key(text: &str, key: &str) -> Option<(usize, usize)> {
+    let at = text.find(&format!("\"{key}\""))?;
+    Some(line_column(text, at))
+}
 
 /// The closest candidate to `word`, if it is close enough to be a likely typo.
 pub fn did_you_mean<'a>(

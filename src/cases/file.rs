@@ -8,8 +8,8 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::{Auth, Body, Case, Class, Expect, Origin, RequestSpec};
-use crate::contract::Contract;
-use crate::diag::{did_you_mean, FileError};
+use crate::contract::{check_header_value, check_method, Contract};
+use crate::diag::{did_you_mean, locate_key, read_text, strip_bom, FileError};
 
 /// The shipped cases, embedded so the binary runs from any directory.
 pub static EMBEDDED_CASES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/cases");
@@ -62,23 +62,26 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
     T::deserialize(d).map(Some)
 }
 
-/// Loads every `*.json` case file in `dir` (not recursing), sorted by name.
+/// Loads every `*.json` case file in `dir` (not recursing), sorted by name. Every entry named
+/// `*.json` must be a readable regular file: a broken link, a directory or a FIFO under that name
+/// is an error rather than a case silently left out. Other entries, such as `regressions/`, are
+/// not case files and are passed over.
 pub fn load_dir(dir: &Path, contract: &Contract) -> Result<Vec<Case>, FileError> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| FileError::new(dir, format!("cannot read the cases directory: {e}")))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
-        .collect();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        let entry = entry
+            .map_err(|e| FileError::new(dir, format!("cannot read the cases directory: {e}")))?;
+        let path = entry.path();
+        if path.extension().is_some_and(|x| x == "json") {
+            paths.push(path);
+        }
+    }
     paths.sort();
     paths
         .iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| FileError::new(p, format!("cannot read file: {e}")))?;
-            parse(p, &text, contract)
-        })
+        .map(|p| parse(p, &read_text(p)?, contract))
         .collect()
 }
 
@@ -95,7 +98,7 @@ pub fn load_embedded(contract: &Contract) -> Result<Vec<Case>, FileError> {
             let shown = Path::new("cases").join(f.path());
             let text = f
                 .contents_utf8()
-                .ok_or_else(|| FileError::new(&shown, "file is not UTF-8"))?;
+                .ok_or_else(|| FileError::new(&shown, "file is not UTF-8 text"))?;
             parse(&shown, text, contract)
         })
         .collect()
@@ -103,6 +106,7 @@ pub fn load_embedded(contract: &Contract) -> Result<Vec<Case>, FileError> {
 
 /// Parses one case file; `path` is only used in messages and for the default id.
 pub fn parse(path: &Path, text: &str, contract: &Contract) -> Result<Case, FileError> {
+    let text = strip_bom(text);
     let mut file: CaseFile =
         serde_json::from_str(text).map_err(|e| FileError::from_json(path, &e))?;
     let located = |key: &str, message: String| {
@@ -157,11 +161,27 @@ pub fn parse(path: &Path, text: &str, contract: &Contract) -> Result<Case, FileE
     };
     let r = file.request;
     let method = r.method.unwrap_or_else(|| endpoint.method.clone());
-    if reqwest::Method::from_bytes(method.as_bytes()).is_err() {
-        return Err(located(
-            "method",
-            format!("`{method}` is not an HTTP method"),
-        ));
+    if let Err(m) = check_method(&method) {
+        let mut e = located("method", m.to_string());
+        e.help = m.help();
+        return Err(e);
+    }
+    // Caught here rather than by the HTTP client at send time, which would be a transport error.
+    if let Some(Some(ct)) = &r.content_type {
+        if let Err(problem) = check_header_value(ct) {
+            return Err(located(
+                "content_type",
+                format!("`request.content_type` cannot be sent as a header: {problem}"),
+            ));
+        }
+    }
+    if let Some(Auth::Header(value)) = &r.auth {
+        if let Err(problem) = check_header_value(value) {
+            return Err(located(
+                "auth",
+                format!("`request.auth.header` cannot be sent as a header: {problem}"),
+            ));
+        }
     }
     for key in r.path.keys() {
         if !endpoint.path_params.contains_key(key) {
@@ -218,15 +238,6 @@ fn title_note(title: &mut String, seed: u64, found: &str) {
     if !found.is_empty() {
         title.push_str(&format!(" (seed {seed}; it caught: {found})"));
     }
-}
-
-/// Line and column of the first `"key"` in the text, for messages about a valid-JSON file.
-fn locate_key(text: &str, key: &str) -> Option<(usize, usize)> {
-    let at = text.find(&format!("\"{key}\""))?;
-    let before = &text[..at];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    Some((line, column))
 }
 
 #[cfg(test)]

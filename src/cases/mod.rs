@@ -6,10 +6,12 @@ pub mod derive;
 pub mod file;
 pub mod generate;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// What the contract says about a request, which decides how its answer is judged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -78,15 +80,18 @@ pub enum Auth {
 pub enum Body {
     Empty,
     Json(Value),
+    /// A JSON object shared with other cases, with one property changed when sent.
+    Patched(Patched),
     /// Bytes sent as they are, e.g. malformed JSON.
     Raw(String),
 }
 
 impl Body {
     /// The body as JSON, when it is JSON.
-    pub fn json(&self) -> Option<&Value> {
+    pub fn json(&self) -> Option<Cow<'_, Value>> {
         match self {
-            Body::Json(v) => Some(v),
+            Body::Json(v) => Some(Cow::Borrowed(v)),
+            Body::Patched(p) => Some(Cow::Owned(p.to_value())),
             _ => None,
         }
     }
@@ -95,8 +100,56 @@ impl Body {
         match self {
             Body::Empty => String::new(),
             Body::Json(v) => v.to_string(),
+            Body::Patched(p) => p.to_value().to_string(),
             Body::Raw(s) => s.clone(),
         }
+    }
+}
+
+/// A base object shared by many cases, and the one property this case sets or removes. Derived
+/// cases each vary one property of the same base body; a copy per case would make memory
+/// quadratic in the number of properties, so the body is only built when it is needed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Patched {
+    base: Arc<Map<String, Value>>,
+    /// The property, and its new value (`None` removes it).
+    change: Option<(String, Option<Value>)>,
+}
+
+impl Patched {
+    /// `base` itself.
+    pub fn base(base: Arc<Map<String, Value>>) -> Self {
+        Patched { base, change: None }
+    }
+
+    /// `base` with `property` set to `value`, or removed when `value` is `None`.
+    pub fn with(base: Arc<Map<String, Value>>, property: &str, value: Option<Value>) -> Self {
+        Patched {
+            base,
+            change: Some((property.to_string(), value)),
+        }
+    }
+
+    /// The body as sent. Setting a property keeps its place in the base; removing one moves
+    /// the last property into its place (serde_json's `remove`), as the bodies always have.
+    pub fn to_value(&self) -> Value {
+        let mut body = (*self.base).clone();
+        match &self.change {
+            Some((property, Some(value))) => {
+                body.insert(property.clone(), value.clone());
+            }
+            Some((property, None)) => {
+                body.remove(property);
+            }
+            None => {}
+        }
+        Value::Object(body)
+    }
+}
+
+impl Serialize for Patched {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_value().serialize(s)
     }
 }
 

@@ -476,6 +476,29 @@ fn unsupported_constructs_are_errors_naming_the_schema_pointer() {
     drop_deep(deep);
 }
 
+#[test]
+fn a_ref_chain_that_doubles_at_each_step_is_refused() {
+    // Twenty-five definitions, each using the next twice: 2^25 subschemas once expanded.
+    let mut defs = serde_json::Map::new();
+    for i in 0..25 {
+        let next = json!({"$ref": format!("#/$defs/d{}", i + 1)});
+        defs.insert(
+            format!("d{i}"),
+            json!({"type": "object", "required": ["a", "b"], "properties": {"a": next, "b": next}}),
+        );
+    }
+    defs.insert("d25".into(), json!({"type": "string"}));
+    let schema = json!({"$defs": defs, "$ref": "#/$defs/d0"});
+    for err in [
+        generate::valid(&schema).err(),
+        generate::invalid(&schema).err(),
+    ] {
+        let err = err.expect("refused");
+        assert!(matches!(err, GenError::Unsupported { .. }), "{err}");
+        assert!(err.to_string().contains("subschemas"), "{err}");
+    }
+}
+
 /// serde_json drops deep values recursively; do it on a big stack.
 fn drop_deep(v: Value) {
     std::thread::Builder::new()

@@ -80,7 +80,7 @@ fn a_crash_on_astral_characters_is_found_shrunk_and_saved() {
     let r = failed(&outcome, "property::valid_body");
     assert!(failed_with(r, "status", "500"), "{:?}", r.verdicts);
     let body = r.case.request.body.json().unwrap();
-    let chars: Vec<char> = strings(body).concat().chars().collect();
+    let chars: Vec<char> = strings(&body).concat().chars().collect();
     assert_eq!(chars.len(), 1, "not shrunk to one character: {body}");
     assert!(
         chars[0] as u32 > 0xFFFF,
@@ -101,7 +101,7 @@ fn a_crash_on_astral_characters_is_found_shrunk_and_saved() {
                 .starts_with("regression::valid_body")
         })
         .unwrap();
-    assert_eq!(&regression["request"]["body"], body);
+    assert_eq!(regression["request"]["body"], *body);
     assert_eq!(regression["seed"], 7);
 }
 

@@ -4,10 +4,14 @@
 //! the only thing a validator can complain about. Pointers are built bottom-up: each level
 //! reports the defect relative to itself and the parent prefixes its own step.
 
+use std::collections::HashSet;
+use std::rc::Rc;
+
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
-use proptest::strategy::Union;
+use proptest::strategy::{NewTree, Union, ValueTree};
+use proptest::test_runner::TestRunner;
 use serde_json::{Map, Value};
 
 use super::numbers::{self, Interval};
@@ -75,7 +79,7 @@ fn valid_of_type(node: &Node, t: JsonType) -> Result<Option<Values>, GenError> {
         JsonType::String => valid_strings(node),
         JsonType::Array => valid_arrays(node)?,
         JsonType::Object => Some(
-            build_object(&object_plan(node)?, Tweak::None)
+            build_object(&object_plan(node)?, &Tweak::None)
                 .prop_map(|(v, _)| v)
                 .boxed(),
         ),
@@ -159,17 +163,24 @@ pub(crate) fn any_value() -> Values {
     .boxed()
 }
 
+#[derive(Debug)]
 struct Field {
     name: String,
     required: bool,
     values: Values,
 }
 
+/// What an object's instances are drawn from. The slots are built once and shared by every
+/// object strategy of the node, valid or with one defect, so that breaking each of n properties
+/// costs n strategies rather than n objects of n slots each.
+#[derive(Debug)]
 struct ObjectPlan {
     fields: Vec<Field>,
-    /// Names no field uses, and what to put under them; `None` when extras are forbidden.
-    extra: Option<(BoxedStrategy<String>, Values)>,
     known: Vec<String>,
+    /// Each field's value, or its absence, when nothing about that field is tweaked.
+    slots: Vec<BoxedStrategy<Option<Entry>>>,
+    /// The unknown extra properties drawn into an object.
+    extras: BoxedStrategy<Vec<(String, Value)>>,
 }
 
 #[derive(Clone, Debug)]
@@ -180,6 +191,7 @@ struct Entry {
     broken: Option<(String, &'static str)>,
 }
 
+#[derive(Clone, Debug)]
 enum Tweak {
     None,
     Drop(usize),
@@ -187,18 +199,41 @@ enum Tweak {
     Extra(BoxedStrategy<Entry>),
 }
 
+type Drawn = (Value, Option<(String, &'static str)>);
+
+/// An object with one tweak, put together from the shared plan only when a value is drawn.
+/// The object it builds draws exactly as `build_object` does, so bodies and shrinking are the
+/// same as if it had been built up front.
+#[derive(Debug)]
+struct TweakedObject {
+    plan: Rc<ObjectPlan>,
+    tweak: Tweak,
+}
+
+impl Strategy for TweakedObject {
+    type Tree = Box<dyn ValueTree<Value = Drawn>>;
+    type Value = Drawn;
+
+    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        build_object(&self.plan, &self.tweak).new_tree(runner)
+    }
+}
+
 fn object_plan(node: &Node) -> Result<ObjectPlan, GenError> {
     let rules = &node.object;
+    // Sets, not list scans: a schema may have thousands of properties.
+    let required: HashSet<&str> = rules.required.iter().map(String::as_str).collect();
+    let declared: HashSet<&str> = rules.properties.iter().map(|(n, _)| n.as_str()).collect();
     let mut fields = Vec::new();
     for (name, sub) in &rules.properties {
         fields.push(Field {
             name: name.clone(),
-            required: rules.is_required(name),
+            required: required.contains(name.as_str()),
             values: valid(sub)?,
         });
     }
     for name in &rules.required {
-        if rules.property(name).is_some() {
+        if declared.contains(name.as_str()) {
             continue;
         }
         let values = match &rules.additional {
@@ -226,12 +261,38 @@ fn object_plan(node: &Node) -> Result<ObjectPlan, GenError> {
         Additional::Schema(extra) => valid(extra).ok(),
         Additional::Forbidden => None,
     };
-    let extra = extra_values.map(|v| (strings::unknown_name(&known), v));
+    let extras = match extra_values {
+        Some(values) => {
+            proptest::option::weighted(0.2, vec((strings::unknown_name(&known), values), 1..=2))
+                .prop_map(Option::unwrap_or_default)
+                .boxed()
+        }
+        None => Just(Vec::new()).boxed(),
+    };
+    let slots = fields.iter().map(plain_slot).collect();
     Ok(ObjectPlan {
         fields,
-        extra,
         known,
+        slots,
+        extras,
     })
+}
+
+/// A field's value when nothing about it is tweaked: always there when required, else half the
+/// time.
+fn plain_slot(field: &Field) -> BoxedStrategy<Option<Entry>> {
+    let name = field.name.clone();
+    if field.required {
+        field
+            .values
+            .clone()
+            .prop_map(move |v| entry(name.clone(), v))
+            .boxed()
+    } else {
+        proptest::option::weighted(0.5, field.values.clone())
+            .prop_map(move |v| v.and_then(|v| entry(name.clone(), v)))
+            .boxed()
+    }
 }
 
 fn entry(name: String, value: Value) -> Option<Entry> {
@@ -242,16 +303,14 @@ fn entry(name: String, value: Value) -> Option<Entry> {
     })
 }
 
-fn build_object(
-    plan: &ObjectPlan,
-    tweak: Tweak,
-) -> BoxedStrategy<(Value, Option<(String, &'static str)>)> {
-    let mut slots: Vec<BoxedStrategy<Option<Entry>>> = Vec::new();
-    for (i, field) in plan.fields.iter().enumerate() {
-        let name = field.name.clone();
-        let slot = match &tweak {
-            Tweak::Drop(d) if *d == i => Just(None).boxed(),
-            Tweak::Break(b, broken) if *b == i => broken
+/// The object strategy for one tweak: the shared slots, with the tweaked one swapped in.
+fn build_object(plan: &ObjectPlan, tweak: &Tweak) -> BoxedStrategy<Drawn> {
+    let mut slots = plan.slots.clone();
+    match tweak {
+        Tweak::Drop(d) => slots[*d] = Just(None).boxed(),
+        Tweak::Break(b, broken) => {
+            let name = plan.fields[*b].name.clone();
+            slots[*b] = broken
                 .clone()
                 .prop_map(move |inv| {
                     Some(Entry {
@@ -263,31 +322,15 @@ fn build_object(
                         value: inv.value,
                     })
                 })
-                .boxed(),
-            _ if field.required => field
-                .values
-                .clone()
-                .prop_map(move |v| entry(name.clone(), v))
-                .boxed(),
-            _ => proptest::option::weighted(0.5, field.values.clone())
-                .prop_map(move |v| v.and_then(|v| entry(name.clone(), v)))
-                .boxed(),
-        };
-        slots.push(slot);
-    }
-    let extras = match &plan.extra {
-        Some((names, values)) => {
-            proptest::option::weighted(0.2, vec((names.clone(), values.clone()), 1..=2))
-                .prop_map(Option::unwrap_or_default)
-                .boxed()
+                .boxed();
         }
-        None => Just(Vec::new()).boxed(),
-    };
+        Tweak::None | Tweak::Extra(_) => {}
+    }
     let forced = match tweak {
-        Tweak::Extra(e) => e.prop_map(Some).boxed(),
+        Tweak::Extra(e) => e.clone().prop_map(Some).boxed(),
         _ => Just(None).boxed(),
     };
-    (slots, extras, forced)
+    (slots, plan.extras.clone(), forced)
         .prop_map(|(slots, extras, forced)| {
             let mut map = Map::new();
             let mut broken = None;
@@ -534,11 +577,17 @@ fn array_breaks(node: &Node) -> Result<Breaks, GenError> {
 
 fn object_breaks(node: &Node) -> Result<Breaks, GenError> {
     let rules = &node.object;
-    let plan = object_plan(node)?;
+    let plan = Rc::new(object_plan(node)?);
+    let tweaked = |tweak: Tweak| {
+        TweakedObject {
+            plan: plan.clone(),
+            tweak,
+        }
+        .boxed()
+    };
     // Grafted defects carry their own pointer and keyword; only a dropped property has none,
     // so `fallback` is what a `Drop` reports.
-    let finish = |s: BoxedStrategy<(Value, Option<(String, &'static str)>)>,
-                  fallback: &'static str| {
+    let finish = |s: BoxedStrategy<Drawn>, fallback: &'static str| {
         s.prop_map(move |(value, broken)| {
             let (pointer, keyword) = broken.unwrap_or((String::new(), fallback));
             Invalid {
@@ -552,12 +601,13 @@ fn object_breaks(node: &Node) -> Result<Breaks, GenError> {
     let mut out = Breaks::new();
     for (i, field) in plan.fields.iter().enumerate() {
         if field.required {
-            out.push(finish(build_object(&plan, Tweak::Drop(i)), "required"));
+            out.push(finish(tweaked(Tweak::Drop(i)), "required"));
         }
-        // Properties only listed in `required` have no schema of their own to break.
-        if let Some(sub) = rules.property(&field.name) {
+        // The declared properties come first, in order; the fields after them are only listed
+        // in `required` and have no schema of their own to break.
+        if let Some((_, sub)) = rules.properties.get(i) {
             for broken in invalid(sub)? {
-                out.push(finish(build_object(&plan, Tweak::Break(i, broken)), "type"));
+                out.push(finish(tweaked(Tweak::Break(i, broken)), "type"));
             }
         }
     }
@@ -572,10 +622,7 @@ fn object_breaks(node: &Node) -> Result<Breaks, GenError> {
                     broken: Some((String::new(), "additionalProperties")),
                 })
                 .boxed();
-            out.push(finish(
-                build_object(&plan, Tweak::Extra(extra)),
-                "additionalProperties",
-            ));
+            out.push(finish(tweaked(Tweak::Extra(extra)), "additionalProperties"));
         }
         Additional::Schema(sub) => {
             for broken in invalid(sub)? {
@@ -589,7 +636,7 @@ fn object_breaks(node: &Node) -> Result<Breaks, GenError> {
                         value: inv.value,
                     })
                     .boxed();
-                out.push(finish(build_object(&plan, Tweak::Extra(extra)), "type"));
+                out.push(finish(tweaked(Tweak::Extra(extra)), "type"));
             }
         }
     }

@@ -130,7 +130,4 @@ pub fn sample<S: Strategy>(strategy: &S, seed: u64, n: usize) -> Result<Vec<S::V
         .collect()
 }
 
-/// RFC 6901 escaping of one reference token.
-pub(crate) fn escape_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
+pub(crate) use crate::contract::pointer_token as escape_token;

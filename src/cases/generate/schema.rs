@@ -30,6 +30,11 @@ const ANNOTATIONS: &[&str] = &[
 /// Deep enough for any real contract, shallow enough that a hostile schema cannot overflow the stack.
 const MAX_DEPTH: usize = 64;
 
+/// Subschemas read, counting each use of a `$ref` anew. A chain of definitions that each use the
+/// next twice is a few lines of schema but 2^n subschemas once expanded; this stops the reader
+/// long before that, and far above any real contract (a 2,000-property schema has 2,001).
+const MAX_NODES: usize = 20_000;
+
 /// Generating a string costs memory proportional to its length, so absurd bounds are refused.
 pub(crate) const MAX_GENERATED_LENGTH: u64 = 1_000_000;
 /// Items can be whole objects, so the array limit is lower than the string one.
@@ -188,10 +193,6 @@ impl ObjectRules {
             .find(|(n, _)| n == name)
             .map(|(_, node)| node)
     }
-
-    pub(crate) fn is_required(&self, name: &str) -> bool {
-        self.required.iter().any(|r| r == name)
-    }
 }
 
 /// One schema, reduced to the rules the generators understand.
@@ -320,6 +321,7 @@ pub(crate) fn read(root: &Value) -> Result<Node, GenError> {
         root,
         root_id,
         ref_stack: Vec::new(),
+        nodes: 0,
     };
     reader.node(root, String::new(), 0)
 }
@@ -329,6 +331,8 @@ struct Reader<'a> {
     root_id: Option<String>,
     /// Targets being expanded, to refuse recursive schemas instead of looping forever.
     ref_stack: Vec<String>,
+    /// Subschemas read so far.
+    nodes: usize,
 }
 
 fn malformed(pointer: String, what: impl Into<String>) -> GenError {
@@ -364,6 +368,13 @@ impl<'a> Reader<'a> {
             return Err(unsupported(
                 pointer,
                 format!("schema nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err(unsupported(
+                pointer,
+                format!("the schema expands to more than {MAX_NODES} subschemas (each use of a `$ref` counts)"),
             ));
         }
         let map = match schema {

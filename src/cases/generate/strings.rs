@@ -5,6 +5,8 @@
 //! drifts toward `'a'`, then the length selector falls toward the minimum. A failure caused by
 //! one character therefore shrinks to that character alone.
 
+use std::collections::HashSet;
+
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -241,10 +243,13 @@ fn pick_length(pieces: &[Piece], selector: u32) -> u64 {
 /// Property names that are not in `known`: classic troublemakers, near-misses of the known
 /// names (case, separators, stray whitespace), and arbitrary Unicode.
 pub(crate) fn unknown_name(known: &[String]) -> BoxedStrategy<String> {
+    // Sets, not list scans: with thousands of properties a scan per name is quadratic.
+    let taken: HashSet<String> = known.iter().cloned().collect();
     let fresh = |list: Vec<String>| -> Vec<String> {
+        let mut seen: HashSet<String> = HashSet::new();
         let mut out: Vec<String> = Vec::new();
         for name in list {
-            if !known.contains(&name) && !out.contains(&name) {
+            if !taken.contains(&name) && seen.insert(name.clone()) {
                 out.push(name);
             }
         }
@@ -265,10 +270,9 @@ pub(crate) fn unknown_name(known: &[String]) -> BoxedStrategy<String> {
         .to_vec(),
     );
     let near = fresh(known.iter().flat_map(|k| near_misses(k)).collect());
-    let known_owned = known.to_vec();
     let random = string(1, Some(12))
         .prop_filter("name collides with a declared property", move |n| {
-            !known_owned.contains(n)
+            !taken.contains(n)
         })
         .boxed();
     let mut options: Vec<(u32, BoxedStrategy<String>)> = Vec::new();
