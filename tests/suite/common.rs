@@ -40,6 +40,7 @@ pub fn run_with(dir: &Path, faults: &[&str], args: &[&str]) -> RunOutcome {
         .collect();
     p.target = TargetChoice::Embedded {
         faults: FaultSet::with(faults),
+        variations: Default::default(),
         reject_past_expiry: false,
     };
     run::run(p).expect("run completes")
