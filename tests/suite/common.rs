@@ -1,4 +1,5 @@
-//! Helpers: plans built through the real command line, and runs against a faulty server.
+//! Helpers: plans built through the real command line, runs against a faulty or varied server,
+//! and a `serve` process.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
