@@ -19,7 +19,8 @@ use crate::exit;
 use crate::known::KnownFailures;
 use crate::property::{self, PropertySettings};
 use crate::run::{self, Plan, Selection, TargetChoice};
-use crate::server::{self, Fault, FaultSet, ServerConfig};
+use crate::selftest::Subjects;
+use crate::server::{self, Fault, FaultSet, ServerConfig, Variation, VariationSet};
 
 /// Contract-conformance tests for the Provisionr Workspace API.
 #[derive(Debug, Parser)]
@@ -38,9 +39,11 @@ pub struct Cli {
 pub enum Command {
     /// Run the suite against a workspace (by default, against the embedded reference server).
     Run(Box<RunArgs>),
-    /// Serve the reference implementation of the endpoint, optionally with injected faults.
+    /// Serve the reference implementation of the endpoint, optionally with injected faults or
+    /// legitimate variations.
     Serve(ServeArgs),
-    /// Run the suite against the reference server with each fault planted, and score it.
+    /// Run the suite against the reference server with each fault planted, and score it; and
+    /// with each legitimate variation, which must raise no error.
     Selftest(SelftestArgs),
     /// Compare two runs' summaries: new violations, fixed ones, those still failing. Exits 1
     /// when anything is new.
@@ -218,12 +221,19 @@ pub struct ServeArgs {
     /// Switch on a named fault (repeatable); see --list-faults.
     #[arg(long, value_name = "NAME")]
     pub fault: Vec<String>,
+    /// Switch on a legitimate variation, something a correct server may do differently
+    /// (repeatable); see --list-variations.
+    #[arg(long, value_name = "NAME")]
+    pub variation: Vec<String>,
     /// Refuse an expires_at in the past with 422 (the page allows either answer).
     #[arg(long)]
     pub reject_past_expiry: bool,
     /// Print the fault catalog and exit.
     #[arg(long)]
     pub list_faults: bool,
+    /// Print the catalog of legitimate variations and exit.
+    #[arg(long)]
+    pub list_variations: bool,
 }
 
 #[derive(Debug, Args)]
@@ -233,9 +243,13 @@ pub struct SelftestArgs {
     /// Seed for generated bodies; fixed by default, so every self-test sends the same requests.
     #[arg(long, value_name = "S", default_value_t = SELFTEST_SEED)]
     pub seed: u64,
-    /// Plant only these faults (repeatable) [default: the whole catalog].
+    /// Plant only these faults (repeatable); with --fault or --variation, only what is named
+    /// runs [default: every fault and every variation].
     #[arg(long, value_name = "NAME")]
     pub fault: Vec<String>,
+    /// Try only these legitimate variations (repeatable), which must raise no error.
+    #[arg(long, value_name = "NAME")]
+    pub variation: Vec<String>,
     /// Turn off a check by name (repeatable), to see which faults then go unnoticed.
     #[arg(long = "skip-check", value_name = "CHECK")]
     pub skip_checks: Vec<String>,
@@ -577,6 +591,7 @@ impl RunArgs {
         let Some(url) = &self.base_url else {
             let embedded = TargetChoice::Embedded {
                 faults: FaultSet::none(),
+                variations: VariationSet::none(),
                 reject_past_expiry: false,
             };
             return Ok((embedded, token_value.unwrap_or_else(random_token), false));
@@ -676,17 +691,31 @@ fn parse_faults(names: &[String]) -> Result<Vec<Fault>, PlanError> {
         .collect()
 }
 
+fn parse_variations(names: &[String]) -> Result<Vec<Variation>, PlanError> {
+    names
+        .iter()
+        .map(|n| {
+            n.parse::<Variation>()
+                .map_err(|e| PlanError::Usage(format!("--variation: {e}")))
+        })
+        .collect()
+}
+
 impl SelftestArgs {
-    /// The plan every self-test run starts from: the shipped cases against the embedded server.
-    pub fn plan(&self) -> Result<(Plan, Vec<Fault>), PlanError> {
+    /// The plan every self-test run starts from (the shipped cases against the embedded
+    /// server), and the faults and variations to try: what is named, or everything.
+    pub fn plan(&self) -> Result<(Plan, Subjects), PlanError> {
         let contract = Arc::new(load_contract(&self.contract)?);
         let cases = load_cases(&self.contract, &contract)?;
         let skip_checks = checked_names(&contract, &self.skip_checks)?;
         check_token_env(&self.token_env)?;
-        let faults = if self.fault.is_empty() {
-            Fault::ALL.to_vec()
+        let subjects = if self.fault.is_empty() && self.variation.is_empty() {
+            Subjects::all()
         } else {
-            parse_faults(&self.fault)?
+            Subjects {
+                faults: parse_faults(&self.fault)?,
+                variations: parse_variations(&self.variation)?,
+            }
         };
         let plan = Plan {
             path_values: path_values(&contract, None),
@@ -694,6 +723,7 @@ impl SelftestArgs {
             cases,
             target: TargetChoice::Embedded {
                 faults: FaultSet::none(),
+                variations: VariationSet::none(),
                 reject_past_expiry: false,
             },
             token: Secret::new(token_from_env(&self.token_env).unwrap_or_else(random_token)),
@@ -719,7 +749,7 @@ impl SelftestArgs {
             handle_signals: false,
             insecure_http: false,
         };
-        Ok((plan, faults))
+        Ok((plan, subjects))
     }
 }
 
@@ -727,14 +757,14 @@ impl SelftestArgs {
 pub const SELFTEST_SEED: u64 = 20_261_128;
 
 fn selftest_command(args: SelftestArgs) -> i32 {
-    let (plan, faults) = match args.plan() {
+    let (plan, subjects) = match args.plan() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::USAGE;
         }
     };
-    let report = match crate::selftest::selftest(&plan, &faults) {
+    let report = match crate::selftest::selftest(&plan, &subjects) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -833,9 +863,22 @@ fn serve_command(args: ServeArgs) -> i32 {
         }
         return exit::SUCCESS;
     }
-    let faults = match parse_faults(&args.fault) {
-        Ok(f) => f,
-        Err(e) => {
+    if args.list_variations {
+        for v in Variation::ALL {
+            println!(
+                "{:<28} {}\n{:<28} why: {}",
+                v.name(),
+                v.description(),
+                "",
+                v.why()
+            );
+        }
+        return exit::SUCCESS;
+    }
+    let (faults, variations) = match (parse_faults(&args.fault), parse_variations(&args.variation))
+    {
+        (Ok(f), Ok(v)) => (f, v),
+        (Err(e), _) | (_, Err(e)) => {
             eprintln!("error: {e}");
             return exit::USAGE;
         }
@@ -869,6 +912,7 @@ fn serve_command(args: ServeArgs) -> i32 {
         token,
         services: services.clone(),
         faults: FaultSet::with(faults.iter().copied()),
+        variations: VariationSet::with(variations.iter().copied()),
         reject_past_expiry: args.reject_past_expiry,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -889,17 +933,20 @@ fn serve_command(args: ServeArgs) -> i32 {
                 return exit::USAGE;
             }
         };
-        let names: Vec<&str> = faults.iter().map(|f| f.name()).collect();
-        println!(
-            "listening on {} (services: {}; token from ${}; faults: {})",
-            running.base_url(),
-            services.join(", "),
-            args.token_env,
+        let listed = |names: Vec<&str>| {
             if names.is_empty() {
                 "none".to_string()
             } else {
                 names.join(", ")
             }
+        };
+        println!(
+            "listening on {} (services: {}; token from ${}; faults: {}; variations: {})",
+            running.base_url(),
+            services.join(", "),
+            args.token_env,
+            listed(faults.iter().map(|f| f.name()).collect()),
+            listed(variations.iter().map(|v| v.name()).collect()),
         );
         let _ = tokio::signal::ctrl_c().await;
         running.shutdown().await;

@@ -54,6 +54,10 @@ pub struct Endpoint {
     pub success: Vec<u16>,
     /// Statuses expected for each kind of rejection (`invalid_body`, `auth`, ...).
     pub expectations: BTreeMap<String, Vec<u16>>,
+    /// Per expectation key (or `success`), other statuses accepted with a warning: what a SHOULD
+    /// of HTTP allows a correct server to answer instead.
+    #[serde(default)]
+    pub tolerated: BTreeMap<String, Vec<u16>>,
     #[serde(default)]
     pub semantics: Vec<Semantic>,
     /// JSON pointer to the id of what a success created, so a run can list what it left behind.
@@ -386,6 +390,11 @@ impl Contract {
     pub fn expectation(&self, key: &str) -> Option<&[u16]> {
         self.endpoint.expectations.get(key).map(Vec::as_slice)
     }
+
+    /// Statuses accepted with a warning where expectation `key` (or `success`) is expected.
+    pub fn tolerated(&self, key: &str) -> &[u16] {
+        self.endpoint.tolerated.get(key).map_or(&[], Vec::as_slice)
+    }
 }
 
 fn digest_of(path: &Path, bytes: &[u8]) -> ContractFile {
@@ -479,6 +488,35 @@ fn validate_endpoint(e: &Endpoint, path: &Path, text: &str) -> Result<(), FileEr
                 ))
             }
             _ => {}
+        }
+    }
+    for (key, statuses) in &e.tolerated {
+        let expected = match key.as_str() {
+            "success" => &e.success,
+            _ => match e.expectations.get(key) {
+                Some(s) => s,
+                None => {
+                    let keys = e.expectations.keys().map(String::as_str);
+                    let hint = crate::diag::did_you_mean(key, keys)
+                        .map(|b| format!(" (did you mean `{b}`?)"))
+                        .unwrap_or_default();
+                    return err(format!(
+                        "tolerated.{key}: no such expectation{hint}; tolerated takes `success` \
+                         or a key of expectations"
+                    ));
+                }
+            },
+        };
+        // A 5xx is never acceptable, and a status both expected and tolerated is a contradiction.
+        if statuses.is_empty()
+            || statuses
+                .iter()
+                .any(|s| !(100..500).contains(s) || expected.contains(s))
+        {
+            return err(format!(
+                "tolerated.{key} must list HTTP statuses below 500 that {key} does not expect, \
+                 got {statuses:?}"
+            ));
         }
     }
     if let Some(p) = &e.created_id {
@@ -819,6 +857,44 @@ mod tests {
         assert_eq!(err.path, ep);
         assert!(err.location.is_some());
         assert_eq!(err.help.as_deref(), Some("did you mean `success`?"));
+    }
+
+    /// The shipped contract in a temporary directory, its endpoint file edited by `edit`.
+    fn edited_endpoint(edit: impl Fn(&str) -> String) -> Result<Contract, FileError> {
+        let dir = tempfile::tempdir().unwrap();
+        for f in EMBEDDED_SCHEMAS.files() {
+            let text = f.contents_utf8().unwrap();
+            let is_endpoint = f.path().to_string_lossy().ends_with(".endpoint.json");
+            let text = if is_endpoint {
+                edit(text)
+            } else {
+                text.to_string()
+            };
+            std::fs::write(dir.path().join(f.path()), text).unwrap();
+        }
+        Contract::from_dir(dir.path())
+    }
+
+    #[test]
+    fn tolerated_statuses_are_checked_against_the_expectations() {
+        let c = Contract::embedded().unwrap();
+        assert_eq!(c.tolerated("method"), [404]);
+        assert!(c.tolerated("invalid_body").is_empty());
+        let tolerate = |map: &'static str| {
+            edited_endpoint(move |t| t.replace(r#""method": [404]"#, map))
+                .map(|_| ())
+                .map_err(|e| e.message)
+        };
+        assert_eq!(tolerate(r#""success": [204]"#), Ok(()));
+        let unknown = tolerate(r#""methd": [404]"#).unwrap_err();
+        assert!(unknown.contains("did you mean `method`"), "{unknown}");
+        for bad in [
+            r#""method": [500]"#,
+            r#""method": [405]"#,
+            r#""method": []"#,
+        ] {
+            assert!(tolerate(bad).is_err(), "{bad} was accepted");
+        }
     }
 
     #[test]

@@ -19,15 +19,17 @@ use crate::progress::Progress;
 use crate::property::{self, Property, PropertySettings, TimeBudget};
 use crate::redact::Redactor;
 use crate::report::{self, CaseResult, RunInfo, Status, Tally};
-use crate::server::{self, FaultSet, RunningServer, ServerConfig};
+use crate::server::{self, FaultSet, RunningServer, ServerConfig, VariationSet};
 use crate::stop::{Reason, Stop};
 
 /// Which server the run tests.
 #[derive(Clone, Debug)]
 pub enum TargetChoice {
-    /// Start the reference server on 127.0.0.1, port 0, with these faults switched on.
+    /// Start the reference server on 127.0.0.1, port 0, with these faults and variations
+    /// switched on.
     Embedded {
         faults: FaultSet,
+        variations: VariationSet,
         /// Have it refuse expiries in the past, as the page allows.
         reject_past_expiry: bool,
     },
@@ -325,12 +327,14 @@ fn start_target(plan: &Plan, runtime: &tokio::runtime::Runtime) -> Result<Live, 
         }),
         TargetChoice::Embedded {
             faults,
+            variations,
             reject_past_expiry,
         } => {
             let config = ServerConfig {
                 token: plan.token.expose().to_string(),
                 services: plan.path_values.values().cloned().collect(),
                 faults: faults.clone(),
+                variations: variations.clone(),
                 reject_past_expiry: *reject_past_expiry,
             };
             let addr = SocketAddr::from(([127, 0, 0, 1], 0));

@@ -129,16 +129,19 @@ pub fn parse(path: &Path, text: &str, contract: &Contract) -> Result<Case, FileE
                 class,
                 label: "custom".into(),
                 statuses,
+                tolerated: Vec::new(),
             }
         }
         (class, Some(ExpectSpec::Key(key))) => match contract.expectation(&key) {
             Some(statuses) => Expect {
                 class,
+                tolerated: contract.tolerated(&key).to_vec(),
                 label: key,
                 statuses: statuses.to_vec(),
             },
             None if key == "success" => Expect {
                 class,
+                tolerated: contract.tolerated(&key).to_vec(),
                 label: key,
                 statuses: endpoint.success.clone(),
             },

@@ -44,6 +44,9 @@ pub struct Expect {
     /// `success`, an expectation key such as `invalid_body`, or `custom`.
     pub label: String,
     pub statuses: Vec<u16>,
+    /// Other statuses accepted with a warning (the endpoint file's `tolerated`, for a SHOULD).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tolerated: Vec<u16>,
 }
 
 impl Expect {
@@ -57,6 +60,10 @@ impl Expect {
         };
         Expect {
             class,
+            tolerated: match class {
+                Class::Unspecified => Vec::new(),
+                _ => contract.tolerated(label).to_vec(),
+            },
             label: label.to_string(),
             statuses,
         }

@@ -93,6 +93,7 @@ fault_catalog! {
     SameId = "same-id", "semantics", "Every token gets the same `id`.";
     WrongKind = "wrong-kind", "semantics", "`name` is \"personal_access\", a valid but wrong kind.";
     ExpiryLocalTime = "expiry-local-time", "semantics", "A requested `expires_at` keeps its wall-clock time but is labelled `Z`.";
+    ExpiryDrops45s = "expiry-drops-45s", "semantics", "A requested `expires_at` is stored 45 seconds early (a clock-skew margin subtracted on write).";
     TruncatesDescription = "truncates-description", "semantics", "`description` is cut to 50 characters.";
 }
 
@@ -102,42 +103,61 @@ impl fmt::Display for Fault {
     }
 }
 
-/// A name that is not in the catalog, with the nearest one to suggest.
+/// A name that is not in a catalog (of faults or variations), with the nearest one to suggest.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownFault {
+pub struct UnknownName {
+    /// `fault` or `variation`.
+    pub catalog: &'static str,
     pub input: String,
     pub closest: &'static str,
 }
 
-impl fmt::Display for UnknownFault {
+/// A name that is not in the fault catalog.
+pub type UnknownFault = UnknownName;
+
+impl UnknownName {
+    /// The error for `input`, suggesting the nearest of `names`.
+    pub(super) fn new(
+        catalog: &'static str,
+        input: &str,
+        names: impl Iterator<Item = &'static str>,
+    ) -> Self {
+        // Typos usually keep the shape of the word, so edit distance beats prefix matching here.
+        let closest = names
+            .min_by_key(|name| strsim::levenshtein(input, name))
+            .unwrap_or_default();
+        UnknownName {
+            catalog,
+            input: input.to_owned(),
+            closest,
+        }
+    }
+}
+
+impl fmt::Display for UnknownName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown fault `{}` (did you mean `{}`?)",
-            self.input, self.closest
+            "unknown {} `{}` (did you mean `{}`?)",
+            self.catalog, self.input, self.closest
         )
     }
 }
 
-impl std::error::Error for UnknownFault {}
+impl std::error::Error for UnknownName {}
 
 impl FromStr for Fault {
     type Err = UnknownFault;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if let Some(fault) = Fault::ALL.iter().copied().find(|f| f.name() == s) {
-            return Ok(fault);
+        match Fault::ALL.iter().copied().find(|f| f.name() == s) {
+            Some(fault) => Ok(fault),
+            None => Err(UnknownName::new(
+                "fault",
+                s,
+                Fault::ALL.iter().map(|f| f.name()),
+            )),
         }
-        // Typos usually keep the shape of the word, so edit distance beats prefix matching here.
-        let closest = Fault::ALL
-            .iter()
-            .map(|f| f.name())
-            .min_by_key(|name| strsim::levenshtein(s, name))
-            .unwrap_or_default();
-        Err(UnknownFault {
-            input: s.to_owned(),
-            closest,
-        })
     }
 }
 

@@ -1,11 +1,14 @@
-//! The embedded reference server: the contract implemented faithfully, plus switchable faults.
+//! The embedded reference server: the contract implemented faithfully, plus switchable faults
+//! and legitimate variations.
 //!
 //! It is both the default target of a run and the subject of the self-test, which plants one
-//! [`Fault`] at a time and expects the suite to notice.
+//! [`Fault`] at a time and expects the suite to notice, and switches on one [`Variation`] at a
+//! time and expects the suite to raise no error.
 
 mod faults;
 mod token;
 mod validate;
+mod variations;
 
 #[cfg(test)]
 mod tests;
@@ -23,12 +26,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
-use axum::{Json, Router};
+use axum::Router;
 use serde_json::{json, Map, Value};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use faults::{Fault, FaultSet, UnknownFault};
+pub use faults::{Fault, FaultSet, UnknownFault, UnknownName};
+pub use variations::{Awaited, Variation, VariationSet, AWAITING};
 
 use token::{IdSource, Token};
 use validate::{Rejection, TokenRequest};
@@ -43,6 +47,8 @@ pub struct ServerConfig {
     /// The service ids that exist.
     pub services: Vec<String>,
     pub faults: FaultSet,
+    /// Ways to differ from the reference behaviour that a correct server may take.
+    pub variations: VariationSet,
     /// Refuse an `expires_at` in the past with 422: a choice the page leaves open, not a fault.
     pub reject_past_expiry: bool,
 }
@@ -92,28 +98,36 @@ async fn create_or_refuse(
     response
 }
 
+impl ServerConfig {
+    fn varies(&self, v: Variation) -> bool {
+        self.variations.has(v)
+    }
+}
+
 async fn create_token(
     State(state): State<Arc<AppState>>,
     service: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let faults = &state.config.faults;
+    let config = &state.config;
+    let faults = &config.faults;
 
-    if let Some(refused) = refusal(&headers, &state.config) {
+    if let Some(refused) = refusal(&headers, config) {
         return refused;
     }
 
     // A service id that is not valid UTF-8 once decoded cannot name a configured service.
     let service = service.ok().map(|Path(service)| service);
     if faults.has(Fault::CrashOnEncodedService) && service.as_deref().is_none_or(needed_encoding) {
-        return server_error();
+        return server_error(config);
     }
     let known = service
         .as_ref()
-        .is_some_and(|s| state.config.services.contains(s));
+        .is_some_and(|s| config.services.contains(s));
     if !known && !faults.has(Fault::UnknownServiceAccepted) {
         return error(
+            config,
             StatusCode::NOT_FOUND,
             "The requested service was not found.",
         );
@@ -121,6 +135,7 @@ async fn create_token(
 
     if !is_json_media_type(&headers) && !faults.has(Fault::IgnoreContentType) {
         return error(
+            config,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "The request body must be sent as application/json.",
         );
@@ -128,47 +143,51 @@ async fn create_token(
 
     let body = match body {
         Ok(body) => body,
-        Err(rejection) => return error(rejection.status(), &rejection.body_text()),
+        Err(rejection) => return error(config, rejection.status(), &rejection.body_text()),
     };
     // Parsed by hand: axum's `Json` extractor answers with its own texts and statuses.
     let body: Value = match serde_json::from_slice(&body) {
         Ok(body) => body,
-        Err(_) if faults.has(Fault::CrashOnMalformed) => return server_error(),
+        Err(_) if faults.has(Fault::CrashOnMalformed) => return server_error(config),
         Err(e) => {
             return error(
+                config,
                 StatusCode::BAD_REQUEST,
                 &format!("The request body is not valid JSON: {e}."),
             )
         }
     };
 
-    let request = match validate::validate(&body, faults) {
+    let lenient_dates = config.varies(Variation::LenientDateTime);
+    let request = match validate::validate(&body, faults, lenient_dates) {
         Ok(request) => request,
-        Err(Rejection::Crash) => return server_error(),
-        Err(Rejection::Invalid(errors)) => return validation_failed(errors, faults),
+        Err(Rejection::Crash) => return server_error(config),
+        Err(Rejection::Invalid(errors)) => return validation_failed(config, errors),
     };
-    if state.config.reject_past_expiry && request.expires_at.is_some_and(|at| at < token::now()) {
+    if config.reject_past_expiry && request.expires_at.is_some_and(|at| at < token::now()) {
         let mut errors = Map::new();
         errors.insert(
             "expires_at".into(),
             json!(["The expires_at field must be a date in the future."]),
         );
-        return validation_failed(errors, faults);
+        return validation_failed(config, errors);
     }
 
     let passed = state.passed.fetch_add(1, Ordering::Relaxed) + 1;
     if faults.has(Fault::Intermittent500) && passed % 10 == 0 {
-        return server_error();
+        return server_error(config);
     }
 
     let token = state.issue(service.unwrap_or_default(), request);
-    created(&token, &headers, faults)
+    created(config, &token, &headers)
 }
 
 impl AppState {
     fn issue(&self, service: String, request: TokenRequest) -> Token {
         let faults = &self.config.faults;
-        let created_at = token::now();
+        // What the store keeps: a column of coarser precision cuts every instant written to it.
+        let precision = token::Precision::of(&self.config.variations);
+        let created_at = precision.cut(token::now());
         let requested = request
             .expires_at
             .filter(|_| !faults.has(Fault::IgnoresExpiry));
@@ -177,9 +196,11 @@ impl AppState {
             Some(at) if faults.has(Fault::ExpiryLocalTime) => {
                 at.replace_offset(time::UtcOffset::UTC)
             }
+            Some(at) if faults.has(Fault::ExpiryDrops45s) => at - time::Duration::seconds(45),
             Some(at) => at,
             None => created_at + token::DEFAULT_LIFETIME,
         };
+        let expires_at = precision.cut(expires_at);
         let description = if faults.has(Fault::TruncatesDescription) {
             request.description.chars().take(50).collect()
         } else {
@@ -213,11 +234,13 @@ fn refusal(headers: &HeaderMap, config: &ServerConfig) -> Option<Response> {
     match bearer_token(headers) {
         Some(_) if faults.has(Fault::AnyToken) => None,
         Some(presented) if same_secret(presented, &config.token) => None,
-        Some(_) if faults.has(Fault::ForbiddenForBadToken) => {
-            Some(error(StatusCode::FORBIDDEN, "This action is unauthorized."))
-        }
+        Some(_) if faults.has(Fault::ForbiddenForBadToken) => Some(error(
+            config,
+            StatusCode::FORBIDDEN,
+            "This action is unauthorized.",
+        )),
         _ => {
-            let mut response = error(StatusCode::UNAUTHORIZED, "Unauthenticated.");
+            let mut response = error(config, StatusCode::UNAUTHORIZED, "Unauthenticated.");
             response
                 .headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -261,16 +284,22 @@ fn is_json_media_type(headers: &HeaderMap) -> bool {
         && (subtype == "json" || (subtype.len() > "+json".len() && subtype.ends_with("+json")))
 }
 
-fn created(token: &Token, headers: &HeaderMap, faults: &FaultSet) -> Response {
+fn created(config: &ServerConfig, token: &Token, headers: &HeaderMap) -> Response {
+    let faults = &config.faults;
     let link = self_link(headers, &token.id);
-    let body = token::render(token, &link, faults);
+    let body = token::render(token, &link, faults, &config.variations);
     let content_type = if faults.has(Fault::ContentTypeText) {
         "text/plain; charset=utf-8"
     } else {
-        "application/json"
+        json_media_type(config, "application/json")
+    };
+    let status = if config.varies(Variation::OkForCreate) {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
     };
     let mut response = (
-        StatusCode::CREATED,
+        status,
         [(CONTENT_TYPE, HeaderValue::from_static(content_type))],
         body,
     )
@@ -295,37 +324,100 @@ fn self_link(headers: &HeaderMap, id: &str) -> String {
     }
 }
 
-fn validation_failed(errors: Map<String, Value>, faults: &FaultSet) -> Response {
+fn validation_failed(config: &ServerConfig, errors: Map<String, Value>) -> Response {
+    let faults = &config.faults;
     if faults.has(Fault::ServerErrorForValidation) {
-        return server_error();
+        return server_error(config);
     }
     let status = if faults.has(Fault::OkForErrors) {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let body = if faults.has(Fault::UnnamedValidationErrors) {
-        json!({ "message": "The given data was invalid." })
-    } else {
-        json!({ "message": "The given data was invalid.", "errors": errors })
-    };
-    (status, Json(body)).into_response()
+    let named = (!faults.has(Fault::UnnamedValidationErrors)).then_some(errors);
+    error_with(config, status, "The given data was invalid.", named)
 }
 
-fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "message": message }))).into_response()
+fn error(config: &ServerConfig, status: StatusCode, message: &str) -> Response {
+    error_with(config, status, message, None)
+}
+
+/// An error answer: `{"message", "errors"}` as Laravel words it, or in the shape a variation
+/// picks. `errors` maps each invalid field to its messages.
+fn error_with(
+    config: &ServerConfig,
+    status: StatusCode,
+    message: &str,
+    errors: Option<Map<String, Value>>,
+) -> Response {
+    let messages = |v: &Value| -> String {
+        let all: Vec<&str> = v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        all.join(" ")
+    };
+    let (content_type, body) = if config.varies(Variation::ProblemJson) {
+        let mut problem = json!({
+            "type": "about:blank",
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "detail": message,
+        });
+        if let Some(errors) = &errors {
+            let params: Vec<Value> = errors
+                .iter()
+                .map(|(field, m)| json!({ "name": field, "reason": messages(m) }))
+                .collect();
+            problem["invalid-params"] = Value::Array(params);
+        }
+        ("application/problem+json", problem)
+    } else if config.varies(Variation::NestedErrorObject) {
+        let mut inner = json!({ "code": status.as_u16(), "message": message });
+        if let Some(errors) = &errors {
+            let fields: Vec<Value> = errors
+                .iter()
+                .map(|(field, m)| json!({ "field": field, "message": messages(m) }))
+                .collect();
+            inner["fields"] = Value::Array(fields);
+        }
+        ("application/json", json!({ "error": inner }))
+    } else {
+        let mut body = json!({ "message": message });
+        if let Some(errors) = errors {
+            body["errors"] = Value::Object(errors);
+        }
+        ("application/json", body)
+    };
+    let content_type = HeaderValue::from_static(json_media_type(config, content_type));
+    (status, [(CONTENT_TYPE, content_type)], body.to_string()).into_response()
+}
+
+/// A JSON media type as the server labels it: with `charset=utf-8` when a variation says so.
+fn json_media_type(config: &ServerConfig, essence: &'static str) -> &'static str {
+    match (config.varies(Variation::CharsetParameter), essence) {
+        (false, essence) => essence,
+        (true, "application/problem+json") => "application/problem+json; charset=utf-8",
+        (true, _) => "application/json; charset=utf-8",
+    }
 }
 
 /// What the framework answers when a handler falls over.
-fn server_error() -> Response {
-    error(StatusCode::INTERNAL_SERVER_ERROR, "Server Error")
+fn server_error(config: &ServerConfig) -> Response {
+    error(config, StatusCode::INTERNAL_SERVER_ERROR, "Server Error")
 }
 
 async fn method_not_allowed(State(state): State<Arc<AppState>>) -> Response {
-    if state.config.faults.has(Fault::NotFoundForMethod) {
-        return not_found().await;
+    let config = &state.config;
+    if config.faults.has(Fault::NotFoundForMethod)
+        || config.varies(Variation::NotFoundForOtherMethods)
+    {
+        return not_found(State(state)).await;
     }
     let mut response = error(
+        config,
         StatusCode::METHOD_NOT_ALLOWED,
         "The method is not supported for this route. Supported methods: POST.",
     );
@@ -335,8 +427,8 @@ async fn method_not_allowed(State(state): State<Arc<AppState>>) -> Response {
     response
 }
 
-async fn not_found() -> Response {
-    error(StatusCode::NOT_FOUND, "Not Found.")
+async fn not_found(State(state): State<Arc<AppState>>) -> Response {
+    error(&state.config, StatusCode::NOT_FOUND, "Not Found.")
 }
 
 /// A server bound to a local port, serving on a tokio task until [`RunningServer::shutdown`].

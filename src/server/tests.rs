@@ -24,6 +24,7 @@ fn config(faults: FaultSet) -> ServerConfig {
         token: TOKEN.to_owned(),
         services: vec![SERVICE.to_owned(), SPACED_SERVICE.to_owned()],
         faults,
+        variations: Default::default(),
         reject_past_expiry: false,
     }
 }
@@ -264,7 +265,7 @@ fn probe(fault: Fault) -> Vec<Call> {
         | IdAsNumber | AbilitiesAsString | MinsAsString | RenamedDescription
         | CamelCaseTimestamps | EnumWrongValue | EnumUppercase | TimestampNoOffset
         | TimestampSpace | TimestampEpoch | ContentTypeText | WrongKind | IgnoresExpiry
-        | ExpiryLocalTime | MinsInSeconds | MinsInHours => vec![Call::valid()],
+        | ExpiryLocalTime | ExpiryDrops45s | MinsInSeconds | MinsInHours => vec![Call::valid()],
         JsonConcat => vec![with(json!({"description": "say \"hi\" \\ bye"}))],
         NoMaxLength | CrashOnLongName | OkForErrors | ServerErrorForValidation => {
             vec![name_of("a".repeat(56)).expect(422)]
@@ -660,4 +661,135 @@ async fn spawned_server_counts_hits_and_shuts_down() {
 
     server.shutdown().await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+/// `timestamp.<key>` of a success body, as text.
+fn stamp(r: &Reply, key: &str) -> Option<String> {
+    r.json()["timestamp"][key].as_str().map(str::to_owned)
+}
+
+/// The number of fraction digits of a UTC date-time, if it has a fraction.
+fn fraction(text: Option<String>) -> Option<usize> {
+    text.and_then(|t| {
+        t.split_once('.')
+            .map(|(_, f)| f.trim_end_matches('Z').len())
+    })
+}
+
+/// For each variation, a request and what shows the variation took effect: true on the varied
+/// server's reply, false on the reference one's. The exhaustive match makes a new variation
+/// without a probe a compile error.
+fn variation_probe(variation: Variation) -> (Call, fn(&Reply) -> bool) {
+    let fine = Call::post(json!({
+        "name": "n",
+        "description": "d",
+        "expires_at": "2100-01-01T00:00:00.123456789Z",
+    }));
+    let expiry = |expires_at: &str| {
+        Call::post(json!({"name": "n", "description": "d", "expires_at": expires_at}))
+    };
+    let too_long = Call::post(json!({"name": "a".repeat(56), "description": "d"})).expect(422);
+    use Variation::*;
+    match variation {
+        PrecisionMicroseconds => (fine, |r| {
+            stamp(r, "expires_at").as_deref() == Some("2100-01-01T00:00:00.123456Z")
+        }),
+        PrecisionMilliseconds => (fine, |r| {
+            stamp(r, "expires_at").as_deref() == Some("2100-01-01T00:00:00.123Z")
+                && fraction(stamp(r, "created_at")) == Some(3)
+        }),
+        PrecisionSeconds => (fine, |r| {
+            stamp(r, "expires_at").as_deref() == Some("2100-01-01T00:00:00Z")
+                && fraction(stamp(r, "created_at")).is_none()
+                && fraction(stamp(r, "requested_at")).is_none()
+        }),
+        NotFoundForOtherMethods => (Call::valid().method(Method::GET).expect(405), |r| {
+            r.status == StatusCode::NOT_FOUND
+        }),
+        LenientDateTime => (expiry("2099-01-02 03:04:05,5+0100").expect(422), |r| {
+            r.status == StatusCode::CREATED
+                && stamp(r, "expires_at").as_deref() == Some("2099-01-02T02:04:05.500000Z")
+        }),
+        OkForCreate => (Call::valid(), |r| r.status == StatusCode::OK),
+        LastUsedAtCreated => (Call::valid(), |r| {
+            stamp(r, "last_used_at").is_some() && stamp(r, "last_used_at") == stamp(r, "created_at")
+        }),
+        ExtraFields => (Call::valid(), |r| {
+            let body = r.json();
+            body["workspace_id"].is_string() && body["scopes"].is_array()
+        }),
+        ProblemJson => (too_long, |r| {
+            let body = r.json();
+            header(r, CONTENT_TYPE) == "application/problem+json"
+                && body["status"] == 422
+                && body["invalid-params"][0]["name"] == "name"
+        }),
+        NestedErrorObject => (too_long, |r| {
+            r.json()["error"]["fields"][0]["field"] == "name"
+        }),
+        CharsetParameter => (Call::valid(), |r| {
+            header(r, CONTENT_TYPE) == "application/json; charset=utf-8"
+        }),
+    }
+}
+
+fn varied(variation: Variation) -> Router {
+    app(ServerConfig {
+        variations: VariationSet::with([variation]),
+        ..config(FaultSet::none())
+    })
+}
+
+#[tokio::test]
+async fn every_variation_takes_effect_and_only_where_it_says() {
+    let clean = app(config(FaultSet::none()));
+    for &variation in Variation::ALL {
+        let (call, shows) = variation_probe(variation);
+        let reference = send(&clean, &call).await;
+        let mut ids = HashSet::new();
+        if let Err(e) = conforms(&call, &reference, &mut ids) {
+            panic!("the reference server fails the probe for {variation}: {e}");
+        }
+        assert!(
+            !shows(&reference),
+            "{variation}: the reference server shows it too"
+        );
+        let reply = send(&varied(variation), &call).await;
+        let body = String::from_utf8_lossy(&reply.body);
+        assert!(
+            shows(&reply),
+            "{variation} did not take effect: {} {body}",
+            reply.status
+        );
+        if reply.status.is_success() {
+            let body: Value = serde_json::from_slice(&reply.body).expect("JSON");
+            assert!(RESPONSE_SCHEMA.is_valid(&body), "{variation}: {body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_coarser_store_keeps_the_minutes_consistent() {
+    for variation in [
+        Variation::PrecisionMicroseconds,
+        Variation::PrecisionMilliseconds,
+        Variation::PrecisionSeconds,
+    ] {
+        let app = varied(variation);
+        for expires_at in [json!(null), json!("2099-06-15T08:30:00.987654321+02:00")] {
+            let call =
+                Call::post(json!({"name": "n", "description": "d", "expires_at": expires_at}));
+            let stamps = send(&app, &call).await.json()["timestamp"].clone();
+            let created = instant(&stamps["created_at"]).unwrap();
+            let expires = instant(&stamps["expires_at"]).unwrap();
+            let minutes = (expires - created)
+                .whole_nanoseconds()
+                .div_euclid(60_000_000_000);
+            assert_eq!(
+                stamps["expires_at_mins"].as_i64().map(i128::from),
+                Some(minutes),
+                "{variation}: {stamps}"
+            );
+        }
+    }
 }

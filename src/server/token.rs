@@ -10,6 +10,7 @@ use time::macros::format_description;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
 use super::faults::{Fault, FaultSet};
+use super::variations::{Variation, VariationSet};
 
 pub const ID_PREFIX: &str = "wstok_";
 /// The example id from the API page: what a hard-coded id in a buggy server would look like.
@@ -17,6 +18,8 @@ const CONSTANT_ID: &str = "wstok_01hq8xyzabc123def456ghi789";
 pub const DEFAULT_LIFETIME: Duration = Duration::days(30);
 const KIND: &str = "svc_access";
 const ABILITIES: [&str; 2] = ["tokens:read", "tokens:write"];
+/// The workspace the `extra-fields` variation names, as the page's example host does.
+const WORKSPACE_ID: &str = "wks-a1b2c3d4";
 
 /// A created token as the server remembers it.
 #[derive(Clone, Debug)]
@@ -109,8 +112,76 @@ pub fn format_timestamp(instant: OffsetDateTime) -> String {
     formatted.unwrap_or_default()
 }
 
+/// How finely the store keeps instants: the reference server keeps what it is given (its clock
+/// gives microseconds); a variation keeps less, as a database column does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precision {
+    AsGiven,
+    Micros,
+    Millis,
+    Seconds,
+}
+
+impl Precision {
+    /// The coarsest precision the variations ask for.
+    pub fn of(variations: &VariationSet) -> Self {
+        if variations.has(Variation::PrecisionSeconds) {
+            Precision::Seconds
+        } else if variations.has(Variation::PrecisionMilliseconds) {
+            Precision::Millis
+        } else if variations.has(Variation::PrecisionMicroseconds) {
+            Precision::Micros
+        } else {
+            Precision::AsGiven
+        }
+    }
+
+    fn unit_nanos(self) -> u32 {
+        match self {
+            Precision::AsGiven => 1,
+            Precision::Micros => 1_000,
+            Precision::Millis => 1_000_000,
+            Precision::Seconds => 1_000_000_000,
+        }
+    }
+
+    /// The instant cut (not rounded) to this precision, as a column of that precision stores it.
+    pub fn cut(self, instant: OffsetDateTime) -> OffsetDateTime {
+        let unit = self.unit_nanos();
+        instant
+            .replace_nanosecond(instant.nanosecond() / unit * unit)
+            .unwrap_or(instant)
+    }
+
+    /// RFC 3339 in UTC with as many fraction digits as this precision keeps.
+    fn format(self, instant: OffsetDateTime) -> String {
+        let items = match self {
+            Precision::AsGiven => return format_timestamp(instant),
+            Precision::Micros => format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+            ),
+            Precision::Millis => format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+            ),
+            Precision::Seconds => {
+                format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z")
+            }
+        };
+        match instant.checked_to_offset(UtcOffset::UTC) {
+            Some(utc) if (0..=9999).contains(&utc.year()) => utc.format(items),
+            _ => instant.format(&Rfc3339),
+        }
+        .unwrap_or_default()
+    }
+}
+
 /// The success body, as text: `json-concat` has to be able to corrupt the serialisation itself.
-pub fn render(token: &Token, self_link: &str, faults: &FaultSet) -> String {
+pub fn render(
+    token: &Token,
+    self_link: &str,
+    faults: &FaultSet,
+    variations: &VariationSet,
+) -> String {
     // A templating bug pastes the raw text where this marker sits.
     const PASTE_HERE: &str = "{{description}}";
 
@@ -144,12 +215,16 @@ pub fn render(token: &Token, self_link: &str, faults: &FaultSet) -> String {
         body.insert("abilities".into(), abilities);
     }
     if !faults.has(Fault::MissingTimestamp) {
-        body.insert("timestamp".into(), timestamps(token, faults));
+        body.insert("timestamp".into(), timestamps(token, faults, variations));
     }
     if !faults.has(Fault::MissingEmbedded) {
         body.insert("_embedded".into(), json!([]));
     }
     body.insert("_links".into(), json!({ "self": self_link }));
+    if variations.has(Variation::ExtraFields) {
+        body.insert("workspace_id".into(), json!(WORKSPACE_ID));
+        body.insert("scopes".into(), json!(ABILITIES));
+    }
 
     let text = Value::Object(body).to_string();
     if faults.has(Fault::JsonConcat) {
@@ -174,7 +249,8 @@ fn kind(faults: &FaultSet) -> String {
     }
 }
 
-fn timestamps(token: &Token, faults: &FaultSet) -> Value {
+fn timestamps(token: &Token, faults: &FaultSet, variations: &VariationSet) -> Value {
+    let precision = Precision::of(variations);
     let key = |snake: &str| {
         if faults.has(Fault::CamelCaseTimestamps) {
             camel_case(snake)
@@ -182,7 +258,7 @@ fn timestamps(token: &Token, faults: &FaultSet) -> Value {
             snake.to_owned()
         }
     };
-    let created_text = format_timestamp(token.created_at);
+    let created_text = precision.format(token.created_at);
     let created_at = if faults.has(Fault::TimestampEpoch) {
         json!(token.created_at.unix_timestamp())
     } else if faults.has(Fault::TimestampNoOffset) {
@@ -210,9 +286,14 @@ fn timestamps(token: &Token, faults: &FaultSet) -> Value {
     };
 
     let mut stamps = Map::new();
+    let last_used_at = if variations.has(Variation::LastUsedAtCreated) {
+        created_at.clone()
+    } else {
+        Value::Null
+    };
     stamps.insert(key("created_at"), created_at);
-    stamps.insert(key("last_used_at"), Value::Null);
-    stamps.insert(key("expires_at"), json!(format_timestamp(token.expires_at)));
+    stamps.insert(key("last_used_at"), last_used_at);
+    stamps.insert(key("expires_at"), json!(precision.format(token.expires_at)));
     stamps.insert(key("expires_at_mins"), mins);
     if !faults.has(Fault::MissingRequestedAt) {
         stamps.insert(key("requested_at"), json!(created_text));

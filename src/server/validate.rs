@@ -40,7 +40,12 @@ impl Errors {
     }
 }
 
-pub fn validate(body: &Value, faults: &FaultSet) -> Result<TokenRequest, Rejection> {
+/// `lenient_dates` also accepts the unambiguous RFC 3339 variants of [`parse_lenient`].
+pub fn validate(
+    body: &Value,
+    faults: &FaultSet,
+    lenient_dates: bool,
+) -> Result<TokenRequest, Rejection> {
     let Some(obj) = body.as_object() else {
         if faults.has(Fault::CrashOnNonObject) {
             return Err(Rejection::Crash);
@@ -54,7 +59,7 @@ pub fn validate(body: &Value, faults: &FaultSet) -> Result<TokenRequest, Rejecti
     let mut errors = Errors::default();
     let name = string_field(obj, "name", faults, &mut errors);
     let description = string_field(obj, "description", faults, &mut errors);
-    let expires_at = expires_at_field(obj, faults, &mut errors);
+    let expires_at = expires_at_field(obj, faults, lenient_dates, &mut errors);
     if faults.has(Fault::RejectsUnknownFields) {
         for key in obj.keys() {
             if !matches!(key.as_str(), "name" | "description" | "expires_at") {
@@ -165,6 +170,7 @@ fn string_field(
 fn expires_at_field(
     obj: &Map<String, Value>,
     faults: &FaultSet,
+    lenient: bool,
     errors: &mut Errors,
 ) -> Option<Option<OffsetDateTime>> {
     const KEY: &str = "expires_at";
@@ -179,16 +185,18 @@ fn expires_at_field(
             None
         }
         Some(Value::Null) => Some(None),
-        Some(Value::String(s)) => match parse_expiry(s, faults) {
-            Some(instant) => Some(Some(instant)),
-            None => {
-                errors.add(
-                    KEY,
-                    "The expires_at field must be a valid RFC 3339 date-time.".to_owned(),
-                );
-                None
+        Some(Value::String(s)) => {
+            match parse_expiry(s, faults).or_else(|| lenient.then(|| parse_lenient(s)).flatten()) {
+                Some(instant) => Some(Some(instant)),
+                None => {
+                    errors.add(
+                        KEY,
+                        "The expires_at field must be a valid RFC 3339 date-time.".to_owned(),
+                    );
+                    None
+                }
             }
-        },
+        }
         Some(_) => {
             errors.add(
                 KEY,
@@ -227,6 +235,26 @@ pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339)
         .ok()
         .or_else(|| leap_second(s))
+}
+
+/// RFC 3339 with the unambiguous relaxations pydantic and ajv-formats accept: a space for `T`, a
+/// comma decimal sign, a basic offset (`+0100`). No offset, impossible values and other shapes
+/// are still refused.
+pub fn parse_lenient(s: &str) -> Option<OffsetDateTime> {
+    let mut t = s.to_owned();
+    // Each byte tested is ASCII, so the ranges replaced sit on character boundaries.
+    if t.as_bytes().get(10) == Some(&b' ') {
+        t.replace_range(10..11, "T");
+    }
+    if t.as_bytes().get(19) == Some(&b',') {
+        t.replace_range(19..20, ".");
+    }
+    let b = t.as_bytes();
+    let n = b.len();
+    if n > 19 && matches!(b[n - 5], b'+' | b'-') && b[n - 4..].iter().all(u8::is_ascii_digit) {
+        t.insert(n - 2, ':');
+    }
+    parse_rfc3339(&t)
 }
 
 /// `time` takes `:60` only on the last second of a month; the format allows it at 23:59 UTC on any
@@ -412,19 +440,54 @@ mod tests {
     }
 
     #[test]
+    fn lenient_parsing_takes_the_unambiguous_variants_only() {
+        let same = |lenient: &str, strict: &str| {
+            assert!(
+                parse_rfc3339(lenient).is_none(),
+                "{lenient:?} is strict RFC 3339"
+            );
+            assert_eq!(parse_lenient(lenient), parse_rfc3339(strict), "{lenient:?}");
+        };
+        same("2099-01-02 03:04:05Z", "2099-01-02T03:04:05Z");
+        same("2099-01-02T03:04:05,5Z", "2099-01-02T03:04:05.5Z");
+        same("2099-01-02T03:04:05+0100", "2099-01-02T03:04:05+01:00");
+        same(
+            "2099-01-02 03:04:05,25-0530",
+            "2099-01-02T03:04:05.25-05:30",
+        );
+        for s in VALID {
+            assert_eq!(parse_lenient(s), parse_rfc3339(s), "{s:?}");
+        }
+        for bad in [
+            "2099-01-02T03:04:05",
+            "2099-01-02 03:04:05",
+            "2099-01-02",
+            "2099-01-02T24:00:00Z",
+            "2099-02-30 00:00:00Z",
+            "2099-13-01T00:00:00Z",
+            "2099-01-02T03:04:05+2400",
+            "2099-01-02T03:04:05.12345",
+            "tomorrow",
+            "",
+        ] {
+            assert!(parse_lenient(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn name_limit_counts_code_points() {
         let body = |name: String| json!({"name": name, "description": ""});
         let clean = FaultSet::none();
-        assert!(validate(&body("😀".repeat(55)), &clean).is_ok());
-        assert!(validate(&body("😀".repeat(56)), &clean).is_err());
-        assert!(validate(&body("a".repeat(55)), &clean).is_ok());
-        assert!(validate(&body(String::new()), &clean).is_ok());
+        assert!(validate(&body("😀".repeat(55)), &clean, false).is_ok());
+        assert!(validate(&body("😀".repeat(56)), &clean, false).is_err());
+        assert!(validate(&body("a".repeat(55)), &clean, false).is_ok());
+        assert!(validate(&body(String::new()), &clean, false).is_ok());
     }
 
     #[test]
     fn every_offending_field_is_named() {
         let body = json!({"name": 5, "expires_at": "soon"});
-        let Err(Rejection::Invalid(errors)) = validate(&body, &FaultSet::none()) else {
+        let Err(Rejection::Invalid(errors)) = validate(&body, &FaultSet::none(), false) else {
             panic!("expected a validation failure");
         };
         let keys: Vec<_> = errors.keys().map(String::as_str).collect();
@@ -434,7 +497,7 @@ mod tests {
     #[test]
     fn non_objects_are_rejected_under_body() {
         for body in [json!([]), json!(null), json!("x"), json!(1)] {
-            let Err(Rejection::Invalid(errors)) = validate(&body, &FaultSet::none()) else {
+            let Err(Rejection::Invalid(errors)) = validate(&body, &FaultSet::none(), false) else {
                 panic!("expected a validation failure for {body}");
             };
             assert!(errors.contains_key("body"));

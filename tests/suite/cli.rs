@@ -1,50 +1,11 @@
 //! The binary end to end: `serve` in one process, `run --base-url` in another.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
+
+use crate::common::{Served, SERVE_TOKEN as TOKEN};
 
 const BIN: &str = env!("CARGO_BIN_EXE_provisionr-conformance");
-const TOKEN: &str = "pvt_test_secret_9f8e7d6c5b4a";
-
-/// A `serve` process on 127.0.0.1, port 0; killed on drop.
-struct Served {
-    child: Child,
-    base_url: String,
-}
-
-impl Served {
-    fn start(faults: &[&str]) -> Self {
-        let mut cmd = Command::new(BIN);
-        cmd.args(["serve", "--addr", "127.0.0.1:0", "--service", "svc_e2e"]);
-        for f in faults {
-            cmd.args(["--fault", f]);
-        }
-        let mut child = cmd
-            .env("PROVISIONR_TOKEN", TOKEN)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base_url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .to_string();
-        Served { child, base_url }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     let junit = dir.join("junit.xml");

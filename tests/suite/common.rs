@@ -1,12 +1,15 @@
-//! Helpers: plans built through the real command line, and runs against a faulty server.
+//! Helpers: plans built through the real command line, runs against a faulty or varied server,
+//! and a `serve` process.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Stdio};
 
 use clap::Parser;
 use provisionr_conformance::cli::{Cli, Command};
 use provisionr_conformance::report::CaseResult;
 use provisionr_conformance::run::{self, Plan, RunOutcome, TargetChoice};
-use provisionr_conformance::server::{Fault, FaultSet};
+use provisionr_conformance::server::{Fault, FaultSet, VariationSet};
 
 /// A plan from `run <args>`, quiet, with the JUnit report in `dir`.
 pub fn plan(dir: &Path, args: &[&str]) -> Plan {
@@ -33,13 +36,19 @@ pub fn plan(dir: &Path, args: &[&str]) -> Plan {
 
 /// Runs the shipped suite against the embedded server with these faults switched on.
 pub fn run_with(dir: &Path, faults: &[&str], args: &[&str]) -> RunOutcome {
-    let mut p = plan(dir, args);
     let faults: Vec<Fault> = faults
         .iter()
         .map(|f| f.parse().expect("fault name"))
         .collect();
+    run_on(dir, FaultSet::with(faults), VariationSet::none(), args)
+}
+
+/// Runs the shipped suite against the embedded server with these faults and variations.
+pub fn run_on(dir: &Path, faults: FaultSet, variations: VariationSet, args: &[&str]) -> RunOutcome {
+    let mut p = plan(dir, args);
     p.target = TargetChoice::Embedded {
-        faults: FaultSet::with(faults),
+        faults,
+        variations,
         reject_past_expiry: false,
     };
     run::run(p).expect("run completes")
@@ -120,4 +129,50 @@ pub fn xmllint(file: &Path) -> Option<Result<(), String>> {
     } else {
         Err(String::from_utf8_lossy(&out.stderr).into_owned())
     })
+}
+
+/// The token a [`Served`] server accepts.
+pub const SERVE_TOKEN: &str = "pvt_test_secret_9f8e7d6c5b4a";
+
+/// A `serve` process on 127.0.0.1, port 0, knowing service `svc_e2e`; killed on drop.
+pub struct Served {
+    child: Child,
+    pub base_url: String,
+}
+
+impl Served {
+    /// With these faults switched on.
+    pub fn start(faults: &[&str]) -> Self {
+        let args: Vec<&str> = faults.iter().flat_map(|f| ["--fault", f]).collect();
+        Self::with_args(&args)
+    }
+
+    /// With these extra `serve` arguments, such as `--variation NAME`.
+    pub fn with_args(args: &[&str]) -> Self {
+        let mut child = Process::new(env!("CARGO_BIN_EXE_provisionr-conformance"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--service", "svc_e2e"])
+            .args(args)
+            .env("PROVISIONR_TOKEN", SERVE_TOKEN)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base_url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .to_string();
+        Served { child, base_url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -60,6 +60,7 @@ fn gate_run(dir: &Path, faults: &[Fault], args: &[&str]) -> RunOutcome {
     let mut p = plan(dir, &all);
     p.target = TargetChoice::Embedded {
         faults: FaultSet::with(faults.iter().copied()),
+        variations: Default::default(),
         reject_past_expiry: false,
     };
     run::run(p).unwrap()
@@ -412,6 +413,7 @@ fn throttle(
         token: p.token.expose().to_string(),
         services: p.path_values.values().cloned().collect(),
         faults: FaultSet::none(),
+        variations: Default::default(),
         reject_past_expiry: false,
     };
     let (addr, seen, rt) = throttling(config, wait);

@@ -1,5 +1,5 @@
 //! Integration tests: the suite run in-process and as a binary against reference servers that
-//! are clean or carry exactly one fault.
+//! are clean, carry exactly one fault, or vary in a way a correct server may.
 
 mod canary;
 mod ci_recipes;
@@ -18,3 +18,4 @@ mod property;
 mod rules;
 mod selftest;
 mod snapshot;
+mod variations;

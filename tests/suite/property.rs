@@ -31,6 +31,7 @@ fn properties_against(dir: &Path, fault: &str, seed: &str) -> RunOutcome {
     let fault: Fault = fault.parse().unwrap();
     p.target = TargetChoice::Embedded {
         faults: FaultSet::with([fault]),
+        variations: Default::default(),
         reject_past_expiry: false,
     };
     run::run(p).unwrap()
@@ -281,6 +282,7 @@ async fn two_bugs(token: &str, services: Vec<String>) -> (SocketAddr, tokio::tas
         token: token.to_string(),
         services,
         faults: FaultSet::none(),
+        variations: Default::default(),
         reject_past_expiry: false,
     })
     .layer(axum::middleware::from_fn(bugs));
@@ -380,6 +382,7 @@ fn no_request_record_holds_the_token() {
     p.token = provisionr_conformance::execute::Secret::new(TOKEN);
     p.target = TargetChoice::Embedded {
         faults: FaultSet::with([Fault::CrashOnAstral]),
+        variations: Default::default(),
         reject_past_expiry: false,
     };
     let outcome = run::run(p).unwrap();

@@ -104,6 +104,7 @@ fn a_server_that_refuses_past_expiries_is_not_failed() {
     let mut p = plan(dir.path(), &[]);
     p.target = TargetChoice::Embedded {
         faults: FaultSet::none(),
+        variations: Default::default(),
         reject_past_expiry: true,
     };
     let outcome = run::run(p).unwrap();

@@ -29,6 +29,7 @@ fn a_wrong_enum_reads_as_a_wrong_enum() {
     p.token = Secret::new(TOKEN);
     p.target = TargetChoice::Embedded {
         faults: FaultSet::with([Fault::EnumWrongValue]),
+        variations: Default::default(),
         reject_past_expiry: false,
     };
     let outcome = run::run(p).unwrap();
