@@ -584,10 +584,13 @@ fn status_verdict(case: &Case, status: u16) -> Option<Verdict> {
             Severity::Warning,
             "status",
             expected,
-            format!(
-                "{status} (tolerated for {}: allowed by a SHOULD, not a MUST)",
-                e.label
-            ),
+            match &e.tolerated_why {
+                Some(why) => format!("{status} (tolerated: {why})"),
+                None => format!(
+                    "{status} (tolerated for {}: allowed by a SHOULD, not a MUST)",
+                    e.label
+                ),
+            },
         ));
     }
     let why = match (e.class, status) {

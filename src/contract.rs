@@ -395,6 +395,24 @@ impl Contract {
     pub fn tolerated(&self, key: &str) -> &[u16] {
         self.endpoint.tolerated.get(key).map_or(&[], Vec::as_slice)
     }
+
+    /// Whether the request field at `pointer` is declared `format: date-time`, following
+    /// `properties` and `items`.
+    pub fn is_date_time_field(&self, pointer: &str) -> bool {
+        let mut schema = &self.request_schema;
+        for token in pointer.split('/').skip(1) {
+            let token = token.replace("~1", "/").replace("~0", "~");
+            let next = schema
+                .get("properties")
+                .and_then(|p| p.get(&token))
+                .or_else(|| schema.get("items"));
+            match next {
+                Some(s) => schema = s,
+                None => return false,
+            }
+        }
+        schema.get("format").and_then(Value::as_str) == Some("date-time")
+    }
 }
 
 fn digest_of(path: &Path, bytes: &[u8]) -> ContractFile {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::contract::Severity;
 use crate::report::{CaseResult, Tally};
 use crate::run::{self, Plan, RunError, RunOutcome, TargetChoice};
-use crate::server::{Fault, FaultSet, Variation, VariationSet, AWAITING};
+use crate::server::{Fault, FaultSet, Variation, VariationSet};
 
 /// What the self-test tries: faults it must catch and variations it must pass.
 #[derive(Clone, Debug, Default)]
@@ -62,16 +62,10 @@ pub struct VariationResult {
     pub name: &'static str,
     pub description: &'static str,
     pub why: &'static str,
-    /// No error outside the awaited ones: the suite raised no false alarm.
+    /// No error: the suite raised no false alarm.
     pub passed: bool,
     /// Cases that failed (an error or no answer): false alarms.
     pub false_alarms: Vec<Detection>,
-    /// Errors the catalog lists as waiting on another change ([`AWAITING`]); reported, not
-    /// counted against the suite.
-    pub awaiting: Vec<Detection>,
-    /// Awaited errors this run did not raise: their entries can go once the change has landed
-    /// (a property's may depend on the seed).
-    pub not_raised: Vec<String>,
     /// Cases that warned, which a variation may make them do.
     pub warnings: Vec<Detection>,
     pub summary: RunSummary,
@@ -228,39 +222,15 @@ fn no_answer(r: &CaseResult) -> bool {
     r.status() == crate::report::Status::Error
 }
 
-/// A variation passes when no case failed, apart from the errors [`AWAITING`] lists for it.
+/// A variation passes when no case failed.
 fn judge_variation(variation: Variation, outcome: &RunOutcome) -> VariationResult {
-    let awaited = |case: &str, check: &str| {
-        AWAITING
-            .iter()
-            .any(|a| a.variation == variation && a.case == case && a.check == check)
-    };
-    let (mut false_alarms, mut awaiting) = (Vec::new(), Vec::new());
-    for d in noticed(outcome, |s| s == Severity::Error) {
-        if d.checks.iter().all(|c| awaited(&d.case, c)) {
-            awaiting.push(d);
-        } else {
-            false_alarms.push(d);
-        }
-    }
-    let not_raised = AWAITING
-        .iter()
-        .filter(|a| a.variation == variation)
-        .filter(|a| {
-            !awaiting
-                .iter()
-                .any(|d| d.case == a.case && d.checks.iter().any(|c| c == a.check))
-        })
-        .map(|a| format!("{} ({})", a.case, a.check))
-        .collect();
+    let false_alarms = noticed(outcome, |s| s == Severity::Error);
     VariationResult {
         name: variation.name(),
         description: variation.description(),
         why: variation.why(),
         passed: false_alarms.is_empty(),
         false_alarms,
-        awaiting,
-        not_raised,
         warnings: noticed(outcome, |s| s == Severity::Warning),
         summary: RunSummary::from(&outcome.tally),
     }
@@ -379,12 +349,6 @@ fn variation_table(report: &SelftestReport) -> String {
         if !v.false_alarms.is_empty() {
             said.push(format!("errors: {}", some_cases(&v.false_alarms)));
         }
-        if !v.awaiting.is_empty() {
-            said.push(format!("awaited errors: {}", some_cases(&v.awaiting)));
-        }
-        if !v.not_raised.is_empty() {
-            said.push(format!("awaited, not raised: {}", v.not_raised.join(", ")));
-        }
         if !v.warnings.is_empty() {
             said.push(format!("warnings (allowed): {}", some_cases(&v.warnings)));
         }
@@ -396,17 +360,6 @@ fn variation_table(report: &SelftestReport) -> String {
             "{:<width$}  {result:<8}  {}\n",
             v.name,
             said.join("; ")
-        ));
-    }
-    for a in AWAITING.iter().filter(|a| {
-        report
-            .variations
-            .iter()
-            .any(|v| v.name == a.variation.name())
-    }) {
-        s.push_str(&format!(
-            "awaited: {} on {} ({}) waits on {}\n",
-            a.variation, a.case, a.check, a.until
         ));
     }
     s

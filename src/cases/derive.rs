@@ -29,7 +29,9 @@ const DATE_TIMES_VALID: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Near-miss date-times that RFC 3339 rejects.
+/// Near-miss date-times that RFC 3339 rejects. The unambiguous variants among them (a space for
+/// `T`, a comma decimal sign, a basic or hours-only offset) tolerate a success with a warning:
+/// see `Case::tolerate_date_time_variant`.
 const DATE_TIMES_INVALID: &[(&str, &str, &str)] = &[
     ("no_offset", "2099-01-02T03:04:05", "without an offset"),
     (
@@ -45,6 +47,21 @@ const DATE_TIMES_INVALID: &[(&str, &str, &str)] = &[
         "offset_24",
         "2099-01-02T03:04:05+24:00",
         "with offset +24:00",
+    ),
+    (
+        "comma_decimal",
+        "2099-01-02T03:04:05,5Z",
+        "with a comma decimal sign",
+    ),
+    (
+        "basic_offset",
+        "2099-01-02T03:04:05+0100",
+        "with a basic offset +0100",
+    ),
+    (
+        "offset_hours_only",
+        "2099-01-02T03:04:05+01",
+        "with an offset of hours only",
     ),
     ("natural_language", "tomorrow", "as \"tomorrow\""),
     ("empty", "", "as the empty string"),
@@ -89,7 +106,7 @@ impl Deriver<'_> {
         request: RequestSpec,
         offending: Option<String>,
     ) {
-        self.out.push(Case {
+        let mut case = Case {
             id,
             title,
             kind: kind.to_string(),
@@ -97,7 +114,9 @@ impl Deriver<'_> {
             request,
             offending,
             origin: Origin::Derived,
-        });
+        };
+        case.tolerate_date_time_variant(self.contract);
+        self.out.push(case);
     }
 
     fn expect(&self, class: Class, key: &str) -> Expect {

@@ -130,6 +130,7 @@ pub fn parse(path: &Path, text: &str, contract: &Contract) -> Result<Case, FileE
                 label: "custom".into(),
                 statuses,
                 tolerated: Vec::new(),
+                tolerated_why: None,
             }
         }
         (class, Some(ExpectSpec::Key(key))) => match contract.expectation(&key) {
@@ -138,12 +139,14 @@ pub fn parse(path: &Path, text: &str, contract: &Contract) -> Result<Case, FileE
                 tolerated: contract.tolerated(&key).to_vec(),
                 label: key,
                 statuses: statuses.to_vec(),
+                tolerated_why: None,
             },
             None if key == "success" => Expect {
                 class,
                 tolerated: contract.tolerated(&key).to_vec(),
                 label: key,
                 statuses: endpoint.success.clone(),
+                tolerated_why: None,
             },
             None => {
                 let keys: Vec<&str> = contract
@@ -217,7 +220,7 @@ pub fn parse(path: &Path, text: &str, contract: &Contract) -> Result<Case, FileE
         title_note(&mut file.title, seed, found);
     }
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("case");
-    Ok(Case {
+    let mut case = Case {
         id: file.id.unwrap_or_else(|| format!("{}::{stem}", file.kind)),
         title: file.title,
         kind: file.kind,
@@ -233,7 +236,9 @@ pub fn parse(path: &Path, text: &str, contract: &Contract) -> Result<Case, FileE
         },
         offending: file.offending,
         origin: Origin::File(path.display().to_string()),
-    })
+    };
+    case.tolerate_date_time_variant(contract);
+    Ok(case)
 }
 
 /// A regression case says in its title what it once caught.

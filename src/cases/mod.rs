@@ -47,6 +47,9 @@ pub struct Expect {
     /// Other statuses accepted with a warning (the endpoint file's `tolerated`, for a SHOULD).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tolerated: Vec<u16>,
+    /// Why those are tolerated, when it is not a SHOULD of the endpoint file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tolerated_why: Option<String>,
 }
 
 impl Expect {
@@ -66,6 +69,7 @@ impl Expect {
             },
             label: label.to_string(),
             statuses,
+            tolerated_why: None,
         }
     }
 }
@@ -211,5 +215,31 @@ pub struct Case {
 impl Case {
     pub fn class(&self) -> Class {
         self.expect.class
+    }
+
+    /// An invalid case whose offending value is not an RFC 3339 date-time, but a variant of one
+    /// whose instant is unambiguous (a space for `T`, `,5`, `+0100`), tolerates a success with a
+    /// warning: accepting it is a leniency that cannot mislead a client, not a broken contract.
+    pub fn tolerate_date_time_variant(&mut self, contract: &crate::contract::Contract) {
+        if self.class() != Class::Invalid {
+            return;
+        }
+        let Some(pointer) = &self.offending else {
+            return;
+        };
+        let Some(body) = self.request.body.json() else {
+            return;
+        };
+        let lenient = body
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .is_some_and(generate::unambiguous_variant);
+        if lenient && contract.is_date_time_field(pointer) {
+            self.expect
+                .tolerated
+                .extend(contract.endpoint.success.iter().copied());
+            self.expect.tolerated_why =
+                Some("an unambiguous variant of RFC 3339 that lenient parsers accept".into());
+        }
     }
 }

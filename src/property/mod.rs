@@ -184,7 +184,7 @@ impl Property {
         body: Value,
         offending: Option<String>,
     ) -> Case {
-        Case {
+        let mut case = Case {
             id,
             title: self.title().to_string(),
             kind: "property".into(),
@@ -192,7 +192,9 @@ impl Property {
             request: RequestSpec::json(&contract.endpoint, body),
             offending,
             origin: Origin::Derived,
-        }
+        };
+        case.tolerate_date_time_variant(contract);
+        case
     }
 }
 

@@ -32,7 +32,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use faults::{Fault, FaultSet, UnknownFault, UnknownName};
-pub use variations::{Awaited, Variation, VariationSet, AWAITING};
+pub use variations::{Variation, VariationSet};
 
 use token::{IdSource, Token};
 use validate::{Rejection, TokenRequest};

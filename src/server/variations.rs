@@ -74,40 +74,6 @@ variation_catalog! {
         "Media-type parameters are allowed, and Express adds this one by default.";
 }
 
-/// An error the suite is known to raise on a variation until a change elsewhere lands: the
-/// self-test reports it as awaited rather than as a false alarm, and says when it stops.
-#[derive(Clone, Copy, Debug)]
-pub struct Awaited {
-    pub variation: Variation,
-    /// The case id, exactly.
-    pub case: &'static str,
-    pub check: &'static str,
-    /// The change it waits on.
-    pub until: &'static str,
-}
-
-/// The derived date-time cases, and the generator's near-misses, still expect a rejection of the
-/// unambiguous variants the `lenient-date-time` variation accepts; issue 10 (part 3) makes
-/// accepting them a warning.
-const RECLASSIFY: &str = "the date-time cases reclassified (issue 10, part 3): accepting an unambiguous RFC 3339 variant is a warning";
-
-/// Errors known to wait on another change, per variation. A property's entry may not be raised
-/// by every seed: the generator draws those near-misses (a space for `T`, `,5`, `+0100`) in some.
-pub const AWAITING: &[Awaited] = &[
-    Awaited {
-        variation: Variation::LenientDateTime,
-        case: "date_time::expires_at::space_separator",
-        check: "status",
-        until: RECLASSIFY,
-    },
-    Awaited {
-        variation: Variation::LenientDateTime,
-        case: "property::invalid_body",
-        check: "status",
-        until: RECLASSIFY,
-    },
-];
-
 impl fmt::Display for Variation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

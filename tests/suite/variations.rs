@@ -9,7 +9,7 @@ use provisionr_conformance::cli::{Cli, Command as Sub};
 use provisionr_conformance::contract::EMBEDDED_SCHEMAS;
 use provisionr_conformance::report::Status;
 use provisionr_conformance::selftest::selftest;
-use provisionr_conformance::server::{FaultSet, Variation, VariationSet, AWAITING};
+use provisionr_conformance::server::{FaultSet, Variation, VariationSet};
 
 use crate::common::{run_on, run_with, verdicts, Served, SERVE_TOKEN};
 
@@ -21,7 +21,8 @@ fn may_warn(v: Variation) -> &'static [&'static str] {
         Variation::PrecisionMicroseconds
         | Variation::PrecisionMilliseconds
         | Variation::PrecisionSeconds => &["same_instant"],
-        Variation::NotFoundForOtherMethods => &["status"],
+        // Accepting an unambiguous variant of RFC 3339 is a `status` warning.
+        Variation::NotFoundForOtherMethods | Variation::LenientDateTime => &["status"],
         _ => &[],
     }
 }
@@ -33,13 +34,8 @@ fn each_variation_passes_with_no_error() {
         let dir = tempfile::tempdir().unwrap();
         let varied = VariationSet::with([v]);
         let outcome = run_on(dir.path(), FaultSet::none(), varied, &["--cases", "16"]);
-        let awaited = |case: &str, check: &str| {
-            AWAITING
-                .iter()
-                .any(|a| a.variation == v && a.case == case && a.check == check)
-        };
         for r in &outcome.results {
-            for e in r.errors().filter(|e| !awaited(&r.case.id, &e.check)) {
+            for e in r.errors() {
                 alarms.push(format!(
                     "{v}: {} `{}`: expected {}, got {}",
                     r.case.id, e.check, e.expected, e.actual
@@ -58,9 +54,7 @@ fn each_variation_passes_with_no_error() {
                 ));
             }
         }
-        if !AWAITING.iter().any(|a| a.variation == v) {
-            assert_eq!(outcome.exit_code, 0, "{v}: {:?}", verdicts(&outcome));
-        }
+        assert_eq!(outcome.exit_code, 0, "{v}: {:?}", verdicts(&outcome));
     }
     assert!(alarms.is_empty(), "false alarms:\n{}", alarms.join("\n"));
 }
@@ -222,4 +216,38 @@ fn selftest_fails_when_a_variation_raises_an_error() {
         report["variations"][0]["false_alarms"][0]["checks"][0],
         "status"
     );
+}
+
+#[test]
+fn accepting_an_unambiguous_date_time_variant_warns_and_fails_only_under_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let lenient = VariationSet::with([Variation::LenientDateTime]);
+    let only = ["date_time::", "--cases", "8"];
+    let outcome = run_on(dir.path(), FaultSet::none(), lenient.clone(), &only);
+    assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
+    for variant in ["space_separator", "comma_decimal", "basic_offset"] {
+        let r = outcome
+            .results
+            .iter()
+            .find(|r| r.case.id == format!("date_time::expires_at::{variant}"))
+            .unwrap();
+        assert!(
+            r.warnings()
+                .any(|w| w.check == "status" && w.actual.contains("unambiguous variant")),
+            "{variant}: {:?}",
+            r.verdicts
+        );
+    }
+    // Ambiguous or impossible date-times stay errors: a server reading a missing offset as UTC
+    // is caught, whatever its leniency.
+    let naive = FaultSet::with([provisionr_conformance::server::Fault::NaiveDateTime]);
+    let outcome = run_on(dir.path(), naive, lenient.clone(), &only);
+    assert_eq!(outcome.exit_code, 1);
+    let strict = run_on(
+        dir.path(),
+        FaultSet::none(),
+        lenient,
+        &["--strict", "date_time::"],
+    );
+    assert_eq!(strict.exit_code, 1, "--strict makes the leniency an error");
 }

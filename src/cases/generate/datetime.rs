@@ -189,6 +189,36 @@ fn near_miss(p: &Parts, which: usize) -> String {
     }
 }
 
+/// Whether `s` is not an RFC 3339 date-time but a variant of one whose instant is unambiguous:
+/// a space (or lower-case `t`) for `T`, a comma decimal sign, a basic offset (`+0100`), an offset
+/// without minutes (`+01`), a lower-case `z`, or surrounding whitespace. Lenient parsers
+/// (pydantic, ajv-formats, ISO 8601 libraries) accept these; accepting one cannot mislead a
+/// client about the instant. Missing offsets and impossible values are not variants.
+pub fn unambiguous_variant(s: &str) -> bool {
+    !is_date_time(s) && normalized(s).is_some_and(|n| is_date_time(&n))
+}
+
+/// `s` rewritten into RFC 3339 form, undoing each variant [`unambiguous_variant`] allows.
+fn normalized(s: &str) -> Option<String> {
+    let s = s.trim();
+    let sep = s.find([' ', 't', 'T']).filter(|&i| i == 10)?;
+    let (date, time) = (&s[..sep], &s[sep + 1..]);
+    let time = time.replacen(',', ".", 1);
+    let (clock, offset) = match time.find(['+', '-', 'Z', 'z']) {
+        Some(i) => (&time[..i], &time[i..]),
+        None => return None,
+    };
+    let offset = match offset {
+        "z" | "Z" => "Z".to_string(),
+        o if o.len() == 5 && o[1..].bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{}:{}", &o[..3], &o[3..])
+        }
+        o if o.len() == 3 && o[1..].bytes().all(|b| b.is_ascii_digit()) => format!("{o}:00"),
+        o => o.to_string(),
+    };
+    Some(format!("{date}T{clock}{offset}"))
+}
+
 /// RFC 3339 `date-time`, with the leniencies JSON Schema validators allow (`t`, `z`, any number
 /// of fraction digits, a leap second only where it lands on 23:59:60 UTC).
 pub(crate) fn is_date_time(s: &str) -> bool {
@@ -259,6 +289,40 @@ fn is_time(s: &str) -> bool {
         return utc == 23 * 60 + 59;
     }
     true
+}
+
+#[cfg(test)]
+mod variant_tests {
+    use super::unambiguous_variant;
+
+    #[test]
+    fn unambiguous_variants_are_told_from_errors() {
+        for variant in [
+            "2099-01-02 03:04:05Z",
+            "2099-01-02T03:04:05,5Z",
+            "2099-01-02T03:04:05+0100",
+            "2099-01-02T03:04:05+01",
+            " 2099-01-02T03:04:05Z",
+            "2099-01-02T03:04:05Z\n",
+        ] {
+            assert!(unambiguous_variant(variant), "{variant:?}");
+        }
+        for not_variant in [
+            "2099-01-02T03:04:05Z",
+            "2099-01-02T03:04:05",
+            "2099-01-02 03:04:05",
+            "2099-01-02T24:00:00Z",
+            "2099-02-30T00:00:00Z",
+            "2099-13-01T00:00:00Z",
+            "2099-01-02T03:04:05+24:00",
+            "2099-01-02",
+            "tomorrow",
+            "4102444800",
+            "",
+        ] {
+            assert!(!unambiguous_variant(not_variant), "{not_variant:?}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 
 mod build;
 mod datetime;
+
+pub use datetime::unambiguous_variant;
 mod numbers;
 mod schema;
 mod strings;
