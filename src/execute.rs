@@ -285,6 +285,7 @@ impl Target {
             headers,
             placeholder,
             body: Bytes::from(spec.body.to_text()),
+            body_cut: None,
         };
         Prepared { request, parsed }
     }
@@ -383,6 +384,7 @@ impl Target {
             headers,
             body: bytes,
             truncated,
+            body_cut: None,
         })
     }
 }
@@ -404,6 +406,8 @@ pub struct SentRequest {
     /// Index into `headers` of the one whose value holds the placeholder.
     pub placeholder: Option<usize>,
     pub body: Bytes,
+    /// The body's full length, when only its start is kept (see [`Exchange::compact`]).
+    pub body_cut: Option<usize>,
 }
 
 impl SentRequest {
@@ -421,6 +425,8 @@ pub struct Response {
     pub body: Vec<u8>,
     /// The body was longer than [`MAX_BODY`] and was cut.
     pub truncated: bool,
+    /// The body's full length, when only its start is kept (see [`Exchange::compact`]).
+    pub body_cut: Option<usize>,
 }
 
 impl Response {
@@ -532,4 +538,37 @@ pub struct Exchange {
     pub request: SentRequest,
     pub outcome: Result<Response, TransportError>,
     pub elapsed: Duration,
+}
+
+/// How much of each body a passing case keeps for its report.
+pub const KEPT_OF_A_PASS: usize = 4 * 1024;
+
+impl Exchange {
+    /// Keeps only the first `limit` bytes of each body (on a character boundary), noting the
+    /// full lengths: a passing case's report needs no more, and a run of many large bodies then
+    /// keeps memory and reports linear in the number of cases.
+    pub fn compact(&mut self, limit: usize) {
+        if self.request.body.len() > limit {
+            let keep = char_floor(&self.request.body, limit);
+            self.request.body_cut = Some(self.request.body.len());
+            self.request.body = self.request.body.slice(..keep);
+        }
+        if let Ok(resp) = &mut self.outcome {
+            if resp.body.len() > limit {
+                let keep = char_floor(&resp.body, limit);
+                resp.body_cut = Some(resp.body.len());
+                resp.body.truncate(keep);
+                resp.body.shrink_to_fit();
+            }
+        }
+    }
+}
+
+/// The largest length up to `limit` that does not split a UTF-8 character.
+fn char_floor(bytes: &[u8], limit: usize) -> usize {
+    let mut at = limit.min(bytes.len());
+    while at > 0 && at < bytes.len() && (bytes[at] & 0xc0) == 0x80 {
+        at -= 1;
+    }
+    at
 }

@@ -151,6 +151,9 @@ impl Executor {
         let mut result = CaseResult::new(case, exchange, verdicts);
         result.notes = notes;
         mask_secret_fields(&mut result, body.as_ref());
+        if result.status() == crate::report::Status::Passed {
+            result.exchange.compact(crate::execute::KEPT_OF_A_PASS);
+        }
         result
     }
 

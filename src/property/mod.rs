@@ -427,6 +427,7 @@ fn not_run(prop: Property, contract: &Contract, reason: String) -> CaseResult {
             headers: Vec::new(),
             placeholder: None,
             body: Default::default(),
+            body_cut: None,
         },
         outcome: Err(crate::execute::TransportError::new(
             crate::execute::TransportKind::Other,

@@ -45,6 +45,7 @@ mod tests {
             ],
             placeholder: Some(0),
             body: r#"{"description":"it's"}"#.into(),
+            body_cut: None,
         };
         let line = command(&req);
         assert!(

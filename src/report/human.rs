@@ -80,6 +80,13 @@ fn exchange_part(s: &mut String, r: &CaseResult) {
     if !req.body.is_empty() {
         let _ = writeln!(s, ">\n{}", req.body_text());
     }
+    if let Some(len) = req.body_cut {
+        let _ = writeln!(
+            s,
+            "(request body: the first {} of {len} bytes)",
+            req.body.len()
+        );
+    }
     match &r.exchange.outcome {
         Ok(resp) => {
             let _ = writeln!(
@@ -94,6 +101,13 @@ fn exchange_part(s: &mut String, r: &CaseResult) {
             let _ = writeln!(s, "<\n{}", resp.body_text());
             if resp.truncated {
                 let _ = writeln!(s, "(body cut at {} bytes)", crate::execute::MAX_BODY);
+            }
+            if let Some(len) = resp.body_cut {
+                let _ = writeln!(
+                    s,
+                    "(response body: the first {} of {len} bytes)",
+                    resp.body.len()
+                );
             }
         }
         Err(e) => {

@@ -441,3 +441,41 @@ fn a_schema_with_2000_properties_lists_its_cases_in_bounded_memory() {
         .count();
     assert_eq!(absent, 2000, "one `required` case per extra property");
 }
+
+#[test]
+fn a_passing_case_keeps_only_the_start_of_its_bodies() {
+    // Reports hold every case's exchange; kept whole, many large bodies would make memory and
+    // the JUnit report grow with the product of their number and size.
+    let dir = tempfile::TempDir::new().unwrap();
+    let big = "d".repeat(100_000);
+    let cases = case_dir(
+        dir.path(),
+        json!({"body": {"name": "big description", "description": big}}),
+    );
+    let mut p = crate::common::plan(
+        dir.path(),
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "example::",
+            "--test-threads",
+            "1",
+        ],
+    );
+    p.properties = None;
+    let outcome = provisionr_conformance::run::run(p).unwrap();
+    assert_eq!(outcome.exit_code, 0);
+    let r = outcome
+        .results
+        .iter()
+        .find(|r| r.case.request.body.to_text().len() > 100_000)
+        .expect("the big case ran");
+    assert!(r.exchange.request.body.len() <= 4096);
+    assert!(r.exchange.request.body_cut.unwrap() > 100_000);
+    let junit = std::fs::read_to_string(outcome.junit.unwrap()).unwrap();
+    assert!(
+        junit.contains("(request body: the first 4096 of"),
+        "not said in the report"
+    );
+    assert!(junit.len() < 100_000, "{} bytes of report", junit.len());
+}
