@@ -3,7 +3,7 @@
 # against the same embedded reference server on 127.0.0.1.
 #
 #   bench/compare.sh [--reps N] [--cases N] [--max-examples N] [--timeout SECS]
-#                    [--faults [all|NAME,NAME,...]] [--no-speed]
+#                    [--faults [all|NAME,NAME,...]] [--variations] [--no-speed]
 #
 #   --reps N           timed repetitions of each tool; the median is reported (default 3)
 #   --cases N          our generated bodies per property (default 256, the suite's default)
@@ -12,7 +12,9 @@
 #   --timeout SECS     upper bound on any single tool run (default 300)
 #   --faults [LIST]    also plant each fault in the server and see which tool notices; LIST is
 #                      comma-separated fault names or `all` (default: a representative 12)
-#   --no-speed         skip the speed comparison (with --faults)
+#   --variations       also run both tools against each legitimate variation of the server
+#                      (serve --list-variations): the false-alarm half; a correct tool passes all
+#   --no-speed         skip the speed comparison (with --faults or --variations)
 #
 # Everything runs on loopback, every run is bounded by `timeout`, and every server or proxy this
 # script starts is stopped by the EXIT trap.
@@ -32,9 +34,10 @@ cases=256
 max_examples=""
 run_timeout=300
 faults=""
+variations=0
 speed=1
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -45,6 +48,7 @@ while [[ $# -gt 0 ]]; do
     --faults)
       # The list is optional: take the next word only if it is not another flag.
       if [[ $# -ge 2 && "$2" != -* ]]; then faults="$2"; shift 2; else faults="$DEFAULT_FAULTS"; shift; fi ;;
+    --variations) variations=1; shift ;;
     --no-speed) speed=0; shift ;;
     -h|--help) usage 0 ;;
     *) echo "compare.sh: unknown argument: $1" >&2; usage 2 >&2 ;;
@@ -55,8 +59,8 @@ for n in "$reps" "$cases" "$run_timeout"; do
 done
 max_examples="${max_examples:-$((3 * cases))}"
 [[ "$max_examples" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: bad --max-examples" >&2; exit 2; }
-if [[ "$speed" == 0 && -z "$faults" ]]; then
-  echo "compare.sh: --no-speed without --faults leaves nothing to do" >&2; exit 2
+if [[ "$speed" == 0 && -z "$faults" && "$variations" == 0 ]]; then
+  echo "compare.sh: --no-speed without --faults or --variations leaves nothing to do" >&2; exit 2
 fi
 
 # Run from the repo root whatever the caller's directory, so relative paths below hold.
@@ -359,4 +363,39 @@ if [[ -n "$faults" ]]; then
     "$ours_hits" "${#fault_list[@]}" "$ours_fault_time" "$st_hits" "${#fault_list[@]}" "$st_fault_time"
   echo "(a fault counts as detected when the tool's JUnit report has at least one failure; \"warned:\""
   echo " means the run passed but printed a warning from that check, which --strict makes a failure)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Variations: a fresh server per legitimate variation (a way a correct server may differ from
+# the reference one); a tool raises a false alarm when its JUnit report holds a failure.
+
+if [[ "$variations" == 1 ]]; then
+  vcatalog="$("$BIN" serve --list-variations)"
+  mapfile -t variation_list < <(awk '{print $1}' <<<"$vcatalog")
+  log "variations: ${#variation_list[@]}"
+  vrows=(); ours_clean=0; st_clean=0
+  for v in "${variation_list[@]}"; do
+    start_server "variation-$v" --variation "$v"
+    BASE="http://127.0.0.1:$SERVER_PORT/api/v1"
+    read -r _ orc < <(time_run run_ours "$BASE" "ours-variation-$v")
+    read -r _ strc < <(time_run run_st "$BASE" "st-variation-$v")
+    stop "$SERVER_PID"
+    read -r of _ owhat < <(python3 "$BENCH/junit_verdict.py" "$WORK/ours-variation-$v.xml")
+    read -r sf _ swhat < <(python3 "$BENCH/junit_verdict.py" "$WORK/st-variation-$v.xml")
+    ov="passed"; sv="passed"
+    [[ "$of" -gt 0 || "$orc" != 0 ]] && ov="FALSE ALARM" || ours_clean=$((ours_clean + 1))
+    [[ "$sf" -gt 0 || "$strc" != 0 ]] && sv="FALSE ALARM" || st_clean=$((st_clean + 1))
+    log "variation $v: ours $ov, schemathesis $sv"
+    vrows+=("$(printf '| %-28s | %-11s | %-24s | %-11s | %s |' "$v" "$ov" "$owhat" "$sv" "$swhat")")
+  done
+  echo
+  echo "## Variations: a correct server that differs from the reference one, $(date -u +%Y-%m-%d); ours: seed 1, $cases bodies/property; schemathesis: -n $max_examples, --checks all"
+  echo
+  printf '| %-28s | %-11s | %-24s | %-11s | %s |\n' variation ours "ours: checks" schemathesis "schemathesis: checks"
+  echo "|------------------------------|-------------|--------------------------|-------------|----------------------|"
+  printf '%s\n' "${vrows[@]}"
+  echo
+  printf 'passed with no false alarm: provisionr-conformance %d/%d, schemathesis %d/%d\n' \
+    "$ours_clean" "${#variation_list[@]}" "$st_clean" "${#variation_list[@]}"
+  echo "(ours: checks lists the checks that failed, or only warned: warnings are allowed)"
 fi
