@@ -371,7 +371,7 @@ fi
 
 if [[ "$variations" == 1 ]]; then
   vcatalog="$("$BIN" serve --list-variations)"
-  mapfile -t variation_list < <(awk '{print $1}' <<<"$vcatalog")
+  mapfile -t variation_list < <(awk '/^[a-z]/ {print $1}' <<<"$vcatalog")
   log "variations: ${#variation_list[@]}"
   vrows=(); ours_clean=0; st_clean=0
   for v in "${variation_list[@]}"; do

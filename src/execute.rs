@@ -265,16 +265,21 @@ impl Target {
         let (url, parsed) = self.resolve(endpoint, spec);
         let mut headers: Vec<(String, String)> = Vec::with_capacity(2);
         let mut placeholder = None;
-        match &spec.auth {
-            Auth::Valid => {
-                placeholder = Some(headers.len());
-                headers.push((
-                    "Authorization".into(),
-                    format!("Bearer {}", self.placeholder()),
-                ));
+        let scheme = match &spec.auth {
+            Auth::Valid => Some("Bearer "),
+            Auth::Scheme(s) => Some(s.as_str()),
+            Auth::None => None,
+            Auth::Header(v) => {
+                headers.push(("Authorization".into(), v.clone()));
+                None
             }
-            Auth::None => {}
-            Auth::Header(v) => headers.push(("Authorization".into(), v.clone())),
+        };
+        if let Some(scheme) = scheme {
+            placeholder = Some(headers.len());
+            headers.push((
+                "Authorization".into(),
+                format!("{scheme}{}", self.placeholder()),
+            ));
         }
         if let Some(ct) = &spec.content_type {
             headers.push(("Content-Type".into(), ct.clone()));
@@ -349,13 +354,13 @@ impl Target {
         let mut builder = self.client.request(method, url);
         for (i, (k, v)) in req.headers.iter().enumerate() {
             builder = if req.placeholder == Some(i) {
-                let mut value = HeaderValue::try_from(format!("Bearer {}", self.token.expose()))
-                    .map_err(|_| {
-                        TransportError::new(
-                            TransportKind::Other,
-                            "the token cannot be sent in an HTTP header (it holds a control character)",
-                        )
-                    })?;
+                let real = v.replace(&self.placeholder(), self.token.expose());
+                let mut value = HeaderValue::try_from(real).map_err(|_| {
+                    TransportError::new(
+                        TransportKind::Other,
+                        "the token cannot be sent in an HTTP header (it holds a control character)",
+                    )
+                })?;
                 value.set_sensitive(true);
                 builder.header(k.as_str(), value)
             } else {

@@ -181,11 +181,11 @@ pub fn parse(path: &Path, text: &str, contract: &Contract) -> Result<Case, FileE
             ));
         }
     }
-    if let Some(Auth::Header(value)) = &r.auth {
+    if let Some(Auth::Header(value) | Auth::Scheme(value)) = &r.auth {
         if let Err(problem) = check_header_value(value) {
             return Err(located(
                 "auth",
-                format!("`request.auth.header` cannot be sent as a header: {problem}"),
+                format!("`request.auth` cannot be sent as a header: {problem}"),
             ));
         }
     }

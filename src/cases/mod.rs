@@ -84,6 +84,9 @@ pub enum Auth {
     None,
     /// This exact header value (never the run's token).
     Header(String),
+    /// The run's token after this text, as written: `bearer ` or `Bearer  ` to try how a server
+    /// reads the scheme and the separator.
+    Scheme(String),
 }
 
 /// The request body.

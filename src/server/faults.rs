@@ -95,6 +95,19 @@ fault_catalog! {
     ExpiryLocalTime = "expiry-local-time", "semantics", "A requested `expires_at` keeps its wall-clock time but is labelled `Z`.";
     ExpiryDrops45s = "expiry-drops-45s", "semantics", "A requested `expires_at` is stored 45 seconds early (a clock-skew margin subtracted on write).";
     TruncatesDescription = "truncates-description", "semantics", "`description` is cut to 50 characters.";
+    MediaTypeParamsRefused = "media-type-params-refused", "standards", "A Content-Type with a parameter (`; charset=utf-8`) is refused with 415.";
+    MediaTypeCaseSensitive = "media-type-case-sensitive", "standards", "The media type is compared case-sensitively, so `APPLICATION/JSON` is refused.";
+    RegexParsedJson = "regex-parsed-json", "standards", "Fields are read from the raw text with a pattern, so whitespace or a \\u escape in a key hides them.";
+    CrashOnDeepNesting = "crash-on-deep-nesting", "standards", "JSON nested deeper than 100 levels answers 500 (a recursive parser runs out of stack).";
+    CrashOnLoneSurrogate = "crash-on-lone-surrogate", "standards", "A string with a lone surrogate escape (`\\ud800`) answers 500.";
+    BearerCaseSensitive = "bearer-case-sensitive", "standards", "Only the scheme spelled `Bearer` is accepted; `bearer TOKEN` is refused.";
+    NoWwwAuthenticate = "no-www-authenticate", "standards", "A 401 carries no `WWW-Authenticate` header.";
+    BasicChallenge = "basic-challenge", "standards", "A 401 challenges with `Basic realm=\"api\"` on a bearer endpoint.";
+    DateHeaderEpoch = "date-header-epoch", "standards", "The `Date` header is written as Unix seconds, not as an HTTP-date.";
+    CrashOnUnknownMethod = "crash-on-unknown-method", "standards", "An unknown method (`FOO`) answers 500 instead of 501 or 405.";
+    CrashOnLeapSecond = "crash-on-leap-second", "standards", "An `expires_at` on a leap second (`23:59:60Z`) answers 500.";
+    CrashOnUtcOverflow = "crash-on-utc-overflow", "standards", "An `expires_at` that overflows year 9999 once in UTC answers 500.";
+    EpochStringDateTime = "epoch-string-date-time", "standards", "An `expires_at` of digits (`\"4102444800\"`) is read as Unix seconds.";
 }
 
 impl fmt::Display for Fault {
@@ -226,6 +239,7 @@ mod tests {
             "error-body",
             "auth-path",
             "semantics",
+            "standards",
         ];
         for f in Fault::ALL {
             assert!(known.contains(&f.category()), "{f}: {}", f.category());

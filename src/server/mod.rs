@@ -6,6 +6,7 @@
 //! time and expects the suite to raise no error.
 
 mod faults;
+mod standards;
 mod token;
 mod validate;
 mod variations;
@@ -21,7 +22,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, Request, State};
-use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, HOST, LOCATION, WWW_AUTHENTICATE};
+use axum::http::header::{ALLOW, CONTENT_TYPE, HOST, LOCATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -34,6 +35,7 @@ use tokio::task::JoinHandle;
 pub use faults::{Fault, FaultSet, UnknownFault, UnknownName};
 pub use variations::{Variation, VariationSet};
 
+use standards::{Presented, RawBody};
 use token::{IdSource, Token};
 use validate::{Rejection, TokenRequest};
 
@@ -77,10 +79,27 @@ pub fn app(config: ServerConfig) -> Router {
         // Without our own fallback axum answers other methods with an empty 405 body.
         post(create_token).fallback(method_not_allowed)
     };
-    Router::new()
+    let epoch_dates = state.config.faults.has(Fault::DateHeaderEpoch);
+    let router = Router::new()
         .nest(API_PREFIX, Router::new().route(CREATE_ROUTE, route))
         .fallback(not_found)
-        .with_state(state)
+        .with_state(state);
+    if epoch_dates {
+        router.layer(middleware::map_response(epoch_date))
+    } else {
+        router
+    }
+}
+
+/// The `date-header-epoch` bug: the Date header set by hand from the clock's Unix seconds.
+async fn epoch_date(mut response: Response) -> Response {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        response.headers_mut().insert(axum::http::header::DATE, v);
+    }
+    response
 }
 
 async fn create_or_refuse(
@@ -93,7 +112,7 @@ async fn create_or_refuse(
     if method == axum::http::Method::POST {
         return create_token(state, service, headers, body).await;
     }
-    let mut response = method_not_allowed(state).await;
+    let mut response = method_not_allowed(method, state).await;
     response.headers_mut().remove(ALLOW);
     response
 }
@@ -133,7 +152,7 @@ async fn create_token(
         );
     }
 
-    if !is_json_media_type(&headers) && !faults.has(Fault::IgnoreContentType) {
+    if !standards::is_json_media_type(&headers, faults) && !faults.has(Fault::IgnoreContentType) {
         return error(
             config,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -145,8 +164,13 @@ async fn create_token(
         Ok(body) => body,
         Err(rejection) => return error(config, rejection.status(), &rejection.body_text()),
     };
+    let scraped = match standards::raw_body(&body, faults) {
+        RawBody::Crash => return server_error(config),
+        RawBody::Scraped(v) => Some(v),
+        RawBody::Parse => None,
+    };
     // Parsed by hand: axum's `Json` extractor answers with its own texts and statuses.
-    let body: Value = match serde_json::from_slice(&body) {
+    let body: Value = match scraped.map_or_else(|| serde_json::from_slice(&body), Ok) {
         Ok(body) => body,
         Err(_) if faults.has(Fault::CrashOnMalformed) => return server_error(config),
         Err(e) => {
@@ -231,30 +255,23 @@ fn refusal(headers: &HeaderMap, config: &ServerConfig) -> Option<Response> {
     if faults.has(Fault::NoAuth) {
         return None;
     }
-    match bearer_token(headers) {
-        Some(_) if faults.has(Fault::AnyToken) => None,
-        Some(presented) if same_secret(presented, &config.token) => None,
-        Some(_) if faults.has(Fault::ForbiddenForBadToken) => Some(error(
+    let presented = standards::bearer(headers, faults);
+    match presented {
+        Presented::Token(_) if faults.has(Fault::AnyToken) => None,
+        Presented::Token(token) if same_secret(token, &config.token) => None,
+        Presented::Token(_) if faults.has(Fault::ForbiddenForBadToken) => Some(error(
             config,
             StatusCode::FORBIDDEN,
             "This action is unauthorized.",
         )),
         _ => {
             let mut response = error(config, StatusCode::UNAUTHORIZED, "Unauthenticated.");
-            response
-                .headers_mut()
-                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            if let Some(challenge) = standards::challenge(&presented, faults) {
+                response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+            }
             Some(response)
         }
     }
-}
-
-/// The non-empty credentials of an `Authorization: Bearer ...` header (the scheme is
-/// case-insensitive per RFC 9110; the token is not).
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// Compares without stopping at the first differing byte, so timing says little about the secret.
@@ -268,20 +285,6 @@ fn needed_encoding(service: &str) -> bool {
     !service
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@".contains(c))
-}
-
-/// `application/json` or any `application/*+json`, parameters allowed.
-fn is_json_media_type(headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let essence = value.split(';').next().unwrap_or_default().trim();
-    let Some((kind, subtype)) = essence.split_once('/') else {
-        return false;
-    };
-    let subtype = subtype.to_ascii_lowercase();
-    kind.eq_ignore_ascii_case("application")
-        && (subtype == "json" || (subtype.len() > "+json".len() && subtype.ends_with("+json")))
 }
 
 fn created(config: &ServerConfig, token: &Token, headers: &HeaderMap) -> Response {
@@ -409,8 +412,14 @@ fn server_error(config: &ServerConfig) -> Response {
     error(config, StatusCode::INTERNAL_SERVER_ERROR, "Server Error")
 }
 
-async fn method_not_allowed(State(state): State<Arc<AppState>>) -> Response {
+async fn method_not_allowed(
+    method: axum::http::Method,
+    State(state): State<Arc<AppState>>,
+) -> Response {
     let config = &state.config;
+    if config.faults.has(Fault::CrashOnUnknownMethod) && !standards::known_method(&method) {
+        return server_error(config);
+    }
     if config.faults.has(Fault::NotFoundForMethod)
         || config.varies(Variation::NotFoundForOtherMethods)
     {

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use axum::body::Body;
+use axum::http::header::AUTHORIZATION;
 use axum::http::{Method, Request as HttpRequest};
 use http_body_util::BodyExt;
 use serde_json::json;
@@ -169,6 +170,11 @@ fn conforms(call: &Call, reply: &Reply, ids: &mut HashSet<String>) -> Result<(),
     if reply.status.as_u16() != call.expect {
         return Err(format!("status {} != {}", reply.status, call.expect));
     }
+    // In-process there is no connection to add Date; one the app sets must be an HTTP-date.
+    let date = header(reply, axum::http::header::DATE);
+    if !date.is_empty() && httpdate::parse_http_date(date).is_err() {
+        return Err(format!("Date {date:?} is not an HTTP-date"));
+    }
     if header(reply, CONTENT_TYPE) != "application/json" {
         return Err(format!("content-type {:?}", header(reply, CONTENT_TYPE)));
     }
@@ -309,6 +315,31 @@ fn probe(fault: Fault) -> Vec<Call> {
         TruncatesDescription => vec![with(json!({"description": "x".repeat(60)}))],
         UnnamedValidationErrors => vec![name_of("a".repeat(56)).expect(422)],
         NoAllowHeader => vec![Call::valid().method(Method::GET).expect(405)],
+        MediaTypeParamsRefused => {
+            vec![Call::valid().content_type(Some("application/json; charset=utf-8"))]
+        }
+        MediaTypeCaseSensitive => vec![Call::valid().content_type(Some("APPLICATION/JSON"))],
+        RegexParsedJson => vec![Call::raw("{\"name\" : \"n\", \"description\" : \"d\"}")],
+        CrashOnDeepNesting => vec![Call::raw(&format!(
+            "{{\"name\":\"n\",\"description\":\"d\",\"x\":{}{}}}",
+            "[".repeat(200),
+            "]".repeat(200)
+        ))
+        .expect(400)],
+        CrashOnLoneSurrogate => {
+            vec![Call::raw("{\"name\":\"\\ud800\",\"description\":\"d\"}").expect(400)]
+        }
+        BearerCaseSensitive => vec![Call::valid().auth(Some(&format!("bearer {TOKEN}")))],
+        NoWwwAuthenticate | BasicChallenge => vec![Call::valid().auth(None).expect(401)],
+        DateHeaderEpoch => vec![Call::valid()],
+        CrashOnUnknownMethod => vec![Call::valid()
+            .method(Method::from_bytes(b"FOO").expect("a method"))
+            .expect(405)],
+        CrashOnLeapSecond => vec![with(json!({"expires_at": "2099-12-31T23:59:60Z"}))],
+        CrashOnUtcOverflow => {
+            vec![with(json!({"expires_at": "9999-12-31T23:59:59-01:00"}))]
+        }
+        EpochStringDateTime => vec![with(json!({"expires_at": "4102444800"})).expect(422)],
     }
 }
 

@@ -82,6 +82,17 @@ pub fn validate(
 
 /// The spots where a careless implementation would index, unwrap or slice and fall over.
 fn crash_faults(obj: &Map<String, Value>, faults: &FaultSet) -> Result<(), Rejection> {
+    if let Some(at) = obj.get("expires_at").and_then(Value::as_str) {
+        // A date library that knows no leap second, or a conversion to UTC past year 9999.
+        if faults.has(Fault::CrashOnLeapSecond) && at.get(17..19) == Some("60") {
+            return Err(Rejection::Crash);
+        }
+        let overflows =
+            parse_rfc3339(at).is_some_and(|t| t.checked_to_offset(UtcOffset::UTC).is_none());
+        if faults.has(Fault::CrashOnUtcOverflow) && overflows {
+            return Err(Rejection::Crash);
+        }
+    }
     if faults.has(Fault::CrashOnNull) && obj.values().any(Value::is_null) {
         return Err(Rejection::Crash);
     }
@@ -216,6 +227,15 @@ fn parse_expiry(s: &str, faults: &FaultSet) -> Option<OffsetDateTime> {
     }
     if faults.has(Fault::RegexDateTime) {
         return parse_by_shape(s);
+    }
+    if faults.has(Fault::EpochStringDateTime)
+        && !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_digit())
+    {
+        return s
+            .parse()
+            .ok()
+            .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok());
     }
     parse_rfc3339(s).or_else(|| {
         if faults.has(Fault::NaiveDateTime) && !s.ends_with(['Z', 'z']) {

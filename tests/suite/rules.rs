@@ -62,6 +62,37 @@ const RULES: &[(&str, &str, &str)] = &[
     ),
     ("no-allow-header", "method::get", "allow_header"),
     ("truncates-description", "example::page_example", "echo"),
+    // The standards under the contract.
+    ("media-type-params-refused", "media_type::charset", "status"),
+    (
+        "media-type-case-sensitive",
+        "media_type::upper_case",
+        "status",
+    ),
+    ("regex-parsed-json", "json::whitespace", "status"),
+    ("regex-parsed-json", "json::escaped_key", "status"),
+    ("crash-on-deep-nesting", "json::deep_nesting", "status"),
+    ("crash-on-lone-surrogate", "json::lone_surrogate", "status"),
+    ("bearer-case-sensitive", "auth::scheme_lower_case", "status"),
+    ("no-www-authenticate", "auth::missing", "www_authenticate"),
+    ("basic-challenge", "auth::wrong_token", "www_authenticate"),
+    ("date-header-epoch", "example::page_example", "date_header"),
+    ("crash-on-unknown-method", "method::unknown", "status"),
+    (
+        "crash-on-leap-second",
+        "date_time::expires_at::leap_second",
+        "status",
+    ),
+    (
+        "crash-on-utc-overflow",
+        "date_time::expires_at::overflows_utc",
+        "status",
+    ),
+    (
+        "epoch-string-date-time",
+        "date_time::expires_at::epoch_string",
+        "status",
+    ),
 ];
 
 #[test]
@@ -137,4 +168,48 @@ fn an_unspecified_case_still_may_not_crash_the_server() {
         "status"
     ));
     assert_eq!(outcome.exit_code, 1);
+}
+
+#[test]
+fn a_401_to_a_presented_token_without_an_error_code_is_a_warning() {
+    // RFC 6750 3.1: the challenge SHOULD say what was wrong with the token presented.
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = plan(dir.path(), &["auth::", "--test-threads", "1"]);
+    let app = provisionr_conformance::server::app(provisionr_conformance::server::ServerConfig {
+        token: p.token.expose().to_string(),
+        services: p.path_values.values().cloned().collect(),
+        faults: FaultSet::none(),
+        variations: Default::default(),
+        reject_past_expiry: false,
+    })
+    .layer(axum::middleware::map_response(
+        |mut r: axum::response::Response| async move {
+            if r.headers().contains_key("www-authenticate") {
+                r.headers_mut()
+                    .insert("www-authenticate", "Bearer".parse().unwrap());
+            }
+            r
+        },
+    ));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    p.target = TargetChoice::Remote {
+        base_url: format!("http://{addr}/api/v1"),
+    };
+    let outcome = run::run(p).unwrap();
+    assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
+    let warned = |id: &str| {
+        outcome
+            .results
+            .iter()
+            .any(|r| r.case.id == id && r.warnings().any(|w| w.check == "www_authenticate"))
+    };
+    assert!(warned("auth::wrong_token"), "{:?}", verdicts(&outcome));
+    assert!(!warned("auth::missing"), "no token was presented there");
 }

@@ -208,6 +208,12 @@ fn normalized(s: &str) -> Option<String> {
         Some(i) => (&time[..i], &time[i..]),
         None => return None,
     };
+    // `hh:mm` without seconds names the minute's first second.
+    let clock = if clock.len() == 5 {
+        format!("{clock}:00")
+    } else {
+        clock.to_string()
+    };
     let offset = match offset {
         "z" | "Z" => "Z".to_string(),
         o if o.len() == 5 && o[1..].bytes().all(|b| b.is_ascii_digit()) => {
@@ -302,6 +308,7 @@ mod variant_tests {
             "2099-01-02T03:04:05,5Z",
             "2099-01-02T03:04:05+0100",
             "2099-01-02T03:04:05+01",
+            "2099-01-02T03:04Z",
             " 2099-01-02T03:04:05Z",
             "2099-01-02T03:04:05Z\n",
         ] {

@@ -9,6 +9,8 @@ use serde_json::{json, Map, Value};
 use super::{Auth, Body, Case, Class, Expect, Origin, Patched, RequestSpec};
 use crate::contract::{pointer_token, Contract, MAX_SCHEMA_BOUND};
 
+mod standards;
+
 /// Valid date-times: UTC, an offset, a negative offset, fractional seconds; all in the future.
 const DATE_TIMES_VALID: &[(&str, &str, &str)] = &[
     ("utc", "2099-12-31T23:59:59Z", "with a Z offset"),
@@ -85,6 +87,7 @@ pub fn derive(contract: &Contract) -> Vec<Case> {
     d.auth();
     d.path();
     d.methods();
+    d.standards();
     d.out
 }
 
@@ -377,6 +380,7 @@ impl Deriver<'_> {
             Class::Unspecified,
             Some(json!(DATE_TIME_PAST)),
         );
+        self.date_time_edges(prop);
     }
 
     fn body(&mut self) {

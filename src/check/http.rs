@@ -1,0 +1,148 @@
+//! Checks on the HTTP envelope of every answer, from the standards under the contract:
+//! `date_header` (RFC 9110 6.6.1), `allow_header` (RFC 9110 15.5.6) and `www_authenticate`
+//! (RFC 9110 11.6.1, RFC 6750 3). Each is a MUST of its standard, so an error; the SHOULD of
+//! RFC 6750 3.1 (an error code for a token that was presented) is a warning.
+
+use super::{describe_header, names, Verdict};
+use crate::cases::{Auth, Case};
+use crate::contract::{Contract, Severity};
+use crate::execute::Response;
+
+/// Runs the envelope checks that are switched on.
+pub(super) fn envelope(
+    contract: &Contract,
+    case: &Case,
+    resp: &Response,
+    on: impl Fn(&str) -> bool,
+    out: &mut Vec<Verdict>,
+) {
+    if on(names::DATE_HEADER) {
+        out.extend(date_header(resp));
+    }
+    if resp.status == 405 && on(names::ALLOW_HEADER) {
+        out.extend(allow_header(contract, resp));
+    }
+    if resp.status == 401 && on(names::WWW_AUTHENTICATE) {
+        out.extend(www_authenticate(contract, case, resp));
+    }
+}
+
+/// RFC 9110 6.6.1: an origin server with a clock MUST send `Date` in every 2xx, 3xx and 4xx
+/// answer, as an HTTP-date.
+fn date_header(resp: &Response) -> Option<Verdict> {
+    if !(200..500).contains(&resp.status) {
+        return None;
+    }
+    let date = resp.header("date");
+    if date.is_some_and(|d| httpdate::parse_http_date(d.trim()).is_ok()) {
+        return None;
+    }
+    Some(Verdict::new(
+        names::DATE_HEADER,
+        Severity::Error,
+        "header:Date",
+        "an HTTP-date (RFC 9110 6.6.1: MUST in every 2xx, 3xx and 4xx answer)",
+        describe_header(date),
+    ))
+}
+
+/// RFC 9110 15.5.6: a 405 MUST carry `Allow`, which lists the endpoint's method.
+fn allow_header(contract: &Contract, resp: &Response) -> Option<Verdict> {
+    let method = &contract.endpoint.method;
+    let allows = resp
+        .header("allow")
+        .is_some_and(|a| a.split(',').any(|m| m.trim().eq_ignore_ascii_case(method)));
+    (!allows).then(|| {
+        Verdict::new(
+            names::ALLOW_HEADER,
+            Severity::Error,
+            "header:Allow",
+            format!("a list containing {method} (RFC 9110 15.5.6: MUST in a 405)"),
+            describe_header(resp.header("allow")),
+        )
+    })
+}
+
+/// RFC 9110 11.6.1: a 401 MUST carry `WWW-Authenticate` with at least one challenge; RFC 6750 3:
+/// for a bearer endpoint, a `Bearer` one. RFC 6750 3.1: when the request presented a bearer
+/// token, the challenge SHOULD say what was wrong with it (`error="..."`).
+fn www_authenticate(contract: &Contract, case: &Case, resp: &Response) -> Vec<Verdict> {
+    let header = resp.header("www-authenticate");
+    let scheme = &contract.endpoint.auth.scheme;
+    let challenge = header.and_then(|h| challenge_for(h, scheme));
+    let Some(challenge) = challenge else {
+        return vec![Verdict::new(
+            names::WWW_AUTHENTICATE,
+            Severity::Error,
+            "header:WWW-Authenticate",
+            format!("a {scheme} challenge (RFC 9110 11.6.1 and RFC 6750 3: MUST in a 401)"),
+            describe_header(header),
+        )];
+    };
+    if presented_bearer(&case.request.auth) && !challenge.to_ascii_lowercase().contains("error=") {
+        return vec![Verdict::new(
+            names::WWW_AUTHENTICATE,
+            Severity::Warning,
+            "header:WWW-Authenticate",
+            "an error code for the token presented, e.g. error=\"invalid_token\" (RFC 6750 3.1: SHOULD)",
+            describe_header(header),
+        )];
+    }
+    Vec::new()
+}
+
+/// The challenge of `scheme` in a `WWW-Authenticate` value, from its name to the next
+/// challenge (a comma followed by a token and a space).
+fn challenge_for<'a>(header: &'a str, scheme: &str) -> Option<&'a str> {
+    let lower = header.to_ascii_lowercase();
+    let want = scheme.to_ascii_lowercase();
+    let mut at = 0;
+    while let Some(i) = lower[at..].find(&want) {
+        let start = at + i;
+        let before_ok = start == 0 || matches!(lower.as_bytes()[start - 1], b' ' | b',');
+        let end = start + want.len();
+        let after_ok = end == lower.len() || matches!(lower.as_bytes()[end], b' ' | b',');
+        if before_ok && after_ok {
+            return Some(&header[start..]);
+        }
+        at = end;
+    }
+    None
+}
+
+/// Whether the request carried a bearer credential, good or bad.
+fn presented_bearer(auth: &Auth) -> bool {
+    match auth {
+        Auth::Valid | Auth::Scheme(_) => true,
+        Auth::Header(v) => v.split_once(' ').is_some_and(|(scheme, token)| {
+            scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()
+        }),
+        Auth::None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_challenge_is_found_among_others() {
+        assert!(challenge_for("Bearer", "bearer").is_some());
+        assert!(challenge_for(
+            "Basic realm=\"x\", Bearer error=\"invalid_token\"",
+            "bearer"
+        )
+        .is_some_and(|c| c.contains("invalid_token")));
+        assert!(challenge_for("Basic realm=\"bearer\"", "bearer").is_none());
+        assert!(challenge_for("Bearerish", "bearer").is_none());
+    }
+
+    #[test]
+    fn only_a_bearer_credential_counts_as_presented() {
+        assert!(presented_bearer(&Auth::Header("Bearer abc".into())));
+        assert!(presented_bearer(&Auth::Header("bearer abc".into())));
+        assert!(!presented_bearer(&Auth::Header("Bearer ".into())));
+        assert!(!presented_bearer(&Auth::Header("Basic abc".into())));
+        assert!(!presented_bearer(&Auth::None));
+    }
+}
