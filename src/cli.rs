@@ -18,7 +18,7 @@ use crate::execute::{check_base_url, check_transport_security, segment_problem, 
 use crate::exit;
 use crate::known::KnownFailures;
 use crate::property::{self, PropertySettings};
-use crate::run::{self, Plan, Selection, TargetChoice};
+use crate::run::{self, Operation, Plan, Selection, TargetChoice};
 use crate::selftest::Subjects;
 use crate::server::{self, Fault, FaultSet, ServerConfig, Variation, VariationSet};
 
@@ -70,6 +70,9 @@ pub struct ContractArgs {
     /// per property [default: 256]. May be given once of each.
     #[arg(long = "cases", value_name = "DIR|N", value_parser = parse_cases_arg)]
     pub cases: Vec<CasesArg>,
+    /// Test only this operation of the contract (repeatable) [default: every one].
+    #[arg(long = "operation", value_name = "ID")]
+    pub operation: Vec<String>,
 }
 
 /// `--cases` takes a directory or a count.
@@ -77,6 +80,13 @@ pub struct ContractArgs {
 pub enum CasesArg {
     Dir(PathBuf),
     Count(u64),
+}
+
+fn parse_path_param(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("`{s}` is not NAME=VALUE")),
+    }
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -129,9 +139,14 @@ pub struct RunArgs {
     /// embedded reference server is started on 127.0.0.1 and tested.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Workspace service id for the {service} path parameter (required with --base-url).
+    /// Workspace service id for the {service} path parameter (required with --base-url); the
+    /// same as --path-param service=ID.
     #[arg(long, value_name = "ID")]
     pub service: Option<String>,
+    /// A value for a path parameter of the endpoints' templates (repeatable), e.g.
+    /// --path-param service=svc_01hq8xyz; required with --base-url for each parameter.
+    #[arg(long = "path-param", value_name = "NAME=VALUE", value_parser = parse_path_param)]
+    pub path_params: Vec<(String, String)>,
     /// Environment variable that holds the bearer token (never passed as a flag).
     #[arg(long, value_name = "VAR", default_value = "PROVISIONR_TOKEN")]
     pub token_env: String,
@@ -439,6 +454,15 @@ impl RunArgs {
         }
         take!("base_url", self.base_url, text(&p.base_url).map(Some));
         take!("service", self.service, text(&p.service).map(Some));
+        take!(
+            "path_params",
+            self.path_params,
+            p.path_params.as_ref().map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+                    .collect()
+            })
+        );
         take!("token_env", self.token_env, text(&p.token_env));
         take!("junit", self.junit, path(&p.junit));
         take!("summary", self.summary, path(&p.summary));
@@ -484,21 +508,15 @@ impl RunArgs {
 
     /// Validates the flags and loads everything the run needs, before any request is sent.
     pub fn plan(&self) -> Result<Plan, PlanError> {
-        let contract = Arc::new(load_contract(&self.contract)?);
-        let cases = load_cases(&self.contract, &contract)?;
-        let skip_checks = checked_names(&contract, &self.skip_checks)?;
+        let operations = load_operations(&self.contract)?;
+        let skip_checks = checked_names(&operations, &self.skip_checks)?;
         self.check_counts()?;
         check_token_env(&self.token_env)?;
-        if let Some(service) = &self.service {
-            if let Some(problem) = segment_problem("service", service) {
-                return Err(PlanError::Usage(format!("--service: {problem}")));
-            }
-        }
-        let (target, token, insecure_http) = self.target_and_token(&contract)?;
-        let path_values = path_values(&contract, self.service.as_ref());
+        let given = self.given_path_values();
+        let path_values = path_values(&operations, &given, self.base_url.is_some())?;
+        let (target, token, insecure_http) = self.target_and_token()?;
         Ok(Plan {
-            contract,
-            cases,
+            operations,
             target,
             token: Secret::new(token),
             token_env: self.token_env.clone(),
@@ -560,6 +578,15 @@ impl RunArgs {
         }
     }
 
+    /// The path values the command line gives: `--path-param`, and `--service` as its shorthand.
+    fn given_path_values(&self) -> BTreeMap<String, String> {
+        let mut given: BTreeMap<String, String> = self.path_params.iter().cloned().collect();
+        if let Some(service) = &self.service {
+            given.insert("service".into(), service.clone());
+        }
+        given
+    }
+
     /// Counts and durations that must be at least one.
     fn check_counts(&self) -> Result<(), PlanError> {
         let zero = [
@@ -583,17 +610,10 @@ impl RunArgs {
     /// The server to test, the token, and whether it goes over plain HTTP to another host: the
     /// token comes from the environment for a real workspace, and is drawn at random for the
     /// embedded server when the environment has none.
-    fn target_and_token(
-        &self,
-        contract: &Contract,
-    ) -> Result<(TargetChoice, String, bool), PlanError> {
+    fn target_and_token(&self) -> Result<(TargetChoice, String, bool), PlanError> {
         let token_value = token_from_env(&self.token_env);
         let Some(url) = &self.base_url else {
-            let embedded = TargetChoice::Embedded {
-                faults: FaultSet::none(),
-                variations: VariationSet::none(),
-                reject_past_expiry: false,
-            };
+            let embedded = TargetChoice::Embedded(server::Options::default());
             return Ok((embedded, token_value.unwrap_or_else(random_token), false));
         };
         let usage = |e: crate::execute::TargetError| PlanError::Usage(e.to_string());
@@ -601,11 +621,6 @@ impl RunArgs {
         let insecure = check_transport_security(&parsed).is_err();
         if insecure && !self.allow_insecure_http {
             check_transport_security(&parsed).map_err(usage)?;
-        }
-        if self.service.is_none() && contract.endpoint.path_params.contains_key("service") {
-            return Err(PlanError::Usage(
-                "--service ID is required with --base-url".into(),
-            ));
         }
         let token = token_value.ok_or_else(|| {
             PlanError::Usage(format!(
@@ -647,9 +662,15 @@ fn check_token_env(name: &str) -> Result<(), PlanError> {
     }
 }
 
-/// The `--skip-check` names, each one a check this contract has.
-fn checked_names(contract: &Contract, names: &[String]) -> Result<BTreeSet<String>, PlanError> {
-    let known = Checker::all_names(contract);
+/// The `--skip-check` names, each one a check some operation has.
+fn checked_names(
+    operations: &[Operation],
+    names: &[String],
+) -> Result<BTreeSet<String>, PlanError> {
+    let known: BTreeSet<String> = operations
+        .iter()
+        .flat_map(|o| Checker::all_names(&o.contract))
+        .collect();
     for name in names {
         if !known.contains(name) {
             let hint = did_you_mean(name, known.iter().map(String::as_str))
@@ -665,20 +686,56 @@ fn checked_names(contract: &Contract, names: &[String]) -> Result<BTreeSet<Strin
     Ok(names.iter().cloned().collect())
 }
 
-/// The path parameter values: `--service` for `{service}`, the endpoint file's examples otherwise.
-fn path_values(contract: &Contract, service: Option<&String>) -> BTreeMap<String, String> {
-    contract
-        .endpoint
-        .path_params
+/// A value for every path parameter of every operation: the one given (`--path-param`, or
+/// `--service`), else the endpoint file's example. A real workspace has no example values, so
+/// with `--base-url` each must be given.
+fn path_values(
+    operations: &[Operation],
+    given: &BTreeMap<String, String>,
+    remote: bool,
+) -> Result<BTreeMap<String, String>, PlanError> {
+    let declared: BTreeMap<&String, &String> = operations
         .iter()
-        .map(|(name, p)| {
-            let value = match (name.as_str(), service) {
-                ("service", Some(s)) => s.clone(),
-                _ => p.example.clone(),
+        .flat_map(|o| o.contract.endpoint.path_params.iter())
+        .map(|(name, p)| (name, &p.example))
+        .collect();
+    for name in given.keys() {
+        if !declared.contains_key(name) {
+            let hint = did_you_mean(name, declared.keys().map(|k| k.as_str()))
+                .map(|b| format!(" (did you mean `{b}`?)"))
+                .unwrap_or_default();
+            return Err(PlanError::Usage(format!(
+                "--path-param: no path parameter `{name}`{hint} in the endpoints' templates"
+            )));
+        }
+    }
+    let mut values = BTreeMap::new();
+    for (name, example) in declared {
+        let value = match (given.get(name), remote) {
+            (Some(v), _) => v.clone(),
+            (None, false) => example.clone(),
+            (None, true) => {
+                let shorthand = if name == "service" {
+                    "--service ID or "
+                } else {
+                    ""
+                };
+                return Err(PlanError::Usage(format!(
+                    "{shorthand}--path-param {name}=VALUE is required with --base-url"
+                )));
+            }
+        };
+        if let Some(problem) = segment_problem(name, &value) {
+            let flag = if name == "service" && given.contains_key("service") {
+                "--service"
+            } else {
+                "--path-param"
             };
-            (name.clone(), value)
-        })
-        .collect()
+            return Err(PlanError::Usage(format!("{flag}: {problem}")));
+        }
+        values.insert(name.clone(), value);
+    }
+    Ok(values)
 }
 
 fn parse_faults(names: &[String]) -> Result<Vec<Fault>, PlanError> {
@@ -705,9 +762,8 @@ impl SelftestArgs {
     /// The plan every self-test run starts from (the shipped cases against the embedded
     /// server), and the faults and variations to try: what is named, or everything.
     pub fn plan(&self) -> Result<(Plan, Subjects), PlanError> {
-        let contract = Arc::new(load_contract(&self.contract)?);
-        let cases = load_cases(&self.contract, &contract)?;
-        let skip_checks = checked_names(&contract, &self.skip_checks)?;
+        let operations = load_operations(&self.contract)?;
+        let skip_checks = checked_names(&operations, &self.skip_checks)?;
         check_token_env(&self.token_env)?;
         let subjects = if self.fault.is_empty() && self.variation.is_empty() {
             Subjects::all()
@@ -718,14 +774,9 @@ impl SelftestArgs {
             }
         };
         let plan = Plan {
-            path_values: path_values(&contract, None),
-            contract,
-            cases,
-            target: TargetChoice::Embedded {
-                faults: FaultSet::none(),
-                variations: VariationSet::none(),
-                reject_past_expiry: false,
-            },
+            path_values: path_values(&operations, &BTreeMap::new(), false)?,
+            operations,
+            target: TargetChoice::Embedded(server::Options::default()),
             token: Secret::new(token_from_env(&self.token_env).unwrap_or_else(random_token)),
             token_env: self.token_env.clone(),
             timeout: Duration::from_secs(30),
@@ -781,11 +832,32 @@ fn selftest_command(args: SelftestArgs) -> i32 {
     report.exit_code()
 }
 
-fn load_contract(args: &ContractArgs) -> Result<Contract, FileError> {
-    match &args.schemas {
-        Some(dir) => Contract::from_dir(dir),
-        None => Contract::embedded(),
+/// Every operation of the contract (`--schemas DIR` or the shipped one), narrowed to those
+/// `--operation` names.
+fn load_contracts(args: &ContractArgs) -> Result<Vec<Contract>, PlanError> {
+    let all = match &args.schemas {
+        Some(dir) => Contract::load_dir(dir)?,
+        None => Contract::embedded_all()?,
+    };
+    if args.operation.is_empty() {
+        return Ok(all);
     }
+    let names: Vec<String> = all.iter().map(|c| c.endpoint.operation.clone()).collect();
+    for wanted in &args.operation {
+        if !names.contains(wanted) {
+            let hint = did_you_mean(wanted, names.iter().map(String::as_str))
+                .map(|b| format!(" (did you mean `{b}`?)"))
+                .unwrap_or_default();
+            return Err(PlanError::Usage(format!(
+                "--operation: no operation `{wanted}`{hint}; the operations are: {}",
+                names.join(", ")
+            )));
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|c| args.operation.contains(&c.endpoint.operation))
+        .collect())
 }
 
 /// Where shrunk property failures are saved and replayed from: `regressions/` in the cases
@@ -797,30 +869,76 @@ fn regressions_dir(args: &ContractArgs) -> PathBuf {
         .join("regressions")
 }
 
-/// Regression cases first, then case files, then the cases derived from the request schema;
-/// ids must be unique.
-fn load_cases(args: &ContractArgs, contract: &Contract) -> Result<Vec<cases::Case>, PlanError> {
+/// Each operation with its cases: regression cases first, then case files, then the cases
+/// derived from its request schema. With several operations, each case id is prefixed with
+/// its operation; ids must be unique.
+fn load_operations(args: &ContractArgs) -> Result<Vec<Operation>, PlanError> {
+    let contracts: Vec<Arc<Contract>> = load_contracts(args)?.into_iter().map(Arc::new).collect();
+    let refs: Vec<&Contract> = contracts.iter().map(Arc::as_ref).collect();
+    let mut by_op: Vec<Vec<cases::Case>> = vec![Vec::new(); contracts.len()];
     let regressions = regressions_dir(args);
-    let mut all = if regressions.is_dir() {
-        cases::file::load_dir(&regressions, contract)?
+    let mut files = if regressions.is_dir() {
+        cases::file::load_dir(&regressions, &refs)?
     } else {
         Vec::new()
     };
-    all.extend(match args.cases_dir() {
-        Some(dir) => cases::file::load_dir(dir, contract)?,
-        None => cases::file::load_embedded(contract)?,
+    files.extend(match args.cases_dir() {
+        Some(dir) => cases::file::load_dir(dir, &refs)?,
+        None => shipped_cases(&refs)?,
     });
-    // Checked before deriving: a schema the generator refuses stops the run at once.
-    property::validate(&contract.request_schema).map_err(|e| {
-        let file = contract.request_schema_path.clone();
-        PlanError::File(FileError::new(
-            file,
-            format!("cannot generate bodies from the request schema: {e}"),
-        ))
-    })?;
-    all.extend(cases::derive::derive(contract));
+    for (op, case) in files {
+        by_op[op].push(case);
+    }
+    for (contract, cases) in contracts.iter().zip(by_op.iter_mut()) {
+        // Checked before deriving: a schema the generator refuses stops the run at once.
+        property::validate(&contract.request_schema).map_err(|e| {
+            let file = contract.request_schema_path.clone();
+            PlanError::File(FileError::new(
+                file,
+                format!("cannot generate bodies from the request schema: {e}"),
+            ))
+        })?;
+        cases.extend(cases::derive::derive(contract));
+    }
+    let several = contracts.len() > 1;
+    let operations: Vec<Operation> = contracts
+        .into_iter()
+        .zip(by_op)
+        .map(|(contract, mut cases)| {
+            if several {
+                for c in &mut cases {
+                    c.id = format!("{}::{}", contract.endpoint.operation, c.id);
+                }
+            }
+            Operation { contract, cases }
+        })
+        .collect();
+    check_unique_ids(args, &operations)?;
+    Ok(operations)
+}
+
+/// The shipped case files: for the only operation, or, among several, for the one the shipped
+/// contract describes.
+fn shipped_cases(contracts: &[&Contract]) -> Result<Vec<(usize, cases::Case)>, PlanError> {
+    let shipped = Contract::embedded()?.endpoint.operation;
+    let op = match contracts.len() {
+        1 => Some(0),
+        _ => contracts
+            .iter()
+            .position(|c| c.endpoint.operation == shipped),
+    };
+    let Some(op) = op else {
+        return Ok(Vec::new());
+    };
+    Ok(cases::file::load_embedded(&[contracts[op]])?
+        .into_iter()
+        .map(|(_, case)| (op, case))
+        .collect())
+}
+
+fn check_unique_ids(args: &ContractArgs, operations: &[Operation]) -> Result<(), PlanError> {
     let mut seen: BTreeMap<&str, &cases::Case> = BTreeMap::new();
-    for c in &all {
+    for c in operations.iter().flat_map(|o| o.cases.iter()) {
         if let Some(first) = seen.insert(&c.id, c) {
             let where_ = |c: &cases::Case| match &c.origin {
                 cases::Origin::File(p) => p.clone(),
@@ -843,7 +961,7 @@ fn load_cases(args: &ContractArgs, contract: &Contract) -> Result<Vec<cases::Cas
             );
         }
     }
-    Ok(all)
+    Ok(())
 }
 
 /// A seed for a run that names none; printed so the run can be replayed.

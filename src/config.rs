@@ -39,6 +39,8 @@ struct ConfigFile {
 pub struct Profile {
     pub base_url: Option<Spanned<String>>,
     pub service: Option<Spanned<String>>,
+    /// Values for the path parameters of the endpoints' templates.
+    pub path_params: Option<BTreeMap<String, Spanned<String>>>,
     pub token_env: Option<Spanned<String>>,
     pub rate: Option<u32>,
     /// Generated bodies per property.
@@ -154,13 +156,16 @@ fn expand_all(loaded: &mut Loaded) -> Result<(), FileError> {
         &mut p.created,
         &mut p.known_failures,
     ];
+    let mut values: Vec<&mut Spanned<String>> =
+        fields.iter_mut().filter_map(|f| f.as_mut()).collect();
+    if let Some(params) = p.path_params.as_mut() {
+        values.extend(params.values_mut());
+    }
     let mut errors = Vec::new();
-    for field in fields.iter_mut() {
-        if let Some(v) = field.as_mut() {
-            match expand(v.get_ref()) {
-                Ok(expanded) => *v = Spanned::new(v.span(), expanded),
-                Err(message) => errors.push((v.span(), message)),
-            }
+    for v in values {
+        match expand(v.get_ref()) {
+            Ok(expanded) => *v = Spanned::new(v.span(), expanded),
+            Err(message) => errors.push((v.span(), message)),
         }
     }
     match errors.into_iter().next() {

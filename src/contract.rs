@@ -63,6 +63,20 @@ pub struct Endpoint {
     /// JSON pointer to the id of what a success created, so a run can list what it left behind.
     #[serde(default)]
     pub created_id: Option<String>,
+    /// Policies for request fields, by JSON pointer: what the page leaves open about a field,
+    /// which no schema keyword can say.
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldPolicy>,
+}
+
+/// What the contract says about one request field beyond its schema.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldPolicy {
+    /// How a date-time in the past is judged: `valid` (the default: a birth date), `invalid`,
+    /// or `unspecified` (an expiry, which a server may refuse once it has passed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub past: Option<crate::cases::Class>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -82,20 +96,24 @@ pub struct AuthSpec {
 }
 
 /// A rule about a successful response's meaning, beyond its shape.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Semantic {
     pub check: SemanticKind,
     /// JSON pointer into the request body.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
     /// JSON pointer into the response body.
     pub response: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<Value>,
     #[serde(default = "default_error")]
     pub severity: Severity,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub doc: String,
 }
 
@@ -103,7 +121,7 @@ fn default_error() -> Severity {
     Severity::Error
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SemanticKind {
     /// The response date-time at `response` is the same instant as the request's at `request`.
@@ -139,10 +157,26 @@ pub const EXPECTATION_KEYS: &[&str] = &[
     "method",
 ];
 
+/// What a contract is made of, wherever it was read; see [`Contract::from_parts`].
+pub struct Parts {
+    pub endpoint: Endpoint,
+    /// Where the endpoint came from, for messages: a file, or a place in a document.
+    pub endpoint_path: PathBuf,
+    /// The text the endpoint was read from, for its digest.
+    pub endpoint_text: String,
+    pub request_schema: Value,
+    pub request_path: PathBuf,
+    pub response_schema: Value,
+    pub response_path: PathBuf,
+    /// A directory, "embedded", or a document.
+    pub origin: String,
+}
+
 /// The contract's files and one SHA-256 over them, as the summary reports them.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ContractInfo {
-    pub operation: String,
+    /// The operations tested, in order.
+    pub operations: Vec<String>,
     /// SHA-256 over the contract files, in order.
     pub sha256: String,
     pub files: Vec<ContractFile>,
@@ -289,37 +323,70 @@ pub enum SchemaPathError {
 impl Contract {
     /// The contract shipped inside the binary.
     pub fn embedded() -> Result<Self, FileError> {
-        Self::load(Source::Embedded, "embedded".into())
+        Self::one(Self::embedded_all()?)
     }
 
-    /// The contract in `dir`: one `*.endpoint.json` and the schemas it names.
+    /// Every operation shipped inside the binary.
+    pub fn embedded_all() -> Result<Vec<Self>, FileError> {
+        Self::load_all(Source::Embedded, "embedded".into())
+    }
+
+    /// The contract in `dir`, which must hold exactly one `*.endpoint.json`.
     pub fn from_dir(dir: &Path) -> Result<Self, FileError> {
-        Self::load(Source::Dir(dir), dir.display().to_string())
+        Self::one(Self::load_dir(dir)?)
     }
 
-    fn load(source: Source<'_>, origin: String) -> Result<Self, FileError> {
+    /// Every operation in `dir`: each `*.endpoint.json` and the schemas it names.
+    pub fn load_dir(dir: &Path) -> Result<Vec<Self>, FileError> {
+        Self::load_all(Source::Dir(dir), dir.display().to_string())
+    }
+
+    fn one(mut all: Vec<Self>) -> Result<Self, FileError> {
+        match all.len() {
+            1 => Ok(all.remove(0)),
+            _ => Err(FileError::new(
+                all[0].origin.clone(),
+                format!("{} endpoint files where one was expected", all.len()),
+            )),
+        }
+    }
+
+    fn load_all(source: Source<'_>, origin: String) -> Result<Vec<Self>, FileError> {
         let endpoints: Vec<String> = source
             .names()?
             .into_iter()
             .filter(|n| n.ends_with(".endpoint.json"))
             .collect();
-        let endpoint_name = match endpoints.as_slice() {
-            [one] => one.clone(),
-            [] => {
+        if endpoints.is_empty() {
+            return Err(FileError::new(
+                source.display_path(""),
+                "no endpoint file: expected a `*.endpoint.json` beside the schemas",
+            ));
+        }
+        let mut all: Vec<Contract> = Vec::new();
+        for name in &endpoints {
+            let contract = Self::load(&source, name, origin.clone())?;
+            if let Some(first) = all
+                .iter()
+                .find(|c| c.endpoint.operation == contract.endpoint.operation)
+            {
                 return Err(FileError::new(
-                    source.display_path(""),
-                    "no endpoint file: expected one `*.endpoint.json` beside the schemas",
-                ))
+                    source.display_path(name),
+                    format!(
+                        "operation `{}` is also the operation of {}",
+                        contract.endpoint.operation, first.files[0].path
+                    ),
+                )
+                .help("give each endpoint file its own `operation`"));
             }
-            many => {
-                return Err(FileError::new(
-                    source.display_path(""),
-                    format!("more than one endpoint file: {}", many.join(", ")),
-                ))
-            }
-        };
-        let endpoint_path = source.display_path(&endpoint_name);
-        let text = source.read(&endpoint_name)?;
+            all.push(contract);
+        }
+        Ok(all)
+    }
+
+    fn load(source: &Source<'_>, endpoint_name: &str, origin: String) -> Result<Self, FileError> {
+        let endpoint_path = source.display_path(endpoint_name);
+        let text = source.read(endpoint_name)?;
         let endpoint: Endpoint =
             serde_json::from_str(&text).map_err(|e| FileError::from_json(&endpoint_path, &e))?;
         validate_endpoint(&endpoint, &endpoint_path, &text)?;
@@ -342,48 +409,40 @@ impl Contract {
 
         let request_schema = source.read_json(&endpoint.request_schema)?;
         let response_schema = source.read_json(&endpoint.response_schema)?;
-        let request_schema_path = source.display_path(&endpoint.request_schema);
-        check_bounds(&request_schema, "", 0)
-            .map_err(|e| FileError::new(&request_schema_path, e.to_string()))?;
-        let request_validator = compile(&request_schema, &request_schema_path)?;
-        let response_validator = compile(
-            &response_schema,
-            &source.display_path(&endpoint.response_schema),
-        )?;
-        let files = vec![
-            digest_of(&endpoint_path, text.as_bytes()),
-            digest_of(&request_schema_path, request_schema.to_string().as_bytes()),
-            digest_of(
-                &source.display_path(&endpoint.response_schema),
-                response_schema.to_string().as_bytes(),
-            ),
-        ];
-        Ok(Contract {
-            files,
+        Self::from_parts(Parts {
+            request_path: source.display_path(&endpoint.request_schema),
+            response_path: source.display_path(&endpoint.response_schema),
             endpoint,
+            endpoint_path,
+            endpoint_text: text,
             request_schema,
             response_schema,
-            request_validator,
-            response_validator,
             origin,
-            request_schema_path,
         })
     }
 
-    /// The files and one SHA-256 over them all, for the summary: two runs with the same digest
-    /// tested the same contract.
-    pub fn digest(&self) -> ContractInfo {
-        use sha2::{Digest, Sha256};
-        let mut all = Sha256::new();
-        for f in &self.files {
-            all.update(f.path.as_bytes());
-            all.update(f.sha256.as_bytes());
-        }
-        ContractInfo {
-            operation: self.endpoint.operation.clone(),
-            sha256: hex(&all.finalize()),
-            files: self.files.clone(),
-        }
+    /// A contract from its parts, wherever they were read (endpoint files, an OpenAPI
+    /// document): the request schema's bounds are checked and both schemas compiled.
+    pub fn from_parts(p: Parts) -> Result<Self, FileError> {
+        check_bounds(&p.request_schema, "", 0)
+            .map_err(|e| FileError::new(&p.request_path, e.to_string()))?;
+        let request_validator = compile(&p.request_schema, &p.request_path)?;
+        let response_validator = compile(&p.response_schema, &p.response_path)?;
+        let files = vec![
+            digest_of(&p.endpoint_path, p.endpoint_text.as_bytes()),
+            digest_of(&p.request_path, p.request_schema.to_string().as_bytes()),
+            digest_of(&p.response_path, p.response_schema.to_string().as_bytes()),
+        ];
+        Ok(Contract {
+            files,
+            endpoint: p.endpoint,
+            request_schema: p.request_schema,
+            response_schema: p.response_schema,
+            request_validator,
+            response_validator,
+            origin: p.origin,
+            request_schema_path: p.request_path,
+        })
     }
 
     /// Statuses for a named expectation; names are checked when the endpoint is loaded.
@@ -396,12 +455,22 @@ impl Contract {
         self.endpoint.tolerated.get(key).map_or(&[], Vec::as_slice)
     }
 
+    /// How a past date-time at `pointer` is judged: the endpoint file's `fields` policy, else
+    /// valid (a date-time in the past is still a date-time).
+    pub fn past_date_time(&self, pointer: &str) -> crate::cases::Class {
+        self.endpoint
+            .fields
+            .get(pointer)
+            .and_then(|f| f.past)
+            .unwrap_or(crate::cases::Class::Valid)
+    }
+
     /// Whether the request field at `pointer` is declared `format: date-time`, following
     /// `properties` and `items`.
     pub fn is_date_time_field(&self, pointer: &str) -> bool {
         let mut schema = &self.request_schema;
         for token in pointer.split('/').skip(1) {
-            let token = token.replace("~1", "/").replace("~0", "~");
+            let token = pointer_unescape(token);
             let next = schema
                 .get("properties")
                 .and_then(|p| p.get(&token))
@@ -413,6 +482,24 @@ impl Contract {
         }
         schema.get("format").and_then(Value::as_str) == Some("date-time")
     }
+}
+
+/// The operations, their files and one SHA-256 over all the files, for the summary: two runs with
+/// the same digest tested the same contract.
+pub fn digest_of_all<'a>(contracts: impl IntoIterator<Item = &'a Contract>) -> ContractInfo {
+    use sha2::{Digest, Sha256};
+    let mut all = Sha256::new();
+    let mut info = ContractInfo::default();
+    for c in contracts {
+        info.operations.push(c.endpoint.operation.clone());
+        for f in &c.files {
+            all.update(f.path.as_bytes());
+            all.update(f.sha256.as_bytes());
+            info.files.push(f.clone());
+        }
+    }
+    info.sha256 = hex(&all.finalize());
+    info
 }
 
 fn digest_of(path: &Path, bytes: &[u8]) -> ContractFile {
@@ -444,7 +531,7 @@ pub fn compile(schema: &Value, path: &Path) -> Result<jsonschema::Validator, Fil
     })
 }
 
-fn validate_endpoint(e: &Endpoint, path: &Path, text: &str) -> Result<(), FileError> {
+pub(crate) fn validate_endpoint(e: &Endpoint, path: &Path, text: &str) -> Result<(), FileError> {
     let err = |msg: String| Err(FileError::new(path, msg));
     let located = |key: &str, msg: String| {
         let e = FileError::new(path, msg);
@@ -789,6 +876,11 @@ fn check_bound(keyword: &str, value: &Value, pointer: String) -> Result<(), Boun
 /// RFC 6901 escaping of one reference token of a JSON pointer.
 pub fn pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
+}
+
+/// RFC 6901 unescaping of one reference token: the inverse of [`pointer_token`].
+pub fn pointer_unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
 }
 
 /// The `{name}` placeholders of a path template, in order.

@@ -37,7 +37,9 @@ pub struct Executor {
     failing_in_a_row: AtomicU32,
     requests: AtomicU64,
     generated: AtomicU64,
-    created: Mutex<Ledger>,
+    created: Arc<CreatedList>,
+    /// Put before each case id when the run has more than one operation.
+    prefix: Option<String>,
     results: Mutex<Vec<(usize, CaseResult)>>,
 }
 
@@ -48,8 +50,10 @@ pub struct Settings {
     pub stop: Arc<Stop>,
     /// The run's secrets, kept out of every output, the created-id list included.
     pub redactor: Redactor,
-    /// Where to write the ids of what the run created; opened before the first request.
-    pub created_list: Option<PathBuf>,
+    /// The ids of what the run created, shared by every operation's executor.
+    pub created: Arc<CreatedList>,
+    /// The operation's name, put before case ids when the run has more than one operation.
+    pub prefix: Option<String>,
     /// The longest `Retry-After` the run waits out.
     pub max_wait: Duration,
 }
@@ -59,9 +63,6 @@ pub struct Settings {
 pub struct Totals {
     pub requests: u64,
     pub generated: u64,
-    pub created: u64,
-    /// The first created ids, at most [`CREATED_SAMPLE`].
-    pub created_ids: Vec<String>,
     /// Requests sent again after a `Retry-After`.
     pub retries: u64,
 }
@@ -78,7 +79,6 @@ pub enum ExecutorError {
 }
 
 impl Executor {
-    /// `created_list` is opened now, so an unwritable path stops the run before any request.
     pub fn new(
         contract: Arc<Contract>,
         target: Target,
@@ -86,8 +86,6 @@ impl Executor {
         handle: tokio::runtime::Handle,
         settings: Settings,
     ) -> Result<Self, ExecutorError> {
-        let ledger = Ledger::open(settings.created_list.as_deref())
-            .map_err(|(path, source)| ExecutorError::Created { path, source })?;
         Ok(Executor {
             contract,
             target,
@@ -101,7 +99,8 @@ impl Executor {
             failing_in_a_row: AtomicU32::new(0),
             requests: AtomicU64::new(0),
             generated: AtomicU64::new(0),
-            created: Mutex::new(ledger),
+            created: settings.created,
+            prefix: settings.prefix,
             results: Mutex::new(Vec::new()),
         })
     }
@@ -262,22 +261,25 @@ impl Executor {
         let mut indexed = std::mem::take(&mut *lock(&self.results));
         indexed.sort_by_key(|(i, _)| *i);
         let results = indexed.into_iter().map(|(_, r)| r).collect();
-        let mut ledger = lock(&self.created);
         let totals = Totals {
             requests: self.requests.load(Ordering::Relaxed),
             generated: self.generated.load(Ordering::Relaxed),
-            created: ledger.count,
-            created_ids: std::mem::take(&mut ledger.sample),
             retries: self.retries.load(Ordering::Relaxed),
         };
         (results, totals)
     }
 
-    /// Flushes the created-id list and moves it into place.
-    pub fn close_created_list(&self) -> Result<(), ExecutorError> {
-        lock(&self.created)
-            .close()
-            .map_err(|(path, source)| ExecutorError::Created { path, source })
+    /// The operation's name when the run has several, which case ids and saved cases carry.
+    pub fn operation_prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+
+    /// A case id as the run shows it: prefixed with the operation when there are several.
+    pub fn case_id(&self, id: &str) -> String {
+        match &self.prefix {
+            Some(op) => format!("{op}::{id}"),
+            None => id.to_string(),
+        }
     }
 
     /// Notes the id of what a success created, for the list of what the run left behind.
@@ -287,7 +289,7 @@ impl Executor {
         };
         if let Some(v) = body.pointer(pointer) {
             let id = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-            lock(&self.created).push(self.redactor.apply(&id));
+            self.created.push(self.redactor.apply(&id));
         }
     }
 
@@ -374,7 +376,35 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The ids of what the run created: counted, the first few kept for the report, and every one
 /// streamed to the `--created` file as it arrives. The file is written under a temporary name
-/// and renamed when the run ends, so a reader never sees half a list.
+/// and renamed when the run ends, so a reader never sees half a list. It is opened before the
+/// first request, so an unwritable path stops the run before it creates anything.
+pub struct CreatedList(Mutex<Ledger>);
+
+impl CreatedList {
+    pub fn open(path: Option<&Path>) -> Result<Self, ExecutorError> {
+        Ledger::open(path)
+            .map(|l| CreatedList(Mutex::new(l)))
+            .map_err(|(path, source)| ExecutorError::Created { path, source })
+    }
+
+    fn push(&self, id: String) {
+        lock(&self.0).push(id);
+    }
+
+    /// How many, and the first ids (at most [`CREATED_SAMPLE`]).
+    pub fn counts(&self) -> (u64, Vec<String>) {
+        let l = lock(&self.0);
+        (l.count, l.sample.clone())
+    }
+
+    /// Flushes the list and moves it into place.
+    pub fn close(&self) -> Result<(), ExecutorError> {
+        lock(&self.0)
+            .close()
+            .map_err(|(path, source)| ExecutorError::Created { path, source })
+    }
+}
+
 struct Ledger {
     count: u64,
     sample: Vec<String>,

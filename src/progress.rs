@@ -13,8 +13,6 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::executor::Executor;
-
 /// How long the line stays away after a test ends, for libtest to print its line.
 const STEP_ASIDE: Duration = Duration::from_millis(250);
 const REDRAW: Duration = Duration::from_millis(200);
@@ -31,8 +29,12 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A progress line for `total` tests, or `None` when the output is not a terminal.
-    pub fn start(total: usize, exec: Arc<Executor>) -> Option<Arc<Progress>> {
+    /// A progress line for `total` tests, reading the requests sent so far from `requests`; or
+    /// `None` when the output is not a terminal.
+    pub fn start(
+        total: usize,
+        requests: impl Fn() -> u64 + Send + 'static,
+    ) -> Option<Arc<Progress>> {
         if !(std::io::stdout().is_terminal() && std::io::stderr().is_terminal()) {
             return None;
         }
@@ -53,11 +55,11 @@ impl Progress {
         let started = Instant::now();
         let spawned = std::thread::Builder::new()
             .name("progress".into())
-            .spawn(move || ticking.tick_until_finished(&exec, started));
+            .spawn(move || ticking.tick_until_finished(&requests, started));
         spawned.ok().map(|_| progress)
     }
 
-    fn tick_until_finished(&self, exec: &Executor, started: Instant) {
+    fn tick_until_finished(&self, requests: &dyn Fn() -> u64, started: Instant) {
         while !self.finished.load(Ordering::SeqCst) {
             std::thread::sleep(REDRAW);
             let mut screen = self.screen.lock().unwrap_or_else(|p| p.into_inner());
@@ -68,7 +70,7 @@ impl Progress {
                 self.bar.set_draw_target(ProgressDrawTarget::stderr());
                 screen.1 = true;
             }
-            let requests = exec.requests_so_far();
+            let requests = requests();
             let rate = requests as f64 / started.elapsed().as_secs_f64().max(0.001);
             self.bar.set_message(format!(
                 "· {requests} requests ({rate:.0}/s) · {} failed",

@@ -13,26 +13,20 @@ use crate::cases::Case;
 use crate::check::Checker;
 use crate::contract::Contract;
 use crate::execute::{Secret, Target};
-use crate::executor::{Executor, ExecutorError, Settings};
+use crate::executor::{CreatedList, Executor, ExecutorError, Settings, Totals};
 use crate::known::{EntryOutcome, KnownFailures};
 use crate::progress::Progress;
 use crate::property::{self, Property, PropertySettings, TimeBudget};
 use crate::redact::Redactor;
 use crate::report::{self, CaseResult, RunInfo, Status, Tally};
-use crate::server::{self, FaultSet, RunningServer, ServerConfig, VariationSet};
+use crate::server::{self, RunningServer, ServerConfig};
 use crate::stop::{Reason, Stop};
 
 /// Which server the run tests.
 #[derive(Clone, Debug)]
 pub enum TargetChoice {
-    /// Start the reference server on 127.0.0.1, port 0, with these faults and variations
-    /// switched on.
-    Embedded {
-        faults: FaultSet,
-        variations: VariationSet,
-        /// Have it refuse expiries in the past, as the page allows.
-        reject_past_expiry: bool,
-    },
+    /// Start the reference server on 127.0.0.1, port 0, with these options.
+    Embedded(server::Options),
     /// An API root such as `https://wks-a1b2c3d4.provisionr.io/api/v1`.
     Remote { base_url: String },
 }
@@ -49,11 +43,20 @@ pub struct Selection {
     pub quiet: bool,
 }
 
+/// One operation of the contract, with the cases loaded or derived for it.
+#[derive(Clone, Debug)]
+pub struct Operation {
+    pub contract: Arc<Contract>,
+    /// Regression cases first, then case files, then derived cases; ids already prefixed with
+    /// the operation when the run has more than one.
+    pub cases: Vec<Case>,
+}
+
 /// A validated run configuration: everything checked before any request is sent.
 #[derive(Clone, Debug)]
 pub struct Plan {
-    pub contract: Arc<Contract>,
-    pub cases: Vec<Case>,
+    /// Every operation the run tests, in order; at least one.
+    pub operations: Vec<Operation>,
     pub target: TargetChoice,
     pub token: Secret,
     pub token_env: String,
@@ -136,25 +139,28 @@ enum Unit {
     Property(Property),
 }
 
-impl Unit {
-    fn id(&self) -> String {
-        match self {
-            Unit::Case(c) => c.id.clone(),
-            Unit::Property(p) => p.id(),
-        }
-    }
+/// A unit of one operation, with the id and kind the run shows.
+#[derive(Clone)]
+struct Test {
+    op: usize,
+    unit: Unit,
+    id: String,
+    kind: String,
+}
 
-    fn kind(&self) -> String {
-        match self {
-            Unit::Case(c) => c.kind.clone(),
-            Unit::Property(_) => "property".into(),
-        }
+impl Plan {
+    /// What goes before the ids of operation `op`'s tests: its name, when there are several.
+    pub fn prefix(&self, op: usize) -> Option<String> {
+        (self.operations.len() > 1).then(|| self.operations[op].contract.endpoint.operation.clone())
     }
 }
 
-/// What every test of a run shares besides the executor.
+/// What every test of a run shares: an executor per operation, and the rest.
 struct Context {
-    exec: Arc<Executor>,
+    execs: Vec<Arc<Executor>>,
+    /// What the run created, across operations.
+    created: Arc<CreatedList>,
+    redactor: Redactor,
     seed: u64,
     settings: PropertySettings,
     budget: Option<TimeBudget>,
@@ -164,14 +170,15 @@ struct Context {
 }
 
 impl Context {
-    /// Runs one unit to its result, blocking this (non-runtime) thread on the requests, and
+    /// Runs one test to its result, blocking this (non-runtime) thread on the requests, and
     /// marks the violations the known-failures file accepts.
-    fn run_unit(&self, unit: Unit) -> CaseResult {
-        let mut result = match unit {
-            Unit::Case(case) => self.exec.execute_blocking(case),
+    fn run_test(&self, test: &Test) -> CaseResult {
+        let exec = &self.execs[test.op];
+        let mut result = match &test.unit {
+            Unit::Case(case) => exec.execute_blocking(case.clone()),
             Unit::Property(p) => {
                 let deadline = self.budget.as_ref().map(TimeBudget::deadline);
-                property::run(&self.exec, p, &self.settings, self.seed, deadline)
+                property::run(exec, *p, &self.settings, self.seed, deadline)
             }
         };
         if let Some(known) = &self.known {
@@ -186,10 +193,19 @@ impl Context {
         match result.status() {
             Status::Passed | Status::Known => Ok(()),
             _ => {
-                let text = report::human::failure_text(result, self.exec.redactor());
-                Err(Failed::from(self.exec.redactor().for_terminal(&text)))
+                let text = report::human::failure_text(result, &self.redactor);
+                Err(Failed::from(self.redactor.for_terminal(&text)))
             }
         }
+    }
+
+    /// Why the run stopped early, if it did (the stop is shared by every executor).
+    fn stopped(&self) -> Option<Reason> {
+        self.execs.first().and_then(|e| e.stopped())
+    }
+
+    fn requests_so_far(&self) -> u64 {
+        self.execs.iter().map(|e| e.requests_so_far()).sum()
     }
 }
 
@@ -325,18 +341,12 @@ fn start_target(plan: &Plan, runtime: &tokio::runtime::Runtime) -> Result<Live, 
             label: format!("{base_url} (--base-url)"),
             server: None,
         }),
-        TargetChoice::Embedded {
-            faults,
-            variations,
-            reject_past_expiry,
-        } => {
-            let config = ServerConfig {
-                token: plan.token.expose().to_string(),
-                services: plan.path_values.values().cloned().collect(),
-                faults: faults.clone(),
-                variations: variations.clone(),
-                reject_past_expiry: *reject_past_expiry,
-            };
+        TargetChoice::Embedded(options) => {
+            let config = ServerConfig::new(
+                plan.token.expose().to_string(),
+                plan.path_values.values().cloned().collect(),
+                options.clone(),
+            );
             let addr = SocketAddr::from(([127, 0, 0, 1], 0));
             let running = runtime
                 .block_on(server::spawn(addr, config))
@@ -354,7 +364,7 @@ fn start_target(plan: &Plan, runtime: &tokio::runtime::Runtime) -> Result<Live, 
 
 fn print_header(plan: &Plan, live: &Live) {
     match &plan.target {
-        TargetChoice::Embedded { .. } => println!(
+        TargetChoice::Embedded(_) => println!(
             "target: {} (no --base-url given; pass --base-url to test a real workspace)",
             live.label
         ),
@@ -373,8 +383,8 @@ fn print_header(plan: &Plan, live: &Live) {
     }
 }
 
-/// The executor and what the tests share; the `--created` file is opened here, before any
-/// request is sent.
+/// An executor per operation and what the tests share; the `--created` file is opened here,
+/// before any request is sent.
 fn context(
     plan: &Plan,
     live: &Live,
@@ -392,29 +402,39 @@ fn context(
         &live.run_id,
     )?
     .with_rate(plan.rate);
-    let exec = Executor::new(
-        plan.contract.clone(),
-        target,
-        Checker::new(&plan.contract, plan.skip_checks.clone()),
-        runtime.handle().clone(),
-        Settings {
-            strict: plan.strict,
-            stop,
-            redactor: Redactor::new([plan.token.expose().to_string()]),
-            created_list: plan.created_list.clone(),
-            max_wait: plan.max_wait,
-        },
-    )?;
+    let redactor = Redactor::new([plan.token.expose().to_string()]);
+    let created = Arc::new(CreatedList::open(plan.created_list.as_deref())?);
+    let mut execs = Vec::new();
+    for (op, operation) in plan.operations.iter().enumerate() {
+        let contract = &operation.contract;
+        let exec = Executor::new(
+            contract.clone(),
+            target.clone(),
+            Checker::new(contract, plan.skip_checks.clone()),
+            runtime.handle().clone(),
+            Settings {
+                strict: plan.strict,
+                stop: stop.clone(),
+                redactor: redactor.clone(),
+                created: created.clone(),
+                prefix: plan.prefix(op),
+                max_wait: plan.max_wait,
+            },
+        )?;
+        execs.push(Arc::new(exec));
+    }
     let settings = plan.properties.clone().unwrap_or_default();
     let budget = settings.duration.map(|d| {
-        let selected = units(plan)
+        let selected = tests(plan)
             .iter()
-            .filter(|u| matches!(u, Unit::Property(_)) && !filtered_out(args, u))
+            .filter(|t| matches!(t.unit, Unit::Property(_)) && !filtered_out(args, t))
             .count();
         TimeBudget::new(started + d, selected, threads(plan))
     });
     Ok(Arc::new(Context {
-        exec: Arc::new(exec),
+        execs,
+        created,
+        redactor,
         seed: plan.seed,
         settings,
         budget,
@@ -432,20 +452,21 @@ fn threads(plan: &Plan) -> usize {
 /// so more than one per CPU; and a target that hangs shows itself in one round of timeouts.
 pub const DEFAULT_THREADS: usize = 8;
 
-fn filtered_out(args: &Arguments, unit: &Unit) -> bool {
-    args.is_filtered_out(&Trial::test(unit.id(), || Ok(())))
+fn filtered_out(args: &Arguments, test: &Test) -> bool {
+    args.is_filtered_out(&Trial::test(test.id.clone(), || Ok(())))
 }
 
-/// Runs every selected unit: as libtest trials when verbose, else silently on worker threads.
+/// Runs every selected test: as libtest trials when verbose, else silently on worker threads.
 fn run_units(plan: &Plan, ctx: &Arc<Context>, args: &Arguments) {
-    let units = units(plan);
+    let tests = tests(plan);
     if plan.verbose {
-        let selected = units.iter().filter(|u| !filtered_out(args, u)).count();
-        let progress = Progress::start(selected, ctx.exec.clone());
-        let trials = units
+        let selected = tests.iter().filter(|t| !filtered_out(args, t)).count();
+        let counting = ctx.clone();
+        let progress = Progress::start(selected, move || counting.requests_so_far());
+        let trials = tests
             .into_iter()
             .enumerate()
-            .map(|(index, unit)| trial(ctx, index, unit, progress.clone()))
+            .map(|(index, test)| trial(ctx, index, test, progress.clone()))
             .collect::<Vec<_>>();
         let _ = libtest_mimic::run(args, trials);
         if let Some(p) = progress {
@@ -453,33 +474,33 @@ fn run_units(plan: &Plan, ctx: &Arc<Context>, args: &Arguments) {
         }
         return;
     }
-    let selected = units
+    let selected = tests
         .into_iter()
         .enumerate()
-        .filter(|(_, u)| !filtered_out(args, u));
+        .filter(|(_, t)| !filtered_out(args, t));
     let queue = Mutex::new(selected);
     std::thread::scope(|scope| {
         for _ in 0..threads(plan) {
             scope.spawn(|| loop {
                 let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
-                let Some((index, unit)) = next else { break };
-                let result = ctx.run_unit(unit);
-                ctx.exec.record(index, result);
+                let Some((index, test)) = next else { break };
+                let result = ctx.run_test(&test);
+                ctx.execs[test.op].record(index, result);
             });
         }
     });
 }
 
-fn trial(ctx: &Arc<Context>, index: usize, unit: Unit, progress: Option<Arc<Progress>>) -> Trial {
-    let (id, kind) = (unit.id(), unit.kind());
+fn trial(ctx: &Arc<Context>, index: usize, test: Test, progress: Option<Arc<Progress>>) -> Trial {
+    let (id, kind) = (test.id.clone(), test.kind.clone());
     let ctx = ctx.clone();
     Trial::test(id, move || {
-        let result = ctx.run_unit(unit);
+        let result = ctx.run_test(&test);
         let outcome = ctx.libtest_outcome(&result);
         if let Some(p) = &progress {
             p.test_done(outcome.is_err());
         }
-        ctx.exec.record(index, result);
+        ctx.execs[test.op].record(index, result);
         outcome
     })
     .with_kind(kind)
@@ -492,7 +513,21 @@ fn finish(
     live: &Live,
     started: (Instant, SystemTime),
 ) -> Result<RunOutcome, RunError> {
-    let (results, totals) = ctx.exec.finish();
+    let mut results = Vec::new();
+    let mut suites = Vec::new();
+    let mut totals = Totals::default();
+    for (exec, operation) in ctx.execs.iter().zip(&plan.operations) {
+        let (mut of_op, t) = exec.finish();
+        totals.requests += t.requests;
+        totals.generated += t.generated;
+        totals.retries += t.retries;
+        let start = results.len();
+        results.append(&mut of_op);
+        suites.push((
+            operation.contract.endpoint.operation.clone(),
+            start..results.len(),
+        ));
+    }
     let known_entries: Vec<EntryOutcome> = ctx
         .known
         .as_ref()
@@ -504,17 +539,18 @@ fn finish(
         .filter(|e| e.outcome == "fixed")
         .count();
     tally.strict = plan.strict;
-    let stopped = ctx.exec.stopped();
+    let stopped = ctx.stopped();
     let exit_code = stopped
         .and_then(Reason::exit_code)
         .unwrap_or_else(|| tally.exit_code());
-    let info = run_info(plan, live, totals, started);
+    let info = run_info(plan, ctx, live, totals, started);
     if plan.verbose {
         print_closing(ctx, &info, &results, &tally, &known_entries);
     }
     let written = Written {
         info: &info,
         results: &results,
+        suites: &suites,
         tally: &tally,
         exit_code,
         known_entries,
@@ -535,21 +571,27 @@ fn finish(
 
 fn run_info(
     plan: &Plan,
+    ctx: &Context,
     live: &Live,
-    totals: crate::executor::Totals,
+    totals: Totals,
     (started, timestamp): (Instant, SystemTime),
 ) -> RunInfo {
+    let (created, created_ids) = ctx.created.counts();
     RunInfo {
         run_id: live.run_id.clone(),
-        operation: plan.contract.endpoint.operation.clone(),
+        operations: plan
+            .operations
+            .iter()
+            .map(|o| o.contract.endpoint.operation.clone())
+            .collect(),
         target: live.label.clone(),
         base_url: live.base_url.clone(),
         seed: plan.properties.as_ref().map(|_| plan.seed),
         strict: plan.strict,
         elapsed: started.elapsed(),
         timestamp,
-        created: totals.created,
-        created_ids: totals.created_ids,
+        created,
+        created_ids,
         requests: totals.requests,
         generated: totals.generated,
         retries: totals.retries,
@@ -565,7 +607,7 @@ fn print_closing(
     tally: &Tally,
     known_entries: &[EntryOutcome],
 ) {
-    let redactor = ctx.exec.redactor();
+    let redactor = &ctx.redactor;
     let mut lines = report::human::warning_lines(results);
     lines.extend(report::human::known_lines(results));
     if let Some(k) = &ctx.known {
@@ -586,6 +628,8 @@ fn print_closing(
 struct Written<'a> {
     info: &'a RunInfo,
     results: &'a [CaseResult],
+    /// Each operation and where its results lie in `results`.
+    suites: &'a [(String, std::ops::Range<usize>)],
     tally: &'a Tally,
     exit_code: i32,
     known_entries: Vec<EntryOutcome>,
@@ -594,9 +638,14 @@ struct Written<'a> {
 
 /// The JUnit report, the summary, the created-id list and the updated known-failures file.
 fn write_reports(plan: &Plan, ctx: &Context, w: Written<'_>) -> Result<(), RunError> {
-    let redactor = ctx.exec.redactor();
+    let redactor = &ctx.redactor;
     if let Some(path) = &plan.junit {
-        let xml = report::junit::render(w.info, w.results, redactor)
+        let suites: Vec<(&str, &[CaseResult])> = w
+            .suites
+            .iter()
+            .map(|(name, range)| (name.as_str(), &w.results[range.clone()]))
+            .collect();
+        let xml = report::junit::render(w.info, &suites, redactor)
             .map_err(|e| RunError::Junit(path.clone(), e))?;
         report::write_file(path, &xml).map_err(|e| RunError::Junit(path.clone(), e.to_string()))?;
         if plan.verbose {
@@ -608,7 +657,9 @@ fn write_reports(plan: &Plan, ctx: &Context, w: Written<'_>) -> Result<(), RunEr
             info: w.info,
             tally: w.tally,
             exit_code: w.exit_code,
-            contract: plan.contract.digest(),
+            contract: crate::contract::digest_of_all(
+                plan.operations.iter().map(|o| o.contract.as_ref()),
+            ),
             known_entries: w.known_entries,
             stopped: w.stopped.map(|r| match r {
                 Reason::Signal(n) => crate::stop::signal_name(n).to_string(),
@@ -623,9 +674,7 @@ fn write_reports(plan: &Plan, ctx: &Context, w: Written<'_>) -> Result<(), RunEr
             println!("summary file: {}", path.display());
         }
     }
-    ctx.exec
-        .close_created_list()
-        .map_err(RunError::CreatedList)?;
+    ctx.created.close().map_err(RunError::CreatedList)?;
     if let (Some(path), true) = (&plan.created_list, plan.verbose) {
         println!("created ids: {}", path.display());
     }
@@ -652,20 +701,49 @@ fn libtest_args(sel: &Selection) -> Arguments {
     }
 }
 
-/// The run's tests in order: the cases (regressions first, as loaded), then the properties.
-fn units(plan: &Plan) -> Vec<Unit> {
-    let cases = plan.cases.iter().cloned().map(|c| Unit::Case(Arc::new(c)));
-    let props = plan
-        .properties
-        .iter()
-        .flat_map(|_| Property::ALL.map(Unit::Property));
-    cases.chain(props).collect()
+/// The run's tests in order: for each operation, its cases (regressions first, as loaded), then
+/// its properties.
+fn tests(plan: &Plan) -> Vec<Test> {
+    let mut out = Vec::new();
+    for (op, operation) in plan.operations.iter().enumerate() {
+        for case in &operation.cases {
+            out.push(Test {
+                op,
+                id: case.id.clone(),
+                kind: case.kind.clone(),
+                unit: Unit::Case(Arc::new(case.clone())),
+            });
+        }
+        if plan.properties.is_some() {
+            for p in Property::ALL {
+                let id = match plan.prefix(op) {
+                    Some(prefix) => format!("{prefix}::{}", p.id()),
+                    None => p.id(),
+                };
+                out.push(Test {
+                    op,
+                    id,
+                    kind: "property".into(),
+                    unit: Unit::Property(p),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Trials for `--list`, grouped by kind.
 fn list_trials(plan: &Plan) -> Vec<Trial> {
-    let mut sorted: Vec<(String, String)> =
-        units(plan).iter().map(|u| (u.kind(), u.id())).collect();
+    let mut sorted: Vec<(String, String)> = tests(plan)
+        .into_iter()
+        .map(|t| {
+            let group = match plan.prefix(t.op) {
+                Some(op) => format!("{op}::{}", t.kind),
+                None => t.kind,
+            };
+            (group, t.id)
+        })
+        .collect();
     sorted.sort();
     sorted
         .into_iter()

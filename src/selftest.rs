@@ -146,11 +146,11 @@ pub fn selftest(base: &Plan, subjects: &Subjects) -> Result<SelftestReport, RunE
     let started = Instant::now();
     let run_against = |faults: FaultSet, variations: VariationSet| {
         let mut plan = base.clone();
-        plan.target = TargetChoice::Embedded {
+        plan.target = TargetChoice::Embedded(crate::server::Options {
             faults,
             variations,
             reject_past_expiry: false,
-        };
+        });
         plan.junit = None;
         plan.verbose = false;
         run::run(plan)

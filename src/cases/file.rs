@@ -17,6 +17,9 @@ pub static EMBEDDED_CASES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/case
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CaseFile {
+    /// The operation the case is for; needed when the contract has several.
+    #[allow(dead_code)]
+    operation: Option<String>,
     id: Option<String>,
     title: String,
     #[serde(default = "default_kind")]
@@ -66,7 +69,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 /// `*.json` must be a readable regular file: a broken link, a directory or a FIFO under that name
 /// is an error rather than a case silently left out. Other entries, such as `regressions/`, are
 /// not case files and are passed over.
-pub fn load_dir(dir: &Path, contract: &Contract) -> Result<Vec<Case>, FileError> {
+pub fn load_dir(dir: &Path, contracts: &[&Contract]) -> Result<Vec<(usize, Case)>, FileError> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| FileError::new(dir, format!("cannot read the cases directory: {e}")))?;
     let mut paths: Vec<PathBuf> = Vec::new();
@@ -81,12 +84,12 @@ pub fn load_dir(dir: &Path, contract: &Contract) -> Result<Vec<Case>, FileError>
     paths.sort();
     paths
         .iter()
-        .map(|p| parse(p, &read_text(p)?, contract))
+        .map(|p| parse_for(p, &read_text(p)?, contracts))
         .collect()
 }
 
 /// The cases shipped in the binary.
-pub fn load_embedded(contract: &Contract) -> Result<Vec<Case>, FileError> {
+pub fn load_embedded(contracts: &[&Contract]) -> Result<Vec<(usize, Case)>, FileError> {
     let mut files: Vec<_> = EMBEDDED_CASES
         .files()
         .filter(|f| f.path().extension().is_some_and(|x| x == "json"))
@@ -99,9 +102,51 @@ pub fn load_embedded(contract: &Contract) -> Result<Vec<Case>, FileError> {
             let text = f
                 .contents_utf8()
                 .ok_or_else(|| FileError::new(&shown, "file is not UTF-8 text"))?;
-            parse(&shown, text, contract)
+            parse_for(&shown, text, contracts)
         })
         .collect()
+}
+
+/// Parses one case file for the operation it names (`operation`, which may be left out when
+/// the contract has one), giving that operation's index.
+pub fn parse_for(
+    path: &Path,
+    text: &str,
+    contracts: &[&Contract],
+) -> Result<(usize, Case), FileError> {
+    let named = serde_json::from_str::<Value>(strip_bom(text))
+        .ok()
+        .and_then(|v| {
+            v.get("operation")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+    let names: Vec<&str> = contracts
+        .iter()
+        .map(|c| c.endpoint.operation.as_str())
+        .collect();
+    let op = match (&named, contracts.len()) {
+        (None, 1) => 0,
+        (None, _) => {
+            return Err(FileError::new(
+                path,
+                "the contract has several operations: say which this case is for",
+            )
+            .help(format!("add \"operation\": one of {}", names.join(", "))))
+        }
+        (Some(name), _) => names.iter().position(|n| n == name).ok_or_else(|| {
+            let e = FileError::new(path, format!("unknown operation `{name}`"));
+            let e = match locate_key(strip_bom(text), "operation") {
+                Some((l, c)) => e.at(l, c),
+                None => e,
+            };
+            e.help(match did_you_mean(name, names.iter().copied()) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("the operations are: {}", names.join(", ")),
+            })
+        })?,
+    };
+    Ok((op, parse(path, text, contracts[op])?))
 }
 
 /// Parses one case file; `path` is only used in messages and for the default id.
@@ -258,9 +303,9 @@ mod tests {
 
     #[test]
     fn shipped_cases_load() {
-        let cases = load_embedded(&contract()).unwrap();
+        let cases = load_embedded(&[&contract()]).unwrap();
         assert!(cases.len() >= 5);
-        assert!(cases.iter().any(|c| c.id == "example::page_example"));
+        assert!(cases.iter().any(|(_, c)| c.id == "example::page_example"));
     }
 
     #[test]

@@ -659,7 +659,7 @@ fn collect_enums(schema: &Value, at: String, out: &mut Vec<(String, Vec<Value>)>
     }
     if let Some(props) = schema.get("properties").and_then(Value::as_object) {
         for (name, sub) in props {
-            let escaped = name.replace('~', "~0").replace('/', "~1");
+            let escaped = crate::contract::pointer_token(name);
             collect_enums(sub, format!("{at}/{escaped}"), out);
         }
     }
@@ -688,21 +688,22 @@ mod tests {
         assert_eq!(checker.enums[0].0, "/name");
     }
 
+    /// A rule of a made-up endpoint: the engine names no field of this API.
+    fn rule(json: serde_json::Value) -> Semantic {
+        serde_json::from_value(json).expect("a semantic rule")
+    }
+
     fn expiry_rule() -> Semantic {
-        Contract::embedded()
-            .unwrap()
-            .endpoint
-            .semantics
-            .into_iter()
-            .find(|s| s.check == SemanticKind::SameInstant)
-            .expect("the endpoint has a same_instant rule")
+        rule(serde_json::json!({
+            "check": "same_instant", "request": "/until", "response": "/kept/until"
+        }))
     }
 
     /// `same_instant` on a request for `wanted` answered with `got`: `None` when it passes, else
     /// whether the difference is tolerated and what `actual` says.
     fn same(wanted: &str, got: &str) -> Option<(bool, String)> {
         let rule = expiry_rule();
-        let request = serde_json::json!({ "expires_at": wanted });
+        let request = serde_json::json!({ "until": wanted });
         let answer = serde_json::json!(got);
         same_instant(&rule, Some(&request), Some(&answer)).map(|f| (f.tolerated, f.actual))
     }
@@ -769,21 +770,19 @@ mod tests {
 
     #[test]
     fn a_tolerated_difference_weighs_a_warning_and_a_wrong_instant_an_error() {
-        let c = Contract::embedded().unwrap();
+        let mut c = Contract::embedded().unwrap();
+        c.endpoint.semantics = vec![expiry_rule()];
         let checker = Checker::new(&c, BTreeSet::new());
-        let case = |expires_at: &str| Case {
+        let case = |until: &str| Case {
             id: "t".into(),
             title: "t".into(),
             kind: "t".into(),
             expect: Expect::of(&c, Class::Valid, ""),
-            request: RequestSpec::json(
-                &c.endpoint,
-                serde_json::json!({"name": "n", "description": "d", "expires_at": expires_at}),
-            ),
+            request: RequestSpec::json(&c.endpoint, serde_json::json!({"until": until})),
             offending: None,
             origin: Origin::Derived,
         };
-        let body = serde_json::json!({"timestamp": {"expires_at": "2099-06-15T08:30:00.123Z"}});
+        let body = serde_json::json!({"kept": {"until": "2099-06-15T08:30:00.123Z"}});
         let mut out = Vec::new();
         checker.semantics(&c, &case("2099-06-15T08:30:00.123456Z"), &body, &mut out);
         let severities: Vec<_> = out
@@ -804,28 +803,25 @@ mod tests {
 
     #[test]
     fn minutes_between_allows_timestamps_cut_to_whole_seconds() {
-        let rule = Contract::embedded()
-            .unwrap()
-            .endpoint
-            .semantics
-            .into_iter()
-            .find(|s| s.check == SemanticKind::MinutesBetween)
-            .unwrap();
+        let rule = rule(serde_json::json!({
+            "check": "minutes_between", "response": "/kept/minutes",
+            "from": "/kept/since", "to": "/kept/until"
+        }));
         // Thirty days counted from the instants before they were cut: 43199.98 minutes apart
         // once cut, still 43200 by the server's count.
-        let body = serde_json::json!({"timestamp": {
-            "created_at": "2099-06-15T08:30:00Z",
-            "expires_at": "2099-07-15T08:29:59Z",
-            "expires_at_mins": 43200,
+        let body = serde_json::json!({"kept": {
+            "since": "2099-06-15T08:30:00Z",
+            "until": "2099-07-15T08:29:59Z",
+            "minutes": 43200,
         }});
-        let mins = body.pointer("/timestamp/expires_at_mins");
+        let mins = body.pointer("/kept/minutes");
         assert_eq!(minutes_between(&rule, &body, mins), None);
-        let body = serde_json::json!({"timestamp": {
-            "created_at": "2099-06-15T08:30:00.999Z",
-            "expires_at": "2099-07-15T08:30:00Z",
-            "expires_at_mins": 43199,
+        let body = serde_json::json!({"kept": {
+            "since": "2099-06-15T08:30:00.999Z",
+            "until": "2099-07-15T08:30:00Z",
+            "minutes": 43199,
         }});
-        let mins = body.pointer("/timestamp/expires_at_mins");
+        let mins = body.pointer("/kept/minutes");
         assert_eq!(minutes_between(&rule, &body, mins), None);
     }
 

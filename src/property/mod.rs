@@ -247,12 +247,12 @@ pub fn run(
     let contract = exec.contract().clone();
     let strategy = match prop.strategy(&contract.request_schema) {
         Ok(s) => s,
-        Err(e) => return not_run(prop, &contract, format!("cannot generate: {e}")),
+        Err(e) => return not_run(prop, exec, format!("cannot generate: {e}")),
     };
     let sweep = sweep::run(exec, &strategy, prop, settings, run_seed, deadline);
     if let Some(reason) = &sweep.generation_error {
         if sweep.sent == 0 {
-            return not_run(prop, &contract, format!("cannot generate: {reason}"));
+            return not_run(prop, exec, format!("cannot generate: {reason}"));
         }
     }
     if sweep.kinds.is_empty() {
@@ -261,7 +261,7 @@ pub fn run(
             .clone()
             .or_else(|| exec.stopped().map(crate::executor::stop_error));
         if let Some(e) = stopped {
-            let mut result = not_run(prop, &contract, e.message.clone());
+            let mut result = not_run(prop, exec, e.message.clone());
             result.exchange.outcome = Err(e);
             result.notes.push(format!(
                 "property {}: {} bodies passed before the run stopped",
@@ -270,7 +270,7 @@ pub fn run(
             ));
             return result;
         }
-        return passed(prop, &contract, sweep, run_seed);
+        return passed(prop, exec, sweep, run_seed);
     }
     let shrinker = Shrinker {
         exec,
@@ -330,7 +330,7 @@ impl Shrinker<'_> {
         }
         if let (Some(dir), Status::Failed) = (&self.settings.persist, best.status()) {
             notes.push(
-                match save_regression(dir, self.prop, &best, self.run_seed, self.exec.redactor()) {
+                match save_regression(dir, self.prop, &best, self.run_seed, self.exec) {
                     Ok(path) => format!("saved as regression case {}", path.display()),
                     Err(e) => format!(
                         "could not save the regression case in {}: {e}",
@@ -340,7 +340,7 @@ impl Shrinker<'_> {
             );
         }
         CaseResult {
-            case: Arc::new(renamed(&best.case, self.prop.id())),
+            case: Arc::new(renamed(&best.case, self.exec.case_id(&self.prop.id()))),
             notes,
             ..best
         }
@@ -361,7 +361,9 @@ impl Shrinker<'_> {
         while steps < self.settings.max_shrink_steps && self.exec.stopped().is_none() {
             steps += 1;
             let (body, offending) = tree.current();
-            let id = format!("{}#shrink{steps}", self.prop.id());
+            let id = self
+                .exec
+                .case_id(&format!("{}#shrink{steps}", self.prop.id()));
             let case = self.prop.case(contract, id, body, offending);
             let result = self.exec.execute_blocking(Arc::new(case));
             let kept = if kind.matches(&result) {
@@ -380,7 +382,7 @@ impl Shrinker<'_> {
     /// Sends the minimal body once more, under another id so the uniqueness check sees a new
     /// request; a pass then means the failure may be intermittent.
     fn replay(&self, best: &CaseResult) -> Option<String> {
-        let id = format!("{}#replay", self.prop.id());
+        let id = self.exec.case_id(&format!("{}#replay", self.prop.id()));
         let again = self
             .exec
             .execute_blocking(Arc::new(renamed(&best.case, id)));
@@ -396,9 +398,9 @@ fn renamed(case: &Case, id: String) -> Case {
 }
 
 /// A passing property: its first exchange stands for all, with every distinct warning.
-fn passed(prop: Property, contract: &Contract, sweep: Sweep, run_seed: u64) -> CaseResult {
+fn passed(prop: Property, exec: &Executor, sweep: Sweep, run_seed: u64) -> CaseResult {
     let Some((_, first)) = sweep.first_passed else {
-        return not_run(prop, contract, "no body was generated".into());
+        return not_run(prop, exec, "no body was generated".into());
     };
     let mut note = format!(
         "property {}: {} generated bodies passed (seed {run_seed})",
@@ -411,7 +413,7 @@ fn passed(prop: Property, contract: &Contract, sweep: Sweep, run_seed: u64) -> C
     let mut verdicts = Vec::new();
     Executor::merge_warnings(&mut verdicts, &sweep.warnings);
     CaseResult {
-        case: Arc::new(renamed(&first.case, prop.id())),
+        case: Arc::new(renamed(&first.case, exec.case_id(&prop.id()))),
         verdicts,
         notes: vec![note],
         ..first
@@ -419,7 +421,8 @@ fn passed(prop: Property, contract: &Contract, sweep: Sweep, run_seed: u64) -> C
 }
 
 /// A property that could not send anything: reported as not tested, with the reason.
-fn not_run(prop: Property, contract: &Contract, reason: String) -> CaseResult {
+fn not_run(prop: Property, exec: &Executor, reason: String) -> CaseResult {
+    let contract = exec.contract();
     let exchange = crate::execute::Exchange {
         request: crate::execute::SentRequest {
             method: contract.endpoint.method.clone(),
@@ -436,7 +439,7 @@ fn not_run(prop: Property, contract: &Contract, reason: String) -> CaseResult {
         elapsed: Duration::ZERO,
     };
     CaseResult::new(
-        Arc::new(prop.case(contract, prop.id(), Value::Null, None)),
+        Arc::new(prop.case(contract, exec.case_id(&prop.id()), Value::Null, None)),
         exchange,
         Vec::new(),
     )
@@ -450,8 +453,9 @@ fn save_regression(
     prop: Property,
     best: &CaseResult,
     seed: u64,
-    redactor: &crate::redact::Redactor,
+    exec: &Executor,
 ) -> std::io::Result<PathBuf> {
+    let redactor = exec.redactor();
     std::fs::create_dir_all(dir)?;
     let body = best
         .case
@@ -485,6 +489,9 @@ fn save_regression(
     });
     if let Some(p) = &best.case.offending {
         file["offending"] = json!(p);
+    }
+    if let Some(op) = exec.operation_prefix() {
+        file["operation"] = json!(op);
     }
     let path = dir.join(format!("{stem}.json"));
     let text = serde_json::to_string_pretty(&file).map_err(std::io::Error::other)?;

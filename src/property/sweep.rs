@@ -235,7 +235,7 @@ pub fn run(
         let (body, offending) = tree.current();
         drop(tree);
         exec.count_generated();
-        let id = format!("{}#{index}", prop.id());
+        let id = exec.case_id(&format!("{}#{index}", prop.id()));
         let case = Arc::new(prop.case(&contract, id, body, offending));
         if tx.blocking_send((index, case)).is_err() {
             break;

@@ -39,7 +39,7 @@ mod tests {
             method: "POST".into(),
             url: "http://127.0.0.1:1/api/v1/x".into(),
             headers: vec![
-                ("Authorization".into(), "Bearer ${PROVISIONR_TOKEN}".into()),
+                ("Authorization".into(), "Bearer ${API_TOKEN}".into()),
                 ("Content-Type".into(), "application/json".into()),
                 ("X-Literal".into(), "${NOT_EXPANDED}".into()),
             ],
@@ -49,7 +49,7 @@ mod tests {
         };
         let line = command(&req);
         assert!(
-            line.contains(r#"-H "Authorization: Bearer ${PROVISIONR_TOKEN}""#),
+            line.contains(r#"-H "Authorization: Bearer ${API_TOKEN}""#),
             "{line}"
         );
         assert!(line.contains("-H 'X-Literal: ${NOT_EXPANDED}'"), "{line}");

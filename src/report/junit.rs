@@ -7,27 +7,31 @@ use crate::check::Verdict;
 use crate::contract::Severity;
 use crate::redact::Redactor;
 
-/// Builds the report as XML text; every string passes through the redactor.
+/// Builds the report as XML text, one `<testsuite>` per operation with its results; every string
+/// passes through the redactor. The run's facts are properties of every suite; the created ids
+/// are listed once, in the first.
 pub fn render(
     info: &RunInfo,
-    results: &[CaseResult],
+    suites: &[(&str, &[CaseResult])],
     redactor: &Redactor,
 ) -> Result<String, String> {
     let x = |s: &str| redactor.for_xml(s);
-    let mut suite = TestSuite::new(x(&info.operation));
-    suite.set_time(info.elapsed);
-    suite.set_timestamp(chrono_time(info.timestamp));
-    for (k, v) in suite_properties(info, results) {
-        suite.add_property(Property::new(k, x(&v)));
-    }
-    if !info.created_ids.is_empty() {
-        suite.set_system_out(x(&created_text(info)));
-    }
-    for r in results {
-        suite.add_test_case(test_case(info, r, redactor));
-    }
     let mut report = Report::new("provisionr-conformance");
-    report.add_test_suite(suite);
+    for (i, (operation, results)) in suites.iter().enumerate() {
+        let mut suite = TestSuite::new(x(operation));
+        suite.set_time(info.elapsed);
+        suite.set_timestamp(chrono_time(info.timestamp));
+        for (k, v) in suite_properties(info, results) {
+            suite.add_property(Property::new(k, x(&v)));
+        }
+        if i == 0 && !info.created_ids.is_empty() {
+            suite.set_system_out(x(&created_text(info)));
+        }
+        for r in results.iter() {
+            suite.add_test_case(test_case(operation, r, redactor));
+        }
+        report.add_test_suite(suite);
+    }
     report.to_string().map_err(|e| e.to_string())
 }
 
@@ -87,7 +91,7 @@ fn one_line(v: &Verdict) -> String {
 }
 
 /// One testcase: `<failure>` for a violation, `<error>` when it could not be tested.
-fn test_case(info: &RunInfo, r: &CaseResult, redactor: &Redactor) -> TestCase {
+fn test_case(operation: &str, r: &CaseResult, redactor: &Redactor) -> TestCase {
     let x = |s: &str| redactor.for_xml(s);
     let status = match r.status() {
         // Passing cases keep their warnings in system-out without becoming failures.
@@ -121,7 +125,7 @@ fn test_case(info: &RunInfo, r: &CaseResult, redactor: &Redactor) -> TestCase {
         }
     };
     let mut tc = TestCase::new(x(&r.case.id), status);
-    tc.set_classname(x(&format!("{}.{}", info.operation, r.case.kind)));
+    tc.set_classname(x(&format!("{operation}.{}", r.case.kind)));
     tc.set_time(r.exchange.elapsed);
     tc.set_system_out(x(&super::human::exchange_text(r)));
     tc

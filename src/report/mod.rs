@@ -133,8 +133,8 @@ pub struct RunInfo {
     pub run_id: String,
     /// Requests sent again after a `Retry-After`.
     pub retries: u64,
-    /// The suite name: the endpoint's operation.
-    pub operation: String,
+    /// The operations tested, each a JUnit suite.
+    pub operations: Vec<String>,
     pub target: String,
     pub base_url: String,
     pub seed: Option<u64>,

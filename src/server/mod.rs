@@ -42,6 +42,30 @@ use validate::{Rejection, TokenRequest};
 pub const API_PREFIX: &str = "/api/v1";
 const CREATE_ROUTE: &str = "/workspace/services/{service}/tokens/access";
 
+/// How the reference server behaves beyond the contract: planted faults, legitimate variations,
+/// and the choices the page leaves open. A run plan carries it whole, without looking inside.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub faults: FaultSet,
+    /// Ways to differ from the reference behaviour that a correct server may take.
+    pub variations: VariationSet,
+    /// Refuse an `expires_at` in the past with 422: a choice the page leaves open, not a fault.
+    pub reject_past_expiry: bool,
+}
+
+impl ServerConfig {
+    /// The server a run starts: the token it accepts, the path values it knows, its options.
+    pub fn new(token: String, known: Vec<String>, options: Options) -> Self {
+        ServerConfig {
+            token,
+            services: known,
+            faults: options.faults,
+            variations: options.variations,
+            reject_past_expiry: options.reject_past_expiry,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// The one Bearer token the server accepts.

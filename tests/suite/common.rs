@@ -46,11 +46,11 @@ pub fn run_with(dir: &Path, faults: &[&str], args: &[&str]) -> RunOutcome {
 /// Runs the shipped suite against the embedded server with these faults and variations.
 pub fn run_on(dir: &Path, faults: FaultSet, variations: VariationSet, args: &[&str]) -> RunOutcome {
     let mut p = plan(dir, args);
-    p.target = TargetChoice::Embedded {
+    p.target = TargetChoice::Embedded(provisionr_conformance::server::Options {
         faults,
         variations,
         reject_past_expiry: false,
-    };
+    });
     run::run(p).expect("run completes")
 }
 

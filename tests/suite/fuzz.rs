@@ -441,7 +441,8 @@ fn mutated_case_files_never_panic_and_errors_name_the_file() {
             let bytes = apply(&original, &m);
             let path = case_dir.join(&name);
             std::fs::write(&path, &bytes).unwrap();
-            let outcome = catch_unwind(AssertUnwindSafe(|| file::load_dir(&case_dir, &contract)));
+            let outcome =
+                catch_unwind(AssertUnwindSafe(|| file::load_dir(&case_dir, &[&contract])));
             std::fs::remove_file(&path).unwrap();
             judge(outcome, &name, &bytes)
         })

@@ -58,11 +58,11 @@ fn gate_run(dir: &Path, faults: &[Fault], args: &[&str]) -> RunOutcome {
     ];
     all.extend_from_slice(args);
     let mut p = plan(dir, &all);
-    p.target = TargetChoice::Embedded {
+    p.target = TargetChoice::Embedded(provisionr_conformance::server::Options {
         faults: FaultSet::with(faults.iter().copied()),
         variations: Default::default(),
         reject_past_expiry: false,
-    };
+    });
     run::run(p).unwrap()
 }
 

@@ -193,7 +193,7 @@ fn oversized_files_are_refused_without_being_read_whole() {
     let cases = dir.path().join("cases");
     std::fs::create_dir(&cases).unwrap();
     big(&cases.join("huge.json"));
-    let e = file::load_dir(&cases, &contract).unwrap_err();
+    let e = file::load_dir(&cases, &[&contract]).unwrap_err();
     assert_eq!(e.path, cases.join("huge.json"));
     assert!(e.message.contains("16 MiB"), "{e}");
 
@@ -317,7 +317,7 @@ fn header_values_and_methods_are_checked_at_load() {
     ];
     for (request, key, help) in bad {
         let cases = case_dir(dir.path(), request.clone());
-        let e = file::load_dir(&cases, &contract).unwrap_err();
+        let e = file::load_dir(&cases, &[&contract]).unwrap_err();
         assert_eq!(e.path, cases.join("hostile.json"), "{request}: {e}");
         assert!(e.location.is_some(), "{request}: {e}");
         assert!(e.message.contains(key), "{request}: {e}");
@@ -325,8 +325,8 @@ fn header_values_and_methods_are_checked_at_load() {
     }
     // Tokens that are not standard methods are sent as written.
     let cases = case_dir(dir.path(), json!({"method": "PURGE"}));
-    let loaded = file::load_dir(&cases, &contract).unwrap();
-    assert_eq!(loaded[0].request.method, "PURGE");
+    let loaded = file::load_dir(&cases, &[&contract]).unwrap();
+    assert_eq!(loaded[0].1.request.method, "PURGE");
 
     let s = schemas(dir.path());
     set_endpoint(&s, "method", json!("post"));
@@ -362,7 +362,7 @@ fn odd_entries_named_json_in_the_cases_directory_are_errors() {
         )
         .unwrap();
         create(&cases.join(name));
-        let e = file::load_dir(&cases, &contract).unwrap_err();
+        let e = file::load_dir(&cases, &[&contract]).unwrap_err();
         assert_eq!(e.path, cases.join(name), "{e}");
     }
     // A subdirectory not named *.json is not a case file and is not entered.
@@ -374,7 +374,7 @@ fn odd_entries_named_json_in_the_cases_directory_are_errors() {
         r#"{"title": "t", "class": "valid"}"#,
     )
     .unwrap();
-    assert_eq!(file::load_dir(&cases, &contract).unwrap().len(), 1);
+    assert_eq!(file::load_dir(&cases, &[&contract]).unwrap().len(), 1);
 }
 
 #[test]
@@ -394,8 +394,8 @@ fn a_byte_order_mark_is_skipped_in_every_file() {
         "\u{feff}{\"title\": \"t\", \"class\": \"valid\"}",
     )
     .unwrap();
-    let loaded = file::load_dir(&cases, &contract).expect("a case file with a BOM loads");
-    assert_eq!(loaded[0].id, "example::bom");
+    let loaded = file::load_dir(&cases, &[&contract]).expect("a case file with a BOM loads");
+    assert_eq!(loaded[0].1.id, "example::bom");
 }
 
 /// A request schema with `extra` more optional string properties.

@@ -29,11 +29,11 @@ fn properties_against(dir: &Path, fault: &str, seed: &str) -> RunOutcome {
     );
     p.properties.as_mut().unwrap().persist = Some(cases.join("regressions"));
     let fault: Fault = fault.parse().unwrap();
-    p.target = TargetChoice::Embedded {
+    p.target = TargetChoice::Embedded(provisionr_conformance::server::Options {
         faults: FaultSet::with([fault]),
         variations: Default::default(),
         reject_past_expiry: false,
-    };
+    });
     run::run(p).unwrap()
 }
 
@@ -380,11 +380,11 @@ fn no_request_record_holds_the_token() {
     // A fault that makes the properties fail, so shrinking and replays are recorded too.
     let mut p = plan(dir.path(), &["--cases", "32"]);
     p.token = provisionr_conformance::execute::Secret::new(TOKEN);
-    p.target = TargetChoice::Embedded {
+    p.target = TargetChoice::Embedded(provisionr_conformance::server::Options {
         faults: FaultSet::with([Fault::CrashOnAstral]),
         variations: Default::default(),
         reject_past_expiry: false,
-    };
+    });
     let outcome = run::run(p).unwrap();
     assert_eq!(outcome.exit_code, 1, "the fault should be caught");
     let mut with_placeholder = 0;

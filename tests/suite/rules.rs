@@ -133,11 +133,11 @@ fn a_skipped_check_reports_nothing() {
 fn a_server_that_refuses_past_expiries_is_not_failed() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = plan(dir.path(), &[]);
-    p.target = TargetChoice::Embedded {
+    p.target = TargetChoice::Embedded(provisionr_conformance::server::Options {
         faults: FaultSet::none(),
         variations: Default::default(),
         reject_past_expiry: true,
-    };
+    });
     let outcome = run::run(p).unwrap();
     let past = outcome
         .results

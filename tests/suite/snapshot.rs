@@ -27,11 +27,11 @@ fn a_wrong_enum_reads_as_a_wrong_enum() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = plan(dir.path(), &["example::page_example", "--exact"]);
     p.token = Secret::new(TOKEN);
-    p.target = TargetChoice::Embedded {
+    p.target = TargetChoice::Embedded(provisionr_conformance::server::Options {
         faults: FaultSet::with([Fault::EnumWrongValue]),
         variations: Default::default(),
         reject_past_expiry: false,
-    };
+    });
     let outcome = run::run(p).unwrap();
     let r = &outcome.results[0];
     let text = human::failure_text(r, &Redactor::new([TOKEN.to_string()]));

@@ -79,7 +79,11 @@ const WRONG_TYPES: &[&str] = &["string", "integer", "number", "boolean", "array"
 pub fn derive(contract: &Contract) -> Vec<Case> {
     let mut d = Deriver {
         contract,
-        base: Arc::new(base_instance(&contract.request_schema)),
+        base: Arc::new(base_instance(
+            &contract.request_schema,
+            &contract.request_schema,
+            0,
+        )),
         out: Vec::new(),
     };
     d.properties();
@@ -187,6 +191,7 @@ impl Deriver<'_> {
             return;
         };
         for (prop, s) in props.clone() {
+            let s = resolve(schema, &s).clone();
             let types = types_of(&s);
             if types.iter().any(|t| t == "string") {
                 self.strings(&prop, &s);
@@ -372,12 +377,18 @@ impl Deriver<'_> {
             Class::Invalid,
             Some(json!(4_102_444_800u64)),
         );
+        let past = self
+            .contract
+            .past_date_time(&format!("/{}", pointer_token(prop)));
         self.prop_case(
             "date_time",
             prop,
             "past",
-            "a date-time in the past (the page does not say)".into(),
-            Class::Unspecified,
+            format!(
+                "a date-time in the past ({} by the endpoint file)",
+                past.as_str()
+            ),
+            past,
             Some(json!(DATE_TIME_PAST)),
         );
         self.date_time_edges(prop);
@@ -627,13 +638,36 @@ fn repeat_code_points(unit: &str, n: usize) -> String {
 }
 
 /// A valid instance of an object schema with every property set: the base every case varies.
-fn base_instance(schema: &Value) -> Map<String, Value> {
+/// `s` itself, or what its local `$ref` (`#/...`) points at, followed up to a bound so a cycle
+/// cannot hang the deriver; the generator resolves references the same way.
+fn resolve<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
+    for _ in 0..32 {
+        let Some(target) = s
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|pointer| root.pointer(pointer))
+        else {
+            break;
+        };
+        s = target;
+    }
+    s
+}
+
+/// A valid instance of an object schema, nested objects included up to a depth, so a schema
+/// that refers to itself still ends.
+fn base_instance(root: &Value, schema: &Value, depth: usize) -> Map<String, Value> {
     let mut out = Map::new();
+    let schema = resolve(root, schema);
+    if depth > 8 {
+        return out;
+    }
     let Some(props) = schema.get("properties").and_then(Value::as_object) else {
         return out;
     };
     for (name, s) in props {
-        if let Some(v) = valid_value(s) {
+        if let Some(v) = valid_value(root, s, depth) {
             out.insert(name.clone(), v);
         }
     }
@@ -641,7 +675,8 @@ fn base_instance(schema: &Value) -> Map<String, Value> {
 }
 
 /// The first example, else the const, first enum value, or a value built from the type.
-fn valid_value(s: &Value) -> Option<Value> {
+fn valid_value(root: &Value, s: &Value, depth: usize) -> Option<Value> {
+    let s = resolve(root, s);
     if let Some(v) = s
         .get("examples")
         .and_then(Value::as_array)
@@ -669,7 +704,7 @@ fn valid_value(s: &Value) -> Option<Value> {
         "integer" | "number" => s.get("minimum").cloned().unwrap_or(json!(0)),
         "boolean" => json!(true),
         "array" => json!([]),
-        "object" => Value::Object(base_instance(s)),
+        "object" => Value::Object(base_instance(root, s, depth + 1)),
         _ => Value::Null,
     })
 }

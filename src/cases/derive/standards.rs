@@ -62,7 +62,7 @@ const DATE_TIME_EDGES: &[(&str, &str, &str, Edge)] = &[
         "year_zero",
         "0000-01-01T00:00:00Z",
         "in year 0000",
-        Edge::Unspecified,
+        Edge::Past,
     ),
     (
         "no_seconds",
@@ -85,6 +85,8 @@ enum Edge {
     ValidTolerated(&'static str),
     /// The standard allows either answer: a success or a 4xx, never a 5xx.
     Unspecified,
+    /// In the past: judged as the endpoint file's `fields` policy says.
+    Past,
     /// Not RFC 3339: a rejection (an unambiguous variant tolerates a success with a warning).
     Invalid,
 }
@@ -113,11 +115,15 @@ impl Deriver<'_> {
 
     /// RFC 3339 edges for one `format: date-time` property.
     pub(super) fn date_time_edges(&mut self, prop: &str) {
+        let past = self
+            .contract
+            .past_date_time(&format!("/{}", crate::contract::pointer_token(prop)));
         for (rule, value, what, edge) in DATE_TIME_EDGES {
             let class = match edge {
                 Edge::ValidTolerated(_) => Class::Valid,
                 Edge::Unspecified => Class::Unspecified,
                 Edge::Invalid => Class::Invalid,
+                Edge::Past => past,
             };
             self.prop_case(
                 "date_time",

@@ -1,0 +1,320 @@
+//! A contract with more than one operation: the shipped one beside a made-up second one, with its
+//! own schemas and an in-process server; one run tests both, each as its own JUnit suite.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::Path as UrlPath;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use provisionr_conformance::contract::EMBEDDED_SCHEMAS;
+use provisionr_conformance::run;
+use provisionr_conformance::server::{app, ServerConfig};
+use serde_json::{json, Value};
+
+use crate::common::{plan, verdicts};
+
+const PROJECT: &str = "prj_0001";
+
+/// The shipped schemas, and a second operation: `POST /workspace/projects/{project}/notes`.
+fn two_operations(dir: &Path) -> std::path::PathBuf {
+    let schemas = dir.join("schemas");
+    std::fs::create_dir_all(&schemas).unwrap();
+    for f in EMBEDDED_SCHEMAS.files() {
+        let name = f.path().to_str().unwrap();
+        if name.starts_with("create-service-access-token.") {
+            std::fs::write(schemas.join(name), f.contents()).unwrap();
+        }
+    }
+    let endpoint = json!({
+        "operation": "create_note",
+        "title": "Create a project note",
+        "method": "POST",
+        "path": "/workspace/projects/{project}/notes",
+        "path_params": { "project": { "example": PROJECT } },
+        "auth": { "scheme": "bearer" },
+        "content_type": "application/json",
+        "request_schema": "create-note.request.schema.json",
+        "response_schema": "create-note.response.schema.json",
+        "success": [201],
+        "created_id": "/id",
+        "expectations": {
+            "invalid_body": [400, 422], "auth": [401], "unknown_path": [404],
+            "media_type": [415, 400, 422], "method": [405]
+        },
+        "semantics": [
+            { "check": "unique", "response": "/id" },
+            { "check": "echo", "request": "/title", "response": "/title", "severity": "warning" }
+        ]
+    });
+    let request = json!({
+        "type": "object",
+        "required": ["title"],
+        "properties": {
+            "title": { "type": "string", "minLength": 1, "maxLength": 20 },
+            "pinned": { "type": "boolean" }
+        }
+    });
+    let response = json!({
+        "type": "object",
+        "required": ["id", "title", "pinned"],
+        "properties": {
+            "id": { "type": "string", "minLength": 1 },
+            "title": { "type": "string" },
+            "pinned": { "type": "boolean" }
+        }
+    });
+    for (name, v) in [
+        ("create-note.endpoint.json", endpoint),
+        ("create-note.request.schema.json", request),
+        ("create-note.response.schema.json", response),
+    ] {
+        std::fs::write(schemas.join(name), v.to_string()).unwrap();
+    }
+    schemas
+}
+
+/// A careful implementation of the second operation, beside the reference server.
+fn server(token: &str, service: &str) -> (SocketAddr, tokio::runtime::Runtime) {
+    let reference = app(ServerConfig {
+        token: token.to_string(),
+        services: vec![service.to_string()],
+        faults: Default::default(),
+        variations: Default::default(),
+        reject_past_expiry: false,
+    });
+    let token = token.to_string();
+    let ids = Arc::new(AtomicU64::new(0));
+    let notes = post(
+        move |UrlPath(project): UrlPath<String>, headers: HeaderMap, body: Bytes| {
+            let (token, ids) = (token.clone(), ids.clone());
+            async move { create_note(&token, &ids, &project, &headers, &body) }
+        },
+    )
+    .fallback(|| async {
+        let mut r = error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+        r.headers_mut().insert("allow", "POST".parse().unwrap());
+        r
+    });
+    let router = axum::Router::new()
+        .route("/api/v1/workspace/projects/{project}/notes", notes)
+        .merge(reference);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (addr, rt)
+}
+
+const TOKEN: &str = "pvt_two_operations_0123456789";
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [("content-type", "application/json")],
+        json!({"message": message, "errors": {"title": [message]}}).to_string(),
+    )
+        .into_response()
+}
+
+fn create_note(
+    token: &str,
+    ids: &AtomicU64,
+    project: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let presented = auth
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim_start());
+    if presented != Some(token) {
+        let mut r = error(StatusCode::UNAUTHORIZED, "unauthenticated");
+        let challenge = match presented {
+            Some(_) => "Bearer error=\"invalid_token\"",
+            None => "Bearer",
+        };
+        r.headers_mut()
+            .insert("www-authenticate", challenge.parse().unwrap());
+        return r;
+    }
+    if project != PROJECT {
+        return error(StatusCode::NOT_FOUND, "no such project");
+    }
+    let json_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|t| t == "application/json");
+    if !json_type {
+        return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send application/json");
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(body) else {
+        return error(StatusCode::BAD_REQUEST, "not JSON");
+    };
+    let title = body.get("title").and_then(Value::as_str);
+    let pinned = body.get("pinned").map_or(Some(false), Value::as_bool);
+    match (body.is_object(), title, pinned) {
+        (true, Some(t), Some(p)) if !t.is_empty() && t.chars().count() <= 20 => {
+            let id = format!("note_{}", ids.fetch_add(1, Ordering::SeqCst));
+            (
+                StatusCode::CREATED,
+                [("content-type", "application/json")],
+                json!({"id": id, "title": t, "pinned": p}).to_string(),
+            )
+                .into_response()
+        }
+        _ => error(StatusCode::UNPROCESSABLE_ENTITY, "title is invalid"),
+    }
+}
+
+#[test]
+fn two_operations_run_together_each_with_its_own_suite_and_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas = two_operations(dir.path());
+    let (addr, _rt) = server(TOKEN, "svc_two");
+    let mut p = plan(
+        dir.path(),
+        &[
+            "--schemas",
+            schemas.to_str().unwrap(),
+            "--path-param",
+            "service=svc_two",
+            "--path-param",
+            &format!("project={PROJECT}"),
+            "--cases",
+            "32",
+        ],
+    );
+    // Built for the embedded server, then pointed at this one: the token need not be in the
+    // environment of the whole test process.
+    p.target = run::TargetChoice::Remote {
+        base_url: format!("http://{addr}/api/v1"),
+    };
+    p.token = provisionr_conformance::execute::Secret::new(TOKEN);
+    assert_eq!(p.operations.len(), 2);
+    let outcome = run::run(p).unwrap();
+    assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
+    let ids: Vec<&str> = outcome.results.iter().map(|r| r.case.id.as_str()).collect();
+    for op in ["create_note", "create_service_access_token"] {
+        assert!(
+            ids.iter()
+                .any(|id| id.starts_with(&format!("{op}::boundary::"))),
+            "{op}: {ids:?}"
+        );
+        assert!(
+            ids.contains(&format!("{op}::property::valid_body").as_str()),
+            "{ids:?}"
+        );
+    }
+    assert!(
+        ids.contains(&"create_note::boundary::title::max_length_ascii"),
+        "{ids:?}"
+    );
+    assert!(!ids
+        .iter()
+        .any(|id| id.starts_with("create_note::") && id.contains("expires_at")));
+
+    let xml = std::fs::read_to_string(outcome.junit.as_ref().unwrap()).unwrap();
+    crate::common::assert_valid_junit(outcome.junit.as_ref().unwrap());
+    let report = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+    let names: Vec<&str> = report.test_suites.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["create_note", "create_service_access_token"]);
+    for suite in &report.test_suites {
+        let op = suite.name.as_str();
+        assert!(suite.test_cases.len() > 20, "{op}");
+        assert!(suite
+            .test_cases
+            .iter()
+            .all(|tc| tc.name.as_str().starts_with(&format!("{op}::"))));
+    }
+}
+
+#[test]
+fn operation_selects_and_a_single_operation_keeps_its_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas = two_operations(dir.path());
+    let only = plan(
+        dir.path(),
+        &[
+            "--schemas",
+            schemas.to_str().unwrap(),
+            "--operation",
+            "create_note",
+        ],
+    );
+    assert_eq!(only.operations.len(), 1);
+    assert!(only.operations[0]
+        .cases
+        .iter()
+        .any(|c| c.id == "boundary::title::max_length_ascii"));
+    let argv = [
+        "provisionr-conformance",
+        "run",
+        "--schemas",
+        schemas.to_str().unwrap(),
+        "--operation",
+        "create_nte",
+    ];
+    let err = provisionr_conformance::cli::plan_from_args(argv)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("did you mean `create_note`?"), "{err}");
+}
+
+#[test]
+fn the_engine_names_no_field_parameter_or_variable_of_this_api() {
+    // Another contract must work as well as this one: the stages that run cases name nothing
+    // of it. The command line and the reference server may.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    let mut dirs = vec![
+        root.join("cases"),
+        root.join("check"),
+        root.join("report"),
+        root.join("property"),
+    ];
+    files.push(root.join("execute.rs"));
+    files.push(root.join("executor.rs"));
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 15, "{files:?}");
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for word in ["service", "expires_at", "PROVISIONR"] {
+            for (n, line) in text.lines().enumerate() {
+                if line.contains(word) {
+                    found.push(format!("{}:{}: {word}: {line}", file.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
