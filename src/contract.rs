@@ -49,7 +49,12 @@ pub struct Endpoint {
     /// The media type of the request body.
     pub content_type: String,
     pub request_schema: String,
+    /// The schema of a success body.
     pub response_schema: String,
+    /// A success status whose body has another schema than `response_schema`: the status and
+    /// its schema file.
+    #[serde(default)]
+    pub response_schemas: BTreeMap<u16, String>,
     /// Statuses that count as success for a valid request.
     pub success: Vec<u16>,
     /// Statuses expected for each kind of rejection (`invalid_body`, `auth`, ...).
@@ -168,6 +173,8 @@ pub struct Parts {
     pub request_path: PathBuf,
     pub response_schema: Value,
     pub response_path: PathBuf,
+    /// The success statuses with a schema of their own, and where each was read.
+    pub status_schemas: BTreeMap<u16, (Value, PathBuf)>,
     /// A directory, "embedded", or a document.
     pub origin: String,
 }
@@ -196,6 +203,8 @@ pub struct Contract {
     pub response_schema: Value,
     pub request_validator: jsonschema::Validator,
     pub response_validator: jsonschema::Validator,
+    /// The success statuses whose bodies have a schema of their own.
+    pub status_schemas: BTreeMap<u16, StatusSchema>,
     /// Where the files came from, for messages: a directory, or "embedded".
     pub origin: String,
     /// The request schema's path as messages show it.
@@ -212,6 +221,12 @@ impl std::fmt::Debug for Contract {
             .field("origin", &self.origin)
             .finish()
     }
+}
+
+/// The response schema of one success status, compiled.
+pub struct StatusSchema {
+    pub schema: Value,
+    pub validator: jsonschema::Validator,
 }
 
 /// Reads contract files by name from a directory or from the embedded copy.
@@ -390,10 +405,15 @@ impl Contract {
         let endpoint: Endpoint =
             serde_json::from_str(&text).map_err(|e| FileError::from_json(&endpoint_path, &e))?;
         validate_endpoint(&endpoint, &endpoint_path, &text)?;
-        for (field, name) in [
+        let named = [
             ("request_schema", &endpoint.request_schema),
             ("response_schema", &endpoint.response_schema),
-        ] {
+        ];
+        let per_status = endpoint
+            .response_schemas
+            .values()
+            .map(|n| ("response_schemas", n));
+        for (field, name) in named.into_iter().chain(per_status) {
             if let Err(problem) = source.check_schema_path(name) {
                 let e = FileError::new(
                     &endpoint_path,
@@ -409,7 +429,15 @@ impl Contract {
 
         let request_schema = source.read_json(&endpoint.request_schema)?;
         let response_schema = source.read_json(&endpoint.response_schema)?;
+        let mut status_schemas = BTreeMap::new();
+        for (status, name) in &endpoint.response_schemas {
+            status_schemas.insert(
+                *status,
+                (source.read_json(name)?, source.display_path(name)),
+            );
+        }
         Self::from_parts(Parts {
+            status_schemas,
             request_path: source.display_path(&endpoint.request_schema),
             response_path: source.display_path(&endpoint.response_schema),
             endpoint,
@@ -428,11 +456,19 @@ impl Contract {
             .map_err(|e| FileError::new(&p.request_path, e.to_string()))?;
         let request_validator = compile(&p.request_schema, &p.request_path)?;
         let response_validator = compile(&p.response_schema, &p.response_path)?;
-        let files = vec![
+        let mut files = vec![
             digest_of(&p.endpoint_path, p.endpoint_text.as_bytes()),
             digest_of(&p.request_path, p.request_schema.to_string().as_bytes()),
             digest_of(&p.response_path, p.response_schema.to_string().as_bytes()),
         ];
+        let mut status_schemas = BTreeMap::new();
+        for (status, (schema, path)) in p.status_schemas {
+            let validator = compile(&schema, &path)?;
+            if !files.iter().any(|f| f.path == path.display().to_string()) {
+                files.push(digest_of(&path, schema.to_string().as_bytes()));
+            }
+            status_schemas.insert(status, StatusSchema { schema, validator });
+        }
         Ok(Contract {
             files,
             endpoint: p.endpoint,
@@ -440,9 +476,18 @@ impl Contract {
             response_schema: p.response_schema,
             request_validator,
             response_validator,
+            status_schemas,
             origin: p.origin,
             request_schema_path: p.request_path,
         })
+    }
+
+    /// The schema a success body with this status must meet, and its validator.
+    pub fn response_for(&self, status: u16) -> (&Value, &jsonschema::Validator) {
+        match self.status_schemas.get(&status) {
+            Some(s) => (&s.schema, &s.validator),
+            None => (&self.response_schema, &self.response_validator),
+        }
     }
 
     /// Statuses for a named expectation; names are checked when the endpoint is loaded.
@@ -468,7 +513,8 @@ impl Contract {
     /// Whether the request field at `pointer` is declared `format: date-time`, following
     /// `properties` and `items`.
     pub fn is_date_time_field(&self, pointer: &str) -> bool {
-        let mut schema = &self.request_schema;
+        let root = &self.request_schema;
+        let mut schema = resolve_local(root, root);
         for token in pointer.split('/').skip(1) {
             let token = pointer_unescape(token);
             let next = schema
@@ -476,7 +522,7 @@ impl Contract {
                 .and_then(|p| p.get(&token))
                 .or_else(|| schema.get("items"));
             match next {
-                Some(s) => schema = s,
+                Some(s) => schema = resolve_local(root, s),
                 None => return false,
             }
         }
@@ -508,6 +554,23 @@ fn digest_of(path: &Path, bytes: &[u8]) -> ContractFile {
         path: path.display().to_string(),
         sha256: hex(&Sha256::digest(bytes)),
     }
+}
+
+/// `s` itself, or what its local `$ref` (`#/...`) points at, followed up to a bound so a cycle
+/// cannot hang the caller; the deriver, the generator and the checks resolve references alike.
+pub fn resolve_local<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
+    for _ in 0..32 {
+        let Some(target) = s
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|pointer| root.pointer(pointer))
+        else {
+            break;
+        };
+        s = target;
+    }
+    s
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -576,6 +639,12 @@ pub(crate) fn validate_endpoint(e: &Endpoint, path: &Path, text: &str) -> Result
     if e.success.is_empty() || e.success.iter().any(|s| !(200..300).contains(s)) {
         return err(format!(
             "success must list 2xx statuses, got {:?}",
+            e.success
+        ));
+    }
+    if let Some(status) = e.response_schemas.keys().find(|s| !e.success.contains(s)) {
+        return err(format!(
+            "response_schemas.{status}: {status} is not one of the success statuses {:?}",
             e.success
         ));
     }

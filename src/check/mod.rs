@@ -1,6 +1,6 @@
 //! Check stage: judges an [`Exchange`] against its case and the contract, giving [`Verdict`]s.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::BuildHasherDefault;
 use std::sync::Mutex;
 
@@ -98,6 +98,8 @@ impl Verdict {
 pub struct Checker {
     /// Enum-typed response fields: pointer and allowed values, found by walking the schema.
     enums: Vec<(String, Vec<Value>)>,
+    /// The same, for each success status with a schema of its own.
+    status_enums: BTreeMap<u16, Vec<(String, Vec<Value>)>>,
     disabled: BTreeSet<String>,
     seen: Mutex<Seen>,
 }
@@ -191,10 +193,18 @@ impl std::hash::Hasher for Digested {
 
 impl Checker {
     pub fn new(contract: &Contract, disabled: BTreeSet<String>) -> Self {
-        let mut enums = Vec::new();
-        collect_enums(&contract.response_schema, String::new(), &mut enums);
+        let enums_of = |schema: &Value| {
+            let mut enums = Vec::new();
+            collect_enums(schema, schema, String::new(), 0, &mut enums);
+            enums
+        };
         Checker {
-            enums,
+            enums: enums_of(&contract.response_schema),
+            status_enums: contract
+                .status_schemas
+                .iter()
+                .map(|(status, s)| (*status, enums_of(&s.schema)))
+                .collect(),
             disabled,
             seen: Mutex::new(Seen::default()),
         }
@@ -264,18 +274,20 @@ impl Checker {
             }
         };
         // Most bodies conform: the cheap yes/no first, the error list only when it is no.
-        if self.on(names::RESPONSE_SCHEMA) && !contract.response_validator.is_valid(&body) {
-            schema_verdicts(contract, &body, &mut out);
+        let (_, validator) = contract.response_for(status);
+        if self.on(names::RESPONSE_SCHEMA) && !validator.is_valid(&body) {
+            schema_verdicts(validator, &body, &mut out);
         }
         if self.on(names::ENUM) {
-            self.enum_verdicts(&body, &mut out);
+            self.enum_verdicts(status, &body, &mut out);
         }
         self.semantics(contract, case, &body, &mut out);
         (out, Some(body))
     }
 
-    fn enum_verdicts(&self, body: &Value, out: &mut Vec<Verdict>) {
-        for (pointer, values) in &self.enums {
+    fn enum_verdicts(&self, status: u16, body: &Value, out: &mut Vec<Verdict>) {
+        let enums = self.status_enums.get(&status).unwrap_or(&self.enums);
+        for (pointer, values) in enums {
             if let Some(actual) = body.pointer(pointer) {
                 if !values.contains(actual) {
                     let allowed: Vec<String> = values.iter().map(Value::to_string).collect();
@@ -529,8 +541,8 @@ impl Checker {
 
 /// One verdict per schema error, but for a wrong enum value: the enum check reports that, so it
 /// reads as a wrong enum.
-fn schema_verdicts(contract: &Contract, body: &Value, out: &mut Vec<Verdict>) {
-    for err in contract.response_validator.iter_errors(body) {
+fn schema_verdicts(validator: &jsonschema::Validator, body: &Value, out: &mut Vec<Verdict>) {
+    for err in validator.iter_errors(body) {
         if matches!(
             err.kind(),
             jsonschema::error::ValidationErrorKind::Enum { .. }
@@ -652,15 +664,26 @@ pub fn excerpt(s: &str) -> String {
     }
 }
 
-/// Walks `properties` (not arrays) for `enum` keywords; the enum check covers each one found.
-fn collect_enums(schema: &Value, at: String, out: &mut Vec<(String, Vec<Value>)>) {
+/// Walks `properties` (not arrays), following local `$ref`s, for `enum` keywords; the enum
+/// check covers each one found. A schema that refers to itself ends at a depth.
+fn collect_enums(
+    root: &Value,
+    schema: &Value,
+    at: String,
+    depth: usize,
+    out: &mut Vec<(String, Vec<Value>)>,
+) {
+    let schema = crate::contract::resolve_local(root, schema);
+    if depth > 16 {
+        return;
+    }
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
         out.push((at.clone(), values.clone()));
     }
     if let Some(props) = schema.get("properties").and_then(Value::as_object) {
         for (name, sub) in props {
             let escaped = crate::contract::pointer_token(name);
-            collect_enums(sub, format!("{at}/{escaped}"), out);
+            collect_enums(root, sub, format!("{at}/{escaped}"), depth + 1, out);
         }
     }
 }

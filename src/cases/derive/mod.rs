@@ -126,6 +126,12 @@ impl Deriver<'_> {
         self.out.push(case);
     }
 
+    /// The request body's object schema, its root `$ref` (as an OpenAPI component) followed.
+    fn body_schema(&self) -> &Value {
+        let root = &self.contract.request_schema;
+        crate::contract::resolve_local(root, root)
+    }
+
     fn expect(&self, class: Class, key: &str) -> Expect {
         Expect::of(self.contract, class, key)
     }
@@ -176,7 +182,8 @@ impl Deriver<'_> {
     }
 
     fn properties(&mut self) {
-        let schema = &self.contract.request_schema;
+        let root = &self.contract.request_schema;
+        let schema = self.body_schema();
         let required: BTreeSet<String> = schema
             .get("required")
             .and_then(Value::as_array)
@@ -191,7 +198,7 @@ impl Deriver<'_> {
             return;
         };
         for (prop, s) in props.clone() {
-            let s = resolve(schema, &s).clone();
+            let s = crate::contract::resolve_local(root, &s).clone();
             let types = types_of(&s);
             if types.iter().any(|t| t == "string") {
                 self.strings(&prop, &s);
@@ -396,8 +403,7 @@ impl Deriver<'_> {
 
     fn body(&mut self) {
         let required_first = self
-            .contract
-            .request_schema
+            .body_schema()
             .get("required")
             .and_then(Value::as_array)
             .and_then(|a| a.first())
@@ -483,8 +489,7 @@ impl Deriver<'_> {
             raw(&base_text, None),
             None,
         ));
-        let closed =
-            self.contract.request_schema.get("additionalProperties") == Some(&Value::Bool(false));
+        let closed = self.body_schema().get("additionalProperties") == Some(&Value::Bool(false));
         let extra = self.with("x_unknown_property", Some(json!("ignored?")));
         let (extra_expect, extra_title) = if closed {
             (
@@ -637,29 +642,11 @@ fn repeat_code_points(unit: &str, n: usize) -> String {
     unit.chars().cycle().take(n).collect()
 }
 
-/// A valid instance of an object schema with every property set: the base every case varies.
-/// `s` itself, or what its local `$ref` (`#/...`) points at, followed up to a bound so a cycle
-/// cannot hang the deriver; the generator resolves references the same way.
-fn resolve<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
-    for _ in 0..32 {
-        let Some(target) = s
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|pointer| root.pointer(pointer))
-        else {
-            break;
-        };
-        s = target;
-    }
-    s
-}
-
 /// A valid instance of an object schema, nested objects included up to a depth, so a schema
 /// that refers to itself still ends.
 fn base_instance(root: &Value, schema: &Value, depth: usize) -> Map<String, Value> {
     let mut out = Map::new();
-    let schema = resolve(root, schema);
+    let schema = crate::contract::resolve_local(root, schema);
     if depth > 8 {
         return out;
     }
@@ -676,7 +663,7 @@ fn base_instance(root: &Value, schema: &Value, depth: usize) -> Map<String, Valu
 
 /// The first example, else the const, first enum value, or a value built from the type.
 fn valid_value(root: &Value, s: &Value, depth: usize) -> Option<Value> {
-    let s = resolve(root, s);
+    let s = crate::contract::resolve_local(root, s);
     if let Some(v) = s
         .get("examples")
         .and_then(Value::as_array)
