@@ -48,6 +48,27 @@ pub enum Command {
     /// Compare two runs' summaries: new violations, fixed ones, those still failing. Exits 1
     /// when anything is new.
     Diff(DiffArgs),
+    /// Print the contract as an OpenAPI 3.1 document, for other tools and for `run --openapi`.
+    Openapi(OpenapiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OpenapiArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Print YAML or JSON.
+    #[arg(long, value_enum, default_value = "yaml")]
+    pub format: OpenapiFormat,
+    /// Pin a path parameter to this one value (repeatable): its schema gets `enum: [VALUE]`, for
+    /// tools that draw path parameters at random.
+    #[arg(long = "path-param", value_name = "NAME=VALUE", value_parser = parse_path_param)]
+    pub path_params: Vec<(String, String)>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum OpenapiFormat {
+    Yaml,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -60,19 +81,30 @@ pub struct DiffArgs {
     pub new: PathBuf,
 }
 
+/// Where the contract comes from, and which of its operations are tested.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// Directory with the endpoint files and JSON Schemas [default: the shipped ones].
+    #[arg(long, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// Take the contract from this OpenAPI 3.0 or 3.1 document (YAML or JSON) instead: every
+    /// operation with a JSON request body.
+    #[arg(long, value_name = "FILE", conflicts_with = "schemas")]
+    pub openapi: Option<PathBuf>,
+    /// Test only this operation of the contract (repeatable) [default: every one].
+    #[arg(long = "operation", value_name = "ID")]
+    pub operation: Vec<String>,
+}
+
 /// Where the contract and the cases come from.
 #[derive(Debug, Args)]
 pub struct ContractArgs {
-    /// Directory with the endpoint file and JSON Schemas [default: the shipped ones].
-    #[arg(long, value_name = "DIR")]
-    pub schemas: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// A directory of case files [default: the shipped ones], or a number: the generated bodies
     /// per property [default: 256]. May be given once of each.
     #[arg(long = "cases", value_name = "DIR|N", value_parser = parse_cases_arg)]
     pub cases: Vec<CasesArg>,
-    /// Test only this operation of the contract (repeatable) [default: every one].
-    #[arg(long = "operation", value_name = "ID")]
-    pub operation: Vec<String>,
 }
 
 /// `--cases` takes a directory or a count.
@@ -324,7 +356,36 @@ pub fn main() -> i32 {
         Command::Serve(args) => serve_command(args),
         Command::Selftest(args) => selftest_command(args),
         Command::Diff(args) => diff_command(&args),
+        Command::Openapi(args) => openapi_command(&args),
     }
+}
+
+fn openapi_command(args: &OpenapiArgs) -> i32 {
+    let contracts = match load_contracts(&args.source) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let pin: BTreeMap<String, String> = args.path_params.iter().cloned().collect();
+    for name in pin.keys() {
+        if !contracts
+            .iter()
+            .any(|c| c.endpoint.path_params.contains_key(name))
+        {
+            eprintln!("error: --path-param: no path template has a parameter `{name}`");
+            return exit::USAGE;
+        }
+    }
+    let refs: Vec<&Contract> = contracts.iter().collect();
+    let doc = crate::openapi::document(&refs, &pin);
+    let text = match args.format {
+        OpenapiFormat::Yaml => crate::openapi::to_yaml(&doc),
+        OpenapiFormat::Json => format!("{doc:#}\n"),
+    };
+    print!("{text}");
+    exit::SUCCESS
 }
 
 fn diff_command(args: &DiffArgs) -> i32 {
@@ -472,7 +533,26 @@ impl RunArgs {
             self.known_failures,
             path(&p.known_failures).map(Some)
         );
-        take!("schemas", self.contract.schemas, path(&p.schemas).map(Some));
+        if let (Some(s), Some(_)) = (&p.schemas, &p.openapi) {
+            return Err(loaded
+                .error_at(
+                    &s.span(),
+                    "`schemas` and `openapi` are two sources of the contract: keep one",
+                )
+                .into());
+        }
+        if !from_cli("schemas") && !from_cli("openapi") {
+            take!(
+                "schemas",
+                self.contract.source.schemas,
+                path(&p.schemas).map(Some)
+            );
+            take!(
+                "openapi",
+                self.contract.source.openapi,
+                path(&p.openapi).map(Some)
+            );
+        }
         take!("rate", self.rate, p.rate.map(Some));
         take!("seed", self.seed, p.seed.map(Some));
         take!("concurrency", self.concurrency, p.concurrency);
@@ -713,7 +793,12 @@ fn path_values(
     for (name, example) in declared {
         let value = match (given.get(name), remote) {
             (Some(v), _) => v.clone(),
-            (None, false) => example.clone(),
+            (None, false) if !example.is_empty() => example.clone(),
+            (None, false) => {
+                return Err(PlanError::Usage(format!(
+                    "--path-param {name}=VALUE is required: the contract gives `{name}` no example"
+                )))
+            }
             (None, true) => {
                 let shorthand = if name == "service" {
                     "--service ID or "
@@ -834,10 +919,11 @@ fn selftest_command(args: SelftestArgs) -> i32 {
 
 /// Every operation of the contract (`--schemas DIR` or the shipped one), narrowed to those
 /// `--operation` names.
-fn load_contracts(args: &ContractArgs) -> Result<Vec<Contract>, PlanError> {
-    let all = match &args.schemas {
-        Some(dir) => Contract::load_dir(dir)?,
-        None => Contract::embedded_all()?,
+fn load_contracts(args: &SourceArgs) -> Result<Vec<Contract>, PlanError> {
+    let all = match (&args.openapi, &args.schemas) {
+        (Some(file), _) => crate::openapi::load(file)?,
+        (None, Some(dir)) => Contract::load_dir(dir)?,
+        (None, None) => Contract::embedded_all()?,
     };
     if args.operation.is_empty() {
         return Ok(all);
@@ -873,7 +959,10 @@ fn regressions_dir(args: &ContractArgs) -> PathBuf {
 /// derived from its request schema. With several operations, each case id is prefixed with
 /// its operation; ids must be unique.
 fn load_operations(args: &ContractArgs) -> Result<Vec<Operation>, PlanError> {
-    let contracts: Vec<Arc<Contract>> = load_contracts(args)?.into_iter().map(Arc::new).collect();
+    let contracts: Vec<Arc<Contract>> = load_contracts(&args.source)?
+        .into_iter()
+        .map(Arc::new)
+        .collect();
     let refs: Vec<&Contract> = contracts.iter().map(Arc::as_ref).collect();
     let mut by_op: Vec<Vec<cases::Case>> = vec![Vec::new(); contracts.len()];
     let regressions = regressions_dir(args);
@@ -917,17 +1006,13 @@ fn load_operations(args: &ContractArgs) -> Result<Vec<Operation>, PlanError> {
     Ok(operations)
 }
 
-/// The shipped case files: for the only operation, or, among several, for the one the shipped
-/// contract describes.
+/// The shipped case files, for the operation the shipped contract describes, if it is tested.
 fn shipped_cases(contracts: &[&Contract]) -> Result<Vec<(usize, cases::Case)>, PlanError> {
     let shipped = Contract::embedded()?.endpoint.operation;
-    let op = match contracts.len() {
-        1 => Some(0),
-        _ => contracts
-            .iter()
-            .position(|c| c.endpoint.operation == shipped),
-    };
-    let Some(op) = op else {
+    let Some(op) = contracts
+        .iter()
+        .position(|c| c.endpoint.operation == shipped)
+    else {
         return Ok(Vec::new());
     };
     Ok(cases::file::load_embedded(&[contracts[op]])?

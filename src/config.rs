@@ -48,6 +48,8 @@ pub struct Profile {
     /// A directory of case files.
     pub cases_dir: Option<Spanned<String>>,
     pub schemas: Option<Spanned<String>>,
+    /// An OpenAPI document to take the contract from, instead of `schemas`.
+    pub openapi: Option<Spanned<String>>,
     pub duration: Option<Spanned<String>>,
     pub seed: Option<u64>,
     pub concurrency: Option<usize>,
@@ -150,6 +152,7 @@ fn expand_all(loaded: &mut Loaded) -> Result<(), FileError> {
         &mut p.token_env,
         &mut p.cases_dir,
         &mut p.schemas,
+        &mut p.openapi,
         &mut p.duration,
         &mut p.junit,
         &mut p.summary,

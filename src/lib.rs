@@ -15,6 +15,7 @@ pub mod execute;
 pub mod executor;
 pub mod exit;
 pub mod known;
+pub mod openapi;
 pub mod process;
 pub mod progress;
 pub mod property;

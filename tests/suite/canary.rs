@@ -79,16 +79,7 @@ async fn echo(headers: HeaderMap) -> Response {
 }
 
 fn echo_server() -> (SocketAddr, tokio::runtime::Runtime) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = axum::Router::new().fallback(echo);
-    rt.spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (addr, rt)
+    crate::common::serve_app(axum::Router::new().fallback(echo))
 }
 
 fn bin(dir: &Path, token: &str, args: &[&str]) -> Output {

@@ -11,6 +11,19 @@ use provisionr_conformance::report::CaseResult;
 use provisionr_conformance::run::{self, Plan, RunOutcome, TargetChoice};
 use provisionr_conformance::server::{Fault, FaultSet, VariationSet};
 
+/// Serves `app` on 127.0.0.1, port 0, on a runtime of its own, which stops it when dropped.
+pub fn serve_app(app: axum::Router) -> (std::net::SocketAddr, tokio::runtime::Runtime) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (addr, rt)
+}
+
 /// A plan from `run <args>`, quiet, with the JUnit report in `dir`.
 pub fn plan(dir: &Path, args: &[&str]) -> Plan {
     let junit = dir.join("junit.xml");

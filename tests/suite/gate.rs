@@ -393,14 +393,7 @@ fn throttling(
             }
         },
     ));
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    rt.spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (addr, rt) = crate::common::serve_app(app);
     (addr, seen, rt)
 }
 

@@ -103,15 +103,7 @@ fn server(token: &str, service: &str) -> (SocketAddr, tokio::runtime::Runtime) {
     let router = axum::Router::new()
         .route("/api/v1/workspace/projects/{project}/notes", notes)
         .merge(reference);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    rt.spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    (addr, rt)
+    crate::common::serve_app(router)
 }
 
 const TOKEN: &str = "pvt_two_operations_0123456789";
@@ -229,6 +221,13 @@ fn two_operations_run_together_each_with_its_own_suite_and_cases() {
         ids.contains(&"create_note::boundary::title::max_length_ascii"),
         "{ids:?}"
     );
+    // Unknown-path cases for each operation's own path parameter.
+    for id in [
+        "create_note::path::project::unknown",
+        "create_service_access_token::path::service::unknown",
+    ] {
+        assert!(ids.contains(&id), "{id}: {ids:?}");
+    }
     assert!(!ids
         .iter()
         .any(|id| id.starts_with("create_note::") && id.contains("expires_at")));

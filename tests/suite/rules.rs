@@ -191,14 +191,7 @@ fn a_401_to_a_presented_token_without_an_error_code_is_a_warning() {
             r
         },
     ));
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    rt.spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (addr, _rt) = crate::common::serve_app(app);
     p.target = TargetChoice::Remote {
         base_url: format!("http://{addr}/api/v1"),
     };

@@ -1,0 +1,829 @@
+//! OpenAPI in and out: the contract its users already keep ([`load`]), and the contract as
+//! OpenAPI 3.1 ([`document`]).
+//!
+//! Each operation with a JSON request body becomes an endpoint: its method, path template and
+//! path parameters (with their examples), the bearer security scheme, the request schema, the
+//! response schema of its success statuses, and its documented 4xx statuses as expectations.
+//! OpenAPI 3.0's `nullable`, boolean `exclusiveMinimum`/`exclusiveMaximum` and `example` are
+//! converted to JSON Schema 2020-12. What OpenAPI cannot say (semantic rules, tolerated statuses,
+//! field policies, the created id) comes from an `x-conformance` extension on the operation, in
+//! the endpoint file's format. Anything else it cannot take is refused with its pointer.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::contract::{
+    pointer_token, AuthSpec, Contract, Endpoint, FieldPolicy, Parts, PathParam, Semantic,
+};
+use crate::diag::{read_text, FileError};
+
+/// What `x-conformance` on an operation may say: the endpoint file's keys OpenAPI has no room
+/// for.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Extension {
+    #[serde(default)]
+    semantics: Vec<Semantic>,
+    created_id: Option<String>,
+    #[serde(default)]
+    tolerated: BTreeMap<String, Vec<u16>>,
+    #[serde(default)]
+    fields: BTreeMap<String, FieldPolicy>,
+    #[serde(default)]
+    expectations: BTreeMap<String, Vec<u16>>,
+}
+
+/// Statuses expected for each kind of rejection when the document lists none of them.
+const DEFAULT_EXPECTATIONS: &[(&str, &[u16])] = &[
+    ("invalid_body", &[400, 422]),
+    ("auth", &[401]),
+    ("unknown_path", &[404]),
+    ("media_type", &[415, 400, 422]),
+    ("method", &[405]),
+];
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Reads an OpenAPI 3.0 or 3.1 document, in YAML or JSON, into one contract per operation that
+/// takes a JSON body.
+pub fn load(path: &Path) -> Result<Vec<Contract>, FileError> {
+    let text = read_text(path)?;
+    let doc = parse(path, &text)?;
+    let at = |pointer: &str, message: String| {
+        FileError::new(path, format!("{message} (at {pointer})"))
+            .help("see the README's OpenAPI section for what is supported")
+    };
+    let version = doc.get("openapi").and_then(Value::as_str).unwrap_or("");
+    let v30 = version.starts_with("3.0");
+    if !(v30 || version.starts_with("3.1")) {
+        return Err(at(
+            "/openapi",
+            format!("OpenAPI `{version}` is not 3.0 or 3.1"),
+        ));
+    }
+    let defs = component_schemas(&doc, v30).map_err(|(p, m)| at(&p, m))?;
+    let mut contracts = Vec::new();
+    let paths = doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    for (template, item) in &paths {
+        for method in METHODS {
+            let Some(op) = item.get(*method) else {
+                continue;
+            };
+            let pointer = format!("/paths/{}/{method}", pointer_token(template));
+            let Some(parts) =
+                operation(path, &doc, &defs, v30, template, item, method, op, &pointer)
+                    .map_err(|(p, m)| at(&p, m))?
+            else {
+                continue;
+            };
+            contracts.push(Contract::from_parts(parts)?);
+        }
+    }
+    if contracts.is_empty() {
+        return Err(at(
+            "/paths",
+            "no operation takes a JSON request body".into(),
+        ));
+    }
+    Ok(contracts)
+}
+
+/// JSON text, or YAML (of which JSON is a subset) turned into JSON.
+fn parse(path: &Path, text: &str) -> Result<Value, FileError> {
+    if text.trim_start().starts_with('{') {
+        return serde_json::from_str(text).map_err(|e| FileError::from_json(path, &e));
+    }
+    let docs = yaml_rust2::YamlLoader::load_from_str(text).map_err(|e| {
+        let m = e.marker();
+        FileError::new(path, format!("not YAML: {}", e.info())).at(m.line(), m.col() + 1)
+    })?;
+    let first = docs
+        .into_iter()
+        .next()
+        .ok_or_else(|| FileError::new(path, "the document is empty"))?;
+    yaml_to_json(&first).map_err(|m| FileError::new(path, m))
+}
+
+fn yaml_to_json(y: &yaml_rust2::Yaml) -> Result<Value, String> {
+    use yaml_rust2::Yaml;
+    Ok(match y {
+        Yaml::Real(r) => r
+            .parse::<f64>()
+            .ok()
+            .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+            .ok_or_else(|| format!("`{r}` is not a number JSON can hold"))?,
+        Yaml::Integer(i) => json!(i),
+        Yaml::String(s) => json!(s),
+        Yaml::Boolean(b) => json!(b),
+        Yaml::Array(a) => Value::Array(a.iter().map(yaml_to_json).collect::<Result<_, _>>()?),
+        Yaml::Hash(h) => {
+            let mut m = Map::new();
+            for (k, v) in h {
+                let key = match k {
+                    Yaml::String(s) => s.clone(),
+                    Yaml::Integer(i) => i.to_string(),
+                    Yaml::Boolean(b) => b.to_string(),
+                    other => return Err(format!("a mapping key that is not text: {other:?}")),
+                };
+                m.insert(key, yaml_to_json(v)?);
+            }
+            Value::Object(m)
+        }
+        Yaml::Null => Value::Null,
+        Yaml::Alias(_) | Yaml::BadValue => return Err("an alias or a bad value".into()),
+    })
+}
+
+/// `components/schemas`, converted, to be carried under `$defs` by every schema.
+fn component_schemas(doc: &Value, v30: bool) -> Result<Map<String, Value>, (String, String)> {
+    let mut out = Map::new();
+    if let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
+        for (name, s) in schemas {
+            let pointer = format!("/components/schemas/{}", pointer_token(name));
+            out.insert(name.clone(), convert(s, v30, &pointer)?);
+        }
+    }
+    Ok(out)
+}
+
+/// A schema of the document as JSON Schema 2020-12: 3.0 keywords converted, component
+/// references pointed at `$defs`.
+fn convert(s: &Value, v30: bool, pointer: &str) -> Result<Value, (String, String)> {
+    match s {
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| convert(x, v30, &format!("{pointer}/{i}")))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        Value::Object(o) => {
+            let mut out = Map::new();
+            for (k, v) in o {
+                let at = format!("{pointer}/{}", pointer_token(k));
+                if k == "$ref" {
+                    let r = v.as_str().unwrap_or("");
+                    let Some(name) = r.strip_prefix("#/components/schemas/") else {
+                        return Err((
+                            at,
+                            format!("`$ref: {r}`: only #/components/schemas/... is supported"),
+                        ));
+                    };
+                    out.insert(k.clone(), json!(format!("#/$defs/{name}")));
+                } else if matches!(
+                    k.as_str(),
+                    "properties" | "$defs" | "definitions" | "patternProperties"
+                ) {
+                    // A map of names to schemas: the names are not keywords.
+                    let mut m = Map::new();
+                    for (name, sub) in v.as_object().into_iter().flatten() {
+                        m.insert(
+                            name.clone(),
+                            convert(sub, v30, &format!("{at}/{}", pointer_token(name)))?,
+                        );
+                    }
+                    out.insert(k.clone(), Value::Object(m));
+                } else {
+                    out.insert(k.clone(), convert(v, v30, &at)?);
+                }
+            }
+            if v30 {
+                convert_30(&mut out);
+            }
+            Ok(Value::Object(out))
+        }
+        other => Ok(other.clone()),
+    }
+}
+
+/// OpenAPI 3.0's own keywords as 2020-12 says them.
+fn convert_30(o: &mut Map<String, Value>) {
+    if o.remove("nullable") == Some(Value::Bool(true)) {
+        match o.get_mut("type") {
+            Some(Value::String(t)) => {
+                let t = t.clone();
+                o.insert("type".into(), json!([t, "null"]));
+            }
+            Some(Value::Array(a)) if !a.contains(&json!("null")) => a.push(json!("null")),
+            _ => {}
+        }
+        if let Some(Value::Array(e)) = o.get_mut("enum") {
+            if !e.contains(&Value::Null) {
+                e.push(Value::Null);
+            }
+        }
+    }
+    for (flag, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(Value::Bool(exclusive)) = o.get(flag).cloned() {
+            o.remove(flag);
+            if exclusive {
+                if let Some(b) = o.remove(bound) {
+                    o.insert(flag.into(), b);
+                }
+            }
+        }
+    }
+    if let Some(example) = o.remove("example") {
+        o.entry("examples").or_insert_with(|| json!([example]));
+    }
+}
+
+/// A schema with the components it may refer to.
+fn with_defs(mut schema: Value, defs: &Map<String, Value>) -> Value {
+    if let (Value::Object(o), false) = (&mut schema, defs.is_empty()) {
+        o.insert("$defs".into(), Value::Object(defs.clone()));
+    }
+    schema
+}
+
+/// One operation's parts, or `None` when it takes no JSON body.
+#[allow(clippy::too_many_arguments)]
+fn operation(
+    file: &Path,
+    doc: &Value,
+    defs: &Map<String, Value>,
+    v30: bool,
+    template: &str,
+    item: &Value,
+    method: &str,
+    op: &Value,
+    pointer: &str,
+) -> Result<Option<Parts>, (String, String)> {
+    let body = resolve_ref(
+        doc,
+        op.get("requestBody"),
+        &format!("{pointer}/requestBody"),
+    )?;
+    let Some((content_type, request)) = body.and_then(|b| json_content(b.get("content"))) else {
+        return Ok(None);
+    };
+    let content_pointer = format!(
+        "{pointer}/requestBody/content/{}",
+        pointer_token(&content_type)
+    );
+    let request = with_defs(
+        convert(request, v30, &format!("{content_pointer}/schema"))?,
+        defs,
+    );
+    let operation_id = op
+        .get("operationId")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            (
+                format!("{pointer}/operationId"),
+                "an operation needs an operationId".into(),
+            )
+        })?;
+    let responses = op
+        .get("responses")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let by_status = success_responses(&responses, pointer)?;
+    let success: Vec<u16> = by_status.keys().copied().collect();
+    // The schema most success statuses share is the endpoint's; the others are per status.
+    let shared = by_status
+        .values()
+        .max_by_key(|s| by_status.values().filter(|t| t == s).count())
+        .cloned()
+        .unwrap_or_default();
+    let schema_at = |status: u16| {
+        let media = responses
+            .get(&status.to_string())
+            .and_then(|r| json_content(r.get("content")))
+            .map(|(m, _)| pointer_token(&m))
+            .unwrap_or_default();
+        let at = format!("{pointer}/responses/{status}/content/{media}/schema");
+        (format!("{}#{at}", file.display()), at)
+    };
+    let first_shared = by_status
+        .iter()
+        .find(|(_, s)| **s == shared)
+        .map_or(success[0], |(status, _)| *status);
+    let (response_name, response_at) = schema_at(first_shared);
+    let response = with_defs(convert(&shared, v30, &response_at)?, defs);
+    let mut response_schemas = BTreeMap::new();
+    let mut status_schemas = BTreeMap::new();
+    for (status, schema) in &by_status {
+        if *schema != shared {
+            let (name, at) = schema_at(*status);
+            let converted = with_defs(convert(schema, v30, &at)?, defs);
+            response_schemas.insert(*status, name.clone());
+            status_schemas.insert(*status, (converted, PathBuf::from(name)));
+        }
+    }
+    let documented: Vec<u16> = responses.keys().filter_map(|k| k.parse().ok()).collect();
+    let ext: Extension = match op.get("x-conformance") {
+        Some(x) => serde_json::from_value(x.clone())
+            .map_err(|e| (format!("{pointer}/x-conformance"), e.to_string()))?,
+        None => Extension::default(),
+    };
+    let endpoint = Endpoint {
+        operation: operation_id.to_string(),
+        title: op
+            .get("summary")
+            .and_then(Value::as_str)
+            .unwrap_or(operation_id)
+            .to_string(),
+        method: method.to_ascii_uppercase(),
+        path: template.to_string(),
+        path_params: path_params(doc, item, op, pointer)?,
+        auth: AuthSpec {
+            scheme: bearer_scheme(doc, op, pointer)?,
+        },
+        content_type: content_type.clone(),
+        request_schema: format!("{}#{content_pointer}/schema", file.display()),
+        response_schema: response_name,
+        response_schemas,
+        success,
+        expectations: expectations(&documented, ext.expectations),
+        tolerated: ext.tolerated,
+        semantics: ext.semantics,
+        created_id: ext.created_id,
+        fields: ext.fields,
+    };
+    let endpoint_path = Path::new(&format!("{}#{pointer}", file.display())).to_path_buf();
+    let endpoint_text = serde_json::to_string(op).unwrap_or_default();
+    crate::contract::validate_endpoint(&endpoint, &endpoint_path, &endpoint_text)
+        .map_err(|e| (pointer.to_string(), e.message))?;
+    Ok(Some(Parts {
+        request_path: endpoint.request_schema.clone().into(),
+        response_path: endpoint.response_schema.clone().into(),
+        status_schemas,
+        endpoint,
+        endpoint_path,
+        endpoint_text,
+        request_schema: request,
+        response_schema: response,
+        origin: file.display().to_string(),
+    }))
+}
+
+/// `value`, or the component a local `$ref` in it names.
+fn resolve_ref<'a>(
+    doc: &'a Value,
+    value: Option<&'a Value>,
+    pointer: &str,
+) -> Result<Option<&'a Value>, (String, String)> {
+    let Some(v) = value else { return Ok(None) };
+    match v.get("$ref").and_then(Value::as_str) {
+        None => Ok(Some(v)),
+        Some(r) => r
+            .strip_prefix('#')
+            .and_then(|p| doc.pointer(p))
+            .map(Some)
+            .ok_or_else(|| {
+                (
+                    pointer.to_string(),
+                    format!("`$ref: {r}` points at nothing"),
+                )
+            }),
+    }
+}
+
+/// The JSON media type of a `content` map and its schema.
+fn json_content(content: Option<&Value>) -> Option<(String, &Value)> {
+    content?.as_object()?.iter().find_map(|(media, v)| {
+        crate::check::is_json_media_type(Some(media))
+            .then(|| v.get("schema").map(|s| (media.clone(), s)))
+            .flatten()
+    })
+}
+
+/// The 2xx statuses, each with the schema of its JSON body.
+fn success_responses(
+    responses: &Map<String, Value>,
+    pointer: &str,
+) -> Result<BTreeMap<u16, Value>, (String, String)> {
+    let mut out = BTreeMap::new();
+    for (code, r) in responses {
+        let Ok(status) = code.parse::<u16>() else {
+            continue;
+        };
+        if !(200..300).contains(&status) {
+            continue;
+        }
+        let Some((_, schema)) = json_content(r.get("content")) else {
+            return Err((
+                format!("{pointer}/responses/{code}"),
+                "a success response without a JSON body schema is not supported".into(),
+            ));
+        };
+        out.insert(status, schema.clone());
+    }
+    if out.is_empty() {
+        return Err((
+            format!("{pointer}/responses"),
+            "an operation needs a 2xx response with a JSON body schema".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// The documented 4xx statuses of each kind of rejection; a kind the document is silent on
+/// keeps the usual statuses. `x-conformance` may set any of them.
+fn expectations(
+    documented: &[u16],
+    mut given: BTreeMap<String, Vec<u16>>,
+) -> BTreeMap<String, Vec<u16>> {
+    let mut out = BTreeMap::new();
+    for (key, defaults) in DEFAULT_EXPECTATIONS {
+        let listed: Vec<u16> = defaults
+            .iter()
+            .copied()
+            .filter(|s| documented.contains(s))
+            .collect();
+        let statuses = given
+            .remove(*key)
+            .unwrap_or(if listed.is_empty() || *key == "method" {
+                defaults.to_vec()
+            } else {
+                listed
+            });
+        out.insert(key.to_string(), statuses);
+    }
+    out.extend(given);
+    out
+}
+
+/// The path parameters of the path item and the operation, each with an example value.
+fn path_params(
+    doc: &Value,
+    item: &Value,
+    op: &Value,
+    pointer: &str,
+) -> Result<BTreeMap<String, PathParam>, (String, String)> {
+    let mut out = BTreeMap::new();
+    let lists = [item.get("parameters"), op.get("parameters")];
+    for (i, p) in lists
+        .iter()
+        .flatten()
+        .filter_map(|l| l.as_array())
+        .flatten()
+        .enumerate()
+    {
+        let p = resolve_ref(doc, Some(p), &format!("{pointer}/parameters/{i}"))?.unwrap_or(p);
+        let (Some(name), Some(place)) = (
+            p.get("name").and_then(Value::as_str),
+            p.get("in").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        if place != "path" {
+            if p.get("required") == Some(&Value::Bool(true)) {
+                return Err((
+                    format!("{pointer}/parameters/{i}"),
+                    format!("a required {place} parameter (`{name}`) is not supported"),
+                ));
+            }
+            continue;
+        }
+        // The example is the value a run uses unless --path-param gives one; without one,
+        // --path-param is required.
+        let example = p
+            .get("example")
+            .or_else(|| p.pointer("/schema/example"))
+            .or_else(|| p.pointer("/schema/examples/0"))
+            .or_else(|| {
+                p.get("examples")
+                    .and_then(|e| e.as_object()?.values().next()?.get("value"))
+            })
+            .or_else(|| p.pointer("/schema/enum/0"))
+            .or_else(|| p.pointer("/schema/default"))
+            .and_then(|v| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        out.insert(
+            name.to_string(),
+            PathParam {
+                description: p
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .into(),
+                example,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The operation's security, which must be an HTTP bearer scheme.
+fn bearer_scheme(doc: &Value, op: &Value, pointer: &str) -> Result<String, (String, String)> {
+    let requirements = op.get("security").or_else(|| doc.get("security"));
+    let names: Vec<String> = requirements
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|o| o.keys().cloned())
+        .collect();
+    let bearer = names.iter().any(|n| {
+        let scheme = doc.pointer(&format!("/components/securitySchemes/{}", pointer_token(n)));
+        scheme.and_then(|s| s.get("type")).and_then(Value::as_str) == Some("http")
+            && scheme
+                .and_then(|s| s.get("scheme"))
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.eq_ignore_ascii_case("bearer"))
+    });
+    if bearer {
+        Ok("bearer".into())
+    } else {
+        Err((
+            format!("{pointer}/security"),
+            "the operation needs an HTTP bearer security scheme, the only one supported".into(),
+        ))
+    }
+}
+
+/// The contract as an OpenAPI 3.1 document: one operation per endpoint, its schemas under
+/// `components`, what OpenAPI cannot say under `x-conformance`. `pin` fixes path parameters to
+/// one value each (`enum`), for tools that draw them at random.
+pub fn document(contracts: &[&Contract], pin: &BTreeMap<String, String>) -> Value {
+    let mut paths = Map::new();
+    let mut components = Components::default();
+    for c in contracts {
+        let e = &c.endpoint;
+        let request = components.add(&c.request_schema, &format!("{}_request", e.operation));
+        let mut responses = BTreeMap::new();
+        for status in &e.success {
+            let (schema, _) = c.response_for(*status);
+            let fallback = format!("{}_response", e.operation);
+            responses.insert(*status, components.add(schema, &fallback));
+        }
+        let item = paths
+            .entry(e.path.clone())
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("a path item");
+        item.insert(
+            e.method.to_ascii_lowercase(),
+            operation_of(e, request, &responses, pin),
+        );
+    }
+    let title = match contracts {
+        [one] => one.endpoint.title.clone(),
+        _ => format!("{} operations", contracts.len()),
+    };
+    json!({
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": { "title": title, "version": env!("CARGO_PKG_VERSION") },
+        "paths": paths,
+        "components": {
+            "schemas": components.schemas,
+            "securitySchemes": { "bearerAuth": { "type": "http", "scheme": "bearer" } },
+        },
+    })
+}
+
+/// `components/schemas` being built: each schema under one name, and the schema as it came
+/// (before its references were rewritten), so the same schema twice is kept once and two
+/// different ones never share a name.
+#[derive(Default)]
+struct Components {
+    schemas: Map<String, Value>,
+    given: BTreeMap<String, Value>,
+}
+
+impl Components {
+    /// A name for `schema`: `preferred`, else it with a number; `None` when it is there already.
+    fn name_for(&self, preferred: &str, schema: &Value) -> (String, bool) {
+        let mut name = preferred.to_string();
+        for n in 2.. {
+            match self.given.get(&name) {
+                None => return (name, true),
+                Some(seen) if seen == schema => return (name, false),
+                Some(_) => name = format!("{preferred}_{n}"),
+            }
+        }
+        unreachable!("the names run out")
+    }
+
+    /// Puts a schema and its `$defs` into `components/schemas`, and gives the reference to
+    /// use for it (the schema's own `$ref` when it is nothing else). It is named by its title
+    /// when that makes a component name, else by `fallback`.
+    fn add(&mut self, schema: &Value, fallback: &str) -> Value {
+        let mut s = schema.clone();
+        let mut defs = Map::new();
+        if let Value::Object(o) = &mut s {
+            o.remove("$schema");
+            o.remove("$id");
+            if let Some(Value::Object(d)) = o.remove("$defs") {
+                defs = d;
+            }
+        }
+        // The definitions first: references to them are rewritten to their component names.
+        let mut renamed = BTreeMap::new();
+        let mut new_defs = Vec::new();
+        for (k, v) in &defs {
+            let (name, new) = self.name_for(k, v);
+            if new {
+                self.given.insert(name.clone(), v.clone());
+                new_defs.push((name.clone(), v.clone()));
+            }
+            renamed.insert(pointer_token(k), pointer_token(&name));
+        }
+        let title = s
+            .get("title")
+            .and_then(Value::as_str)
+            .filter(|t| {
+                !t.is_empty()
+                    && t.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+            })
+            .unwrap_or(fallback)
+            .to_string();
+        let only_ref = s
+            .as_object()
+            .is_some_and(|o| o.len() == 1 && o.contains_key("$ref"));
+        let (name, new) = self.name_for(&title, &s);
+        for (def_name, v) in new_defs {
+            let rewritten = rewrite_refs(&v, &renamed, &def_name);
+            self.schemas.insert(def_name, rewritten);
+        }
+        let rewritten = rewrite_refs(&s, &renamed, &name);
+        if only_ref {
+            return rewritten;
+        }
+        if new {
+            self.given.insert(name.clone(), s);
+            self.schemas.insert(name.clone(), rewritten);
+        }
+        json!({ "$ref": format!("#/components/schemas/{name}") })
+    }
+}
+
+/// A schema moved into `components/schemas/{home}`: `#/$defs/X` references point at X's
+/// component, other local references at the schema's new home.
+fn rewrite_refs(v: &Value, renamed: &BTreeMap<String, String>, home: &str) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| {
+                    let v = match (k.as_str(), v.as_str()) {
+                        ("$ref", Some(r)) if r.starts_with('#') => {
+                            json!(rewrite_ref(r, renamed, home))
+                        }
+                        _ => rewrite_refs(v, renamed, home),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|x| rewrite_refs(x, renamed, home)).collect()),
+        other => other.clone(),
+    }
+}
+
+fn rewrite_ref(r: &str, renamed: &BTreeMap<String, String>, home: &str) -> String {
+    if let Some(rest) = r.strip_prefix("#/$defs/") {
+        let (def, tail) = rest.split_once('/').map_or((rest, ""), |(d, t)| (d, t));
+        if let Some(name) = renamed.get(def) {
+            let tail = if tail.is_empty() {
+                String::new()
+            } else {
+                format!("/{tail}")
+            };
+            return format!("#/components/schemas/{name}{tail}");
+        }
+    }
+    let rest = r.trim_start_matches('#');
+    format!("#/components/schemas/{}{rest}", pointer_token(home))
+}
+
+/// What each kind of rejection means, for the response descriptions.
+fn rejection_description(kind: &str) -> &str {
+    match kind {
+        "invalid_body" => "the body breaks the request schema",
+        "auth" => "the bearer token is missing or invalid",
+        "unknown_path" => "a path parameter names nothing",
+        "media_type" => "the body is not of the request media type",
+        other => other,
+    }
+}
+
+fn operation_of(
+    e: &Endpoint,
+    request: Value,
+    success: &BTreeMap<u16, Value>,
+    pin: &BTreeMap<String, String>,
+) -> Value {
+    let parameters: Vec<Value> = e
+        .path_params
+        .iter()
+        .map(|(name, p)| {
+            let mut schema = json!({ "type": "string" });
+            let example = pin.get(name).unwrap_or(&p.example);
+            if pin.contains_key(name) {
+                schema["enum"] = json!([example]);
+            }
+            let mut param = json!({
+                "name": name, "in": "path", "required": true, "schema": schema, "example": example,
+            });
+            if !p.description.is_empty() {
+                param["description"] = json!(p.description);
+            }
+            param
+        })
+        .collect();
+    let mut by_status: BTreeMap<u16, Value> = success
+        .iter()
+        .map(|(status, schema)| {
+            let body = json!({ "description": "Success.", "content": { "application/json": { "schema": schema } } });
+            (*status, body)
+        })
+        .collect();
+    let mut meanings: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
+    for (kind, statuses) in &e.expectations {
+        if kind == "method" {
+            continue;
+        }
+        for status in statuses {
+            meanings
+                .entry(*status)
+                .or_default()
+                .push(rejection_description(kind));
+        }
+    }
+    for (status, meaning) in meanings {
+        by_status.entry(status).or_insert_with(
+            || json!({ "description": format!("Refused: {}.", meaning.join("; or ")) }),
+        );
+    }
+    let responses: Map<String, Value> = by_status
+        .into_iter()
+        .map(|(status, r)| (status.to_string(), r))
+        .collect();
+    let mut ext = Map::new();
+    if !e.semantics.is_empty() {
+        ext.insert("semantics".into(), json!(e.semantics));
+    }
+    if let Some(id) = &e.created_id {
+        ext.insert("created_id".into(), json!(id));
+    }
+    if !e.tolerated.is_empty() {
+        ext.insert("tolerated".into(), json!(e.tolerated));
+    }
+    if !e.fields.is_empty() {
+        ext.insert("fields".into(), json!(e.fields));
+    }
+    ext.insert("expectations".into(), json!(e.expectations));
+    json!({
+        "operationId": e.operation,
+        "summary": e.title,
+        "parameters": parameters,
+        "security": [{ "bearerAuth": [] }],
+        "requestBody": {
+            "required": true,
+            "content": { e.content_type.clone(): { "schema": request } },
+        },
+        "responses": responses,
+        "x-conformance": ext,
+    })
+}
+
+/// A JSON value as YAML text.
+pub fn to_yaml(v: &Value) -> String {
+    let mut out = String::new();
+    let mut emitter = yaml_rust2::YamlEmitter::new(&mut out);
+    let _ = emitter.dump(&json_to_yaml(v));
+    out.push('\n');
+    out
+}
+
+fn json_to_yaml(v: &Value) -> yaml_rust2::Yaml {
+    use yaml_rust2::Yaml;
+    match v {
+        Value::Null => Yaml::Null,
+        Value::Bool(b) => Yaml::Boolean(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Yaml::Integer(i),
+            None => Yaml::Real(n.to_string()),
+        },
+        Value::String(s) => Yaml::String(s.clone()),
+        Value::Array(a) => Yaml::Array(a.iter().map(json_to_yaml).collect()),
+        Value::Object(o) => Yaml::Hash(
+            o.iter()
+                .map(|(k, v)| (Yaml::String(k.clone()), json_to_yaml(v)))
+                .collect(),
+        ),
+    }
+}

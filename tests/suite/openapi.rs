@@ -1,0 +1,437 @@
+//! OpenAPI in and out: the committed document derives the shipped suite and judges servers as
+//! the native files do; what `openapi` prints reads back to the same contract; a construct the
+//! suite cannot take exits 2 with its place in the document.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::Parser;
+use provisionr_conformance::cli::{Cli, Command as Sub};
+use provisionr_conformance::run::Plan;
+use provisionr_conformance::selftest::selftest;
+use serde_json::{json, Value};
+
+use crate::common::{plan, run_with};
+
+fn committed() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/provisionr-workspace.openapi.yaml")
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_provisionr-conformance"))
+}
+
+/// Every case as the run would send and judge it: id, kind, expectation, request, offending
+/// field. Two plans with the same lines run the same suite.
+fn cases_of(p: &Plan) -> Vec<String> {
+    p.operations
+        .iter()
+        .flat_map(|o| o.cases.iter())
+        .map(|c| {
+            format!(
+                "{} {} {:?} {:?} {:?}",
+                c.id, c.kind, c.expect, c.request, c.offending
+            )
+        })
+        .collect()
+}
+
+fn assert_same_cases(native: &Plan, other: &Plan, what: &str) {
+    let (a, b) = (cases_of(native), cases_of(other));
+    assert!(a.len() > 100, "{}", a.len());
+    assert_eq!(a.len(), b.len(), "{what}: case count");
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x, y, "{what}");
+    }
+}
+
+/// `openapi` printed by the binary, in a file.
+fn printed(dir: &Path, args: &[&str], name: &str) -> PathBuf {
+    let out = bin().arg("openapi").args(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = dir.join(name);
+    std::fs::write(&file, &out.stdout).unwrap();
+    file
+}
+
+#[test]
+fn the_committed_document_derives_the_shipped_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let native = plan(dir.path(), &[]);
+    let from_openapi = plan(dir.path(), &["--openapi", committed().to_str().unwrap()]);
+    assert_same_cases(&native, &from_openapi, "the committed document");
+    let (n, o) = (
+        &native.operations[0].contract,
+        &from_openapi.operations[0].contract,
+    );
+    assert_eq!(n.endpoint.success, o.endpoint.success);
+    assert_eq!(n.endpoint.expectations, o.endpoint.expectations);
+    assert_eq!(n.endpoint.path, o.endpoint.path);
+    assert_eq!(n.endpoint.semantics.len(), o.endpoint.semantics.len());
+}
+
+#[test]
+fn the_committed_document_gives_the_same_verdicts() {
+    // Case by case, against servers that break the response schema, the enum, a date-time
+    // format and the request schema both ways.
+    let dir = tempfile::tempdir().unwrap();
+    let doc = committed();
+    let faults = [
+        "enum-uppercase",
+        "missing-requested-at",
+        "mins-as-string",
+        "timestamp-no-offset",
+        "no-max-length",
+        "rejects-null-expiry",
+        "expiry-drops-45s",
+    ];
+    let judged = |args: &[&str]| -> Vec<(String, Vec<String>)> {
+        let outcome = run_with(dir.path(), &faults, args);
+        outcome
+            .results
+            .iter()
+            .map(|r| {
+                let mut checks: Vec<String> = r.verdicts.iter().map(|v| v.check.clone()).collect();
+                checks.sort();
+                checks.dedup();
+                (r.case.id.clone(), checks)
+            })
+            .collect()
+    };
+    let native = judged(&["--cases", "16", "--seed", "5"]);
+    let from_openapi = judged(&[
+        "--cases",
+        "16",
+        "--seed",
+        "5",
+        "--openapi",
+        doc.to_str().unwrap(),
+    ]);
+    let failing = native.iter().filter(|(_, c)| !c.is_empty()).count();
+    assert!(failing > 10, "{native:?}");
+    assert_eq!(native.len(), from_openapi.len());
+    let differing: Vec<_> = native
+        .iter()
+        .zip(&from_openapi)
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert!(differing.is_empty(), "native, then OpenAPI: {differing:#?}");
+}
+
+#[test]
+fn the_self_test_scores_the_same_from_the_committed_document() {
+    let doc = committed();
+    let argv = [
+        "provisionr-conformance",
+        "selftest",
+        "--cases",
+        "64",
+        "--openapi",
+        doc.to_str().unwrap(),
+    ];
+    let Sub::Selftest(a) = Cli::try_parse_from(argv).unwrap().command else {
+        panic!("not selftest")
+    };
+    let (plan, subjects) = a.plan().unwrap();
+    let report = selftest(&plan, &subjects).unwrap();
+    assert!(report.total >= 72, "{}", report.total);
+    assert!(report.missed().is_empty(), "missed: {:?}", report.missed());
+    assert!(report.clean_passed, "{:?}", report.clean);
+    assert_eq!(report.variations_passed, report.variations_total);
+}
+
+#[test]
+fn what_openapi_prints_reads_back_as_the_same_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let native = plan(dir.path(), &[]);
+    for (args, name) in [
+        (&["--format", "json"][..], "native.json"),
+        (&[][..], "native.yaml"),
+        (
+            &["--openapi", committed().to_str().unwrap()][..],
+            "committed.yaml",
+        ),
+    ] {
+        let file = printed(dir.path(), args, name);
+        let back = plan(dir.path(), &["--openapi", file.to_str().unwrap()]);
+        assert_same_cases(&native, &back, name);
+        // And once more: printing what was read back changes nothing.
+        let again = printed(
+            dir.path(),
+            &["--format", "json", "--openapi", file.to_str().unwrap()],
+            "again.json",
+        );
+        let first = printed(
+            dir.path(),
+            &["--format", "json", "--openapi", file.to_str().unwrap()],
+            "first.json",
+        );
+        assert_eq!(
+            std::fs::read_to_string(&again).unwrap(),
+            std::fs::read_to_string(&first).unwrap()
+        );
+    }
+}
+
+#[test]
+fn the_printed_document_is_openapi_3_1_with_pinned_parameters() {
+    let out = bin()
+        .args([
+            "openapi",
+            "--format",
+            "json",
+            "--path-param",
+            "service=svc_pinned",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let op = &doc["paths"]["/workspace/services/{service}/tokens/access"]["post"];
+    assert_eq!(op["operationId"], "create_service_access_token");
+    assert_eq!(op["parameters"][0]["schema"]["enum"], json!(["svc_pinned"]));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearerAuth"]["scheme"],
+        "bearer"
+    );
+    for status in ["200", "201"] {
+        let schema = &op["responses"][status]["content"]["application/json"]["schema"]["$ref"];
+        let name = schema.as_str().unwrap().rsplit('/').next().unwrap();
+        assert!(doc["components"]["schemas"][name]["properties"]["timestamp"].is_object());
+    }
+    for status in ["400", "401", "404", "415", "422"] {
+        assert!(
+            op["responses"][status]["description"].is_string(),
+            "{status}"
+        );
+    }
+    assert_eq!(
+        op["x-conformance"]["fields"]["/expires_at"]["past"],
+        "unspecified"
+    );
+
+    let unknown = bin()
+        .args(["openapi", "--path-param", "project=p"])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("`project`"));
+}
+
+/// An OpenAPI 3.0 document with one operation; `edit` changes it before it is written.
+fn document_30(dir: &Path, edit: impl FnOnce(&mut Value)) -> PathBuf {
+    let mut doc = json!({
+        "openapi": "3.0.3",
+        "info": { "title": "Notes", "version": "1" },
+        "components": {
+            "securitySchemes": { "token": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Note": {
+                    "type": "object",
+                    "required": ["title"],
+                    "properties": {
+                        "title": { "type": "string", "maxLength": 20, "example": "groceries" },
+                        "due": { "type": "string", "format": "date-time", "nullable": true },
+                        "stars": { "type": "integer", "minimum": 0, "exclusiveMinimum": true },
+                        "colour": { "type": "string", "enum": ["red", "blue"], "nullable": true }
+                    }
+                }
+            }
+        },
+        "security": [{ "token": [] }],
+        "paths": {
+            "/projects/{project}/notes": {
+                "post": {
+                    "operationId": "create_note",
+                    "parameters": [{ "name": "project", "in": "path", "required": true,
+                                     "schema": { "type": "string", "example": "prj_1" } }],
+                    "requestBody": { "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/Note" } } } },
+                    "responses": {
+                        "201": { "description": "created", "content": { "application/json": {
+                            "schema": { "$ref": "#/components/schemas/Note" } } } },
+                        "202": { "description": "queued", "content": { "application/json": {
+                            "schema": { "type": "object", "required": ["ticket"],
+                                        "properties": { "ticket": { "type": "string" } } } } } },
+                        "422": { "description": "invalid" },
+                        "401": { "description": "no token" }
+                    },
+                    "x-conformance": { "fields": { "/due": { "past": "invalid" } } }
+                },
+                "get": { "operationId": "list_notes", "responses": { "200": { "description": "ok" } } }
+            }
+        }
+    });
+    edit(&mut doc);
+    let file = dir.join("notes.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    file
+}
+
+#[test]
+fn openapi_3_0_is_converted_to_2020_12() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = document_30(dir.path(), |_| {});
+    let contracts = provisionr_conformance::openapi::load(&file).unwrap();
+    assert_eq!(
+        contracts.len(),
+        1,
+        "the GET has no body and is not an endpoint"
+    );
+    let c = &contracts[0];
+    let e = &c.endpoint;
+    assert_eq!(
+        (e.method.as_str(), e.path.as_str()),
+        ("POST", "/projects/{project}/notes")
+    );
+    assert_eq!(e.path_params["project"].example, "prj_1");
+    assert_eq!(e.success, [201, 202]);
+    assert_eq!(
+        e.expectations["invalid_body"],
+        [422],
+        "the documented one of 400/422"
+    );
+    assert_eq!(e.expectations["auth"], [401]);
+    assert_eq!(
+        e.expectations["unknown_path"],
+        [404],
+        "undocumented: the usual"
+    );
+    let note = &c.request_schema["$defs"]["Note"]["properties"];
+    assert_eq!(note["due"]["type"], json!(["string", "null"]));
+    assert_eq!(note["colour"]["enum"], json!(["red", "blue", null]));
+    assert_eq!(note["stars"]["exclusiveMinimum"], json!(0));
+    assert!(note["stars"].get("minimum").is_none());
+    assert_eq!(note["title"]["examples"], json!(["groceries"]));
+    // The nullable enum accepts null; the exclusive minimum refuses 0.
+    assert!(c
+        .request_validator
+        .is_valid(&json!({"title": "a", "colour": null, "stars": 1})));
+    assert!(!c
+        .request_validator
+        .is_valid(&json!({"title": "a", "stars": 0})));
+    // Each success status is judged by its own schema.
+    let (_, created) = c.response_for(201);
+    let (_, queued) = c.response_for(202);
+    assert!(created.is_valid(&json!({"title": "a"})));
+    assert!(!queued.is_valid(&json!({"title": "a"})));
+    assert!(queued.is_valid(&json!({"ticket": "t1"})));
+    // The field policy from x-conformance: a past `due` is invalid, not unspecified.
+    assert_eq!(
+        c.past_date_time("/due"),
+        provisionr_conformance::cases::Class::Invalid
+    );
+}
+
+#[test]
+fn a_construct_the_suite_cannot_take_exits_2_with_its_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    let post = "/paths/~1projects~1{project}~1notes/post";
+    type Edit = Box<dyn FnOnce(&mut Value)>;
+    let cases: Vec<(Edit, String)> = vec![
+        (
+            Box::new(|d: &mut Value| d["openapi"] = json!("2.0")),
+            "/openapi".into(),
+        ),
+        (
+            Box::new(|d: &mut Value| {
+                d["components"]["securitySchemes"]["token"] =
+                    json!({"type": "apiKey", "in": "header", "name": "X-Key"})
+            }),
+            format!("{post}/security"),
+        ),
+        (
+            Box::new(|d: &mut Value| {
+                d["components"]["schemas"]["Note"]["properties"]["title"] =
+                    json!({"$ref": "other.yaml#/Title"})
+            }),
+            "/components/schemas/Note/properties/title/$ref".into(),
+        ),
+        (
+            Box::new(|d: &mut Value| {
+                let p = &mut d["paths"]["/projects/{project}/notes"]["post"]["parameters"];
+                p.as_array_mut()
+                    .unwrap()
+                    .push(json!({"name": "X-Tenant", "in": "header", "required": true}));
+            }),
+            format!("{post}/parameters/1"),
+        ),
+        (
+            Box::new(|d: &mut Value| {
+                d["paths"]["/projects/{project}/notes"]["post"]["requestBody"] =
+                    json!({"$ref": "#/components/requestBodies/Missing"})
+            }),
+            format!("{post}/requestBody"),
+        ),
+        (
+            Box::new(|d: &mut Value| {
+                d["paths"]["/projects/{project}/notes"]["post"]["x-conformance"] =
+                    json!({"colour": 1})
+            }),
+            format!("{post}/x-conformance"),
+        ),
+        (
+            Box::new(|d: &mut Value| {
+                d["paths"]["/projects/{project}/notes"]["post"]["responses"]["204"] =
+                    json!({"description": "none"})
+            }),
+            format!("{post}/responses/204"),
+        ),
+    ];
+    for (edit, pointer) in cases {
+        let file = document_30(dir.path(), edit);
+        let out = bin()
+            .args(["run", "--list", "--openapi"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{pointer}: {err}");
+        assert!(err.contains(&pointer), "{pointer}: {err}");
+        assert!(err.contains("notes.json"), "{err}");
+    }
+    // A path parameter without an example needs a value from the command line.
+    let file = document_30(dir.path(), |d| {
+        d["paths"]["/projects/{project}/notes"]["post"]["parameters"][0]["schema"] =
+            json!({"type": "string"})
+    });
+    let list = |extra: &[&str]| {
+        bin()
+            .args(["run", "--list", "--openapi"])
+            .arg(&file)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = list(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--path-param project=VALUE is required"),
+        "{err}"
+    );
+    assert_eq!(
+        list(&["--path-param", "project=prj_9"]).status.code(),
+        Some(0)
+    );
+    // Not YAML at all: the line and column.
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "openapi: 3.1.0\npaths: [unclosed\n").unwrap();
+    let out = bin()
+        .args(["openapi", "--openapi"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("bad.yaml:") && err.contains("not YAML"),
+        "{err}"
+    );
+}
