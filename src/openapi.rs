@@ -20,6 +20,8 @@ use crate::contract::{
 };
 use crate::diag::{read_text, FileError};
 
+mod yaml;
+
 /// What `x-conformance` on an operation may say: the endpoint file's keys OpenAPI has no room
 /// for.
 #[derive(Debug, Default, Deserialize)]
@@ -102,45 +104,7 @@ fn parse(path: &Path, text: &str) -> Result<Value, FileError> {
     if text.trim_start().starts_with('{') {
         return serde_json::from_str(text).map_err(|e| FileError::from_json(path, &e));
     }
-    let docs = yaml_rust2::YamlLoader::load_from_str(text).map_err(|e| {
-        let m = e.marker();
-        FileError::new(path, format!("not YAML: {}", e.info())).at(m.line(), m.col() + 1)
-    })?;
-    let first = docs
-        .into_iter()
-        .next()
-        .ok_or_else(|| FileError::new(path, "the document is empty"))?;
-    yaml_to_json(&first).map_err(|m| FileError::new(path, m))
-}
-
-fn yaml_to_json(y: &yaml_rust2::Yaml) -> Result<Value, String> {
-    use yaml_rust2::Yaml;
-    Ok(match y {
-        Yaml::Real(r) => r
-            .parse::<f64>()
-            .ok()
-            .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
-            .ok_or_else(|| format!("`{r}` is not a number JSON can hold"))?,
-        Yaml::Integer(i) => json!(i),
-        Yaml::String(s) => json!(s),
-        Yaml::Boolean(b) => json!(b),
-        Yaml::Array(a) => Value::Array(a.iter().map(yaml_to_json).collect::<Result<_, _>>()?),
-        Yaml::Hash(h) => {
-            let mut m = Map::new();
-            for (k, v) in h {
-                let key = match k {
-                    Yaml::String(s) => s.clone(),
-                    Yaml::Integer(i) => i.to_string(),
-                    Yaml::Boolean(b) => b.to_string(),
-                    other => return Err(format!("a mapping key that is not text: {other:?}")),
-                };
-                m.insert(key, yaml_to_json(v)?);
-            }
-            Value::Object(m)
-        }
-        Yaml::Null => Value::Null,
-        Yaml::Alias(_) | Yaml::BadValue => return Err("an alias or a bad value".into()),
-    })
+    yaml::to_json(text).map_err(|e| FileError::new(path, e.message).at(e.line, e.column))
 }
 
 /// `components/schemas`, converted, to be carried under `$defs` by every schema.

@@ -1,5 +1,5 @@
-//! A fuzz harness over the three loaders: the shipped endpoint file, request and response schemas
-//! and case files, mutated (bytes flipped, files cut short, hostile text inserted, JSON values
+//! A fuzz harness over the loaders: the shipped endpoint file, request and response schemas,
+//! case files and the OpenAPI document, mutated (bytes flipped, files cut short, hostile text inserted, JSON values
 //! replaced by huge numbers, deep nesting, odd Unicode or the wrong type, keywords added). Each
 //! mutant must load, or fail with an error that names the mutated file; it must never panic.
 //! The runner's seed is fixed, so a run is reproducible and a failure shrinks to a small mutant.
@@ -447,4 +447,81 @@ fn mutated_case_files_never_panic_and_errors_name_the_file() {
             judge(outcome, &name, &bytes)
         })
         .unwrap_or_else(|e| panic!("case files: {e}"));
+}
+
+/// Keys of an OpenAPI document, added where they do not belong as often as where they do.
+const OPENAPI_KEYS: &[&str] = &[
+    "$ref",
+    "nullable",
+    "exclusiveMinimum",
+    "example",
+    "examples",
+    "x-conformance",
+    "security",
+    "parameters",
+    "requestBody",
+    "responses",
+    "content",
+    "schema",
+    "openapi",
+    "in",
+    "required",
+    "type",
+    "enum",
+    "maxLength",
+];
+
+/// `run --openapi` on mutants of the committed document, as JSON (edited, then bytes changed)
+/// and as YAML (bytes changed).
+#[test]
+fn mutated_openapi_documents_never_panic_and_errors_name_the_file() {
+    let committed =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/provisionr-workspace.openapi.yaml");
+    let yaml = std::fs::read(&committed).unwrap();
+    let as_json = std::process::Command::new(env!("CARGO_BIN_EXE_provisionr-conformance"))
+        .args(["openapi", "--format", "json", "--openapi"])
+        .arg(&committed)
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(as_json.starts_with(b"{"));
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    for (name, original, edits) in [("doc.json", as_json, true), ("doc.yaml", yaml, false)] {
+        let file = dir.path().join(name);
+        let plan = || {
+            let cli = Cli::try_parse_from([
+                "provisionr-conformance",
+                "run",
+                "--list",
+                "--no-persist",
+                "--junit",
+                junit.to_str().unwrap(),
+                "--openapi",
+                file.to_str().unwrap(),
+            ])
+            .expect("arguments parse");
+            let Command::Run(args) = cli.command else {
+                unreachable!("a run command")
+            };
+            args.plan().map(|_| ())
+        };
+        let strategy = if edits {
+            mutant(OPENAPI_KEYS).boxed()
+        } else {
+            (
+                Just(Vec::new()),
+                proptest::collection::vec(mutation(), 1..=3),
+            )
+                .boxed()
+        };
+        runner()
+            .run(&strategy, |m| {
+                let bytes = apply(&original, &m);
+                std::fs::write(&file, &bytes).unwrap();
+                let outcome = catch_unwind(AssertUnwindSafe(plan));
+                judge(outcome, name, &bytes)
+            })
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
 }
