@@ -145,3 +145,39 @@ fn the_example_file_parses_and_a_bad_profile_exits_2_from_the_binary() {
     let junit = std::fs::read_to_string(dir.path().join("reports/junit.xml")).unwrap();
     assert!(junit.contains("type=\"setup\""), "{junit}");
 }
+
+#[test]
+fn a_profile_takes_the_contract_from_openapi_and_path_params() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/provisionr-workspace.openapi.yaml");
+    let config = write(
+        dir.path(),
+        &format!(
+            "[profiles.p]\nopenapi = {:?}\npath_params = {{ service = \"svc_from_profile\" }}\n",
+            doc.to_str().unwrap()
+        ),
+    );
+    let p = plan(&config, &[]).unwrap();
+    let c = &p.operations[0].contract;
+    assert!(
+        c.origin.ends_with("provisionr-workspace.openapi.yaml"),
+        "{}",
+        c.origin
+    );
+    assert_eq!(p.path_values["service"], "svc_from_profile");
+    // --schemas on the command line wins over the profile's document.
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    let p = plan(&config, &["--schemas", schemas.to_str().unwrap()]).unwrap();
+    assert!(!p.operations[0].contract.origin.ends_with(".yaml"));
+
+    let both = write(
+        dir.path(),
+        "[profiles.p]\nschemas = \"schemas\"\nopenapi = \"api.yaml\"\n",
+    );
+    let err = plan(&both, &[]).unwrap_err();
+    assert!(
+        err.contains("conformance.toml:2:") && err.contains("keep one"),
+        "{err}"
+    );
+}
