@@ -54,10 +54,10 @@ enum Frame {
 
 #[derive(Default)]
 struct Builder {
-    /// Open collections, each with its anchor and the nodes it holds so far.
-    stack: Vec<(Frame, usize, usize)>,
-    /// Anchored nodes, with their node counts, for aliases.
-    anchors: HashMap<usize, (Value, usize)>,
+    /// Open collections, each with its anchor, the nodes it holds so far and their height.
+    stack: Vec<(Frame, usize, usize, usize)>,
+    /// Anchored nodes, with their node counts and heights, for aliases.
+    anchors: HashMap<usize, (Value, usize, usize)>,
     /// Nodes repeated by aliases so far.
     aliased: usize,
     document: Option<Value>,
@@ -80,20 +80,21 @@ impl Builder {
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 let value = scalar(&text, style, tag.as_ref())?;
-                self.insert(value, anchor, 1)
+                self.insert(value, anchor, 1, 0)
             }
             Event::SequenceStart(anchor, _) => self.open(Frame::Seq(Vec::new()), anchor),
             Event::MappingStart(anchor, _) => self.open(Frame::Map(Map::new(), None), anchor),
             Event::SequenceEnd | Event::MappingEnd => {
-                let (frame, anchor, count) = self.stack.pop().ok_or("an unbalanced collection")?;
+                let (frame, anchor, count, height) =
+                    self.stack.pop().ok_or("an unbalanced collection")?;
                 let value = match frame {
                     Frame::Seq(items) => Value::Array(items),
                     Frame::Map(map, _) => Value::Object(map),
                 };
-                self.insert(value, anchor, count + 1)
+                self.insert(value, anchor, count + 1, height + 1)
             }
             Event::Alias(id) => {
-                let (value, count) = self
+                let (value, count, height) = self
                     .anchors
                     .get(&id)
                     .cloned()
@@ -104,7 +105,11 @@ impl Builder {
                         "its aliases repeat more than {MAX_ALIASED_NODES} nodes"
                     ));
                 }
-                self.insert(value, 0, count)
+                // An anchor nested deep, repeated deep, would nest deeper than any text does.
+                if self.stack.len() + height > MAX_DEPTH {
+                    return Err(format!("its aliases nest deeper than {MAX_DEPTH} levels"));
+                }
+                self.insert(value, 0, count, height)
             }
             _ => Ok(()),
         }
@@ -114,20 +119,28 @@ impl Builder {
         if self.stack.len() >= MAX_DEPTH {
             return Err(format!("nested deeper than {MAX_DEPTH} levels"));
         }
-        self.stack.push((frame, anchor, 0));
+        self.stack.push((frame, anchor, 0, 0));
         Ok(())
     }
 
-    /// Puts a finished node into its parent (or makes it the document), counting its nodes.
-    fn insert(&mut self, value: Value, anchor: usize, count: usize) -> Result<(), String> {
+    /// Puts a finished node into its parent (or makes it the document), counting its nodes and
+    /// keeping the parent's height.
+    fn insert(
+        &mut self,
+        value: Value,
+        anchor: usize,
+        count: usize,
+        height: usize,
+    ) -> Result<(), String> {
         if anchor != 0 {
-            self.anchors.insert(anchor, (value.clone(), count));
+            self.anchors.insert(anchor, (value.clone(), count, height));
         }
-        let Some((frame, _, held)) = self.stack.last_mut() else {
+        let Some((frame, _, held, parent_height)) = self.stack.last_mut() else {
             self.document = Some(value);
             return Ok(());
         };
         *held += count;
+        *parent_height = (*parent_height).max(height);
         match frame {
             Frame::Seq(items) => items.push(value),
             Frame::Map(map, pending) => match pending.take() {
@@ -209,6 +222,23 @@ mod tests {
         assert!(to_json(&deep).unwrap_err().message.contains("deeper"));
         let fine = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(to_json(&fine).is_ok());
+    }
+
+    #[test]
+    fn aliases_cannot_nest_deeper_than_text_can() {
+        // Each anchor nests 100 levels and holds the one before: 300 levels from 3 lines.
+        let level = |inner: &str| format!("{}{inner}{}", "[".repeat(100), "]".repeat(100));
+        let text = format!(
+            "a: &a {}\nb: &b {}\nc: {}\n",
+            level("x"),
+            level("*a"),
+            level("*b")
+        );
+        let e = to_json(&text).unwrap_err();
+        assert!(e.message.contains("nest deeper"), "{}", e.message);
+        assert_eq!(e.line, 2, "{e:?}");
+        // The same alias used shallow is fine.
+        assert!(to_json(&format!("a: &a {}\nb: [*a]\n", level("x"))).is_ok());
     }
 
     #[test]
