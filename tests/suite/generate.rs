@@ -238,6 +238,50 @@ fn synthetic_schemas_round_trip_through_the_oracle() {
 }
 
 #[test]
+fn openapi_wrappers_generate_as_the_schema_they_wrap() {
+    // `allOf` of one `$ref`, and a nullable `$ref` as OpenAPI 3.0 documents are converted.
+    let schema = json!({
+        "$defs": {"Tag": {"type": "string", "maxLength": 5, "enum": ["ab", "abc"]}},
+        "type": "object",
+        "required": ["tag", "parent"],
+        "additionalProperties": false,
+        "properties": {
+            "tag": {"allOf": [{"$ref": "#/$defs/Tag"}], "description": "a tag"},
+            "parent": {"anyOf": [{"$ref": "#/$defs/Tag"}, {"type": "null"}]},
+            "other": {"oneOf": [{"type": "null"}, {"type": "integer", "minimum": 3}]}
+        }
+    });
+    assert_all_valid(&schema, 500);
+    let v = validator(&schema);
+    let strategy = generate::valid(&schema).unwrap();
+    let mut runner = runner(300, 3);
+    let (mut null, mut text) = (false, false);
+    for _ in 0..300 {
+        let value = strategy.new_tree(&mut runner).unwrap().current();
+        null |= value["parent"].is_null();
+        text |= value["parent"].is_string();
+    }
+    assert!(
+        null && text,
+        "both branches of the nullable reference are drawn"
+    );
+    let invalid = generate::invalid(&schema).unwrap();
+    for _ in 0..1500 {
+        let inv = invalid.new_tree(&mut runner).unwrap().current();
+        assert!(!v.is_valid(&inv.value), "{} is valid", inv.value);
+    }
+    // Compositions that are not such wrappers stay refused.
+    for other in [
+        json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}),
+        json!({"allOf": [{"type": "string"}, {"maxLength": 3}]}),
+        json!({"oneOf": [{}, {"type": "null"}]}),
+        json!({"anyOf": [{"const": 1}, {"type": "null"}]}),
+    ] {
+        assert!(generate::valid(&other).is_err(), "{other}");
+    }
+}
+
+#[test]
 fn date_time_values_are_future_and_near_misses_are_rejected() {
     let schema = json!({"type": "string", "format": "date-time"});
     let v = validator(&schema);

@@ -396,6 +396,9 @@ impl<'a> Reader<'a> {
         if let Some(reference) = map.get("$ref") {
             return self.reference(map, reference, pointer, depth);
         }
+        if let Some(node) = self.wrapper(map, &pointer, depth)? {
+            return Ok(node);
+        }
         let mut node = Node::any(pointer.clone());
         for (keyword, value) in map {
             let at = child(&pointer, &[keyword]);
@@ -448,6 +451,51 @@ impl<'a> Reader<'a> {
         }
         check_limits(&node)?;
         Ok(node)
+    }
+
+    /// The two compositions OpenAPI documents are full of, read as the schema they wrap:
+    /// `allOf` with one schema (a `$ref` with annotations beside it), and `anyOf` or `oneOf` of a
+    /// schema and `{"type": "null"}` (a nullable `$ref`), which admits null besides. Other
+    /// compositions are refused by the caller.
+    fn wrapper(
+        &mut self,
+        map: &'a Map<String, Value>,
+        pointer: &str,
+        depth: usize,
+    ) -> Result<Option<Node>, GenError> {
+        let mut constraints = map.iter().filter(|(k, _)| !is_annotation(k));
+        let (Some((keyword, Value::Array(list))), None) = (constraints.next(), constraints.next())
+        else {
+            return Ok(None);
+        };
+        let null = serde_json::json!({ "type": "null" });
+        let (inner, nullable) = match (keyword.as_str(), list.as_slice()) {
+            ("allOf", [only]) => ((0, only), false),
+            ("anyOf" | "oneOf", [a, b]) if *b == null && *a != null => ((0, a), true),
+            ("anyOf" | "oneOf", [a, b]) if *a == null && *b != null => ((1, b), true),
+            _ => return Ok(None),
+        };
+        let at = child(pointer, &[keyword, &inner.0.to_string()]);
+        let mut node = self.node(inner.1, at, depth + 1)?;
+        if keyword == "oneOf" && node.types.admits(JsonType::Null) {
+            // Null would match both branches, which `oneOf` refuses.
+            return Ok(None);
+        }
+        if nullable {
+            if node.constant.is_some() {
+                return Err(unsupported(
+                    child(pointer, &[keyword]),
+                    "a nullable `const`",
+                ));
+            }
+            node.types = Types(node.types.0 | 1 << (JsonType::Null as u8));
+            if let Some(options) = &mut node.enumeration {
+                if !options.contains(&Value::Null) {
+                    options.push(Value::Null);
+                }
+            }
+        }
+        Ok(Some(node))
     }
 
     fn reference(
