@@ -1,6 +1,6 @@
 //! Contract stage: the endpoint file and the two JSON Schemas, loaded and compiled ([`Contract`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 use include_dir::{include_dir, Dir};
@@ -72,6 +72,10 @@ pub struct Endpoint {
     /// which no schema keyword can say.
     #[serde(default)]
     pub fields: BTreeMap<String, FieldPolicy>,
+    /// Other methods the same path template answers (the contract's other operations on it),
+    /// in upper case: a request with one of them is no wrong method. Worked out on loading.
+    #[serde(skip)]
+    pub path_methods: BTreeSet<String>,
 }
 
 /// What the contract says about one request field beyond its schema.
@@ -396,6 +400,7 @@ impl Contract {
             }
             all.push(contract);
         }
+        note_path_methods(&mut all);
         Ok(all)
     }
 
@@ -454,6 +459,16 @@ impl Contract {
     pub fn from_parts(p: Parts) -> Result<Self, FileError> {
         check_bounds(&p.request_schema, "", 0)
             .map_err(|e| FileError::new(&p.request_path, e.to_string()))?;
+        for (schema, path) in std::iter::once((&p.response_schema, &p.response_path))
+            .chain(p.status_schemas.values().map(|(s, path)| (s, path)))
+        {
+            if let Some(pointer) = too_deep(schema, "", 0) {
+                return Err(FileError::new(
+                    path,
+                    BoundError::TooDeep(pointer).to_string(),
+                ));
+            }
+        }
         let request_validator = compile(&p.request_schema, &p.request_path)?;
         let response_validator = compile(&p.response_schema, &p.response_path)?;
         let mut files = vec![
@@ -469,7 +484,8 @@ impl Contract {
             }
             status_schemas.insert(status, StatusSchema { schema, validator });
         }
-        Ok(Contract {
+        let endpoint_path = p.endpoint_path.clone();
+        let contract = Contract {
             files,
             endpoint: p.endpoint,
             request_schema: p.request_schema,
@@ -479,7 +495,25 @@ impl Contract {
             status_schemas,
             origin: p.origin,
             request_schema_path: p.request_path,
-        })
+        };
+        // A policy for a field the schema does not have, or that is no date-time, would be
+        // silently ignored.
+        if let Some(field) = contract
+            .endpoint
+            .fields
+            .keys()
+            .find(|f| !f.starts_with('/') || !contract.is_date_time_field(f))
+        {
+            return Err(FileError::new(
+                endpoint_path,
+                format!(
+                    "fields: `{field}` is not a JSON pointer to a `format: date-time` field of the request schema ({})",
+                    contract.request_schema_path.display()
+                ),
+            )
+            .help("write it as a pointer into the request body, such as `/expires_at`"));
+        }
+        Ok(contract)
     }
 
     /// The schema a success body with this status must meet, and its validator.
@@ -553,6 +587,27 @@ fn digest_of(path: &Path, bytes: &[u8]) -> ContractFile {
     ContractFile {
         path: path.display().to_string(),
         sha256: hex(&Sha256::digest(bytes)),
+    }
+}
+
+/// Tells each operation the methods its contract's other operations use on the same path.
+pub fn note_path_methods(contracts: &mut [Contract]) {
+    let by_path: Vec<(String, String)> = contracts
+        .iter()
+        .map(|c| {
+            (
+                c.endpoint.path.clone(),
+                c.endpoint.method.to_ascii_uppercase(),
+            )
+        })
+        .collect();
+    for c in contracts.iter_mut() {
+        let own = c.endpoint.method.to_ascii_uppercase();
+        for (path, method) in &by_path {
+            if *path == c.endpoint.path && *method != own {
+                c.endpoint.path_methods.insert(method.clone());
+            }
+        }
     }
 }
 
@@ -913,6 +968,24 @@ fn check_bounds(schema: &Value, pointer: &str, depth: usize) -> Result<(), Bound
     Ok(())
 }
 
+/// Where `value` nests deeper than [`MAX_SCHEMA_DEPTH`], if it does: response schemas have no
+/// bounds the suite builds from, but are compiled and walked all the same.
+fn too_deep(value: &Value, pointer: &str, depth: usize) -> Option<String> {
+    if depth > MAX_SCHEMA_DEPTH {
+        return Some(pointer.into());
+    }
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(k, v)| too_deep(v, &format!("{pointer}/{}", pointer_token(k)), depth + 1)),
+        Value::Array(list) => list
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| too_deep(v, &format!("{pointer}/{i}"), depth + 1)),
+        _ => None,
+    }
+}
+
 fn check_list(list: &[Value], at: &str, depth: usize) -> Result<(), BoundError> {
     for (i, sub) in list.iter().enumerate() {
         check_bounds(sub, &format!("{at}/{i}"), depth + 1)?;
@@ -976,6 +1049,19 @@ mod tests {
         );
         let good = serde_json::json!({"name": "n", "description": "d", "expires_at": "2099-01-01T00:00:00Z"});
         assert!(c.request_validator.is_valid(&good));
+    }
+
+    #[test]
+    fn a_response_schema_nested_too_deep_is_found_with_its_pointer() {
+        let mut deep = serde_json::json!({"type": "string"});
+        // With "type"'s value, the deepest value is at MAX_SCHEMA_DEPTH.
+        for _ in 0..MAX_SCHEMA_DEPTH - 1 {
+            deep = serde_json::json!({"items": deep});
+        }
+        assert_eq!(too_deep(&deep, "", 0), None, "the limit itself is fine");
+        let deeper = serde_json::json!({"properties": {"a/b": deep}});
+        let at = too_deep(&deeper, "", 0).expect("found");
+        assert!(at.starts_with("/properties/a~1b/items/items"), "{at}");
     }
 
     #[test]
