@@ -79,10 +79,9 @@ const WRONG_TYPES: &[&str] = &["string", "integer", "number", "boolean", "array"
 pub fn derive(contract: &Contract) -> Vec<Case> {
     let mut d = Deriver {
         contract,
-        base: Arc::new(base_instance(
-            &contract.request_schema,
-            &contract.request_schema,
-            0,
+        base: Arc::new(checked_base(
+            contract,
+            base_instance(&contract.request_schema, &contract.request_schema, 0),
         )),
         out: Vec::new(),
     };
@@ -92,7 +91,35 @@ pub fn derive(contract: &Contract) -> Vec<Case> {
     d.path();
     d.methods();
     d.standards();
-    d.out
+    let mut out = d.out;
+    for case in &mut out {
+        agree_with_schema(contract, case);
+    }
+    out
+}
+
+/// The request validator has the last word on a derived body: a "valid" body it refuses, or an
+/// "invalid" one it accepts, is one the deriver built wrong for this schema (a keyword it does
+/// not model, such as an exclusive bound or a `const`), so the case is unspecified rather than a
+/// false alarm.
+fn agree_with_schema(contract: &Contract, case: &mut Case) {
+    let wrong = match case.class() {
+        Class::Valid => "the schema refuses the body built as valid",
+        Class::Invalid if case.expect.label == "invalid_body" => {
+            "the schema accepts the body built as invalid"
+        }
+        _ => return,
+    };
+    let Some(body) = case.request.body.json() else {
+        return;
+    };
+    let schema_valid = contract.request_validator.is_valid(&body);
+    if schema_valid == (case.class() == Class::Valid) {
+        return;
+    }
+    case.expect = Expect::of(contract, Class::Unspecified, "");
+    case.offending = None;
+    case.title = format!("{} (unspecified: {wrong})", case.title);
 }
 
 struct Deriver<'a> {
@@ -591,10 +618,22 @@ impl Deriver<'_> {
                 request.body = Body::Empty;
                 request.content_type = None;
             }
-            let expect = self.expect(Class::Invalid, "method");
+            // A method another operation of the contract has on this path is no wrong method.
+            let answered = self.contract.endpoint.path_methods.contains(method);
+            let (expect, title) = if answered {
+                (
+                    self.expect(Class::Unspecified, ""),
+                    format!("method {method} on the path (it has an operation of its own)"),
+                )
+            } else {
+                (
+                    self.expect(Class::Invalid, "method"),
+                    format!("method {method} on the path"),
+                )
+            };
             self.push(
                 format!("method::{}", method.to_ascii_lowercase()),
-                format!("method {method} on the path"),
+                title,
                 "method",
                 expect,
                 request,
@@ -688,12 +727,88 @@ fn valid_value(root: &Value, s: &Value, depth: usize) -> Option<Value> {
             let max = length_bound(s, "maxLength").unwrap_or(usize::MAX);
             json!("a".repeat(min.clamp(1, max.max(1)).min(max)))
         }
-        "integer" | "number" => s.get("minimum").cloned().unwrap_or(json!(0)),
+        "integer" => number_value(s, true),
+        "number" => number_value(s, false),
         "boolean" => json!(true),
         "array" => json!([]),
         "object" => Value::Object(base_instance(root, s, depth + 1)),
         _ => Value::Null,
     })
+}
+
+/// A number inside the bounds (inclusive or exclusive) and a multiple of `multipleOf`, when
+/// there is one in reach; 0 when nothing bounds it.
+fn number_value(s: &Value, integer: bool) -> Value {
+    let f = |k: &str| s.get(k).and_then(Value::as_f64);
+    let step = if integer { 1.0 } else { 0.5 };
+    let low = match (f("minimum"), f("exclusiveMinimum")) {
+        (Some(m), Some(x)) if x >= m => Some(x + step),
+        (Some(m), _) => Some(m),
+        (None, Some(x)) => Some(x + step),
+        (None, None) => None,
+    };
+    let high = match (f("maximum"), f("exclusiveMaximum")) {
+        (Some(m), Some(x)) if x <= m => Some(x - step),
+        (Some(m), _) => Some(m),
+        (None, Some(x)) => Some(x - step),
+        (None, None) => None,
+    };
+    let mut v = match (low, high) {
+        (Some(l), _) => l,
+        (None, Some(h)) if h < 0.0 => h,
+        _ => 0.0,
+    };
+    if integer {
+        v = v.ceil();
+    }
+    if let Some(m) = f("multipleOf").filter(|m| *m > 0.0) {
+        v = (v / m).ceil() * m;
+    }
+    if integer || v.fract() == 0.0 {
+        if let Some(i) = (v.abs() < 9.0e15).then_some(v as i64) {
+            return json!(i);
+        }
+    }
+    json!(v)
+}
+
+/// The base body, made to pass the schema where the heuristics of [`valid_value`] missed: each
+/// top-level property the validator objects to takes its value from a generated valid body; if
+/// that is not enough, a generated body is the base.
+fn checked_base(contract: &Contract, mut base: Map<String, Value>) -> Map<String, Value> {
+    let validator = &contract.request_validator;
+    if validator.is_valid(&Value::Object(base.clone())) {
+        return base;
+    }
+    let Ok(strategy) = super::generate::valid(&contract.request_schema) else {
+        return base;
+    };
+    let samples: Vec<Map<String, Value>> = super::generate::sample(&strategy, 0x5eed, 64)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|v| match v {
+            Value::Object(m) => Some(m),
+            _ => None,
+        })
+        .collect();
+    let instance = Value::Object(base.clone());
+    let wrong: BTreeSet<String> = validator
+        .iter_errors(&instance)
+        .filter_map(|e| {
+            let path = e.instance_path().to_string();
+            let first = path.split('/').nth(1)?;
+            Some(crate::contract::pointer_unescape(first))
+        })
+        .collect();
+    for prop in &wrong {
+        if let Some(v) = samples.iter().find_map(|m| m.get(prop)) {
+            base.insert(prop.clone(), v.clone());
+        }
+    }
+    if validator.is_valid(&Value::Object(base.clone())) {
+        return base;
+    }
+    samples.into_iter().max_by_key(Map::len).unwrap_or(base)
 }
 
 #[cfg(test)]

@@ -123,6 +123,9 @@ impl Deriver<'_> {
                 Edge::ValidTolerated(_) => Class::Valid,
                 Edge::Unspecified => Class::Unspecified,
                 Edge::Invalid => Class::Invalid,
+                // Year 0000 is in the past, but many date libraries cannot hold it (Python's
+                // and .NET's start at year 1): a field whose past is valid leaves it open.
+                Edge::Past if past == Class::Valid => Class::Unspecified,
                 Edge::Past => past,
             };
             self.prop_case(
