@@ -75,18 +75,39 @@ pub fn load(path: &Path) -> Result<Vec<Contract>, FileError> {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for (template, item) in &paths {
-        for method in METHODS {
+        // In the document's order; every method of the path is one its other operations answer.
+        let methods: Vec<&str> = item
+            .as_object()
+            .into_iter()
+            .flat_map(|o| o.keys())
+            .map(String::as_str)
+            .filter(|m| METHODS.contains(m))
+            .collect();
+        for method in &methods {
             let Some(op) = item.get(*method) else {
                 continue;
             };
             let pointer = format!("/paths/{}/{method}", pointer_token(template));
-            let Some(parts) =
+            let Some(mut parts) =
                 operation(path, &doc, &defs, v30, template, item, method, op, &pointer)
                     .map_err(|(p, m)| at(&p, m))?
             else {
                 continue;
             };
+            let id = parts.endpoint.operation.clone();
+            if let Some(first) = seen.insert(id.clone(), pointer.clone()) {
+                return Err(at(
+                    &format!("{pointer}/operationId"),
+                    format!("operationId `{id}` is also the operationId at {first}"),
+                ));
+            }
+            parts.endpoint.path_methods = methods
+                .iter()
+                .filter(|m| *m != method)
+                .map(|m| m.to_ascii_uppercase())
+                .collect();
             contracts.push(Contract::from_parts(parts)?);
         }
     }
@@ -158,12 +179,24 @@ fn convert(s: &Value, v30: bool, pointer: &str) -> Result<Value, (String, String
                         );
                     }
                     out.insert(k.clone(), Value::Object(m));
+                } else if matches!(
+                    k.as_str(),
+                    "enum" | "const" | "default" | "examples" | "example"
+                ) {
+                    // Instances, not schemas: taken as they are.
+                    out.insert(k.clone(), v.clone());
+                } else if matches!(k.as_str(), "discriminator" | "xml" | "externalDocs") {
+                    // OpenAPI's annotations, which constrain nothing JSON Schema checks.
                 } else {
                     out.insert(k.clone(), convert(v, v30, &at)?);
                 }
             }
             if v30 {
                 convert_30(&mut out);
+            }
+            openapi_formats(&mut out);
+            if let Some(example) = out.remove("example") {
+                out.entry("examples").or_insert_with(|| json!([example]));
             }
             Ok(Value::Object(out))
         }
@@ -179,8 +212,20 @@ fn convert_30(o: &mut Map<String, Value>) {
                 let t = t.clone();
                 o.insert("type".into(), json!([t, "null"]));
             }
-            Some(Value::Array(a)) if !a.contains(&json!("null")) => a.push(json!("null")),
-            _ => {}
+            Some(Value::Array(a)) => {
+                if !a.contains(&json!("null")) {
+                    a.push(json!("null"));
+                }
+            }
+            _ => {
+                // No type to widen (`$ref`, `allOf`, `oneOf`, ...): null, or the schema.
+                let rest = std::mem::take(o);
+                o.insert(
+                    "anyOf".into(),
+                    json!([Value::Object(rest), { "type": "null" }]),
+                );
+                return;
+            }
         }
         if let Some(Value::Array(e)) = o.get_mut("enum") {
             if !e.contains(&Value::Null) {
@@ -201,8 +246,23 @@ fn convert_30(o: &mut Map<String, Value>) {
             }
         }
     }
-    if let Some(example) = o.remove("example") {
-        o.entry("examples").or_insert_with(|| json!([example]));
+}
+
+/// OpenAPI's number formats as bounds (`int32`) or nothing (`int64`, `float`, `double`), and
+/// `password`, a display hint, dropped. Other formats stay, for JSON Schema to assert or the
+/// generator to refuse.
+fn openapi_formats(o: &mut Map<String, Value>) {
+    let format = o.get("format").and_then(Value::as_str).map(str::to_string);
+    match format.as_deref() {
+        Some("int32") => {
+            o.remove("format");
+            o.entry("minimum").or_insert(json!(i32::MIN));
+            o.entry("maximum").or_insert(json!(i32::MAX));
+        }
+        Some("int64" | "float" | "double" | "password") => {
+            o.remove("format");
+        }
+        _ => {}
     }
 }
 
@@ -239,10 +299,12 @@ fn operation(
         "{pointer}/requestBody/content/{}",
         pointer_token(&content_type)
     );
-    let request = with_defs(
+    let mut request = with_defs(
         convert(request, v30, &format!("{content_pointer}/schema"))?,
         defs,
     );
+    // A read-only property is not sent: it is neither required nor built into a request.
+    drop_properties_marked(&mut request, "readOnly");
     let operation_id = op
         .get("operationId")
         .and_then(Value::as_str)
@@ -257,35 +319,41 @@ fn operation(
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    let by_status = success_responses(&responses, pointer)?;
+    let by_status = success_responses(doc, &responses, pointer)?;
     let success: Vec<u16> = by_status.keys().copied().collect();
     // The schema most success statuses share is the endpoint's; the others are per status.
+    let count = |s: &Value| by_status.values().filter(|(_, t)| t == s).count();
     let shared = by_status
         .values()
-        .max_by_key(|s| by_status.values().filter(|t| t == s).count())
+        .map(|(_, s)| s)
+        .max_by_key(|s| count(s))
         .cloned()
         .unwrap_or_default();
-    let schema_at = |status: u16| {
-        let media = responses
-            .get(&status.to_string())
-            .and_then(|r| json_content(r.get("content")))
-            .map(|(m, _)| pointer_token(&m))
-            .unwrap_or_default();
-        let at = format!("{pointer}/responses/{status}/content/{media}/schema");
+    let schema_at = |status: u16, media: &str| {
+        let at = format!(
+            "{pointer}/responses/{status}/content/{}/schema",
+            pointer_token(media)
+        );
         (format!("{}#{at}", file.display()), at)
     };
-    let first_shared = by_status
+    let response_of = |schema: &Value, at: &str| -> Result<Value, (String, String)> {
+        let mut converted = with_defs(convert(schema, v30, at)?, defs);
+        // A write-only property is never in a response.
+        drop_properties_marked(&mut converted, "writeOnly");
+        Ok(converted)
+    };
+    let (first_status, (first_media, _)) = by_status
         .iter()
-        .find(|(_, s)| **s == shared)
-        .map_or(success[0], |(status, _)| *status);
-    let (response_name, response_at) = schema_at(first_shared);
-    let response = with_defs(convert(&shared, v30, &response_at)?, defs);
+        .find(|(_, (_, s))| *s == shared)
+        .expect("the shared schema is one status's");
+    let (response_name, response_at) = schema_at(*first_status, first_media);
+    let response = response_of(&shared, &response_at)?;
     let mut response_schemas = BTreeMap::new();
     let mut status_schemas = BTreeMap::new();
-    for (status, schema) in &by_status {
+    for (status, (media, schema)) in &by_status {
         if *schema != shared {
-            let (name, at) = schema_at(*status);
-            let converted = with_defs(convert(schema, v30, &at)?, defs);
+            let (name, at) = schema_at(*status, media);
+            let converted = response_of(schema, &at)?;
             response_schemas.insert(*status, name.clone());
             status_schemas.insert(*status, (converted, PathBuf::from(name)));
         }
@@ -319,6 +387,7 @@ fn operation(
         semantics: ext.semantics,
         created_id: ext.created_id,
         fields: ext.fields,
+        path_methods: Default::default(),
     };
     let endpoint_path = Path::new(&format!("{}#{pointer}", file.display())).to_path_buf();
     let endpoint_text = serde_json::to_string(op).unwrap_or_default();
@@ -368,11 +437,13 @@ fn json_content(content: Option<&Value>) -> Option<(String, &Value)> {
     })
 }
 
-/// The 2xx statuses, each with the schema of its JSON body.
+/// The 2xx statuses, each with the media type and schema of its JSON body (a response may be a
+/// `$ref` to `components/responses`).
 fn success_responses(
+    doc: &Value,
     responses: &Map<String, Value>,
     pointer: &str,
-) -> Result<BTreeMap<u16, Value>, (String, String)> {
+) -> Result<BTreeMap<u16, (String, Value)>, (String, String)> {
     let mut out = BTreeMap::new();
     for (code, r) in responses {
         let Ok(status) = code.parse::<u16>() else {
@@ -381,13 +452,15 @@ fn success_responses(
         if !(200..300).contains(&status) {
             continue;
         }
-        let Some((_, schema)) = json_content(r.get("content")) else {
+        let at = format!("{pointer}/responses/{code}");
+        let r = resolve_ref(doc, Some(r), &at)?.unwrap_or(r);
+        let Some((media, schema)) = json_content(r.get("content")) else {
             return Err((
-                format!("{pointer}/responses/{code}"),
+                at,
                 "a success response without a JSON body schema is not supported".into(),
             ));
         };
-        out.insert(status, schema.clone());
+        out.insert(status, (media, schema.clone()));
     }
     if out.is_empty() {
         return Err((
@@ -411,46 +484,65 @@ fn expectations(
             .copied()
             .filter(|s| documented.contains(s))
             .collect();
-        let statuses = given
+        let mut statuses = given
             .remove(*key)
             .unwrap_or(if listed.is_empty() || *key == "method" {
                 defaults.to_vec()
             } else {
                 listed
             });
+        // 415 is HTTP's own answer to a media type the operation does not take: correct even
+        // where the document lists only 400 or 422.
+        if *key == "media_type" && !statuses.contains(&415) {
+            statuses.insert(0, 415);
+        }
         out.insert(key.to_string(), statuses);
     }
     out.extend(given);
     out
 }
 
-/// The path parameters of the path item and the operation, each with an example value.
+/// The path parameters of the path item and the operation, each with an example value. An
+/// operation's parameter replaces the path item's of the same name and place.
 fn path_params(
     doc: &Value,
     item: &Value,
     op: &Value,
     pointer: &str,
 ) -> Result<BTreeMap<String, PathParam>, (String, String)> {
+    let item_pointer = pointer.rsplit_once('/').map_or(pointer, |(p, _)| p);
+    // (name, in) → where the parameter is and what it says; the last one given wins.
+    type Merged<'a> = Vec<((String, String), (String, &'a Value))>;
+    let mut merged: Merged = Vec::new();
+    for (list, at) in [
+        (item.get("parameters"), item_pointer),
+        (op.get("parameters"), pointer),
+    ] {
+        for (i, p) in list
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let here = format!("{at}/parameters/{i}");
+            let p = resolve_ref(doc, Some(p), &here)?.unwrap_or(p);
+            let (Some(name), Some(place)) = (
+                p.get("name").and_then(Value::as_str),
+                p.get("in").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            let key = (name.to_string(), place.to_string());
+            merged.retain(|(k, _)| *k != key);
+            merged.push((key, (here, p)));
+        }
+    }
     let mut out = BTreeMap::new();
-    let lists = [item.get("parameters"), op.get("parameters")];
-    for (i, p) in lists
-        .iter()
-        .flatten()
-        .filter_map(|l| l.as_array())
-        .flatten()
-        .enumerate()
-    {
-        let p = resolve_ref(doc, Some(p), &format!("{pointer}/parameters/{i}"))?.unwrap_or(p);
-        let (Some(name), Some(place)) = (
-            p.get("name").and_then(Value::as_str),
-            p.get("in").and_then(Value::as_str),
-        ) else {
-            continue;
-        };
+    for ((name, place), (here, p)) in merged {
         if place != "path" {
             if p.get("required") == Some(&Value::Bool(true)) {
                 return Err((
-                    format!("{pointer}/parameters/{i}"),
+                    here,
                     format!("a required {place} parameter (`{name}`) is not supported"),
                 ));
             }
@@ -474,14 +566,11 @@ fn path_params(
                 _ => None,
             })
             .unwrap_or_default();
+        let description = p.get("description").and_then(Value::as_str).unwrap_or("");
         out.insert(
-            name.to_string(),
+            name,
             PathParam {
-                description: p
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .into(),
+                description: description.into(),
                 example,
             },
         );
@@ -489,31 +578,96 @@ fn path_params(
     Ok(out)
 }
 
-/// The operation's security, which must be an HTTP bearer scheme.
+/// The operation's security, which must be an HTTP bearer scheme: one of the alternatives, and
+/// no alternative that needs no credentials or another scheme beside it.
 fn bearer_scheme(doc: &Value, op: &Value, pointer: &str) -> Result<String, (String, String)> {
-    let requirements = op.get("security").or_else(|| doc.get("security"));
-    let names: Vec<String> = requirements
+    let (requirements, at) = match (op.get("security"), doc.get("security")) {
+        (None, Some(r)) => (Some(r), "/security".to_string()),
+        (r, _) => (r, format!("{pointer}/security")),
+    };
+    let alternatives: Vec<&Map<String, Value>> = requirements
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .filter_map(Value::as_object)
-        .flat_map(|o| o.keys().cloned())
         .collect();
-    let bearer = names.iter().any(|n| {
-        let scheme = doc.pointer(&format!("/components/securitySchemes/{}", pointer_token(n)));
+    let is_bearer = |name: &str| {
+        let scheme = doc.pointer(&format!(
+            "/components/securitySchemes/{}",
+            pointer_token(name)
+        ));
         scheme.and_then(|s| s.get("type")).and_then(Value::as_str) == Some("http")
             && scheme
                 .and_then(|s| s.get("scheme"))
                 .and_then(Value::as_str)
                 .is_some_and(|s| s.eq_ignore_ascii_case("bearer"))
-    });
-    if bearer {
+    };
+    let refuse = |message: &str| Err((at.clone(), message.to_string()));
+    if requirements.is_some_and(|r| r.as_array().is_some_and(Vec::is_empty)) {
+        return refuse("`security: []` means the operation needs no credentials; the suite tests operations behind an HTTP bearer scheme");
+    }
+    if alternatives.iter().any(|a| a.is_empty()) {
+        return refuse("an empty security requirement lets requests in without credentials, so the missing-token cases could not expect 401: not supported");
+    }
+    if alternatives.iter().any(|a| a.len() > 1) {
+        return refuse("a security requirement with several schemes at once is not supported; the suite sends a bearer token alone");
+    }
+    if alternatives.iter().any(|a| a.keys().any(|n| is_bearer(n))) {
         Ok("bearer".into())
     } else {
-        Err((
-            format!("{pointer}/security"),
-            "the operation needs an HTTP bearer security scheme, the only one supported".into(),
-        ))
+        refuse("the operation needs an HTTP bearer security scheme, the only one supported")
+    }
+}
+
+/// Removes, in every object schema of `schema` (its `$defs` too), the properties marked
+/// `flag: true` (`readOnly` from a request, `writeOnly` from a response), and their
+/// `required` entries.
+fn drop_properties_marked(schema: &mut Value, flag: &str) {
+    let root = schema.clone();
+    drop_marked(schema, &root, flag, 0);
+}
+
+fn drop_marked(v: &mut Value, root: &Value, flag: &str, depth: usize) {
+    if depth > 256 {
+        return;
+    }
+    match v {
+        Value::Object(o) => {
+            let marked: Vec<String> = o
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter(|(_, sub)| {
+                    let target = crate::contract::resolve_local(root, sub);
+                    [*sub, target]
+                        .iter()
+                        .any(|s| s.get(flag) == Some(&Value::Bool(true)))
+                })
+                .map(|(name, _)| name.clone())
+                .collect();
+            if !marked.is_empty() {
+                if let Some(Value::Object(props)) = o.get_mut("properties") {
+                    for name in &marked {
+                        props.remove(name);
+                    }
+                }
+                if let Some(Value::Array(required)) = o.get_mut("required") {
+                    required.retain(|r| !r.as_str().is_some_and(|r| marked.iter().any(|m| m == r)));
+                }
+            }
+            for (k, sub) in o.iter_mut() {
+                if !matches!(k.as_str(), "enum" | "const" | "default" | "examples") {
+                    drop_marked(sub, root, flag, depth + 1);
+                }
+            }
+        }
+        Value::Array(a) => {
+            for sub in a {
+                drop_marked(sub, root, flag, depth + 1);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -558,32 +712,23 @@ pub fn document(contracts: &[&Contract], pin: &BTreeMap<String, String>) -> Valu
     })
 }
 
-/// `components/schemas` being built: each schema under one name, and the schema as it came
-/// (before its references were rewritten), so the same schema twice is kept once and two
-/// different ones never share a name.
+/// `components/schemas` being built. Schemas are compared as they are written there (their
+/// references rewritten), so the same schema twice is kept once, and two that differ, or refer
+/// to definitions that differ, never share a name.
 #[derive(Default)]
 struct Components {
     schemas: Map<String, Value>,
-    given: BTreeMap<String, Value>,
 }
 
 impl Components {
-    /// A name for `schema`: `preferred`, else it with a number; `None` when it is there already.
-    fn name_for(&self, preferred: &str, schema: &Value) -> (String, bool) {
-        let mut name = preferred.to_string();
-        for n in 2.. {
-            match self.given.get(&name) {
-                None => return (name, true),
-                Some(seen) if seen == schema => return (name, false),
-                Some(_) => name = format!("{preferred}_{n}"),
-            }
-        }
-        unreachable!("the names run out")
+    /// Whether `name` is free, or holds `schema` already.
+    fn fits(&self, name: &str, schema: &Value) -> bool {
+        self.schemas.get(name).is_none_or(|s| s == schema)
     }
 
     /// Puts a schema and its `$defs` into `components/schemas`, and gives the reference to
-    /// use for it (the schema's own `$ref` when it is nothing else). It is named by its title
-    /// when that makes a component name, else by `fallback`.
+    /// use for it (the schema's own `$ref` when it is only a reference to a definition). It is
+    /// named by its title when that makes a component name, else by `fallback`.
     fn add(&mut self, schema: &Value, fallback: &str) -> Value {
         let mut s = schema.clone();
         let mut defs = Map::new();
@@ -594,44 +739,96 @@ impl Components {
                 defs = d;
             }
         }
-        // The definitions first: references to them are rewritten to their component names.
-        let mut renamed = BTreeMap::new();
-        let mut new_defs = Vec::new();
-        for (k, v) in &defs {
-            let (name, new) = self.name_for(k, v);
-            if new {
-                self.given.insert(name.clone(), v.clone());
-                new_defs.push((name.clone(), v.clone()));
+        // Each definition under its own name made a component name, when every one of them is
+        // free or holds the same: else all under one new suffix, so none shares by accident.
+        let mut bases: Vec<String> = Vec::new();
+        for k in defs.keys() {
+            let base = component_name(k);
+            let mut unique = base.clone();
+            for n in 2.. {
+                if !bases.contains(&unique) {
+                    break;
+                }
+                unique = format!("{base}_{n}");
             }
-            renamed.insert(pointer_token(k), pointer_token(&name));
+            bases.push(unique);
+        }
+        let mut renamed = BTreeMap::new();
+        let mut rewritten_defs = Vec::new();
+        for n in 1.. {
+            let suffix = if n == 1 {
+                String::new()
+            } else {
+                format!("_{n}")
+            };
+            renamed = defs
+                .keys()
+                .zip(&bases)
+                .map(|(k, base)| (pointer_token(k), format!("{base}{suffix}")))
+                .collect();
+            rewritten_defs = defs
+                .iter()
+                .map(|(k, v)| {
+                    let name = renamed[&pointer_token(k)].clone();
+                    let rewritten = rewrite_refs(v, &renamed, &name);
+                    (name, rewritten)
+                })
+                .collect();
+            if rewritten_defs.iter().all(|(name, v)| self.fits(name, v)) {
+                break;
+            }
+        }
+        for (name, v) in rewritten_defs {
+            self.schemas.insert(name, v);
+        }
+        let only_ref = s.as_object().is_some_and(|o| {
+            o.len() == 1
+                && o.get("$ref").and_then(Value::as_str).is_some_and(|r| {
+                    r.strip_prefix("#/$defs/")
+                        .is_some_and(|d| renamed.contains_key(d.split('/').next().unwrap_or(d)))
+                })
+        });
+        if only_ref {
+            return rewrite_refs(&s, &renamed, fallback);
         }
         let title = s
             .get("title")
             .and_then(Value::as_str)
-            .filter(|t| {
-                !t.is_empty()
-                    && t.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-            })
-            .unwrap_or(fallback)
-            .to_string();
-        let only_ref = s
-            .as_object()
-            .is_some_and(|o| o.len() == 1 && o.contains_key("$ref"));
-        let (name, new) = self.name_for(&title, &s);
-        for (def_name, v) in new_defs {
-            let rewritten = rewrite_refs(&v, &renamed, &def_name);
-            self.schemas.insert(def_name, rewritten);
+            .filter(|t| !t.is_empty() && component_name(t) == *t)
+            .unwrap_or(fallback);
+        let title = component_name(title);
+        for n in 1.. {
+            let name = if n == 1 {
+                title.clone()
+            } else {
+                format!("{title}_{n}")
+            };
+            let rewritten = rewrite_refs(&s, &renamed, &name);
+            if self.fits(&name, &rewritten) {
+                self.schemas.insert(name.clone(), rewritten);
+                return json!({ "$ref": format!("#/components/schemas/{name}") });
+            }
         }
-        let rewritten = rewrite_refs(&s, &renamed, &name);
-        if only_ref {
-            return rewritten;
-        }
-        if new {
-            self.given.insert(name.clone(), s);
-            self.schemas.insert(name.clone(), rewritten);
-        }
-        json!({ "$ref": format!("#/components/schemas/{name}") })
+        unreachable!("the names run out")
+    }
+}
+
+/// `name` as OpenAPI allows a component's name (`^[a-zA-Z0-9._-]+$`): other characters as `_`.
+fn component_name(name: &str) -> String {
+    let out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.is_empty() {
+        "schema".into()
+    } else {
+        out
     }
 }
 
@@ -789,5 +986,51 @@ fn json_to_yaml(v: &Value) -> yaml_rust2::Yaml {
                 .map(|(k, v)| (Yaml::String(k.clone()), json_to_yaml(v)))
                 .collect(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_share_only_what_is_the_same_once_written() {
+        let mut c = Components::default();
+        // Two contracts, each with `Outer` referring to its own `Inner`: the same text, but
+        // different schemas once the references are followed.
+        let first = json!({"$defs": {"Inner": {"type": "string"},
+                                     "Outer": {"$ref": "#/$defs/Inner"}},
+                           "$ref": "#/$defs/Outer"});
+        let second = json!({"$defs": {"Inner": {"type": "integer"},
+                                      "Outer": {"$ref": "#/$defs/Inner"}},
+                            "$ref": "#/$defs/Outer"});
+        let a = c.add(&first, "a");
+        let b = c.add(&second, "b");
+        assert_eq!(a, json!({"$ref": "#/components/schemas/Outer"}));
+        assert_eq!(b, json!({"$ref": "#/components/schemas/Outer_2"}));
+        assert_eq!(
+            c.schemas["Outer_2"],
+            json!({"$ref": "#/components/schemas/Inner_2"})
+        );
+        assert_eq!(c.schemas["Inner_2"], json!({"type": "integer"}));
+        // The same schema again is kept once.
+        assert_eq!(c.add(&first, "c"), a);
+        assert_eq!(c.schemas.len(), 4);
+        // A main schema is compared as written too, and names become component names.
+        let odd = json!({"title": "not a name", "$defs": {"a b": {"type": "string"}},
+                         "properties": {"x": {"$ref": "#/$defs/a b"}}});
+        assert_eq!(
+            c.add(&odd, "create note"),
+            json!({"$ref": "#/components/schemas/create_note"})
+        );
+        assert_eq!(
+            c.schemas["create_note"]["properties"]["x"],
+            json!({"$ref": "#/components/schemas/a_b"})
+        );
+        let other = json!({"properties": {"x": {"type": "string"}}});
+        assert_eq!(
+            c.add(&other, "create note"),
+            json!({"$ref": "#/components/schemas/create_note_2"})
+        );
     }
 }
