@@ -8,7 +8,7 @@
 mod faults;
 mod standards;
 mod token;
-mod validate;
+pub(crate) mod validate;
 mod variations;
 
 #[cfg(test)]

@@ -401,6 +401,33 @@ fn read_only_write_only_nullable_refs_and_neighbour_methods_are_honoured() {
 }
 
 #[test]
+fn year_zero_follows_the_past_policy_but_is_never_required() {
+    use provisionr_conformance::cases::Class;
+    let dir = tempfile::tempdir().unwrap();
+    for (policy, expected) in [("invalid", Class::Invalid), ("valid", Class::Unspecified)] {
+        let file = document_30(dir.path(), |d| {
+            d["paths"]["/projects/{project}/notes"]["post"]["x-conformance"] =
+                json!({"fields": {"/due": {"past": policy}}});
+        });
+        let plan = plan(dir.path(), &["--openapi", file.to_str().unwrap()]);
+        let year_zero: Vec<Class> = plan.operations[0]
+            .cases
+            .iter()
+            .filter(|c| c.id.contains("year_zero"))
+            .map(|c| c.class())
+            .collect();
+        assert_eq!(year_zero, [expected], "past {policy}");
+    }
+    // A policy for a field that is no date-time would be ignored: it is refused instead.
+    let file = document_30(dir.path(), |d| {
+        d["paths"]["/projects/{project}/notes"]["post"]["x-conformance"] =
+            json!({"fields": {"/title": {"past": "valid"}}});
+    });
+    let e = provisionr_conformance::openapi::load(&file).unwrap_err();
+    assert!(e.to_string().contains("fields: `/title`"), "{e}");
+}
+
+#[test]
 fn security_that_lets_requests_in_without_a_token_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let post = "/paths/~1projects~1{project}~1notes/post/security";

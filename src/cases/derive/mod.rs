@@ -113,6 +113,10 @@ fn agree_with_schema(contract: &Contract, case: &mut Case) {
     let Some(body) = case.request.body.json() else {
         return;
     };
+    if is_refused_past(contract, case, &body) {
+        // Invalid by the field's policy, which the schema cannot say.
+        return;
+    }
     let schema_valid = contract.request_validator.is_valid(&body);
     if schema_valid == (case.class() == Class::Valid) {
         return;
@@ -120,6 +124,20 @@ fn agree_with_schema(contract: &Contract, case: &mut Case) {
     case.expect = Expect::of(contract, Class::Unspecified, "");
     case.offending = None;
     case.title = format!("{} (unspecified: {wrong})", case.title);
+}
+
+/// Whether the case is invalid because its field's policy refuses a past date-time, and its
+/// value is one.
+fn is_refused_past(contract: &Contract, case: &Case, body: &Value) -> bool {
+    let Some(pointer) = &case.offending else {
+        return false;
+    };
+    contract.past_date_time(pointer) == Class::Invalid
+        && body
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .and_then(crate::server::validate::parse_rfc3339)
+            .is_some_and(|t| t < time::OffsetDateTime::now_utc())
 }
 
 struct Deriver<'a> {
