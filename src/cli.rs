@@ -920,13 +920,24 @@ fn selftest_command(args: SelftestArgs) -> i32 {
 /// Every operation of the contract (`--schemas DIR` or the shipped one), narrowed to those
 /// `--operation` names.
 fn load_contracts(args: &SourceArgs) -> Result<Vec<Contract>, PlanError> {
+    let (all, selected) = load_and_select(args)?;
+    Ok(all
+        .into_iter()
+        .zip(selected)
+        .filter_map(|(c, s)| s.then_some(c))
+        .collect())
+}
+
+/// Every operation of the contract, and whether `--operation` selects each.
+fn load_and_select(args: &SourceArgs) -> Result<(Vec<Contract>, Vec<bool>), PlanError> {
     let all = match (&args.openapi, &args.schemas) {
         (Some(file), _) => crate::openapi::load(file)?,
         (None, Some(dir)) => Contract::load_dir(dir)?,
         (None, None) => Contract::embedded_all()?,
     };
     if args.operation.is_empty() {
-        return Ok(all);
+        let selected = vec![true; all.len()];
+        return Ok((all, selected));
     }
     let names: Vec<String> = all.iter().map(|c| c.endpoint.operation.clone()).collect();
     for wanted in &args.operation {
@@ -940,10 +951,8 @@ fn load_contracts(args: &SourceArgs) -> Result<Vec<Contract>, PlanError> {
             )));
         }
     }
-    Ok(all
-        .into_iter()
-        .filter(|c| args.operation.contains(&c.endpoint.operation))
-        .collect())
+    let selected = names.iter().map(|n| args.operation.contains(n)).collect();
+    Ok((all, selected))
 }
 
 /// Where shrunk property failures are saved and replayed from: `regressions/` in the cases
@@ -955,14 +964,15 @@ fn regressions_dir(args: &ContractArgs) -> PathBuf {
         .join("regressions")
 }
 
-/// Each operation with its cases: regression cases first, then case files, then the cases
-/// derived from its request schema. With several operations, each case id is prefixed with
-/// its operation; ids must be unique.
+/// Each selected operation with its cases: regression cases first, then case files, then the
+/// cases derived from its request schema. Case files are read against every operation of the
+/// contract (one for an operation left out by `--operation` is no error), and when the
+/// contract has several, each case id is prefixed with its operation, whichever are selected,
+/// so ids stay the same in a narrowed run. Ids must be unique.
 fn load_operations(args: &ContractArgs) -> Result<Vec<Operation>, PlanError> {
-    let contracts: Vec<Arc<Contract>> = load_contracts(&args.source)?
-        .into_iter()
-        .map(Arc::new)
-        .collect();
+    let (all, selected) = load_and_select(&args.source)?;
+    let several = all.len() > 1;
+    let contracts: Vec<Arc<Contract>> = all.into_iter().map(Arc::new).collect();
     let refs: Vec<&Contract> = contracts.iter().map(Arc::as_ref).collect();
     let mut by_op: Vec<Vec<cases::Case>> = vec![Vec::new(); contracts.len()];
     let regressions = regressions_dir(args);
@@ -978,7 +988,12 @@ fn load_operations(args: &ContractArgs) -> Result<Vec<Operation>, PlanError> {
     for (op, case) in files {
         by_op[op].push(case);
     }
-    for (contract, cases) in contracts.iter().zip(by_op.iter_mut()) {
+    for ((contract, cases), _) in contracts
+        .iter()
+        .zip(by_op.iter_mut())
+        .zip(&selected)
+        .filter(|(_, s)| **s)
+    {
         // Checked before deriving: a schema the generator refuses stops the run at once.
         property::validate(&contract.request_schema).map_err(|e| {
             let file = contract.request_schema_path.clone();
@@ -989,17 +1004,22 @@ fn load_operations(args: &ContractArgs) -> Result<Vec<Operation>, PlanError> {
         })?;
         cases.extend(cases::derive::derive(contract));
     }
-    let several = contracts.len() > 1;
     let operations: Vec<Operation> = contracts
         .into_iter()
         .zip(by_op)
-        .map(|(contract, mut cases)| {
+        .zip(selected)
+        .filter(|(_, s)| *s)
+        .map(|((contract, mut cases), _)| {
             if several {
                 for c in &mut cases {
                     c.id = format!("{}::{}", contract.endpoint.operation, c.id);
                 }
             }
-            Operation { contract, cases }
+            Operation {
+                contract,
+                cases,
+                prefixed: several,
+            }
         })
         .collect();
     check_unique_ids(args, &operations)?;

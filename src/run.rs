@@ -48,8 +48,11 @@ pub struct Selection {
 pub struct Operation {
     pub contract: Arc<Contract>,
     /// Regression cases first, then case files, then derived cases; ids already prefixed with
-    /// the operation when the run has more than one.
+    /// the operation when the contract has more than one.
     pub cases: Vec<Case>,
+    /// Whether the operation's name goes before its test ids: when the contract has several
+    /// operations, even if the run selects one, so ids do not change with `--operation`.
+    pub prefixed: bool,
 }
 
 /// A validated run configuration: everything checked before any request is sent.
@@ -149,9 +152,11 @@ struct Test {
 }
 
 impl Plan {
-    /// What goes before the ids of operation `op`'s tests: its name, when there are several.
+    /// What goes before the ids of operation `op`'s tests: its name, when the contract has
+    /// several.
     pub fn prefix(&self, op: usize) -> Option<String> {
-        (self.operations.len() > 1).then(|| self.operations[op].contract.endpoint.operation.clone())
+        let o = &self.operations[op];
+        o.prefixed.then(|| o.contract.endpoint.operation.clone())
     }
 }
 

@@ -248,23 +248,61 @@ fn two_operations_run_together_each_with_its_own_suite_and_cases() {
 }
 
 #[test]
-fn operation_selects_and_a_single_operation_keeps_its_ids() {
+fn operation_selects_and_ids_do_not_change_with_it() {
     let dir = tempfile::tempdir().unwrap();
     let schemas = two_operations(dir.path());
+    // A case file for the operation left out is read, not refused, and not run.
+    let cases = dir.path().join("cases");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::write(
+        cases.join("other.json"),
+        json!({"operation": "create_service_access_token", "title": "mine", "kind": "example",
+               "class": "valid", "request": {"body": {"name": "n", "description": "d"}}})
+        .to_string(),
+    )
+    .unwrap();
+    let args = |operation: Option<&str>| {
+        let mut a = vec![
+            "--schemas".to_string(),
+            schemas.to_str().unwrap().to_string(),
+            "--cases".to_string(),
+            cases.to_str().unwrap().to_string(),
+        ];
+        if let Some(o) = operation {
+            a.extend(["--operation".to_string(), o.to_string()]);
+        }
+        a
+    };
+    let ids = |p: &run::Plan| -> Vec<String> {
+        p.operations
+            .iter()
+            .flat_map(|o| o.cases.iter().map(|c| c.id.clone()))
+            .collect()
+    };
+    let argv = args(Some("create_note"));
     let only = plan(
         dir.path(),
-        &[
-            "--schemas",
-            schemas.to_str().unwrap(),
-            "--operation",
-            "create_note",
-        ],
+        &argv.iter().map(String::as_str).collect::<Vec<_>>(),
     );
     assert_eq!(only.operations.len(), 1);
-    assert!(only.operations[0]
-        .cases
-        .iter()
-        .any(|c| c.id == "boundary::title::max_length_ascii"));
+    let argv = args(None);
+    let both = plan(
+        dir.path(),
+        &argv.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    // The same ids as in the whole run, for baselines and known failures written from it.
+    let note_ids: Vec<String> = ids(&both)
+        .into_iter()
+        .filter(|i| i.starts_with("create_note::"))
+        .collect();
+    assert_eq!(ids(&only), note_ids);
+    assert!(note_ids.contains(&"create_note::boundary::title::max_length_ascii".to_string()));
+    let other: Vec<String> = ids(&both)
+        .into_iter()
+        .filter(|i| i.starts_with("create_service_access_token::") && i.contains("other"))
+        .collect();
+    assert_eq!(other.len(), 1, "{other:?}");
+    assert_eq!(only.prefix(0).as_deref(), Some("create_note"));
     let argv = [
         "provisionr-conformance",
         "run",
@@ -316,4 +354,68 @@ fn the_engine_names_no_field_parameter_or_variable_of_this_api() {
         }
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+#[test]
+fn two_operations_that_find_the_same_body_keep_a_regression_file_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas = two_operations(dir.path());
+    // Every request crashes the server, so both operations' `valid_body` and `invalid_body`
+    // fail, and `invalid_body` shrinks to the same minimal body for both.
+    let crash = axum::Router::new().fallback(|| async {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [("content-type", "application/json")],
+            "{}",
+        )
+    });
+    let (addr, _rt) = crate::common::serve_app(crash);
+    let mut p = plan(
+        dir.path(),
+        &[
+            "--schemas",
+            schemas.to_str().unwrap(),
+            "--path-param",
+            "service=svc_two",
+            "--path-param",
+            &format!("project={PROJECT}"),
+            "--cases",
+            "8",
+            "valid_body",
+        ],
+    );
+    p.target = run::TargetChoice::Remote {
+        base_url: format!("http://{addr}/api/v1"),
+    };
+    p.token = provisionr_conformance::execute::Secret::new(TOKEN);
+    let saved = dir.path().join("regressions");
+    p.properties.as_mut().unwrap().persist = Some(saved.clone());
+    let outcome = run::run(p).unwrap();
+    assert_eq!(outcome.exit_code, 1);
+    let mut names: Vec<String> = std::fs::read_dir(&saved)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let kinds: Vec<&str> = names
+        .iter()
+        .map(|n| n.rsplit_once('-').unwrap().0)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "create_note-invalid_body",
+            "create_note-valid_body",
+            "create_service_access_token-invalid_body",
+            "create_service_access_token-valid_body"
+        ]
+    );
+    for name in &names {
+        let file: Value =
+            serde_json::from_str(&std::fs::read_to_string(saved.join(name)).unwrap()).unwrap();
+        assert!(
+            name.starts_with(file["operation"].as_str().unwrap()),
+            "{file}"
+        );
+    }
 }
