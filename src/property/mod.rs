@@ -465,7 +465,24 @@ fn save_regression(
         .map(std::borrow::Cow::into_owned)
         .unwrap_or(Value::Null);
     let hash = fnv1a(body.to_string().as_bytes());
-    let stem = format!("{}-{hash:016x}", prop.name());
+    // Two operations may find the same body: each keeps its own file. An operation id may hold
+    // any character (an OpenAPI operationId is free text): only a safe file name is made of it.
+    let stem = match exec.operation_prefix() {
+        Some(op) => {
+            let safe: String = op
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            format!("{safe}-{}-{hash:016x}", prop.name())
+        }
+        None => format!("{}-{hash:016x}", prop.name()),
+    };
     let found = best
         .errors()
         .next()
