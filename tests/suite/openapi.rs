@@ -428,6 +428,30 @@ fn year_zero_follows_the_past_policy_but_is_never_required() {
 }
 
 #[test]
+fn a_media_type_with_parameters_gets_one_charset_in_its_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = document_30(dir.path(), |d| {
+        let body = &mut d["paths"]["/projects/{project}/notes"]["post"]["requestBody"];
+        let schema = body["content"]["application/json"].take();
+        body["content"] = json!({"application/json; charset=utf-8": schema});
+    });
+    let plan = plan(dir.path(), &["--openapi", file.to_str().unwrap()]);
+    let types: Vec<String> = plan.operations[0]
+        .cases
+        .iter()
+        .filter(|c| c.id.ends_with("::charset") || c.id.ends_with("::charset_upper_no_space"))
+        .filter_map(|c| c.request.content_type.clone())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "application/json; charset=utf-8",
+            "application/json;charset=UTF-8"
+        ]
+    );
+}
+
+#[test]
 fn security_that_lets_requests_in_without_a_token_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let post = "/paths/~1projects~1{project}~1notes/post/security";

@@ -149,15 +149,18 @@ impl Deriver<'_> {
     /// `charset` may follow.
     fn media_types(&mut self) {
         let declared = self.contract.endpoint.content_type.clone();
+        // The type without its parameters: a declared `application/json; charset=utf-8` must
+        // not become `...; charset=utf-8; charset=utf-8`.
+        let essence = declared.split(';').next().unwrap_or("").trim().to_string();
         let valid = [
             (
                 "charset",
-                format!("{declared}; charset=utf-8"),
+                format!("{essence}; charset=utf-8"),
                 "with a charset parameter",
             ),
             (
                 "charset_upper_no_space",
-                format!("{declared};charset=UTF-8"),
+                format!("{essence};charset=UTF-8"),
                 "with `;charset=UTF-8`, no space",
             ),
             (
