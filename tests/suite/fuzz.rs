@@ -321,7 +321,11 @@ fn shipped_schemas(dir: &Path) -> PathBuf {
 /// Everything a run loads before it sends anything: the contract, the case files, the derived
 /// cases and the generators.
 fn plan(dir: &Path, schemas: &Path) -> Result<(), PlanError> {
-    let junit = dir.join("junit.xml");
+    plan_from(&dir.join("junit.xml"), "--schemas", schemas)
+}
+
+/// The plan of `run --list` with the contract from `source` (`--schemas` or `--openapi`).
+fn plan_from(junit: &Path, flag: &str, source: &Path) -> Result<(), PlanError> {
     let cli = Cli::try_parse_from([
         "provisionr-conformance",
         "run",
@@ -329,8 +333,8 @@ fn plan(dir: &Path, schemas: &Path) -> Result<(), PlanError> {
         "--no-persist",
         "--junit",
         junit.to_str().unwrap(),
-        "--schemas",
-        schemas.to_str().unwrap(),
+        flag,
+        source.to_str().unwrap(),
     ])
     .expect("arguments parse");
     let Command::Run(args) = cli.command else {
@@ -489,23 +493,7 @@ fn mutated_openapi_documents_never_panic_and_errors_name_the_file() {
     let junit = dir.path().join("junit.xml");
     for (name, original, edits) in [("doc.json", as_json, true), ("doc.yaml", yaml, false)] {
         let file = dir.path().join(name);
-        let plan = || {
-            let cli = Cli::try_parse_from([
-                "provisionr-conformance",
-                "run",
-                "--list",
-                "--no-persist",
-                "--junit",
-                junit.to_str().unwrap(),
-                "--openapi",
-                file.to_str().unwrap(),
-            ])
-            .expect("arguments parse");
-            let Command::Run(args) = cli.command else {
-                unreachable!("a run command")
-            };
-            args.plan().map(|_| ())
-        };
+        let plan = || plan_from(&junit, "--openapi", &file);
         let strategy = if edits {
             mutant(OPENAPI_KEYS).boxed()
         } else {

@@ -178,30 +178,34 @@ fn create_note(
     }
 }
 
+/// A plan for both operations with `args`, pointed at the server at `addr`. Built for the
+/// embedded server, then pointed there: the token need not be in the environment of the whole
+/// test process.
+fn plan_at(dir: &Path, schemas: &Path, addr: SocketAddr, args: &[&str]) -> run::Plan {
+    let project = format!("project={PROJECT}");
+    let mut argv = vec![
+        "--schemas",
+        schemas.to_str().unwrap(),
+        "--path-param",
+        "service=svc_two",
+        "--path-param",
+        &project,
+    ];
+    argv.extend_from_slice(args);
+    let mut p = plan(dir, &argv);
+    p.target = run::TargetChoice::Remote {
+        base_url: format!("http://{addr}/api/v1"),
+    };
+    p.token = provisionr_conformance::execute::Secret::new(TOKEN);
+    p
+}
+
 #[test]
 fn two_operations_run_together_each_with_its_own_suite_and_cases() {
     let dir = tempfile::tempdir().unwrap();
     let schemas = two_operations(dir.path());
     let (addr, _rt) = server(TOKEN, "svc_two");
-    let mut p = plan(
-        dir.path(),
-        &[
-            "--schemas",
-            schemas.to_str().unwrap(),
-            "--path-param",
-            "service=svc_two",
-            "--path-param",
-            &format!("project={PROJECT}"),
-            "--cases",
-            "32",
-        ],
-    );
-    // Built for the embedded server, then pointed at this one: the token need not be in the
-    // environment of the whole test process.
-    p.target = run::TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
-    };
-    p.token = provisionr_conformance::execute::Secret::new(TOKEN);
+    let p = plan_at(dir.path(), &schemas, addr, &["--cases", "32"]);
     assert_eq!(p.operations.len(), 2);
     let outcome = run::run(p).unwrap();
     assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
@@ -370,24 +374,7 @@ fn two_operations_that_find_the_same_body_keep_a_regression_file_each() {
         )
     });
     let (addr, _rt) = crate::common::serve_app(crash);
-    let mut p = plan(
-        dir.path(),
-        &[
-            "--schemas",
-            schemas.to_str().unwrap(),
-            "--path-param",
-            "service=svc_two",
-            "--path-param",
-            &format!("project={PROJECT}"),
-            "--cases",
-            "8",
-            "valid_body",
-        ],
-    );
-    p.target = run::TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
-    };
-    p.token = provisionr_conformance::execute::Secret::new(TOKEN);
+    let mut p = plan_at(dir.path(), &schemas, addr, &["--cases", "8", "valid_body"]);
     let saved = dir.path().join("regressions");
     p.properties.as_mut().unwrap().persist = Some(saved.clone());
     let outcome = run::run(p).unwrap();
