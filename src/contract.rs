@@ -76,6 +76,14 @@ pub struct Endpoint {
     /// in upper case: a request with one of them is no wrong method. Worked out on loading.
     #[serde(skip)]
     pub path_methods: BTreeSet<String>,
+    /// Whether a request must have a body (OpenAPI's `requestBody.required`). When it need not,
+    /// an empty body is no invalid request: the case that sends one is unspecified.
+    #[serde(default = "body_required_default")]
+    pub body_required: bool,
+}
+
+fn body_required_default() -> bool {
+    true
 }
 
 /// What the contract says about one request field beyond its schema.

@@ -388,6 +388,11 @@ fn operation(
         created_id: ext.created_id,
         fields: ext.fields,
         path_methods: Default::default(),
+        // OpenAPI's default is false: a document that does not say so lets the body be left out.
+        body_required: body
+            .and_then(|b| b.get("required"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     };
     let endpoint_path = Path::new(&format!("{}#{pointer}", file.display())).to_path_buf();
     let endpoint_text = serde_json::to_string(op).unwrap_or_default();
@@ -953,7 +958,7 @@ fn operation_of(
         "parameters": parameters,
         "security": [{ "bearerAuth": [] }],
         "requestBody": {
-            "required": true,
+            "required": e.body_required,
             "content": { e.content_type.clone(): { "schema": request } },
         },
         "responses": responses,

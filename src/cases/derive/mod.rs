@@ -513,7 +513,12 @@ impl Deriver<'_> {
             (
                 "body::empty",
                 "the body is empty",
-                invalid.clone(),
+                if ep.body_required {
+                    invalid.clone()
+                } else {
+                    // No body is a request the operation takes; what it does with one is open.
+                    self.expect(Class::Unspecified, "")
+                },
                 raw("", Some(&ep.content_type)),
                 None,
             ),
