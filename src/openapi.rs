@@ -970,9 +970,18 @@ fn operation_of(
 pub fn to_yaml(v: &Value) -> String {
     let mut out = String::new();
     let mut emitter = yaml_rust2::YamlEmitter::new(&mut out);
-    let _ = emitter.dump(&json_to_yaml(v));
+    let dumped = emitter.dump(&json_to_yaml(v)).is_ok();
     out.push('\n');
-    out
+    // The emitter leaves some strings unquoted that YAML 1.2 reads as numbers (`0o17`, `0x1F`),
+    // and a number beyond i64 would come back rounded. JSON is YAML too: where the YAML would
+    // not read back as the same document, the document is printed as JSON.
+    if dumped && yaml::to_json(&out).is_ok_and(|back| back == *v) {
+        out
+    } else {
+        let mut json = serde_json::to_string_pretty(v).unwrap_or_default();
+        json.push('\n');
+        json
+    }
 }
 
 fn json_to_yaml(v: &Value) -> yaml_rust2::Yaml {
@@ -997,6 +1006,23 @@ fn json_to_yaml(v: &Value) -> yaml_rust2::Yaml {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printed_yaml_reads_back_as_the_same_document() {
+        let plain = json!({"a": {"b": [1, "x", null, true, 2.5]}, "c": "text"});
+        let text = to_yaml(&plain);
+        assert!(!text.trim_start().starts_with('{'), "{text}");
+        assert_eq!(yaml::to_json(&text).unwrap(), plain);
+        // Strings YAML would read as numbers, and a number beyond i64.
+        for tricky in [
+            json!({"s": "0o17"}),
+            json!({"s": "0x1F"}),
+            json!({"n": u64::MAX}),
+        ] {
+            let text = to_yaml(&tricky);
+            assert_eq!(yaml::to_json(&text).unwrap(), tricky, "{text}");
+        }
+    }
 
     #[test]
     fn components_share_only_what_is_the_same_once_written() {

@@ -171,6 +171,10 @@ fn scalar(text: &str, style: TScalarStyle, tag: Option<&Tag>) -> Result<Value, S
     if style != TScalarStyle::Plain || is_str {
         return Ok(Value::String(text.to_string()));
     }
+    // Beyond i64, where YAML's own reading would round to a float: JSON holds it exactly.
+    if let Ok(n) = text.parse::<u64>() {
+        return Ok(Value::from(n));
+    }
     Ok(match Yaml::from_str(text) {
         Yaml::Null => Value::Null,
         Yaml::Boolean(b) => Value::Bool(b),
