@@ -270,6 +270,46 @@ fn openapi_wrappers_generate_as_the_schema_they_wrap() {
         let inv = invalid.new_tree(&mut runner).unwrap().current();
         assert!(!v.is_valid(&inv.value), "{} is valid", inv.value);
     }
+    // A 3.0 `nullable` without a type (marked so by the loader): null is neither drawn as a
+    // valid value nor sent as a wrong type, since servers differ on it.
+    let open = json!({"type": "object", "required": ["p"], "properties": {"p": {
+        "anyOf": [{"$ref": "#/$defs/Tag"}, {"type": "null"}],
+        generate::NULL_OPEN: true}},
+        "$defs": {"Tag": {"type": "string", "maxLength": 5}}});
+    let valid = generate::valid(&open).unwrap();
+    let invalid = generate::invalid(&open).unwrap();
+    for _ in 0..500 {
+        let v = valid.new_tree(&mut runner).unwrap().current();
+        assert!(v["p"].is_string(), "{v}");
+        let inv = invalid.new_tree(&mut runner).unwrap().current();
+        assert!(
+            !inv.value.get("p").is_some_and(Value::is_null),
+            "{}",
+            inv.value
+        );
+    }
+    // `format: int32`: valid values stay in its range, and no value breaks only the format.
+    let int32 = json!({"type": "integer", "format": "int32"});
+    let (valid, invalid) = (
+        generate::valid(&int32).unwrap(),
+        generate::invalid(&int32).unwrap(),
+    );
+    // JSON Schema calls 5.0 an integer, and the generator draws such values too.
+    let in_range = |v: &Value| {
+        v.as_f64().is_some_and(|x| {
+            x.fract() == 0.0 && x >= f64::from(i32::MIN) && x <= f64::from(i32::MAX)
+        })
+    };
+    for _ in 0..500 {
+        let v = valid.new_tree(&mut runner).unwrap().current();
+        assert!(in_range(&v), "{v}");
+        let inv = invalid.new_tree(&mut runner).unwrap().current();
+        assert!(
+            inv.value.as_f64().is_none_or(|x| x.fract() != 0.0),
+            "{}",
+            inv.value
+        );
+    }
     // Compositions that are not such wrappers stay refused.
     for other in [
         json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}),

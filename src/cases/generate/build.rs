@@ -70,7 +70,15 @@ fn valid_ignoring_choices(node: &Node) -> Result<Values, GenError> {
 }
 
 fn valid_of_type(node: &Node, t: JsonType) -> Result<Option<Values>, GenError> {
-    let region = Interval::of(&node.number);
+    let mut region = Interval::of(&node.number);
+    if let Some((lo, hi)) = node.number.format_range {
+        region = region.intersect(Interval {
+            lo,
+            lo_open: false,
+            hi,
+            hi_open: false,
+        });
+    }
     Ok(match t {
         JsonType::Null => Some(Just(Value::Null).boxed()),
         JsonType::Boolean => Some(any::<bool>().prop_map(Value::Bool).boxed()),
@@ -409,7 +417,7 @@ fn choice_breaks(node: &Node) -> Breaks {
 fn wrong_types(node: &Node) -> Option<Values> {
     let types = node.types;
     let mut options: Vec<Values> = Vec::new();
-    if !types.admits(JsonType::Null) {
+    if !types.admits(JsonType::Null) && !node.null_open {
         options.push(Just(Value::Null).boxed());
     }
     if !types.admits(JsonType::Boolean) {

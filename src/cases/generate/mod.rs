@@ -8,6 +8,7 @@ mod build;
 mod datetime;
 
 pub use datetime::unambiguous_variant;
+pub use schema::NULL_OPEN;
 mod numbers;
 mod schema;
 mod strings;

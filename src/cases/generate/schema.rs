@@ -143,6 +143,9 @@ pub(crate) struct NumberRules {
     pub maximum: Option<f64>,
     pub exclusive_minimum: Option<f64>,
     pub exclusive_maximum: Option<f64>,
+    /// The range a `format` implies (`int32`): valid values stay inside it, but no case breaks
+    /// it, since a format may be only an annotation to the server.
+    pub format_range: Option<(f64, f64)>,
 }
 
 impl NumberRules {
@@ -207,7 +210,15 @@ pub(crate) struct Node {
     pub object: ObjectRules,
     pub enumeration: Option<Vec<Value>>,
     pub constant: Option<Value>,
+    /// Null is accepted but neither drawn as valid nor sent as a wrong type: OpenAPI 3.0's
+    /// `nullable` on a schema without `type`, which 3.0.3 says admits no null and common
+    /// practice says does (see [`NULL_OPEN`]).
+    pub null_open: bool,
 }
+
+/// The annotation the OpenAPI loader puts on a 3.0 `nullable` schema without a `type`, which it
+/// writes `anyOf: [schema, {type: null}]`: servers differ on whether null is allowed there.
+pub const NULL_OPEN: &str = "x-conformance-null-open";
 
 impl Node {
     fn any(pointer: String) -> Node {
@@ -220,6 +231,7 @@ impl Node {
             object: ObjectRules::default(),
             enumeration: None,
             constant: None,
+            null_open: false,
         }
     }
 
@@ -412,6 +424,9 @@ impl<'a> Reader<'a> {
                 "const" => node.constant = Some(value.clone()),
                 "minLength" => node.string.min_length = read_count(value, at)?,
                 "maxLength" => node.string.max_length = Some(read_count(value, at)?),
+                "format" if value == "int32" => {
+                    node.number.format_range = Some((f64::from(i32::MIN), f64::from(i32::MAX)));
+                }
                 "format" => node.string.format = Some(read_format(value, at)?),
                 "minimum" => node.number.minimum = Some(read_number(value, at)?),
                 "maximum" => node.number.maximum = Some(read_number(value, at)?),
@@ -481,7 +496,9 @@ impl<'a> Reader<'a> {
             // Null would match both branches, which `oneOf` refuses.
             return Ok(None);
         }
-        if nullable {
+        if nullable && map.get(NULL_OPEN) == Some(&Value::Bool(true)) {
+            node.null_open = true;
+        } else if nullable {
             if node.constant.is_some() {
                 return Err(unsupported(
                     child(pointer, &[keyword]),
