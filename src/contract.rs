@@ -556,7 +556,7 @@ impl Contract {
     /// `properties` and `items`.
     pub fn is_date_time_field(&self, pointer: &str) -> bool {
         let root = &self.request_schema;
-        let mut schema = resolve_local(root, root);
+        let mut schema = unwrap_schema(root, root);
         for token in pointer.split('/').skip(1) {
             let token = pointer_unescape(token);
             let next = schema
@@ -564,7 +564,7 @@ impl Contract {
                 .and_then(|p| p.get(&token))
                 .or_else(|| schema.get("items"));
             match next {
-                Some(s) => schema = resolve_local(root, s),
+                Some(s) => schema = unwrap_schema(root, s),
                 None => return false,
             }
         }
@@ -632,6 +632,29 @@ pub fn resolve_local<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
             break;
         };
         s = target;
+    }
+    s
+}
+
+/// The schema a wrapper stands for, following local references: `allOf` with one member, or
+/// `anyOf`/`oneOf` of a schema and `{"type": "null"}` (a nullable reference).
+pub fn unwrap_schema<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
+    let null = serde_json::json!({ "type": "null" });
+    let mut s = resolve_local(root, s);
+    for _ in 0..32 {
+        let inner = match (
+            s.get("allOf").and_then(Value::as_array).map(Vec::as_slice),
+            s.get("anyOf")
+                .or_else(|| s.get("oneOf"))
+                .and_then(Value::as_array)
+                .map(Vec::as_slice),
+        ) {
+            (Some([only]), _) => only,
+            (_, Some([a, b])) if *b == null => a,
+            (_, Some([a, b])) if *a == null => b,
+            _ => break,
+        };
+        s = resolve_local(root, inner);
     }
     s
 }

@@ -168,7 +168,11 @@ fn convert(s: &Value, v30: bool, pointer: &str) -> Result<Value, (String, String
                     out.insert(k.clone(), json!(format!("#/$defs/{name}")));
                 } else if matches!(
                     k.as_str(),
-                    "properties" | "$defs" | "definitions" | "patternProperties"
+                    "properties"
+                        | "$defs"
+                        | "definitions"
+                        | "patternProperties"
+                        | "dependentSchemas"
                 ) {
                     // A map of names to schemas: the names are not keywords.
                     let mut m = Map::new();
@@ -181,7 +185,7 @@ fn convert(s: &Value, v30: bool, pointer: &str) -> Result<Value, (String, String
                     out.insert(k.clone(), Value::Object(m));
                 } else if matches!(
                     k.as_str(),
-                    "enum" | "const" | "default" | "examples" | "example"
+                    "enum" | "const" | "default" | "examples" | "example" | "dependentRequired"
                 ) {
                     // Instances, not schemas: taken as they are.
                     out.insert(k.clone(), v.clone());
@@ -191,12 +195,13 @@ fn convert(s: &Value, v30: bool, pointer: &str) -> Result<Value, (String, String
                     out.insert(k.clone(), convert(v, v30, &at)?);
                 }
             }
-            if v30 {
-                convert_30(&mut out);
-            }
+            // Before 3.0's `nullable` may wrap the schema, so the wrapped one is converted too.
             openapi_formats(&mut out);
             if let Some(example) = out.remove("example") {
                 out.entry("examples").or_insert_with(|| json!([example]));
+            }
+            if v30 {
+                convert_30(&mut out);
             }
             Ok(Value::Object(out))
         }
@@ -218,12 +223,21 @@ fn convert_30(o: &mut Map<String, Value>) {
                 }
             }
             _ => {
-                // No type to widen (`$ref`, `allOf`, `oneOf`, ...): null, or the schema.
-                let rest = std::mem::take(o);
+                // No type to widen (`$ref`, `allOf`, `oneOf`, ...): null, or the schema. 3.0.3
+                // says `nullable` then adds nothing, common practice says it adds null: the
+                // validator accepts null, and the generator neither sends it as valid nor as
+                // invalid. The annotations stay outside, where readers look for them.
+                let mut rest = std::mem::take(o);
+                for k in ANNOTATIONS_OUTSIDE {
+                    if let Some(v) = rest.remove(*k) {
+                        o.insert((*k).into(), v);
+                    }
+                }
                 o.insert(
                     "anyOf".into(),
                     json!([Value::Object(rest), { "type": "null" }]),
                 );
+                o.insert(crate::cases::generate::NULL_OPEN.into(), json!(true));
                 return;
             }
         }
@@ -248,21 +262,25 @@ fn convert_30(o: &mut Map<String, Value>) {
     }
 }
 
-/// OpenAPI's number formats as bounds (`int32`) or nothing (`int64`, `float`, `double`), and
-/// `password`, a display hint, dropped. Other formats stay, for JSON Schema to assert or the
-/// generator to refuse.
+/// The annotations a 3.0 `nullable` wrapper keeps on the outside.
+const ANNOTATIONS_OUTSIDE: &[&str] = &[
+    "readOnly",
+    "writeOnly",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "deprecated",
+];
+
+/// OpenAPI's formats that constrain nothing a JSON Schema validator checks are dropped:
+/// `int64`, `float`, `double`, and `password`, a display hint. `int32` stays: validators ignore
+/// it, and the generator keeps valid values inside its range without ever breaking it (a server
+/// may hold it or not). Other formats stay, for JSON Schema to assert or the generator to refuse.
 fn openapi_formats(o: &mut Map<String, Value>) {
-    let format = o.get("format").and_then(Value::as_str).map(str::to_string);
-    match format.as_deref() {
-        Some("int32") => {
-            o.remove("format");
-            o.entry("minimum").or_insert(json!(i32::MIN));
-            o.entry("maximum").or_insert(json!(i32::MAX));
-        }
-        Some("int64" | "float" | "double" | "password") => {
-            o.remove("format");
-        }
-        _ => {}
+    let format = o.get("format").and_then(Value::as_str);
+    if matches!(format, Some("int64" | "float" | "double" | "password")) {
+        o.remove("format");
     }
 }
 
@@ -329,30 +347,24 @@ fn operation(
         .max_by_key(|s| count(s))
         .cloned()
         .unwrap_or_default();
-    let schema_at = |status: u16, media: &str| {
-        let at = format!(
-            "{pointer}/responses/{status}/content/{}/schema",
-            pointer_token(media)
-        );
-        (format!("{}#{at}", file.display()), at)
-    };
+    let schema_at = |at: &str| (format!("{}#{at}", file.display()), at.to_string());
     let response_of = |schema: &Value, at: &str| -> Result<Value, (String, String)> {
         let mut converted = with_defs(convert(schema, v30, at)?, defs);
         // A write-only property is never in a response.
         drop_properties_marked(&mut converted, "writeOnly");
         Ok(converted)
     };
-    let (first_status, (first_media, _)) = by_status
+    let (_, (first_at, _)) = by_status
         .iter()
         .find(|(_, (_, s))| *s == shared)
         .expect("the shared schema is one status's");
-    let (response_name, response_at) = schema_at(*first_status, first_media);
+    let (response_name, response_at) = schema_at(first_at);
     let response = response_of(&shared, &response_at)?;
     let mut response_schemas = BTreeMap::new();
     let mut status_schemas = BTreeMap::new();
-    for (status, (media, schema)) in &by_status {
+    for (status, (schema_pointer, schema)) in &by_status {
         if *schema != shared {
-            let (name, at) = schema_at(*status, media);
+            let (name, at) = schema_at(schema_pointer);
             let converted = response_of(schema, &at)?;
             response_schemas.insert(*status, name.clone());
             status_schemas.insert(*status, (converted, PathBuf::from(name)));
@@ -449,6 +461,7 @@ fn success_responses(
     responses: &Map<String, Value>,
     pointer: &str,
 ) -> Result<BTreeMap<u16, (String, Value)>, (String, String)> {
+    // Each status with the pointer of its body schema (where a `$ref` leads) and the schema.
     let mut out = BTreeMap::new();
     for (code, r) in responses {
         let Ok(status) = code.parse::<u16>() else {
@@ -457,15 +470,23 @@ fn success_responses(
         if !(200..300).contains(&status) {
             continue;
         }
-        let at = format!("{pointer}/responses/{code}");
-        let r = resolve_ref(doc, Some(r), &at)?.unwrap_or(r);
-        let Some((media, schema)) = json_content(r.get("content")) else {
+        let at = format!(
+            "{pointer}/responses/{pointer_token_code}",
+            pointer_token_code = pointer_token(code)
+        );
+        let resolved = resolve_ref(doc, Some(r), &at)?.unwrap_or(r);
+        let base = match r.get("$ref").and_then(Value::as_str) {
+            Some(target) => target.trim_start_matches('#').to_string(),
+            None => at.clone(),
+        };
+        let Some((media, schema)) = json_content(resolved.get("content")) else {
             return Err((
-                at,
+                base,
                 "a success response without a JSON body schema is not supported".into(),
             ));
         };
-        out.insert(status, (media, schema.clone()));
+        let schema_pointer = format!("{base}/content/{}/schema", pointer_token(&media));
+        out.insert(status, (schema_pointer, schema.clone()));
     }
     if out.is_empty() {
         return Err((
@@ -489,13 +510,16 @@ fn expectations(
             .copied()
             .filter(|s| documented.contains(s))
             .collect();
-        let mut statuses = given
-            .remove(*key)
-            .unwrap_or(if listed.is_empty() || *key == "method" {
-                defaults.to_vec()
-            } else {
-                listed
-            });
+        if let Some(statuses) = given.remove(*key) {
+            // Said in x-conformance: taken as it is.
+            out.insert(key.to_string(), statuses);
+            continue;
+        }
+        let mut statuses = if listed.is_empty() || *key == "method" {
+            defaults.to_vec()
+        } else {
+            listed
+        };
         // 415 is HTTP's own answer to a media type the operation does not take: correct even
         // where the document lists only 400 or 422.
         if *key == "media_type" && !statuses.contains(&415) {
@@ -632,6 +656,32 @@ fn drop_properties_marked(schema: &mut Value, flag: &str) {
     drop_marked(schema, &root, flag, 0);
 }
 
+/// Whether a property's schema is marked `flag: true`: itself, what its `$ref` points at, a
+/// member of its `allOf`, or every branch but `{type: null}` of its `anyOf`/`oneOf` (a nullable
+/// wrapper). `budget` bounds the schemas looked at, which references could multiply.
+fn is_marked(root: &Value, s: &Value, flag: &str, budget: &mut usize) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    if s.get(flag) == Some(&Value::Bool(true)) {
+        return true;
+    }
+    let target = crate::contract::resolve_local(root, s);
+    if !std::ptr::eq(target, s) && is_marked(root, target, flag, budget) {
+        return true;
+    }
+    let list = |k: &str| s.get(k).and_then(Value::as_array).into_iter().flatten();
+    if list("allOf").any(|m| is_marked(root, m, flag, budget)) {
+        return true;
+    }
+    let null = json!({ "type": "null" });
+    ["anyOf", "oneOf"].iter().any(|k| {
+        let branches: Vec<&Value> = list(k).filter(|m| **m != null).collect();
+        !branches.is_empty() && branches.iter().all(|m| is_marked(root, m, flag, budget))
+    })
+}
+
 fn drop_marked(v: &mut Value, root: &Value, flag: &str, depth: usize) {
     if depth > 256 {
         return;
@@ -643,12 +693,7 @@ fn drop_marked(v: &mut Value, root: &Value, flag: &str, depth: usize) {
                 .and_then(Value::as_object)
                 .into_iter()
                 .flatten()
-                .filter(|(_, sub)| {
-                    let target = crate::contract::resolve_local(root, sub);
-                    [*sub, target]
-                        .iter()
-                        .any(|s| s.get(flag) == Some(&Value::Bool(true)))
-                })
+                .filter(|(_, sub)| is_marked(root, sub, flag, &mut 256))
                 .map(|(name, _)| name.clone())
                 .collect();
             if !marked.is_empty() {
@@ -1006,6 +1051,24 @@ fn json_to_yaml(v: &Value) -> yaml_rust2::Yaml {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_in_schema_maps_are_not_keywords() {
+        let s = json!({
+            "properties": {"example": {"type": "string", "example": "x"}},
+            "dependentSchemas": {"example": {"required": ["enum"], "example": 1}},
+            "dependentRequired": {"example": ["enum"]},
+        });
+        let converted = convert(&s, true, "").unwrap();
+        assert_eq!(
+            converted,
+            json!({
+                "properties": {"example": {"type": "string", "examples": ["x"]}},
+                "dependentSchemas": {"example": {"required": ["enum"], "examples": [1]}},
+                "dependentRequired": {"example": ["enum"]},
+            })
+        );
+    }
 
     #[test]
     fn printed_yaml_reads_back_as_the_same_document() {

@@ -14,6 +14,9 @@ use yaml_rust2::Yaml;
 /// below what would exhaust memory. (The nodes written out are bounded by the file's size.)
 pub const MAX_ALIASED_NODES: usize = 1_000_000;
 
+/// How many bytes of a scalar count as one node against [`MAX_ALIASED_NODES`].
+const BYTES_PER_NODE: usize = 64;
+
 /// Nesting depth, as serde_json allows for JSON.
 pub const MAX_DEPTH: usize = 128;
 
@@ -80,7 +83,10 @@ impl Builder {
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 let value = scalar(&text, style, tag.as_ref())?;
-                self.insert(value, anchor, 1, 0)
+                // A long scalar weighs as much as the nodes its bytes would make: an alias to
+                // it repeats its text.
+                let weight = 1 + text.len() / BYTES_PER_NODE;
+                self.insert(value, anchor, weight, 0)
             }
             Event::SequenceStart(anchor, _) => self.open(Frame::Seq(Vec::new()), anchor),
             Event::MappingStart(anchor, _) => self.open(Frame::Map(Map::new(), None), anchor),
@@ -218,6 +224,16 @@ mod tests {
         let e = to_json(&text).unwrap_err();
         assert!(e.message.contains("aliases"), "{}", e.message);
         assert!(e.line >= 6, "{}", e.line);
+    }
+
+    #[test]
+    fn aliases_to_a_long_scalar_count_its_bytes() {
+        let long = "x".repeat(1 << 20);
+        let aliases = vec!["*s"; 100].join(", ");
+        let e = to_json(&format!("s: &s {long}\nl: [{aliases}]\n")).unwrap_err();
+        assert!(e.message.contains("aliases"), "{}", e.message);
+        // A few repeats of it are fine.
+        assert!(to_json(&format!("s: &s {long}\nl: [*s, *s]\n")).is_ok());
     }
 
     #[test]

@@ -469,8 +469,9 @@ fn save_regression(
     // any character (an OpenAPI operationId is free text): only a safe file name is made of it.
     let stem = match exec.operation_prefix() {
         Some(op) => {
-            let safe: String = op
+            let mut safe: String = op
                 .chars()
+                .take(48)
                 .map(|c| {
                     if c.is_ascii_alphanumeric() || c == '_' {
                         c
@@ -479,6 +480,10 @@ fn save_regression(
                     }
                 })
                 .collect();
+            if safe != op {
+                // Changed or cut short: the whole id's hash keeps two ids apart.
+                safe = format!("{safe}-{:08x}", fnv1a(op.as_bytes()) as u32);
+            }
             format!("{safe}-{}-{hash:016x}", prop.name())
         }
         None => format!("{}-{hash:016x}", prop.name()),

@@ -335,19 +335,29 @@ fn read_only_write_only_nullable_refs_and_neighbour_methods_are_honoured() {
     let dir = tempfile::tempdir().unwrap();
     let file = document_30(dir.path(), |d| {
         let note = &mut d["components"]["schemas"]["Note"];
-        note["required"] = json!(["title", "stars", "id", "secret"]);
+        note["required"] = json!(["title", "stars", "id", "secret", "created"]);
         note["properties"]["id"] = json!({"type": "string", "readOnly": true});
+        // Read-only behind a nullable wrapper, as 3.0 documents write a nullable reference.
+        note["properties"]["created"] = json!({"allOf": [{"$ref": "#/components/schemas/Ts"}],
+                                               "readOnly": true, "nullable": true});
+        // A policy on a date-time field behind a wrapper; an example long past.
+        note["properties"]["when"] =
+            json!({"allOf": [{"$ref": "#/components/schemas/Ts"}], "nullable": true});
+        note["properties"]["due"]["example"] = json!("2020-01-01T00:00:00Z");
         note["properties"]["secret"] = json!({"type": "string", "writeOnly": true});
         note["properties"]["parent"] =
             json!({"allOf": [{"$ref": "#/components/schemas/Tag"}], "nullable": true});
         // An example its own schema refuses, as real documents have.
         note["properties"]["title"]["maxLength"] = json!(5);
         d["components"]["schemas"]["Tag"] = json!({"type": "string", "maxLength": 5});
+        d["components"]["schemas"]["Ts"] = json!({"type": "string", "format": "date-time"});
         d["components"]["responses"] = json!({"Created": {"description": "created",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Note"}}}}});
         let post = &mut d["paths"]["/projects/{project}/notes"]["post"];
         post["responses"]["201"] = json!({"$ref": "#/components/responses/Created"});
         post["responses"]["400"] = json!({"description": "bad"});
+        post["x-conformance"] =
+            json!({"fields": {"/due": {"past": "invalid"}, "/when": {"past": "invalid"}}});
     });
     let contracts = provisionr_conformance::openapi::load(&file).unwrap();
     let c = &contracts[0];
@@ -369,7 +379,9 @@ fn read_only_write_only_nullable_refs_and_neighbour_methods_are_honoured() {
     ));
     // The 201 response by reference; writeOnly is never answered, readOnly is required.
     let (_, created) = c.response_for(201);
-    assert!(created.is_valid(&json!({"title": "a", "stars": 1, "id": "n1"})));
+    assert!(created.is_valid(
+        &json!({"title": "a", "stars": 1, "id": "n1", "created": "2030-01-01T00:00:00Z"})
+    ));
     assert!(!created.is_valid(&json!({"title": "a", "stars": 1})));
     // 415 is always an answer to a wrong media type, beside what the document lists.
     assert!(c.endpoint.expectations["media_type"].contains(&415));
@@ -383,9 +395,19 @@ fn read_only_write_only_nullable_refs_and_neighbour_methods_are_honoured() {
         valid_cases >= 25,
         "the base body itself is valid: {valid_cases}"
     );
+    for case in cases {
+        assert!(
+            !case.title.contains("unspecified: the schema"),
+            "the deriver built {} wrong: {}",
+            case.id,
+            case.title
+        );
+    }
     for case in cases.iter().filter(|c| c.class() == Class::Valid) {
         if let Some(body) = case.request.body.json() {
             assert!(valid(body.clone().into_owned()), "{}: {body}", case.id);
+            // The past example is not the base: `due` refuses a past value.
+            assert_ne!(body["due"], json!("2020-01-01T00:00:00Z"), "{}", case.id);
         }
     }
     // The document does not say the body is required (OpenAPI's default is that it is not):
@@ -425,6 +447,13 @@ fn year_zero_follows_the_past_policy_but_is_never_required() {
             .collect();
         assert_eq!(year_zero, [expected], "past {policy}");
     }
+    // Expectations said in x-conformance are taken as they are: no 415 is added.
+    let file = document_30(dir.path(), |d| {
+        d["paths"]["/projects/{project}/notes"]["post"]["x-conformance"] =
+            json!({"expectations": {"media_type": [400]}});
+    });
+    let c = &provisionr_conformance::openapi::load(&file).unwrap()[0];
+    assert_eq!(c.endpoint.expectations["media_type"], [400]);
     // A policy for a field that is no date-time would be ignored: it is refused instead.
     let file = document_30(dir.path(), |d| {
         d["paths"]["/projects/{project}/notes"]["post"]["x-conformance"] =
@@ -536,6 +565,16 @@ fn a_construct_the_suite_cannot_take_exits_2_with_its_pointer() {
                     json!({"colour": 1})
             }),
             format!("{post}/x-conformance"),
+        ),
+        (
+            // A response by reference: the pointer is where the schema is written.
+            Box::new(|d: &mut Value| {
+                d["components"]["responses"] = json!({"Created": {"description": "created",
+                    "content": {"application/json": {"schema": {"$ref": "other.yaml#/X"}}}}});
+                d["paths"]["/projects/{project}/notes"]["post"]["responses"]["201"] =
+                    json!({"$ref": "#/components/responses/Created"});
+            }),
+            "/components/responses/Created/content/application~1json/schema/$ref".into(),
         ),
         (
             Box::new(|d: &mut Value| {

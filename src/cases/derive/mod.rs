@@ -126,6 +126,12 @@ fn agree_with_schema(contract: &Contract, case: &mut Case) {
     case.title = format!("{} (unspecified: {wrong})", case.title);
 }
 
+fn is_future_instant(v: &Value) -> bool {
+    v.as_str()
+        .and_then(crate::server::validate::parse_rfc3339)
+        .is_some_and(|t| t > time::OffsetDateTime::now_utc())
+}
+
 /// Whether the case is invalid because its field's policy refuses a past date-time, and its
 /// value is one.
 fn is_refused_past(contract: &Contract, case: &Case, body: &Value) -> bool {
@@ -726,10 +732,14 @@ fn base_instance(root: &Value, schema: &Value, depth: usize) -> Map<String, Valu
 /// The first example, else the const, first enum value, or a value built from the type.
 fn valid_value(root: &Value, s: &Value, depth: usize) -> Option<Value> {
     let s = crate::contract::resolve_local(root, s);
+    let date_time = s.get("format").and_then(Value::as_str) == Some("date-time");
     if let Some(v) = s
         .get("examples")
         .and_then(Value::as_array)
         .and_then(|a| a.first())
+        // A date-time example is often in the past by now, which a field's policy may refuse:
+        // only a future one is taken.
+        .filter(|v| !date_time || is_future_instant(v))
     {
         return Some(v.clone());
     }
@@ -776,16 +786,18 @@ fn number_value(s: &Value, integer: bool) -> Value {
         (None, Some(x)) => Some(x - step),
         (None, None) => None,
     };
-    let mut v = match (low, high) {
-        (Some(l), _) => l,
-        (None, Some(h)) if h < 0.0 => h,
-        _ => 0.0,
+    // From a lower bound, rounding goes up; from an upper bound, down: either stays inside.
+    let (mut v, from_high) = match (low, high) {
+        (Some(l), _) => (l, false),
+        (None, Some(h)) if h < 0.0 => (h, true),
+        _ => (0.0, false),
     };
+    let round = |x: f64| if from_high { x.floor() } else { x.ceil() };
     if integer {
-        v = v.ceil();
+        v = round(v);
     }
     if let Some(m) = f("multipleOf").filter(|m| *m > 0.0) {
-        v = (v / m).ceil() * m;
+        v = round(v / m) * m;
     }
     if integer || v.fract() == 0.0 {
         if let Some(i) = (v.abs() < 9.0e15).then_some(v as i64) {
@@ -837,6 +849,21 @@ fn checked_base(contract: &Contract, mut base: Map<String, Value>) -> Map<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn number_values_stay_inside_their_bounds() {
+        let cases = [
+            (json!({"maximum": -1.5}), true, json!(-2)),
+            (json!({"maximum": -1, "multipleOf": 2}), true, json!(-2)),
+            (json!({"minimum": 1.5}), true, json!(2)),
+            (json!({"exclusiveMinimum": 0}), true, json!(1)),
+            (json!({"exclusiveMaximum": -3}), false, json!(-3.5)),
+            (json!({"minimum": 3, "multipleOf": 5}), true, json!(5)),
+        ];
+        for (schema, integer, expected) in cases {
+            assert_eq!(number_value(&schema, integer), expected, "{schema}");
+        }
+    }
 
     fn cases() -> (Contract, Vec<Case>) {
         let c = Contract::embedded().unwrap();
