@@ -284,12 +284,52 @@ fn openapi_formats(o: &mut Map<String, Value>) {
     }
 }
 
-/// A schema with the components it may refer to.
+/// A schema with the components it refers to, directly or through other components (all of
+/// them where a reference cannot be followed): each operation carries only its own, so a large
+/// document is not copied into every schema.
 fn with_defs(mut schema: Value, defs: &Map<String, Value>) -> Value {
-    if let (Value::Object(o), false) = (&mut schema, defs.is_empty()) {
-        o.insert("$defs".into(), Value::Object(defs.clone()));
+    let mut pending = Vec::new();
+    def_refs(&schema, &mut pending);
+    let mut wanted = std::collections::BTreeSet::new();
+    let mut followed_all = true;
+    while let Some(name) = pending.pop() {
+        if wanted.insert(name.clone()) {
+            match defs.get(&name) {
+                Some(d) => def_refs(d, &mut pending),
+                None => followed_all = false,
+            }
+        }
+    }
+    let kept: Map<String, Value> = defs
+        .iter()
+        .filter(|(k, _)| !followed_all || wanted.contains(*k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let (Value::Object(o), false) = (&mut schema, kept.is_empty()) {
+        o.insert("$defs".into(), Value::Object(kept));
     }
     schema
+}
+
+/// The component names `#/$defs/NAME...` references in `v` name.
+fn def_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(o) => {
+            for (k, sub) in o {
+                match (k.as_str(), sub.as_str()) {
+                    ("$ref", Some(r)) => {
+                        if let Some(rest) = r.strip_prefix("#/$defs/") {
+                            let token = rest.split('/').next().unwrap_or(rest);
+                            out.push(token.replace("~1", "/").replace("~0", "~"));
+                        }
+                    }
+                    _ => def_refs(sub, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| def_refs(x, out)),
+        _ => {}
+    }
 }
 
 /// One operation's parts, or `None` when it takes no JSON body.
@@ -1051,6 +1091,34 @@ fn json_to_yaml(v: &Value) -> yaml_rust2::Yaml {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_schema_carries_only_the_components_it_reaches() {
+        let defs = json!({
+            "A": {"$ref": "#/$defs/B"},
+            "B": {"type": "string"},
+            "a/b": {"type": "integer"},
+            "Unused": {"type": "boolean"},
+        });
+        let defs = defs.as_object().unwrap();
+        let s = with_defs(
+            json!({"properties": {"x": {"$ref": "#/$defs/A"}, "y": {"$ref": "#/$defs/a~1b"}}}),
+            defs,
+        );
+        let kept: Vec<&str> = s["$defs"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(kept, ["A", "B", "a/b"]);
+        // A reference that cannot be followed keeps them all.
+        let s = with_defs(json!({"$ref": "#/$defs/Gone"}), defs);
+        assert_eq!(s["$defs"].as_object().unwrap().len(), 4);
+        assert!(with_defs(json!({"type": "null"}), defs)
+            .get("$defs")
+            .is_none());
+    }
 
     #[test]
     fn names_in_schema_maps_are_not_keywords() {
