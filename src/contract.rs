@@ -636,12 +636,37 @@ pub fn resolve_local<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
     s
 }
 
+/// Keywords beside a wrapper's composition that leave it a bare wrapper.
+const WRAPPER_ANNOTATIONS: &[&str] = &[
+    "$schema",
+    "$id",
+    "$comment",
+    "$defs",
+    "definitions",
+    "title",
+    "description",
+    "examples",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+];
+
 /// The schema a wrapper stands for, following local references: `allOf` with one member, or
 /// `anyOf`/`oneOf` of a schema and `{"type": "null"}` (a nullable reference).
 pub fn unwrap_schema<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
     let null = serde_json::json!({ "type": "null" });
     let mut s = resolve_local(root, s);
     for _ in 0..32 {
+        // Only a bare wrapper: beside the composition, nothing but annotations.
+        let constraints = s.as_object().map_or(0, |o| {
+            o.keys()
+                .filter(|k| !k.starts_with("x-") && !WRAPPER_ANNOTATIONS.contains(&k.as_str()))
+                .count()
+        });
+        if constraints != 1 {
+            break;
+        }
         let inner = match (
             s.get("allOf").and_then(Value::as_array).map(Vec::as_slice),
             s.get("anyOf")

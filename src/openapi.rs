@@ -211,6 +211,19 @@ fn convert(s: &Value, v30: bool, pointer: &str) -> Result<Value, (String, String
 
 /// OpenAPI 3.0's own keywords as 2020-12 says them.
 fn convert_30(o: &mut Map<String, Value>) {
+    for (flag, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(Value::Bool(exclusive)) = o.get(flag).cloned() {
+            o.remove(flag);
+            if exclusive {
+                if let Some(b) = o.remove(bound) {
+                    o.insert(flag.into(), b);
+                }
+            }
+        }
+    }
     if o.remove("nullable") == Some(Value::Bool(true)) {
         match o.get_mut("type") {
             Some(Value::String(t)) => {
@@ -244,19 +257,6 @@ fn convert_30(o: &mut Map<String, Value>) {
         if let Some(Value::Array(e)) = o.get_mut("enum") {
             if !e.contains(&Value::Null) {
                 e.push(Value::Null);
-            }
-        }
-    }
-    for (flag, bound) in [
-        ("exclusiveMinimum", "minimum"),
-        ("exclusiveMaximum", "maximum"),
-    ] {
-        if let Some(Value::Bool(exclusive)) = o.get(flag).cloned() {
-            o.remove(flag);
-            if exclusive {
-                if let Some(b) = o.remove(bound) {
-                    o.insert(flag.into(), b);
-                }
             }
         }
     }

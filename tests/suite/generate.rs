@@ -288,6 +288,27 @@ fn openapi_wrappers_generate_as_the_schema_they_wrap() {
             inv.value
         );
     }
+    // Null-open around schemas with no type, which admit null themselves.
+    for inner in [
+        json!({"enum": ["a", "b"]}),
+        json!({"minLength": 1}),
+        json!({"const": "c"}),
+    ] {
+        let open = json!({"type": "object", "required": ["p"], "properties": {"p": {
+            "anyOf": [inner, {"type": "null"}], generate::NULL_OPEN: true}}});
+        let valid = generate::valid(&open).unwrap();
+        let invalid = generate::invalid(&open).unwrap();
+        for _ in 0..1000 {
+            let v = valid.new_tree(&mut runner).unwrap().current();
+            assert!(!v["p"].is_null(), "{inner}: {v}");
+            let inv = invalid.new_tree(&mut runner).unwrap().current();
+            assert!(
+                !inv.value.get("p").is_some_and(Value::is_null),
+                "{inner}: {}",
+                inv.value
+            );
+        }
+    }
     // `format: int32`: valid values stay in its range, and no value breaks only the format.
     let int32 = json!({"type": "integer", "format": "int32"});
     let (valid, invalid) = (

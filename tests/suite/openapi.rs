@@ -341,8 +341,12 @@ fn read_only_write_only_nullable_refs_and_neighbour_methods_are_honoured() {
         note["properties"]["created"] = json!({"allOf": [{"$ref": "#/components/schemas/Ts"}],
                                                "readOnly": true, "nullable": true});
         // A policy on a date-time field behind a wrapper; an example long past.
-        note["properties"]["when"] =
-            json!({"allOf": [{"$ref": "#/components/schemas/Ts"}], "nullable": true});
+        note["properties"]["when"] = json!({"allOf": [{"$ref": "#/components/schemas/Ts"}],
+                                            "nullable": true, "example": "2020-01-01T00:00:00Z"});
+        // Null as the example where servers differ on null; exclusive bounds beside nullable.
+        note["properties"]["parent"]["example"] = Value::Null;
+        note["properties"]["score"] =
+            json!({"minimum": 0, "exclusiveMinimum": true, "nullable": true});
         note["properties"]["due"]["example"] = json!("2020-01-01T00:00:00Z");
         note["properties"]["secret"] = json!({"type": "string", "writeOnly": true});
         note["properties"]["parent"] =
@@ -406,8 +410,10 @@ fn read_only_write_only_nullable_refs_and_neighbour_methods_are_honoured() {
     for case in cases.iter().filter(|c| c.class() == Class::Valid) {
         if let Some(body) = case.request.body.json() {
             assert!(valid(body.clone().into_owned()), "{}: {body}", case.id);
-            // The past example is not the base: `due` refuses a past value.
+            // The past examples are not the base: `due` and `when` refuse a past value.
             assert_ne!(body["due"], json!("2020-01-01T00:00:00Z"), "{}", case.id);
+            assert_ne!(body["when"], json!("2020-01-01T00:00:00Z"), "{}", case.id);
+            assert_ne!(body.get("parent"), Some(&Value::Null), "{}", case.id);
         }
     }
     // The document does not say the body is required (OpenAPI's default is that it is not):
@@ -417,6 +423,9 @@ fn read_only_write_only_nullable_refs_and_neighbour_methods_are_honoured() {
         .find(|c| c.id.ends_with("body::empty"))
         .unwrap();
     assert_eq!(empty.class(), Class::Unspecified);
+    // Null where a 3.0 nullable has no type: servers differ, so the null case is open.
+    let null_parent = cases.iter().find(|c| c.id == "null::parent::null").unwrap();
+    assert_eq!(null_parent.class(), Class::Unspecified);
     // GET has an operation of its own on this path: no wrong method, unlike PUT.
     let method = |m: &str| {
         cases
@@ -454,6 +463,15 @@ fn year_zero_follows_the_past_policy_but_is_never_required() {
     });
     let c = &provisionr_conformance::openapi::load(&file).unwrap()[0];
     assert_eq!(c.endpoint.expectations["media_type"], [400]);
+    // A date-time field of a schema that has an `allOf` beside its properties has its policy.
+    let file = document_30(dir.path(), |d| {
+        let note = &mut d["components"]["schemas"]["Note"];
+        note["allOf"] = json!([{"$ref": "#/components/schemas/Base"}]);
+        d["components"]["schemas"]["Base"] = json!({"type": "object"});
+        d["paths"]["/projects/{project}/notes"]["post"]["x-conformance"] =
+            json!({"fields": {"/due": {"past": "valid"}}});
+    });
+    assert!(provisionr_conformance::openapi::load(&file).is_ok());
     // A policy for a field that is no date-time would be ignored: it is refused instead.
     let file = document_30(dir.path(), |d| {
         d["paths"]["/projects/{project}/notes"]["post"]["x-conformance"] =

@@ -249,8 +249,18 @@ impl Deriver<'_> {
             return;
         };
         for (prop, s) in props.clone() {
-            let s = crate::contract::resolve_local(root, &s).clone();
+            let outer = crate::contract::resolve_local(root, &s).clone();
+            let s = crate::contract::unwrap_schema(root, &s).clone();
             let types = types_of(&s);
+            // A wrapper may admit null beside the schema it wraps.
+            let null_open =
+                outer.get(crate::cases::generate::NULL_OPEN) == Some(&Value::Bool(true));
+            let wrapped_null = ["anyOf", "oneOf"].iter().any(|k| {
+                outer
+                    .get(*k)
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| a.contains(&json!({"type": "null"})))
+            });
             if types.iter().any(|t| t == "string") {
                 self.strings(&prop, &s);
             }
@@ -277,8 +287,13 @@ impl Deriver<'_> {
                 );
             }
             if !types.is_empty() {
-                let nullable = types.iter().any(|t| t == "null");
-                let (class, why) = if nullable {
+                let nullable = types.iter().any(|t| t == "null") || wrapped_null;
+                let (class, why) = if null_open {
+                    (
+                        Class::Unspecified,
+                        "servers differ on a nullable without a type",
+                    )
+                } else if nullable {
                     (Class::Valid, "allowed")
                 } else {
                     (Class::Invalid, "not allowed")
@@ -731,17 +746,26 @@ fn base_instance(root: &Value, schema: &Value, depth: usize) -> Map<String, Valu
 
 /// The first example, else the const, first enum value, or a value built from the type.
 fn valid_value(root: &Value, s: &Value, depth: usize) -> Option<Value> {
-    let s = crate::contract::resolve_local(root, s);
+    // A wrapper (a nullable reference, `allOf` of one) stands for the schema it wraps; its
+    // annotations are its own.
+    let outer = crate::contract::resolve_local(root, s);
+    let s = crate::contract::unwrap_schema(root, outer);
     let date_time = s.get("format").and_then(Value::as_str) == Some("date-time");
-    if let Some(v) = s
-        .get("examples")
-        .and_then(Value::as_array)
-        .and_then(|a| a.first())
+    let null_open = outer.get(crate::cases::generate::NULL_OPEN) == Some(&Value::Bool(true));
+    let first_example = |x: &Value| {
+        x.get("examples")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            .cloned()
+    };
+    if let Some(v) = first_example(outer)
+        .or_else(|| first_example(s))
         // A date-time example is often in the past by now, which a field's policy may refuse:
-        // only a future one is taken.
+        // only a future one is taken. Null where servers differ on it is not taken either.
         .filter(|v| !date_time || is_future_instant(v))
+        .filter(|v| !(null_open && v.is_null()))
     {
-        return Some(v.clone());
+        return Some(v);
     }
     if let Some(v) = s
         .get("const")
@@ -798,6 +822,10 @@ fn number_value(s: &Value, integer: bool) -> Value {
     }
     if let Some(m) = f("multipleOf").filter(|m| *m > 0.0) {
         v = round(v / m) * m;
+    }
+    if s.get("format").and_then(Value::as_str) == Some("int32") {
+        // What a server that holds the format takes, whether or not it checks it.
+        v = v.clamp(f64::from(i32::MIN), f64::from(i32::MAX));
     }
     if integer || v.fract() == 0.0 {
         if let Some(i) = (v.abs() < 9.0e15).then_some(v as i64) {
@@ -859,6 +887,11 @@ mod tests {
             (json!({"exclusiveMinimum": 0}), true, json!(1)),
             (json!({"exclusiveMaximum": -3}), false, json!(-3.5)),
             (json!({"minimum": 3, "multipleOf": 5}), true, json!(5)),
+            (
+                json!({"minimum": -1e10, "format": "int32"}),
+                true,
+                json!(i32::MIN),
+            ),
         ];
         for (schema, integer, expected) in cases {
             assert_eq!(number_value(&schema, integer), expected, "{schema}");

@@ -497,7 +497,10 @@ impl<'a> Reader<'a> {
             return Ok(None);
         }
         if nullable && map.get(NULL_OPEN) == Some(&Value::Bool(true)) {
+            // Null is neither a valid value nor a wrong type here, even where the wrapped
+            // schema has no `type` and so admits it.
             node.null_open = true;
+            node.types = Types(node.types.0 & !(1 << (JsonType::Null as u8)));
         } else if nullable {
             if node.constant.is_some() {
                 return Err(unsupported(
