@@ -11,6 +11,8 @@ use provisionr_conformance::contract::{Contract, EMBEDDED_SCHEMAS};
 use provisionr_conformance::diag::FileError;
 use serde_json::{json, Value};
 
+use crate::common::text;
+
 const BIN: &str = env!("CARGO_BIN_EXE_provisionr-conformance");
 const ENDPOINT: &str = "create-service-access-token.endpoint.json";
 const REQUEST: &str = "create-service-access-token.request.schema.json";
@@ -81,17 +83,19 @@ fn run_bin(dir: &Path, args: &[&str]) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
+/// A named pipe at `path`, made with the system call (no `mkfifo` program needed).
 fn mkfifo(path: &Path) {
-    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
-    assert!(status.success());
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).expect("no NUL in a temp path");
+    // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
+    let rc = unsafe { libc::mkfifo(c.as_ptr(), 0o644) };
+    assert_eq!(
+        rc,
+        0,
+        "mkfifo {}: {}",
+        path.display(),
+        std::io::Error::last_os_error()
+    );
 }
 
 #[test]
