@@ -470,7 +470,7 @@ impl Contract {
         for (schema, path) in std::iter::once((&p.response_schema, &p.response_path))
             .chain(p.status_schemas.values().map(|(s, path)| (s, path)))
         {
-            if let Some(pointer) = too_deep(schema, "", 0) {
+            if let Some(pointer) = too_deep(schema, 0) {
                 return Err(FileError::new(
                     path,
                     BoundError::TooDeep(pointer).to_string(),
@@ -636,50 +636,15 @@ pub fn resolve_local<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
     s
 }
 
-/// Keywords beside a wrapper's composition that leave it a bare wrapper.
-const WRAPPER_ANNOTATIONS: &[&str] = &[
-    "$schema",
-    "$id",
-    "$comment",
-    "$defs",
-    "definitions",
-    "title",
-    "description",
-    "examples",
-    "default",
-    "deprecated",
-    "readOnly",
-    "writeOnly",
-];
-
 /// The schema a wrapper stands for, following local references: `allOf` with one member, or
 /// `anyOf`/`oneOf` of a schema and `{"type": "null"}` (a nullable reference).
 pub fn unwrap_schema<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
-    let null = serde_json::json!({ "type": "null" });
     let mut s = resolve_local(root, s);
     for _ in 0..32 {
-        // Only a bare wrapper: beside the composition, nothing but annotations.
-        let constraints = s.as_object().map_or(0, |o| {
-            o.keys()
-                .filter(|k| !k.starts_with("x-") && !WRAPPER_ANNOTATIONS.contains(&k.as_str()))
-                .count()
-        });
-        if constraints != 1 {
-            break;
+        match s.as_object().and_then(crate::cases::generate::bare_wrapper) {
+            Some(w) => s = resolve_local(root, w.inner),
+            None => break,
         }
-        let inner = match (
-            s.get("allOf").and_then(Value::as_array).map(Vec::as_slice),
-            s.get("anyOf")
-                .or_else(|| s.get("oneOf"))
-                .and_then(Value::as_array)
-                .map(Vec::as_slice),
-        ) {
-            (Some([only]), _) => only,
-            (_, Some([a, b])) if *b == null => a,
-            (_, Some([a, b])) if *a == null => b,
-            _ => break,
-        };
-        s = resolve_local(root, inner);
     }
     s
 }
@@ -1026,18 +991,19 @@ fn check_bounds(schema: &Value, pointer: &str, depth: usize) -> Result<(), Bound
 
 /// Where `value` nests deeper than [`MAX_SCHEMA_DEPTH`], if it does: response schemas have no
 /// bounds the suite builds from, but are compiled and walked all the same.
-fn too_deep(value: &Value, pointer: &str, depth: usize) -> Option<String> {
+fn too_deep(value: &Value, depth: usize) -> Option<String> {
     if depth > MAX_SCHEMA_DEPTH {
-        return Some(pointer.into());
+        return Some(String::new());
     }
+    // The pointer is built on the way back, only when something is too deep.
     match value {
-        Value::Object(map) => map
-            .iter()
-            .find_map(|(k, v)| too_deep(v, &format!("{pointer}/{}", pointer_token(k)), depth + 1)),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            too_deep(v, depth + 1).map(|rest| format!("/{}{rest}", pointer_token(k)))
+        }),
         Value::Array(list) => list
             .iter()
             .enumerate()
-            .find_map(|(i, v)| too_deep(v, &format!("{pointer}/{i}"), depth + 1)),
+            .find_map(|(i, v)| too_deep(v, depth + 1).map(|rest| format!("/{i}{rest}"))),
         _ => None,
     }
 }
@@ -1114,9 +1080,9 @@ mod tests {
         for _ in 0..MAX_SCHEMA_DEPTH - 1 {
             deep = serde_json::json!({"items": deep});
         }
-        assert_eq!(too_deep(&deep, "", 0), None, "the limit itself is fine");
+        assert_eq!(too_deep(&deep, 0), None, "the limit itself is fine");
         let deeper = serde_json::json!({"properties": {"a/b": deep}});
-        let at = too_deep(&deeper, "", 0).expect("found");
+        let at = too_deep(&deeper, 0).expect("found");
         assert!(at.starts_with("/properties/a~1b/items/items"), "{at}");
     }
 

@@ -240,12 +240,14 @@ fn convert_30(o: &mut Map<String, Value>) {
                 // says `nullable` then adds nothing, common practice says it adds null: the
                 // validator accepts null, and the generator neither sends it as valid nor as
                 // invalid. The annotations stay outside, where readers look for them.
-                let mut rest = std::mem::take(o);
-                for k in ANNOTATIONS_OUTSIDE {
-                    if let Some(v) = rest.remove(*k) {
-                        o.insert((*k).into(), v);
-                    }
-                }
+                let rest = std::mem::take(o);
+                let (outside, rest): (Map<String, Value>, Map<String, Value>) =
+                    rest.into_iter().partition(|(k, _)| {
+                        crate::cases::generate::is_annotation(k)
+                            && !k.starts_with('$')
+                            && k != "definitions"
+                    });
+                o.extend(outside);
                 o.insert(
                     "anyOf".into(),
                     json!([Value::Object(rest), { "type": "null" }]),
@@ -261,17 +263,6 @@ fn convert_30(o: &mut Map<String, Value>) {
         }
     }
 }
-
-/// The annotations a 3.0 `nullable` wrapper keeps on the outside.
-const ANNOTATIONS_OUTSIDE: &[&str] = &[
-    "readOnly",
-    "writeOnly",
-    "title",
-    "description",
-    "default",
-    "examples",
-    "deprecated",
-];
 
 /// OpenAPI's formats that constrain nothing a JSON Schema validator checks are dropped:
 /// `int64`, `float`, `double`, and `password`, a display hint. `int32` stays: validators ignore

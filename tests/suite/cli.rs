@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::common::{Served, SERVE_TOKEN as TOKEN};
+use crate::common::{text, Served, SERVE_TOKEN as TOKEN};
 
 const BIN: &str = env!("CARGO_BIN_EXE_provisionr-conformance");
 
@@ -16,14 +16,6 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .output()
         .expect("run starts")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[test]

@@ -189,3 +189,12 @@ impl Drop for Served {
         let _ = self.child.wait();
     }
 }
+
+/// A finished command's stdout and stderr, in that order, as text.
+pub fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::common::{assert_valid_junit, plan};
+use crate::common::{assert_valid_junit, plan, text};
 use provisionr_conformance::run::{self, TargetChoice};
 
 const BIN: &str = env!("CARGO_BIN_EXE_provisionr-conformance");
@@ -30,14 +30,6 @@ fn run_bin(dir: &Path, args: &[&str]) -> Output {
     let mut all = vec!["run", "--no-persist", "--junit", junit.to_str().unwrap()];
     all.extend_from_slice(args);
     bin(dir, TOKEN, &all).output().expect("the binary starts")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// A raw TCP server on 127.0.0.1:0 that counts connections and hands each to `handle` on its

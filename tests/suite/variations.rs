@@ -11,7 +11,7 @@ use provisionr_conformance::report::Status;
 use provisionr_conformance::selftest::selftest;
 use provisionr_conformance::server::{FaultSet, Variation, VariationSet};
 
-use crate::common::{run_on, run_with, verdicts, Served, SERVE_TOKEN};
+use crate::common::{run_on, run_with, text, verdicts, Served, SERVE_TOKEN};
 
 const BIN: &str = env!("CARGO_BIN_EXE_provisionr-conformance");
 
@@ -86,14 +86,6 @@ fn run_against(serve_args: &[&str]) -> Output {
         .current_dir(dir.path())
         .output()
         .expect("run starts")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[test]

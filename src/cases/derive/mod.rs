@@ -255,12 +255,10 @@ impl Deriver<'_> {
             // A wrapper may admit null beside the schema it wraps.
             let null_open =
                 outer.get(crate::cases::generate::NULL_OPEN) == Some(&Value::Bool(true));
-            let wrapped_null = ["anyOf", "oneOf"].iter().any(|k| {
-                outer
-                    .get(*k)
-                    .and_then(Value::as_array)
-                    .is_some_and(|a| a.contains(&json!({"type": "null"})))
-            });
+            let wrapped_null = outer
+                .as_object()
+                .and_then(crate::cases::generate::bare_wrapper)
+                .is_some_and(|w| w.nullable);
             if types.iter().any(|t| t == "string") {
                 self.strings(&prop, &s);
             }

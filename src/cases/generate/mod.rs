@@ -9,6 +9,7 @@ mod datetime;
 
 pub use datetime::unambiguous_variant;
 pub use schema::NULL_OPEN;
+pub(crate) use schema::{bare_wrapper, is_annotation};
 mod numbers;
 mod schema;
 mod strings;

@@ -370,7 +370,44 @@ fn child(pointer: &str, tokens: &[&str]) -> String {
     out
 }
 
-fn is_annotation(keyword: &str) -> bool {
+/// A bare wrapper's composition and the schema it wraps.
+pub(crate) struct BareWrapper<'a> {
+    /// `allOf`, `anyOf` or `oneOf`.
+    pub keyword: &'a str,
+    /// Where the wrapped schema is in the list.
+    pub index: usize,
+    pub inner: &'a Value,
+    /// Whether null is admitted beside it.
+    pub nullable: bool,
+}
+
+/// The compositions OpenAPI documents are full of, when nothing but annotations stand beside
+/// them: `allOf` with one schema (a `$ref` with annotations), and `anyOf` or `oneOf` of a schema
+/// and `{"type": "null"}` (a nullable `$ref`).
+pub(crate) fn bare_wrapper(map: &Map<String, Value>) -> Option<BareWrapper<'_>> {
+    let mut constraints = map.iter().filter(|(k, _)| !is_annotation(k));
+    let (Some((keyword, Value::Array(list))), None) = (constraints.next(), constraints.next())
+    else {
+        return None;
+    };
+    let null = serde_json::json!({ "type": "null" });
+    let (index, inner, nullable) = match (keyword.as_str(), list.as_slice()) {
+        ("allOf", [only]) => (0, only, false),
+        ("anyOf" | "oneOf", [a, b]) if *b == null && *a != null => (0, a, true),
+        ("anyOf" | "oneOf", [a, b]) if *a == null && *b != null => (1, b, true),
+        _ => return None,
+    };
+    Some(BareWrapper {
+        keyword,
+        index,
+        inner,
+        nullable,
+    })
+}
+
+/// Whether `keyword` only annotates (constrains nothing): JSON Schema's annotations and
+/// `x-` extensions.
+pub(crate) fn is_annotation(keyword: &str) -> bool {
     ANNOTATIONS.contains(&keyword) || keyword.starts_with("x-")
 }
 
@@ -478,20 +515,17 @@ impl<'a> Reader<'a> {
         pointer: &str,
         depth: usize,
     ) -> Result<Option<Node>, GenError> {
-        let mut constraints = map.iter().filter(|(k, _)| !is_annotation(k));
-        let (Some((keyword, Value::Array(list))), None) = (constraints.next(), constraints.next())
+        let Some(BareWrapper {
+            keyword,
+            index,
+            inner,
+            nullable,
+        }) = bare_wrapper(map)
         else {
             return Ok(None);
         };
-        let null = serde_json::json!({ "type": "null" });
-        let (inner, nullable) = match (keyword.as_str(), list.as_slice()) {
-            ("allOf", [only]) => ((0, only), false),
-            ("anyOf" | "oneOf", [a, b]) if *b == null && *a != null => ((0, a), true),
-            ("anyOf" | "oneOf", [a, b]) if *a == null && *b != null => ((1, b), true),
-            _ => return Ok(None),
-        };
-        let at = child(pointer, &[keyword, &inner.0.to_string()]);
-        let mut node = self.node(inner.1, at, depth + 1)?;
+        let at = child(pointer, &[keyword, &index.to_string()]);
+        let mut node = self.node(inner, at, depth + 1)?;
         if keyword == "oneOf" && node.types.admits(JsonType::Null) {
             // Null would match both branches, which `oneOf` refuses.
             return Ok(None);
