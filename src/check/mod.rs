@@ -505,15 +505,24 @@ fn echo(s: &Semantic, request: Option<&Value>, actual: Option<&Value>) -> Failed
 impl Checker {
     fn rejection(&self, case: &Case, resp: &Response, body_text: &str, out: &mut Vec<Verdict>) {
         let status = resp.status;
+        // The page documents no error body, so any honest label will do: only a label that
+        // says JSON over text that is not, or text over JSON, misleads a client.
+        let parsed = serde_json::from_str::<Value>(body_text).ok();
+        let labelled_json = is_json_media_type(resp.header("content-type"));
         if self.on(names::CONTENT_TYPE)
             && !body_text.trim().is_empty()
-            && !is_json_media_type(resp.header("content-type"))
+            && labelled_json != parsed.is_some()
         {
+            let expected = if labelled_json {
+                "a JSON error body under a JSON media type"
+            } else {
+                "a JSON media type on a JSON error body"
+            };
             out.push(Verdict::new(
                 names::CONTENT_TYPE,
                 Severity::Warning,
                 "header:Content-Type",
-                "a JSON media type on an error body",
+                expected,
                 describe_header(resp.header("content-type")),
             ));
         }
@@ -525,13 +534,16 @@ impl Checker {
             self.on(names::ERROR_BODY),
         ) {
             let field = pointer.rsplit('/').next().unwrap_or("");
-            let named = serde_json::from_str::<Value>(body_text).is_ok_and(|v| mentions(&v, field));
+            let named = match &parsed {
+                Some(v) => mentions(v, field),
+                None => names_as_a_word(body_text, field),
+            };
             if !named {
                 out.push(Verdict::new(
                     names::ERROR_BODY,
                     Severity::Warning,
                     "(body)",
-                    format!("a JSON error body naming `{field}`"),
+                    format!("an error body naming `{field}` (JSON, or text)"),
                     excerpt(body_text),
                 ));
             }
@@ -653,6 +665,21 @@ fn mentions(v: &Value, field: &str) -> bool {
             .any(|(k, x)| k == field || k.contains(field) || mentions(x, field)),
         _ => false,
     }
+}
+
+/// Whether a text error body names `field` as a word of its own (`The name field is
+/// required.`), not inside another word (`rename`).
+fn names_as_a_word(text: &str, field: &str) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    !field.is_empty()
+        && text.match_indices(field).any(|(i, _)| {
+            let before = text[..i].chars().next_back().is_none_or(|c| !is_word(c));
+            let after = text[i + field.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !is_word(c));
+            before && after
+        })
 }
 
 /// At most 300 characters of a text, with a note when cut.

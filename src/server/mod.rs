@@ -313,7 +313,11 @@ fn needed_encoding(service: &str) -> bool {
 
 fn created(config: &ServerConfig, token: &Token, headers: &HeaderMap) -> Response {
     let faults = &config.faults;
-    let link = self_link(headers, &token.id);
+    let link = if config.varies(Variation::RelativeLinks) {
+        token_path(&token.id)
+    } else {
+        self_link(headers, &token.id)
+    };
     let body = token::render(token, &link, faults, &config.variations);
     let content_type = if faults.has(Fault::ContentTypeText) {
         "text/plain; charset=utf-8"
@@ -337,9 +341,14 @@ fn created(config: &ServerConfig, token: &Token, headers: &HeaderMap) -> Respons
     response
 }
 
+/// The path of a token's own resource.
+fn token_path(id: &str) -> String {
+    format!("{API_PREFIX}/workspace/tokens/{id}")
+}
+
 /// Absolute when the Host header is a plain host[:port]; a path otherwise.
 fn self_link(headers: &HeaderMap, id: &str) -> String {
-    let path = format!("{API_PREFIX}/workspace/tokens/{id}");
+    let path = token_path(id);
     let host = headers.get(HOST).and_then(|h| h.to_str().ok()).filter(|h| {
         !h.is_empty()
             && h.chars()
@@ -358,6 +367,8 @@ fn validation_failed(config: &ServerConfig, errors: Map<String, Value>) -> Respo
     }
     let status = if faults.has(Fault::OkForErrors) {
         StatusCode::OK
+    } else if config.varies(Variation::BadRequestForValidation) {
+        StatusCode::BAD_REQUEST
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
@@ -386,6 +397,15 @@ fn error_with(
             .collect();
         all.join(" ")
     };
+    if config.varies(Variation::PlainTextErrors) {
+        let mut text = message.to_string();
+        for m in errors.iter().flat_map(|e| e.values()) {
+            text.push(' ');
+            text.push_str(&messages(m));
+        }
+        let plain = HeaderValue::from_static("text/plain; charset=utf-8");
+        return (status, [(CONTENT_TYPE, plain)], text + "\n").into_response();
+    }
     let (content_type, body) = if config.varies(Variation::ProblemJson) {
         let mut problem = json!({
             "type": "about:blank",
@@ -419,7 +439,8 @@ fn error_with(
         ("application/json", body)
     };
     let content_type = HeaderValue::from_static(json_media_type(config, content_type));
-    (status, [(CONTENT_TYPE, content_type)], body.to_string()).into_response()
+    let body = token::serialize(body, &config.variations);
+    (status, [(CONTENT_TYPE, content_type)], body).into_response()
 }
 
 /// A JSON media type as the server labels it: with `charset=utf-8` when a variation says so.

@@ -94,7 +94,11 @@ impl Call {
             "{API_PREFIX}/workspace/services/{}/tokens/access",
             self.service
         );
-        let mut builder = HttpRequest::builder().method(self.method.clone()).uri(uri);
+        // Every HTTP/1.1 client sends Host (RFC 9112 3.2).
+        let mut builder = HttpRequest::builder()
+            .method(self.method.clone())
+            .uri(uri)
+            .header(HOST, "127.0.0.1:8080");
         if let Some(auth) = &self.auth {
             builder = builder.header(AUTHORIZATION, auth);
         }
@@ -760,6 +764,30 @@ fn variation_probe(variation: Variation) -> (Call, fn(&Reply) -> bool) {
         }),
         CharsetParameter => (Call::valid(), |r| {
             header(r, CONTENT_TYPE) == "application/json; charset=utf-8"
+        }),
+        PrettyJson => (Call::valid(), |r| {
+            let text = String::from_utf8_lossy(&r.body);
+            text.starts_with("{\n  \"_links\"") && r.json()["id"].is_string()
+        }),
+        NumericUtcOffset => (Call::valid(), |r| {
+            stamp(r, "created_at").is_some_and(|s| s.ends_with("+00:00"))
+                && stamp(r, "expires_at").is_some_and(|s| s.ends_with("+00:00"))
+        }),
+        PrecisionNanoseconds => (Call::valid(), |r| {
+            fraction(stamp(r, "created_at")) == Some(9)
+                && fraction(stamp(r, "expires_at")) == Some(9)
+        }),
+        LowercaseTZ => (Call::valid(), |r| {
+            stamp(r, "created_at").is_some_and(|s| s.contains('t') && s.ends_with('z'))
+        }),
+        RelativeLinks => (Call::valid(), |r| {
+            header(r, LOCATION).starts_with("/api/v1/workspace/tokens/")
+                && r.json()["_links"]["self"] == header(r, LOCATION)
+        }),
+        BadRequestForValidation => (too_long, |r| r.status == StatusCode::BAD_REQUEST),
+        PlainTextErrors => (too_long, |r| {
+            header(r, CONTENT_TYPE).starts_with("text/plain")
+                && String::from_utf8_lossy(&r.body).contains("The name field")
         }),
     }
 }

@@ -226,12 +226,57 @@ pub fn render(
         body.insert("scopes".into(), json!(ABILITIES));
     }
 
-    let text = Value::Object(body).to_string();
+    let text = serialize(Value::Object(body), variations);
     if faults.has(Fault::JsonConcat) {
         let raw = format!("\"{}\"", token.description);
         return text.replacen(&format!("\"{PASTE_HERE}\""), &raw, 1);
     }
     text
+}
+
+/// A body as text: compact, or pretty-printed with every object's keys reversed under the
+/// `pretty-json` variation.
+pub fn serialize(body: Value, variations: &VariationSet) -> String {
+    if !variations.has(Variation::PrettyJson) {
+        return body.to_string();
+    }
+    fn reverse(v: Value) -> Value {
+        match v {
+            Value::Object(map) => {
+                let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+                entries.reverse();
+                Value::Object(entries.into_iter().map(|(k, v)| (k, reverse(v))).collect())
+            }
+            Value::Array(items) => Value::Array(items.into_iter().map(reverse).collect()),
+            other => other,
+        }
+    }
+    serde_json::to_string_pretty(&reverse(body)).unwrap_or_default()
+}
+
+/// A UTC timestamp as a variation writes it: `+00:00` for `Z`, lower-case `t` and `z`, or nine
+/// fraction digits.
+fn represent(text: String, variations: &VariationSet) -> String {
+    let Some(stem) = text.strip_suffix('Z') else {
+        return text;
+    };
+    let mut stem = stem.to_string();
+    if variations.has(Variation::PrecisionNanoseconds) {
+        match stem.find('.') {
+            Some(dot) => {
+                let digits = stem.len() - dot - 1;
+                stem.push_str(&"0".repeat(9usize.saturating_sub(digits)));
+            }
+            None => stem.push_str(".000000000"),
+        }
+    }
+    if variations.has(Variation::NumericUtcOffset) {
+        stem + "+00:00"
+    } else if variations.has(Variation::LowercaseTZ) {
+        stem.replacen('T', "t", 1) + "z"
+    } else {
+        stem + "Z"
+    }
 }
 
 fn kind(faults: &FaultSet) -> String {
@@ -258,7 +303,7 @@ fn timestamps(token: &Token, faults: &FaultSet, variations: &VariationSet) -> Va
             snake.to_owned()
         }
     };
-    let created_text = precision.format(token.created_at);
+    let created_text = represent(precision.format(token.created_at), variations);
     let created_at = if faults.has(Fault::TimestampEpoch) {
         json!(token.created_at.unix_timestamp())
     } else if faults.has(Fault::TimestampNoOffset) {
@@ -293,7 +338,10 @@ fn timestamps(token: &Token, faults: &FaultSet, variations: &VariationSet) -> Va
     };
     stamps.insert(key("created_at"), created_at);
     stamps.insert(key("last_used_at"), last_used_at);
-    stamps.insert(key("expires_at"), json!(precision.format(token.expires_at)));
+    stamps.insert(
+        key("expires_at"),
+        json!(represent(precision.format(token.expires_at), variations)),
+    );
     stamps.insert(key("expires_at_mins"), mins);
     if !faults.has(Fault::MissingRequestedAt) {
         stamps.insert(key("requested_at"), json!(created_text));

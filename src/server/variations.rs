@@ -72,6 +72,27 @@ variation_catalog! {
     CharsetParameter = "charset-parameter",
         "Responses are labelled `application/json; charset=utf-8`.",
         "Media-type parameters are allowed, and Express adds this one by default.";
+    PrettyJson = "pretty-json",
+        "Bodies are pretty-printed, with their keys in reverse order.",
+        "JSON allows any whitespace and any member order (RFC 8259 2, 4); debug builds and Python's `indent=2` print so.";
+    NumericUtcOffset = "numeric-utc-offset",
+        "Timestamps end in `+00:00` instead of `Z`.",
+        "RFC 3339 5.6 allows either for UTC; Python's `isoformat()` writes `+00:00`.";
+    PrecisionNanoseconds = "precision-nanoseconds",
+        "Timestamps carry nine fraction digits.",
+        "RFC 3339 5.6 puts no bound on the fraction; Go's `RFC3339Nano` and Java's `Instant` print nanoseconds.";
+    LowercaseTZ = "lowercase-t-z",
+        "Timestamps are written with a lower-case `t` and `z`.",
+        "RFC 3339 5.6 lets an application use lower-case `t` and `z`; parsers must read both.";
+    RelativeLinks = "relative-links",
+        "`Location` and `_links.self` are paths, without scheme and host.",
+        "RFC 9110 10.2.2 allows a relative reference in `Location`, and the page types `_links.self` a string.";
+    BadRequestForValidation = "bad-request-for-validation",
+        "Validation failures are answered 400 instead of 422.",
+        "The page names no error status; 400 is HTTP's generic answer to a bad request and FastAPI-, Spring- and Fastify-style servers use it.";
+    PlainTextErrors = "plain-text-errors",
+        "Error answers are `text/plain` sentences naming the field, not JSON.",
+        "The page documents no error body; plain text is what many frameworks answer by default.";
 }
 
 impl fmt::Display for Variation {

@@ -206,3 +206,88 @@ fn a_401_to_a_presented_token_without_an_error_code_is_a_warning() {
     assert!(warned("auth::wrong_token"), "{:?}", verdicts(&outcome));
     assert!(!warned("auth::missing"), "no token was presented there");
 }
+
+/// The reference server with every error answer rewritten by `rewrite`, run on the cases
+/// matching `filter`.
+fn errors_rewritten(
+    filter: &str,
+    rewrite: fn(axum::response::Response) -> axum::response::Response,
+) -> provisionr_conformance::run::RunOutcome {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = plan(dir.path(), &[filter]);
+    let app = provisionr_conformance::server::app(provisionr_conformance::server::ServerConfig {
+        token: p.token.expose().to_string(),
+        services: p.path_values.values().cloned().collect(),
+        faults: FaultSet::none(),
+        variations: Default::default(),
+        reject_past_expiry: false,
+    })
+    .layer(axum::middleware::map_response(
+        move |r: axum::response::Response| async move {
+            if r.status().is_client_error() {
+                rewrite(r)
+            } else {
+                r
+            }
+        },
+    ));
+    let (addr, _rt) = crate::common::serve_app(app);
+    p.target = TargetChoice::Remote {
+        base_url: format!("http://{addr}/api/v1"),
+    };
+    run::run(p).unwrap()
+}
+
+fn warned(outcome: &provisionr_conformance::run::RunOutcome, id: &str, check: &str) -> bool {
+    outcome
+        .results
+        .iter()
+        .any(|r| r.case.id == id && r.warnings().any(|w| w.check == check))
+}
+
+#[test]
+fn a_json_error_body_labelled_as_text_is_a_content_type_warning() {
+    let outcome = errors_rewritten("boundary::name::", |mut r| {
+        r.headers_mut()
+            .insert("content-type", "text/plain".parse().unwrap());
+        r
+    });
+    assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
+    let id = "boundary::name::max_length_plus_1_ascii";
+    assert!(
+        warned(&outcome, id, "content_type"),
+        "{:?}",
+        verdicts(&outcome)
+    );
+    assert!(
+        !warned(&outcome, id, "error_body"),
+        "the JSON names the field"
+    );
+}
+
+#[test]
+fn a_text_error_body_must_name_the_field_as_a_word() {
+    fn text(body: &'static str) -> axum::response::Response {
+        let mut r = axum::response::IntoResponse::into_response((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            body,
+        ));
+        r.headers_mut()
+            .insert("content-type", "text/plain; charset=utf-8".parse().unwrap());
+        r
+    }
+    let id = "boundary::name::max_length_plus_1_ascii";
+    let named = errors_rewritten(id, |_| text("The name field is too long.\n"));
+    assert_eq!(named.tally.warnings, 0, "{:?}", verdicts(&named));
+    // `rename` holds `name`, but names no field.
+    let unnamed = errors_rewritten(id, |_| text("Please rename it.\n"));
+    assert!(
+        warned(&unnamed, id, "error_body"),
+        "{:?}",
+        verdicts(&unnamed)
+    );
+    assert!(
+        !warned(&unnamed, id, "content_type"),
+        "text labelled as text"
+    );
+}
