@@ -3,9 +3,9 @@
 #
 #   bench/real-stacks/run.sh [STACK...]     # default: every stack
 #
-# Stacks: fastapi express fastify prism-provisionr prism-petstore
-# Installs what is missing (a venv and npm packages under bench/real-stacks/.cache and each
-# server's node_modules), starts each server on 127.0.0.1 on a free port, runs the suite
+# Stacks: fastapi fastapi-httptools express fastify drf prism-provisionr prism-petstore
+# Installs what is missing (a venv per Python server under bench/real-stacks/.cache, npm
+# packages in each Node server's node_modules), starts each server on 127.0.0.1 on a free port, runs the suite
 # against it, stops it, and prints per stack the exit code, the cases failed and the failing
 # checks grouped. Reports go to bench/real-stacks/.cache/reports/STACK/.
 #
@@ -17,7 +17,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CACHE=${REAL_STACKS_CACHE:-$HERE/.cache}
 BIN=${PROVISIONR_CONFORMANCE:-$ROOT/target/release/provisionr-conformance}
-ALL_STACKS=(fastapi express fastify prism-provisionr prism-petstore)
+ALL_STACKS=(fastapi fastapi-httptools express fastify drf prism-provisionr prism-petstore)
 if [ $# -gt 0 ]; then STACKS=("$@"); else STACKS=("${ALL_STACKS[@]}"); fi
 SERVICE=svc_x
 PYTHON=${PYTHON:-python3}
@@ -30,13 +30,15 @@ if [ ! -x "$BIN" ]; then
   BIN=$ROOT/target/release/provisionr-conformance
 fi
 
-install_fastapi() {
-  local venv=$CACHE/venv
-  if [ ! -x "$venv/bin/uvicorn" ] || ! cmp -s "$HERE/fastapi/requirements.txt" "$venv/.requirements.txt"; then
-    echo "installing FastAPI into $venv" >&2
+# install_venv DIR: a venv at $CACHE/venv-DIR with DIR/requirements.txt, reinstalled when the
+# pins change.
+install_venv() {
+  local venv=$CACHE/venv-$1 req=$HERE/$1/requirements.txt
+  if [ ! -x "$venv/bin/python" ] || ! cmp -s "$req" "$venv/.requirements.txt"; then
+    echo "installing $1/requirements.txt into $venv" >&2
     "$PYTHON" -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$HERE/fastapi/requirements.txt"
-    cp "$HERE/fastapi/requirements.txt" "$venv/.requirements.txt"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+    cp "$req" "$venv/.requirements.txt"
   fi
 }
 
@@ -89,10 +91,23 @@ run_stack() {
   local base=http://127.0.0.1:$port/api/v1
   local contract=() params=(--service "$SERVICE")
   case $stack in
-    fastapi)
-      install_fastapi
+    fastapi|fastapi-httptools)
+      # fastapi: uvicorn's pure-Python HTTP layer (h11), what `pip install uvicorn` gives;
+      # fastapi-httptools: httptools and uvloop, what `uvicorn[standard]` (and so
+      # `fastapi[standard]`, the install FastAPI's tutorial gives) picks by default.
+      install_venv fastapi
+      local http=h11 loop=asyncio
+      if [ "$stack" = fastapi-httptools ]; then http=httptools loop=uvloop; fi
       (cd "$HERE/fastapi" && TOKEN=$PROVISIONR_TOKEN SERVICE=$SERVICE \
-        exec "$CACHE/venv/bin/uvicorn" app:app --host 127.0.0.1 --port "$port" --no-access-log) \
+        exec "$CACHE/venv-fastapi/bin/uvicorn" app:app --host 127.0.0.1 --port "$port" --no-access-log \
+        --http "$http" --loop "$loop") \
+        >"$out/server.log" 2>&1 &
+      ;;
+    drf)
+      # Django REST framework under gunicorn (its default sync worker, one process).
+      install_venv drf
+      (cd "$HERE/drf" && TOKEN=$PROVISIONR_TOKEN SERVICE=$SERVICE \
+        exec "$CACHE/venv-drf/bin/gunicorn" app:application --bind "127.0.0.1:$port") \
         >"$out/server.log" 2>&1 &
       ;;
     express|fastify)
