@@ -89,7 +89,7 @@ run_stack() {
   rm -rf "$out"
   mkdir -p "$out"
   local base=http://127.0.0.1:$port/api/v1
-  local contract=() params=(--service "$SERVICE")
+  local contract=() params=(--service "$SERVICE") skip=()
   case $stack in
     fastapi|fastapi-httptools)
       # fastapi: uvicorn's pure-Python HTTP layer (h11), what `pip install uvicorn` gives;
@@ -122,6 +122,11 @@ run_stack() {
       base=http://127.0.0.1:$port
       if [ "$stack" = prism-provisionr ]; then
         doc=$ROOT/schemas/provisionr-workspace.openapi.yaml
+        # A mock answers the document's example, not the request: it cannot keep the
+        # requested expiry, count minutes, mint unique ids or echo the description. The
+        # semantic checks are off (the Petstore document declares none).
+        skip=(--skip-check same_instant --skip-check minutes_between --skip-check unique
+          --skip-check echo --skip-check equals)
       else
         doc=$HERE/prism/petstore.openapi.yaml
         contract=(--openapi "$doc")
@@ -141,7 +146,7 @@ run_stack() {
   fi
   local rc=0
   # shellcheck disable=SC2086
-  (cd "$out" && "$BIN" run --base-url "$base" "${params[@]}" "${contract[@]}" \
+  (cd "$out" && "$BIN" run --base-url "$base" "${params[@]}" "${contract[@]}" "${skip[@]}" \
     --no-persist --junit "$out/junit.xml" --summary "$out/summary.json" ${SUITE_ARGS:-}) \
     >"$out/console.txt" 2>&1 || rc=$?
   stop_server
@@ -154,3 +159,4 @@ echo "suite: $("$BIN" --version 2>/dev/null || echo "$BIN"); $(date -u +%Y-%m-%d
 for stack in "${STACKS[@]}"; do
   run_stack "$stack"
 done
+"$PYTHON" "$HERE/summarize.py" --table "$CACHE/reports" "${STACKS[@]}"

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Print one stack's result from the suite's summary.json: exit code, cases failed, and the
-failing checks grouped by check (case id, expected, actual). Usage: summarize.py STACK RC SUMMARY"""
+failing checks grouped by check (case id, expected, actual).
+
+Usage: summarize.py STACK RC SUMMARY          one stack, in detail
+       summarize.py --table REPORTS STACK...  one Markdown row per stack (REPORTS/STACK/)"""
 
 import json
 import sys
@@ -12,7 +15,39 @@ def clip(text, width=110):
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def table(reports, stacks):
+    print("| stack | exit | cases failed | not tested | errors (by check) |")
+    print("| --- | --- | --- | --- | --- |")
+    for stack in stacks:
+        try:
+            with open(f"{reports}/{stack}/exit_code", encoding="utf-8") as f:
+                rc = f.read().strip()
+        except OSError:
+            rc = "-"
+        try:
+            with open(f"{reports}/{stack}/summary.json", encoding="utf-8") as f:
+                summary = json.load(f)
+        except (OSError, ValueError):
+            print(f"| {stack} | {rc} | - | - | no summary (see console.txt) |")
+            continue
+        counts = summary.get("counts", {})
+        by_check = defaultdict(set)
+        for v in summary.get("violations", []):
+            by_check[v.get("check", "?")].add(v["case"])
+        checks = ", ".join(
+            f"{check} {len(cases)}"
+            for check, cases in sorted(by_check.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        )
+        print(
+            f"| {stack} | {rc} | {counts.get('failed')} of {counts.get('cases')} | "
+            f"{counts.get('not_tested')} | {checks or '-'} |"
+        )
+
+
 def main():
+    if sys.argv[1] == "--table":
+        table(sys.argv[2], sys.argv[3:])
+        return
     stack, rc, path = sys.argv[1], sys.argv[2], sys.argv[3]
     try:
         with open(path, encoding="utf-8") as f:
