@@ -2,19 +2,47 @@
 
 use crate::execute::SentRequest;
 
-/// Quotes a word for a POSIX shell.
+/// Quotes a word for a POSIX shell; a word holding control characters is ANSI-C quoted
+/// (`$'...'`, bash and zsh) with each one escaped, so the command sends the very bytes and no
+/// terminal or report has a raw control character to mangle.
 fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
+    if !s.chars().any(char::is_control) {
+        return format!("'{}'", s.replace('\'', r"'\''"));
+    }
+    let mut out = String::from("$'");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str(r"\\"),
+            '\'' => out.push_str(r"\'"),
+            '\n' => out.push_str(r"\n"),
+            '\t' => out.push_str(r"\t"),
+            '\r' => out.push_str(r"\r"),
+            // Byte by byte, so the shell's locale does not matter.
+            c if c.is_control() => {
+                for b in c.to_string().bytes() {
+                    out.push_str(&format!("\\x{b:02x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// A curl command that sends the same request. The header that carried the token holds its
 /// placeholder (`${VAR}`) and is double-quoted, so the shell fills the token in at run time.
 pub fn command(req: &SentRequest) -> String {
-    let mut parts = vec![
-        "curl -sS -i".to_string(),
-        format!("-X {}", req.method),
-        quote(&req.url),
-    ];
+    // `-X HEAD` would wait for the body a HEAD answer's Content-Length announces.
+    let mut parts = if req.method == "HEAD" {
+        vec!["curl -sS -I".to_string(), quote(&req.url)]
+    } else {
+        vec![
+            "curl -sS -i".to_string(),
+            format!("-X {}", req.method),
+            quote(&req.url),
+        ]
+    };
     for (i, (k, v)) in req.headers.iter().enumerate() {
         let line = format!("{k}: {v}");
         if req.placeholder == Some(i) {
@@ -32,6 +60,36 @@ pub fn command(req: &SentRequest) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn request(method: &str, body: &str) -> SentRequest {
+        SentRequest {
+            method: method.into(),
+            url: "http://127.0.0.1:1/api/v1/x".into(),
+            headers: Vec::new(),
+            placeholder: None,
+            body: body.to_string().into(),
+            body_cut: None,
+        }
+    }
+
+    #[test]
+    fn control_characters_are_escaped_for_the_shell_not_mangled() {
+        let line = command(&request("POST", "{\"a\":\"\u{7f}\u{1}'\\\"} \r\n\u{85}"));
+        assert!(
+            line.ends_with(r#"--data-binary $'{"a":"\x7f\x01\'\\"} \r\n\xc2\x85'"#),
+            "{line}"
+        );
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        let plain = command(&request("POST", "{}"));
+        assert!(plain.ends_with("--data-binary '{}'"), "{plain}");
+    }
+
+    #[test]
+    fn head_is_sent_with_dash_capital_i() {
+        let line = command(&request("HEAD", ""));
+        assert!(line.starts_with("curl -sS -I 'http://"), "{line}");
+        assert!(!line.contains("-X"), "{line}");
+    }
 
     #[test]
     fn the_placeholder_is_double_quoted_and_quotes_survive() {
