@@ -38,8 +38,9 @@ pub(super) fn envelope(
 }
 
 /// Why a `Date` or `Allow` verdict weighs a warning on a request outside HTTP's methods.
-const BELOW_APPLICATION: &str = "; a warning here: a server's HTTP parser may answer this \
-     request before any application code runs (Node's answers an unknown method 400, with no Date)";
+const BELOW_APPLICATION: &str = "; on this request a server's HTTP parser may answer before \
+     any application code runs (Node's answers an unknown method 400, with no Date), so a \
+     warning unless --strict";
 
 /// Whether a server's HTTP parser may answer this request itself, before the application sees
 /// it: its method is none of RFC 9110's methods or PATCH (`FOO`, or `post` in lower case). Node's

@@ -702,7 +702,7 @@ fn collect_enums(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cases::{Expect, Origin, RequestSpec};
+    use crate::cases::{Auth, Expect, Origin, RequestSpec};
 
     #[test]
     fn json_media_types() {
@@ -1012,6 +1012,28 @@ mod tests {
         assert_eq!(checks_of(&verdicts), [("allow_header", Severity::Error)]);
         let (verdicts, _) = checker.check(&c, &get, &canned);
         assert_eq!(checks_of(&verdicts), [("date_header", Severity::Error)]);
+    }
+
+    #[test]
+    fn a_challenge_with_realm_passes_with_or_without_an_error_code() {
+        let c = Contract::embedded().unwrap();
+        let checker = Checker::new(&c, BTreeSet::new());
+        let mut case = with_method(&c, "POST", Class::Invalid);
+        case.expect = Expect::of(&c, Class::Invalid, "auth");
+        let described = "Bearer realm=\"api\", error=\"invalid_token\", \
+                         error_description=\"The access token expired, or was revoked\"";
+        for (auth, challenge) in [
+            (Auth::Header("Bearer wrong".into()), described),
+            (Auth::None, "Bearer realm=\"api\""),
+            // RFC 6750 3.1 asks for no error code here (a SHOULD NOT): harmless, not checked.
+            (Auth::None, described),
+        ] {
+            case.request.auth = auth;
+            let json = ("content-type", "application/json");
+            let resp = answer(401, &[DATE, json, ("www-authenticate", challenge)], "{}");
+            let (verdicts, _) = checker.check(&c, &case, &resp);
+            assert_eq!(checks_of(&verdicts), [], "{challenge}");
+        }
     }
 
     #[test]
