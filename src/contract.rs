@@ -845,6 +845,12 @@ const STANDARD_METHODS: [&str; 9] = [
     "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
 ];
 
+/// Whether `method` is one of RFC 9110's methods or PATCH, spelt as they are (methods are
+/// case-sensitive, RFC 9110 9.1).
+pub fn is_standard_method(method: &str) -> bool {
+    STANDARD_METHODS.contains(&method)
+}
+
 /// Checks that `method` is an RFC 9110 token and, when it spells a standard method, that it is
 /// spelt in upper case: a case file's `post` would otherwise be sent as is.
 pub fn check_method(method: &str) -> Result<(), MethodError> {

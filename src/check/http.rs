@@ -1,7 +1,9 @@
 //! Checks on the HTTP envelope of every answer, from the standards under the contract:
 //! `date_header` (RFC 9110 6.6.1), `allow_header` (RFC 9110 15.5.6) and `www_authenticate`
 //! (RFC 9110 11.6.1, RFC 6750 3). Each is a MUST of its standard, so an error; the SHOULD of
-//! RFC 6750 3.1 (an error code for a token that was presented) is a warning.
+//! RFC 6750 3.1 (an error code for a token that was presented) is a warning. On a request that
+//! a server's HTTP parser may answer before the application ([`parser_may_answer`]), `Date` and
+//! `Allow` weigh a warning: that canned answer is not the application's.
 
 use super::{describe_header, names, Verdict};
 use crate::cases::{Auth, Case};
@@ -16,15 +18,36 @@ pub(super) fn envelope(
     on: impl Fn(&str) -> bool,
     out: &mut Vec<Verdict>,
 ) {
+    let below_application = parser_may_answer(case);
+    let weigh = |mut v: Verdict| {
+        if below_application {
+            v.severity = Severity::Warning;
+            v.expected.push_str(BELOW_APPLICATION);
+        }
+        v
+    };
     if on(names::DATE_HEADER) {
-        out.extend(date_header(resp));
+        out.extend(date_header(resp).map(weigh));
     }
     if resp.status == 405 && on(names::ALLOW_HEADER) {
-        out.extend(allow_header(contract, resp));
+        out.extend(allow_header(contract, resp).map(weigh));
     }
     if resp.status == 401 && on(names::WWW_AUTHENTICATE) {
         out.extend(www_authenticate(contract, case, resp));
     }
+}
+
+/// Why a `Date` or `Allow` verdict weighs a warning on a request outside HTTP's methods.
+const BELOW_APPLICATION: &str = "; on this request a server's HTTP parser may answer before \
+     any application code runs (Node's answers an unknown method 400, with no Date), so a \
+     warning unless --strict";
+
+/// Whether a server's HTTP parser may answer this request itself, before the application sees
+/// it: its method is none of RFC 9110's methods or PATCH (`FOO`, or `post` in lower case). Node's
+/// parser refuses such methods with a canned 400; a standard method reaches the application,
+/// whose answer keeps every check.
+pub(crate) fn parser_may_answer(case: &Case) -> bool {
+    !crate::contract::is_standard_method(&case.request.method)
 }
 
 /// RFC 9110 6.6.1: an origin server with a clock MUST send `Date` in every 2xx, 3xx and 4xx

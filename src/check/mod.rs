@@ -249,6 +249,9 @@ impl Checker {
             self.rejection(case, resp, &resp.body_text(), &mut out);
             return (out, None);
         }
+        if answers_without_content(&case.request.method) {
+            return (out, None);
+        }
         if self.on(names::CONTENT_TYPE) && !is_json_media_type(resp.header("content-type")) {
             out.push(Verdict::new(
                 names::CONTENT_TYPE,
@@ -573,6 +576,14 @@ fn schema_verdicts(validator: &jsonschema::Validator, body: &Value, out: &mut Ve
     }
 }
 
+/// A 2xx to HEAD or OPTIONS is judged by its status and headers only: a 2xx to HEAD has no
+/// content (RFC 9110 9.3.2), and RFC 9110 9.3.7 defines no format for an OPTIONS body (Express
+/// answers `text/plain` `POST`, others 204 with none). Neither is the success the contract
+/// describes.
+fn answers_without_content(method: &str) -> bool {
+    matches!(method, "HEAD" | "OPTIONS")
+}
+
 fn status_verdict(case: &Case, status: u16) -> Option<Verdict> {
     let e = &case.expect;
     // A 5xx passes only where a case lists it, as an unknown method may be answered 501.
@@ -718,7 +729,7 @@ fn collect_enums(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cases::{Expect, Origin, RequestSpec};
+    use crate::cases::{Auth, Expect, Origin, RequestSpec};
 
     #[test]
     fn json_media_types() {
@@ -905,6 +916,151 @@ mod tests {
             status_verdict(&body, 404).unwrap().severity,
             Severity::Error
         );
+    }
+
+    /// An answer with these headers and body.
+    fn answer(status: u16, headers: &[(&'static str, &str)], body: &str) -> Response {
+        let mut map = reqwest::header::HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, value.parse().unwrap());
+        }
+        Response {
+            status,
+            headers: map,
+            body: body.as_bytes().to_vec(),
+            truncated: false,
+            body_cut: None,
+        }
+    }
+
+    fn with_method(c: &Contract, method: &str, class: Class) -> Case {
+        let mut request = RequestSpec::json(&c.endpoint, serde_json::json!({}));
+        request.method = method.into();
+        Case {
+            id: "t".into(),
+            title: "t".into(),
+            kind: "t".into(),
+            expect: Expect::of(c, class, "method"),
+            request,
+            offending: None,
+            origin: Origin::File("t.json".into()),
+        }
+    }
+
+    fn checks_of(verdicts: &[Verdict]) -> Vec<(&str, Severity)> {
+        verdicts
+            .iter()
+            .map(|v| (v.check.as_str(), v.severity))
+            .collect()
+    }
+
+    const DATE: (&str, &str) = ("date", "Tue, 01 Dec 2026 12:00:00 GMT");
+
+    #[test]
+    fn a_2xx_to_head_or_options_is_judged_by_its_status_and_headers_only() {
+        let c = Contract::embedded().unwrap();
+        let checker = Checker::new(&c, BTreeSet::new());
+        let express = answer(
+            200,
+            &[
+                DATE,
+                ("allow", "POST"),
+                ("content-type", "text/plain; charset=utf-8"),
+            ],
+            "POST",
+        );
+        let no_content = answer(204, &[DATE, ("allow", "POST, OPTIONS")], "");
+        let head = answer(200, &[DATE, ("content-type", "application/json")], "");
+        // A case file may send them as valid cases too: the method decides, not the case id.
+        for class in [Class::Unspecified, Class::Valid] {
+            let options = with_method(&c, "OPTIONS", class);
+            let head_case = with_method(&c, "HEAD", class);
+            for (case, resp) in [
+                (&options, &express),
+                (&options, &no_content),
+                (&head_case, &head),
+            ] {
+                let (verdicts, body) = checker.check(&c, case, resp);
+                let expected: &[(&str, Severity)] = match (class, resp.status) {
+                    (Class::Valid, 204) => &[("status", Severity::Error)],
+                    _ => &[],
+                };
+                assert_eq!(
+                    checks_of(&verdicts),
+                    expected,
+                    "{} {}",
+                    case.request.method,
+                    resp.status
+                );
+                assert_eq!(body, None);
+            }
+        }
+        // The same answer to the endpoint's own method is a broken success.
+        let post = with_method(&c, "POST", Class::Unspecified);
+        let (verdicts, _) = checker.check(&c, &post, &express);
+        let checks: Vec<_> = verdicts.iter().map(|v| v.check.as_str()).collect();
+        assert_eq!(checks, ["content_type", "response_schema"]);
+        // The headers are still checked.
+        let options = with_method(&c, "OPTIONS", Class::Unspecified);
+        let undated = answer(204, &[("allow", "POST")], "");
+        let (verdicts, _) = checker.check(&c, &options, &undated);
+        assert_eq!(checks_of(&verdicts), [("date_header", Severity::Error)]);
+    }
+
+    #[test]
+    fn a_parser_level_request_weighs_date_and_allow_as_warnings() {
+        let c = Contract::embedded().unwrap();
+        let checker = Checker::new(&c, BTreeSet::new());
+        let canned = answer(400, &[("content-length", "0")], "");
+        let refused = answer(405, &[DATE], "");
+        for method in ["FOO", "post"] {
+            let case = with_method(&c, method, Class::Unspecified);
+            let (verdicts, _) = checker.check(&c, &case, &canned);
+            assert_eq!(
+                checks_of(&verdicts),
+                [("date_header", Severity::Warning)],
+                "{method}"
+            );
+            assert!(
+                verdicts[0].expected.contains("HTTP parser"),
+                "{}",
+                verdicts[0].expected
+            );
+            let (verdicts, _) = checker.check(&c, &case, &refused);
+            assert_eq!(
+                checks_of(&verdicts),
+                [("allow_header", Severity::Warning)],
+                "{method}"
+            );
+        }
+        // A standard method reaches the application: its answer keeps every check.
+        let get = with_method(&c, "GET", Class::Unspecified);
+        let (verdicts, _) = checker.check(&c, &get, &refused);
+        assert_eq!(checks_of(&verdicts), [("allow_header", Severity::Error)]);
+        let (verdicts, _) = checker.check(&c, &get, &canned);
+        assert_eq!(checks_of(&verdicts), [("date_header", Severity::Error)]);
+    }
+
+    #[test]
+    fn a_challenge_with_realm_passes_with_or_without_an_error_code() {
+        let c = Contract::embedded().unwrap();
+        let checker = Checker::new(&c, BTreeSet::new());
+        let mut case = with_method(&c, "POST", Class::Invalid);
+        case.expect = Expect::of(&c, Class::Invalid, "auth");
+        let described = "Bearer realm=\"api\", error=\"invalid_token\", \
+                         error_description=\"The access token expired, or was revoked\"";
+        for (auth, challenge) in [
+            (Auth::Header("Bearer wrong".into()), described),
+            (Auth::None, "Bearer realm=\"api\""),
+            // RFC 6750 3.1 asks for no error code here (a SHOULD NOT): harmless, not checked.
+            (Auth::None, described),
+        ] {
+            case.request.auth = auth;
+            let json = ("content-type", "application/json");
+            let resp = answer(401, &[DATE, json, ("www-authenticate", challenge)], "{}");
+            let (verdicts, _) = checker.check(&c, &case, &resp);
+            assert_eq!(checks_of(&verdicts), [], "{challenge}");
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ use axum::http::header::{ALLOW, CONTENT_TYPE, HOST, LOCATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, post};
+use axum::routing::{any, post, MethodRouter};
 use axum::Router;
 use serde_json::{json, Map, Value};
 use tokio::sync::oneshot;
@@ -101,7 +101,10 @@ pub fn app(config: ServerConfig) -> Router {
         any(create_or_refuse)
     } else {
         // Without our own fallback axum answers other methods with an empty 405 body.
-        post(create_token).fallback(method_not_allowed)
+        framework_answers(
+            post(create_token).fallback(method_not_allowed),
+            &state.config,
+        )
     };
     let epoch_dates = state.config.faults.has(Fault::DateHeaderEpoch);
     let router = Router::new()
@@ -290,7 +293,12 @@ fn refusal(headers: &HeaderMap, config: &ServerConfig) -> Option<Response> {
         )),
         _ => {
             let mut response = error(config, StatusCode::UNAUTHORIZED, "Unauthenticated.");
-            if let Some(challenge) = standards::challenge(&presented, faults) {
+            let challenge = if config.varies(Variation::ChallengeWithRealm) {
+                Some(standards::described_challenge(&presented))
+            } else {
+                standards::challenge(&presented, faults)
+            };
+            if let Some(challenge) = challenge {
                 response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
             }
             Some(response)
@@ -465,6 +473,14 @@ async fn method_not_allowed(
     if config.faults.has(Fault::CrashOnUnknownMethod) && !standards::known_method(&method) {
         return server_error(config);
     }
+    if config.varies(Variation::NotImplementedForUnknownMethod) && !standards::known_method(&method)
+    {
+        return error(
+            config,
+            StatusCode::NOT_IMPLEMENTED,
+            "The method is not implemented by this server.",
+        );
+    }
     if config.faults.has(Fault::NotFoundForMethod)
         || config.varies(Variation::NotFoundForOtherMethods)
     {
@@ -479,6 +495,45 @@ async fn method_not_allowed(
         .headers_mut()
         .insert(ALLOW, HeaderValue::from_static("POST"));
     response
+}
+
+/// HEAD and OPTIONS on the route as a framework answers them itself, where a variation says so.
+fn framework_answers(
+    route: MethodRouter<Arc<AppState>>,
+    config: &ServerConfig,
+) -> MethodRouter<Arc<AppState>> {
+    let route = if config.varies(Variation::OptionsAnsweredByFramework)
+        || config.varies(Variation::OptionsNoContent)
+    {
+        route.options(options)
+    } else {
+        route
+    };
+    if config.varies(Variation::HeadAnswered) {
+        route.head(head)
+    } else {
+        route
+    }
+}
+
+async fn options(State(state): State<Arc<AppState>>) -> Response {
+    if state.config.varies(Variation::OptionsNoContent) {
+        return (StatusCode::NO_CONTENT, [(ALLOW, "POST, OPTIONS")]).into_response();
+    }
+    // Express (its router 2) lists the route's methods in `Allow` and again as the body.
+    let text = HeaderValue::from_static("text/plain; charset=utf-8");
+    let allow = HeaderValue::from_static("POST");
+    (
+        StatusCode::OK,
+        [(ALLOW, allow), (CONTENT_TYPE, text)],
+        "POST",
+    )
+        .into_response()
+}
+
+async fn head(State(state): State<Arc<AppState>>) -> Response {
+    let content_type = json_media_type(&state.config, "application/json");
+    (StatusCode::OK, [(CONTENT_TYPE, content_type)]).into_response()
 }
 
 async fn not_found(State(state): State<Arc<AppState>>) -> Response {

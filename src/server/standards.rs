@@ -71,6 +71,20 @@ pub(super) fn challenge(presented: &Presented<'_>, faults: &FaultSet) -> Option<
     }))
 }
 
+/// The `challenge-with-realm` variation's challenge: RFC 6750 3's `realm`, `error` and
+/// `error_description`, and no error code when no credential was presented (RFC 6750 3.1).
+pub(super) fn described_challenge(presented: &Presented<'_>) -> HeaderValue {
+    HeaderValue::from_static(match presented {
+        Presented::Nothing => "Bearer realm=\"api\"",
+        Presented::Empty => {
+            "Bearer realm=\"api\", error=\"invalid_request\", error_description=\"No access token was sent, only the scheme\""
+        }
+        Presented::Token(_) => {
+            "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"The access token expired, was revoked, or is malformed\""
+        }
+    })
+}
+
 /// What the raw body's faults make of it before it is parsed.
 pub(super) enum RawBody {
     /// Parse it as JSON, as the clean server does.
@@ -156,10 +170,7 @@ fn scrape(text: &str) -> Value {
 
 /// Whether a method is one HTTP defines (RFC 9110 9 and RFC 5789's PATCH).
 pub(super) fn known_method(method: &axum::http::Method) -> bool {
-    matches!(
-        method.as_str(),
-        "GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "CONNECT" | "OPTIONS" | "TRACE" | "PATCH"
-    )
+    crate::contract::is_standard_method(method.as_str())
 }
 
 #[cfg(test)]

@@ -93,6 +93,21 @@ variation_catalog! {
     PlainTextErrors = "plain-text-errors",
         "Error answers are `text/plain` sentences naming the field, not JSON.",
         "The page documents no error body; plain text is what many frameworks answer by default.";
+    OptionsAnsweredByFramework = "options-answered-by-framework",
+        "OPTIONS on the route answers 200 with `Allow: POST` and a `text/plain` body `POST`.",
+        "Express answers OPTIONS itself from the route's methods so; RFC 9110 9.3.7 defines no body format for it.";
+    OptionsNoContent = "options-no-content",
+        "OPTIONS on the route answers 204 with `Allow: POST, OPTIONS` and no body.",
+        "RFC 9110 9.3.7 allows a 2xx with no content; 204 is the OPTIONS answer of Express's cors middleware by default.";
+    HeadAnswered = "head-answered",
+        "HEAD on the route answers 200 with the success's `Content-Type` and no body.",
+        "RFC 9110 9.3.2: a 2xx to HEAD has no content; a catch-all HEAD route for uptime probes answers every path so.";
+    NotImplementedForUnknownMethod = "not-implemented-for-unknown-method",
+        "An unknown method (`FOO`) answers 501 Not Implemented.",
+        "RFC 9110 9.1: a server SHOULD answer 501 to a method it does not recognise; Python's http.server and koa-router do.";
+    ChallengeWithRealm = "challenge-with-realm",
+        "A 401 challenges with `Bearer realm=\"api\", error=\"invalid_token\", error_description=\"...\"`; with no credential, `realm` only.",
+        "RFC 6750 3 defines realm, error and error_description; 3.1 sends no error code when no credential was presented.";
 }
 
 impl fmt::Display for Variation {

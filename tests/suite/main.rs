@@ -11,6 +11,7 @@ mod garbage;
 mod gate;
 mod generate;
 mod hostile;
+mod http_level;
 mod junit;
 mod junit_schema;
 mod loaders;
