@@ -72,6 +72,9 @@ variation_catalog! {
     CharsetParameter = "charset-parameter",
         "Responses are labelled `application/json; charset=utf-8`.",
         "Media-type parameters are allowed, and Express adds this one by default.";
+    PrototypeKeysRefused = "prototype-keys-refused",
+        "A body with a `__proto__`, `constructor` or `prototype` key, at any depth, is answered 400.",
+        "Fastify's default prototype-poisoning guard (secure-json-parse) refuses `__proto__` and `constructor.prototype`; a careful JavaScript server may refuse all three.";
 }
 
 impl fmt::Display for Variation {
