@@ -72,6 +72,9 @@ pub struct Endpoint {
     /// which no schema keyword can say.
     #[serde(default)]
     pub fields: BTreeMap<String, FieldPolicy>,
+    /// Where `fields` was declared, for the case titles that cite it.
+    #[serde(skip)]
+    pub fields_source: FieldsSource,
     /// Other methods the same path template answers (the contract's other operations on it),
     /// in upper case: a request with one of them is no wrong method. Worked out on loading.
     #[serde(skip)]
@@ -86,12 +89,33 @@ fn body_required_default() -> bool {
     true
 }
 
+/// Where an endpoint's `fields` policies were declared.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FieldsSource {
+    /// An endpoint file's `fields`.
+    #[default]
+    EndpointFile,
+    /// An OpenAPI operation's `x-conformance.fields`.
+    XConformance,
+}
+
+impl FieldsSource {
+    /// The source as a case title cites it.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            FieldsSource::EndpointFile => "the endpoint file's fields policy",
+            FieldsSource::XConformance => "x-conformance fields",
+        }
+    }
+}
+
 /// What the contract says about one request field beyond its schema.
 #[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldPolicy {
-    /// How a date-time in the past is judged: `valid` (the default: a birth date), `invalid`,
-    /// or `unspecified` (an expiry, which a server may refuse once it has passed).
+    /// How a date-time in the past is judged: `valid` (a birth date), `invalid`, or
+    /// `unspecified` (an expiry, which a server may refuse once it has passed; also what an
+    /// undeclared field gets, since no schema keyword says how a date-time relates to now).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub past: Option<crate::cases::Class>,
 }
@@ -542,14 +566,30 @@ impl Contract {
         self.endpoint.tolerated.get(key).map_or(&[], Vec::as_slice)
     }
 
-    /// How a past date-time at `pointer` is judged: the endpoint file's `fields` policy, else
-    /// valid (a date-time in the past is still a date-time).
+    /// How a past date-time at `pointer` is judged: the declared `fields` policy, else
+    /// unspecified (a schema cannot say whether a past instant is allowed; a server with a
+    /// business rule such as "an expiry is in the future" may refuse it).
     pub fn past_date_time(&self, pointer: &str) -> crate::cases::Class {
-        self.endpoint
-            .fields
-            .get(pointer)
-            .and_then(|f| f.past)
-            .unwrap_or(crate::cases::Class::Valid)
+        self.declared_past(pointer)
+            .unwrap_or(crate::cases::Class::Unspecified)
+    }
+
+    /// The `past` policy declared for the field at `pointer`, if any.
+    pub fn declared_past(&self, pointer: &str) -> Option<crate::cases::Class> {
+        self.endpoint.fields.get(pointer).and_then(|f| f.past)
+    }
+
+    /// Where the class of a past date-time at `pointer` comes from, as a case title says it:
+    /// `valid by the endpoint file's fields policy`, `unspecified: no ...`.
+    pub fn past_reason(&self, pointer: &str) -> String {
+        match self.declared_past(pointer) {
+            Some(class) => format!(
+                "{} by {}",
+                class.as_str(),
+                self.endpoint.fields_source.phrase()
+            ),
+            None => "unspecified: no `fields` policy declared".into(),
+        }
     }
 
     /// Whether the request field at `pointer` is declared `format: date-time`, following

@@ -430,6 +430,7 @@ fn operation(
         semantics: ext.semantics,
         created_id: ext.created_id,
         fields: ext.fields,
+        fields_source: crate::contract::FieldsSource::XConformance,
         path_methods: Default::default(),
         // OpenAPI's default is false: a document that does not say so lets the body be left out.
         body_required: body

@@ -229,6 +229,16 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
     let args = libtest_args(&plan.selection);
     if plan.selection.list {
         let _ = libtest_mimic::run(&args, list_trials(&plan));
+        for op in &plan.operations {
+            for pointer in crate::cases::generate::unsafe_only_numbers(&op.contract.request_schema)
+            {
+                // On stderr: stdout stays the list that tools parse.
+                eprintln!(
+                    "note: {}: schema pointer \"{pointer}\" admits no number inside ±(2^53−1); its cases are unspecified (RFC 7493 2.2)",
+                    op.contract.endpoint.operation
+                );
+            }
+        }
         return Ok(RunOutcome {
             results: Vec::new(),
             tally: Tally::default(),

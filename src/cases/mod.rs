@@ -220,6 +220,37 @@ impl Case {
         self.expect.class
     }
 
+    /// What every derived or generated case gets once built: the tolerances and the class the
+    /// standards under the contract give its body.
+    pub fn settle(&mut self, contract: &crate::contract::Contract) {
+        self.tolerate_date_time_variant(contract);
+        self.unspecify_unsafe_numbers(contract);
+    }
+
+    /// A body holding a number beyond ±(2^53−1) is unspecified, whatever the schema says of it:
+    /// RFC 8259 6 and RFC 7493 2.2 (I-JSON) call such numbers not interoperable, and a
+    /// JavaScript server reads them rounded or refuses them.
+    pub fn unspecify_unsafe_numbers(&mut self, contract: &crate::contract::Contract) {
+        if self.class() == Class::Unspecified {
+            return;
+        }
+        // A raw body (whitespace, an escape form, another media type) is read as JSON too.
+        let unsafe_number = match &self.request.body {
+            Body::Raw(text) => {
+                serde_json::from_str::<Value>(text).is_ok_and(|b| generate::has_unsafe_number(&b))
+            }
+            body => body.json().is_some_and(|b| generate::has_unsafe_number(&b)),
+        };
+        if unsafe_number {
+            self.expect = Expect::of(contract, Class::Unspecified, "");
+            self.offending = None;
+            self.title = format!(
+                "{} (unspecified: a number beyond ±(2^53−1), RFC 7493 2.2)",
+                self.title
+            );
+        }
+    }
+
     /// An invalid case whose offending value is not an RFC 3339 date-time, but a variant of one
     /// whose instant is unambiguous (a space for `T`, `,5`, `+0100`), tolerates a success with a
     /// warning: accepting it is a leniency that cannot mislead a client, not a broken contract.

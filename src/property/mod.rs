@@ -193,7 +193,7 @@ impl Property {
             offending,
             origin: Origin::Derived,
         };
-        case.tolerate_date_time_variant(contract);
+        case.settle(contract);
         case
     }
 }

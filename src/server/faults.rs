@@ -56,7 +56,7 @@ fault_catalog! {
     NoMaxLength = "no-max-length", "too-lenient", "The 55-character limit on `name` is not enforced.";
     NoRequiredDescription = "no-required-description", "too-lenient", "A missing `description` is accepted as empty.";
     NoRequiredName = "no-required-name", "too-lenient", "A missing `name` is accepted as empty.";
-    CoerceTypes = "coerce-types", "too-lenient", "A non-string `name` or `description` is accepted and stringified.";
+    CoerceTypes = "coerce-types", "too-lenient", "A number, boolean or null `name` or `description` (or an array of one) is coerced to a string, as ajv's `coerceTypes: 'array'` (Fastify's default) does.";
     NaiveDateTime = "naive-date-time", "too-lenient", "An `expires_at` without offset is accepted as UTC.";
     RegexDateTime = "regex-date-time", "too-lenient", "`expires_at` is only checked for shape, so Feb 30, month 13, 24:00:00 and +24:00 pass.";
     NullNameAccepted = "null-name-accepted", "too-lenient", "A null `name` is accepted as empty.";
@@ -108,6 +108,7 @@ fault_catalog! {
     CrashOnLeapSecond = "crash-on-leap-second", "standards", "An `expires_at` on a leap second (`23:59:60Z`) answers 500.";
     CrashOnUtcOverflow = "crash-on-utc-overflow", "standards", "An `expires_at` that overflows year 9999 once in UTC answers 500.";
     EpochStringDateTime = "epoch-string-date-time", "standards", "An `expires_at` of digits (`\"4102444800\"`) is read as Unix seconds.";
+    EpochNumberDateTime = "epoch-number-date-time", "too-lenient", "An `expires_at` that is a JSON number (`4102444800`) is read as Unix seconds, as pydantic reads it.";
 }
 
 impl fmt::Display for Fault {

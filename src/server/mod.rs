@@ -209,6 +209,13 @@ async fn create_token(
         }
     };
 
+    if config.varies(Variation::PrototypeKeysRefused) && validate::has_prototype_key(&body) {
+        return error(
+            config,
+            StatusCode::BAD_REQUEST,
+            "Object contains forbidden prototype property",
+        );
+    }
     let lenient_dates = config.varies(Variation::LenientDateTime);
     let request = match validate::validate(&body, faults, lenient_dates) {
         Ok(request) => request,

@@ -351,6 +351,7 @@ fn probe(fault: Fault) -> Vec<Call> {
             vec![with(json!({"expires_at": "9999-12-31T23:59:59-01:00"}))]
         }
         EpochStringDateTime => vec![with(json!({"expires_at": "4102444800"})).expect(422)],
+        EpochNumberDateTime => vec![with(json!({"expires_at": 4_102_444_800u64})).expect(422)],
     }
 }
 
@@ -821,6 +822,10 @@ fn variation_probe(variation: Variation) -> (Call, fn(&Reply) -> bool) {
             challenge.starts_with("Bearer realm=\"api\", error=\"invalid_token\"")
                 && challenge.contains("error_description=")
         }),
+        PrototypeKeysRefused => (
+            Call::post(json!({"name": "n", "description": "d", "x": [{"constructor": {}}]})),
+            |r| r.status == StatusCode::BAD_REQUEST,
+        ),
     }
 }
 

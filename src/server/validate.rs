@@ -142,7 +142,9 @@ fn string_field(
             return None;
         }
         Some(Value::Null) if is_name && faults.has(Fault::NullNameAccepted) => String::new(),
-        Some(other) if faults.has(Fault::CoerceTypes) => other.to_string(),
+        Some(other) if faults.has(Fault::CoerceTypes) && coerced(other).is_some() => {
+            coerced(other).unwrap_or_default()
+        }
         Some(_) => {
             errors.add(key, format!("The {key} field must be a string."));
             return None;
@@ -177,6 +179,33 @@ fn string_field(
     Some(value)
 }
 
+/// The `coerce-types` bug as ajv's `coerceTypes: "array"` (Fastify's default) does it for a
+/// `string`: a number or boolean becomes its JSON text, null the empty string, and an array of
+/// one such value that value. Objects and other arrays are still refused.
+fn coerced(value: &Value) -> Option<String> {
+    match value {
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null => Some(String::new()),
+        Value::Array(items) if items.len() == 1 && !items[0].is_array() => {
+            coerced(&items[0]).or_else(|| items[0].as_str().map(str::to_owned))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a key `__proto__`, `constructor` or `prototype` appears anywhere in `body`: what the
+/// `prototype-keys-refused` variation refuses.
+pub fn has_prototype_key(body: &Value) -> bool {
+    match body {
+        Value::Object(map) => map.iter().any(|(k, v)| {
+            matches!(k.as_str(), "__proto__" | "constructor" | "prototype") || has_prototype_key(v)
+        }),
+        Value::Array(items) => items.iter().any(has_prototype_key),
+        _ => false,
+    }
+}
+
 /// `expires_at`: optional, null or an RFC 3339 date-time. `Some(None)` means "use the default".
 fn expires_at_field(
     obj: &Map<String, Value>,
@@ -204,6 +233,18 @@ fn expires_at_field(
                         KEY,
                         "The expires_at field must be a valid RFC 3339 date-time.".to_owned(),
                     );
+                    None
+                }
+            }
+        }
+        Some(Value::Number(n)) if faults.has(Fault::EpochNumberDateTime) => {
+            match n
+                .as_i64()
+                .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+            {
+                Some(instant) => Some(Some(instant)),
+                None => {
+                    errors.add(KEY, "The expires_at field must be a valid date.".to_owned());
                     None
                 }
             }
@@ -512,6 +553,55 @@ mod tests {
         };
         let keys: Vec<_> = errors.keys().map(String::as_str).collect();
         assert_eq!(keys, ["name", "description", "expires_at"]);
+    }
+
+    #[test]
+    fn coerce_types_coerces_as_ajv_does() {
+        let coerce = FaultSet::with([Fault::CoerceTypes]);
+        let name_of = |name: Value| {
+            validate(&json!({"name": name, "description": "d"}), &coerce, false).map(|r| r.name)
+        };
+        assert_eq!(name_of(json!(123)).unwrap(), "123");
+        assert_eq!(name_of(json!(1.5)).unwrap(), "1.5");
+        assert_eq!(name_of(json!(true)).unwrap(), "true");
+        assert_eq!(name_of(json!(null)).unwrap(), "");
+        assert_eq!(name_of(json!([7])).unwrap(), "7");
+        assert_eq!(name_of(json!(["text"])).unwrap(), "text");
+        for refused in [
+            json!({"value": "text"}),
+            json!([1, 2]),
+            json!([[1]]),
+            json!([]),
+        ] {
+            assert!(name_of(refused.clone()).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn epoch_number_is_read_as_unix_seconds_only_with_its_fault() {
+        let body = json!({"name": "n", "description": "d", "expires_at": 4_102_444_800u64});
+        assert!(validate(&body, &FaultSet::none(), false).is_err());
+        let read = validate(&body, &FaultSet::with([Fault::EpochNumberDateTime]), false)
+            .expect("read as Unix seconds");
+        assert_eq!(read.expires_at, parse_rfc3339("2100-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn prototype_keys_are_found_at_any_depth() {
+        for body in [
+            json!({"__proto__": {}}),
+            json!({"a": [{"constructor": {"prototype": {}}}]}),
+            json!({"a": {"b": {"prototype": 1}}}),
+        ] {
+            assert!(has_prototype_key(&body), "{body}");
+        }
+        for body in [
+            json!({"name": "__proto__"}),
+            json!(["constructor"]),
+            json!({"proto": 1}),
+        ] {
+            assert!(!has_prototype_key(&body), "{body}");
+        }
     }
 
     #[test]

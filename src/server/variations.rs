@@ -108,6 +108,9 @@ variation_catalog! {
     ChallengeWithRealm = "challenge-with-realm",
         "A 401 challenges with `Bearer realm=\"api\", error=\"invalid_token\", error_description=\"...\"`; with no credential, `realm` only.",
         "RFC 6750 3 defines realm, error and error_description; 3.1 sends no error code when no credential was presented.";
+    PrototypeKeysRefused = "prototype-keys-refused",
+        "A body with a `__proto__`, `constructor` or `prototype` key, at any depth, is answered 400.",
+        "Fastify's default prototype-poisoning guard (secure-json-parse) refuses `__proto__` and `constructor.prototype`; a careful JavaScript server may refuse all three.";
 }
 
 impl fmt::Display for Variation {

@@ -727,3 +727,71 @@ fn arbitrary_schemas_never_panic() {
         }
     }
 }
+
+/// Whether a key `__proto__`, `constructor` or `prototype` appears at any depth.
+fn prototype_key(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, v)| generate::PROTOTYPE_KEYS.contains(&k.as_str()) || prototype_key(v)),
+        Value::Array(a) => a.iter().any(prototype_key),
+        _ => false,
+    }
+}
+
+#[test]
+fn valid_bodies_hold_no_prototype_key_and_no_number_beyond_2_53() {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "big": {"type": "integer", "maximum": 1e19},
+            "x": {"type": "number"},
+            "nested": {"type": "object", "properties": {"n": {"type": "integer", "minimum": -1e18}}}
+        }
+    });
+    let bodies = generate::sample(&generate::valid(&schema).unwrap(), 7, 2000).unwrap();
+    let with_extras = bodies
+        .iter()
+        .filter(|b| b.as_object().unwrap().len() > 4)
+        .count();
+    assert!(with_extras > 50, "{with_extras} bodies with extra keys");
+    for body in &bodies {
+        assert!(!prototype_key(body), "{body}");
+        assert!(!generate::has_unsafe_number(body), "{body}");
+    }
+    // Every bound inside the range: each one is broken with a number inside it too.
+    let bounded = json!({
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "small": {"type": "integer", "minimum": -5, "maximum": 100},
+            "x": {"type": "number", "exclusiveMaximum": 1e15}
+        }
+    });
+    let invalid = generate::sample(&generate::invalid(&bounded).unwrap(), 7, 2000).unwrap();
+    for i in &invalid {
+        assert!(!prototype_key(&i.value), "{:?}", i.value);
+        assert!(!generate::has_unsafe_number(&i.value), "{:?}", i.value);
+    }
+    assert!(generate::unsafe_only_numbers(&schema).is_empty());
+}
+
+#[test]
+fn a_number_with_no_value_inside_2_53_is_named() {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "far": {"type": "integer", "minimum": 1e17},
+            "low": {"type": "number", "exclusiveMaximum": -1e16},
+            "ok": {"type": "integer", "minimum": 5}
+        }
+    });
+    assert_eq!(
+        generate::unsafe_only_numbers(&schema),
+        ["/properties/far", "/properties/low"]
+    );
+    // Its values are still drawn, outside the range: the cases carrying them are unspecified.
+    let bodies = generate::sample(&generate::valid(&schema).unwrap(), 3, 50).unwrap();
+    assert!(bodies.iter().all(|b| validator(&schema).is_valid(b)));
+}

@@ -21,4 +21,5 @@ mod property;
 mod rules;
 mod selftest;
 mod snapshot;
+mod unstated;
 mod variations;

@@ -93,6 +93,15 @@ const RULES: &[(&str, &str, &str)] = &[
         "date_time::expires_at::epoch_string",
         "status",
     ),
+    // Real findings on framework servers: pydantic reads a number as Unix time, Fastify's ajv
+    // coerces `"name": 123` into `"123"`.
+    (
+        "epoch-number-date-time",
+        "date_time::expires_at::epoch_number",
+        "status",
+    ),
+    ("coerce-types", "type::name::integer", "status"),
+    ("coerce-types", "type::description::boolean", "status"),
 ];
 
 #[test]

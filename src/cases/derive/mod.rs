@@ -173,7 +173,7 @@ impl Deriver<'_> {
             offending,
             origin: Origin::Derived,
         };
-        case.tolerate_date_time_variant(self.contract);
+        case.settle(self.contract);
         self.out.push(case);
     }
 
@@ -448,16 +448,15 @@ impl Deriver<'_> {
             Class::Invalid,
             Some(json!(4_102_444_800u64)),
         );
-        let past = self
-            .contract
-            .past_date_time(&format!("/{}", pointer_token(prop)));
+        let pointer = format!("/{}", pointer_token(prop));
+        let past = self.contract.past_date_time(&pointer);
         self.prop_case(
             "date_time",
             prop,
             "past",
             format!(
-                "a date-time in the past ({} by the endpoint file)",
-                past.as_str()
+                "a date-time in the past ({})",
+                self.contract.past_reason(&pointer)
             ),
             past,
             Some(json!(DATE_TIME_PAST)),
@@ -581,6 +580,34 @@ impl Deriver<'_> {
         for (id, title, expect, request, offending) in cases {
             self.push(id.into(), title.into(), "body", expect, request, offending);
         }
+        self.prototype_keys();
+    }
+
+    /// `__proto__`, `constructor` and `prototype` as extra keys: a JavaScript server may refuse
+    /// them (Fastify's prototype-poisoning guard answers 400), or ignore them, whatever the
+    /// schema says, so the case is unspecified. No other case sends them.
+    fn prototype_keys(&mut self) {
+        let mut body = (*self.base).clone();
+        for key in crate::cases::generate::PROTOTYPE_KEYS {
+            if !body.contains_key(*key) {
+                let value = if *key == "constructor" {
+                    json!({"prototype": {"polluted": true}})
+                } else {
+                    json!({"polluted": true})
+                };
+                body.insert((*key).to_string(), value);
+            }
+        }
+        let expect = self.expect(Class::Unspecified, "");
+        let request = self.json_request(Value::Object(body));
+        self.push(
+            "body::prototype_keys".into(),
+            "`__proto__`, `constructor` and `prototype` as extra properties (a server may refuse them)".into(),
+            "body",
+            expect,
+            request,
+            None,
+        );
     }
 
     fn auth(&mut self) {
@@ -762,6 +789,8 @@ fn valid_value(root: &Value, s: &Value, depth: usize) -> Option<Value> {
         // only a future one is taken. Null where servers differ on it is not taken either.
         .filter(|v| !date_time || is_future_instant(v))
         .filter(|v| !(null_open && v.is_null()))
+        // A number beyond ±(2^53−1) would make every case built on the base unspecified.
+        .filter(|v| !crate::cases::generate::has_unsafe_number(v))
     {
         return Some(v);
     }
@@ -814,6 +843,12 @@ fn number_value(s: &Value, integer: bool) -> Value {
         (None, Some(h)) if h < 0.0 => (h, true),
         _ => (0.0, false),
     };
+    // Inside ±(2^53−1) where the bounds allow it (RFC 7493 2.2): clamping toward zero keeps
+    // a value above a lower bound below it, and the other way round.
+    let safe = crate::cases::generate::MAX_SAFE;
+    if low.is_none_or(|l| l <= safe) && high.is_none_or(|h| h >= -safe) {
+        v = v.clamp(-safe, safe);
+    }
     let round = |x: f64| if from_high { x.floor() } else { x.ceil() };
     if integer {
         v = round(v);
@@ -826,7 +861,7 @@ fn number_value(s: &Value, integer: bool) -> Value {
         v = v.clamp(f64::from(i32::MIN), f64::from(i32::MAX));
     }
     if integer || v.fract() == 0.0 {
-        if let Some(i) = (v.abs() < 9.0e15).then_some(v as i64) {
+        if let Some(i) = (v.abs() <= safe).then_some(v as i64) {
             return json!(i);
         }
     }
@@ -875,6 +910,7 @@ fn checked_base(contract: &Contract, mut base: Map<String, Value>) -> Map<String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn number_values_stay_inside_their_bounds() {
@@ -950,6 +986,162 @@ mod tests {
         assert_eq!(name.chars().count(), 56);
         assert_eq!(emoji.class(), Class::Invalid);
         assert_eq!(emoji.offending.as_deref(), Some("/name"));
+    }
+
+    fn derive_for(schema: Value) -> Vec<Case> {
+        let mut c = Contract::embedded().unwrap();
+        c.endpoint.fields.clear();
+        c.request_validator = crate::contract::compile(&schema, Path::new("test")).unwrap();
+        c.request_schema = schema;
+        derive(&c)
+    }
+
+    fn find<'a>(cases: &'a [Case], id: &str) -> &'a Case {
+        cases
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no case {id}"))
+    }
+
+    #[test]
+    fn an_escaped_solidus_goes_where_its_decoded_value_is_valid() {
+        let cases = derive_for(json!({
+            "type": "object",
+            "properties": {
+                "at": {"type": "string", "format": "date-time"},
+                "code": {"type": "string", "pattern": "^[a-z]+$"},
+                "path": {"type": "string", "examples": ["x/y"], "pattern": "^x/y$"},
+                "note": {"type": "string"}
+            }
+        }));
+        let case = find(&cases, "json::escaped_solidus");
+        let Body::Raw(text) = &case.request.body else {
+            panic!("a raw body")
+        };
+        assert!(text.contains(r#""path":"x\/y""#), "{text}");
+        assert_eq!(case.class(), Class::Valid);
+        let only_dates = derive_for(json!({
+            "type": "object",
+            "properties": {"at": {"type": "string", "format": "date-time"}}
+        }));
+        assert!(
+            !only_dates.iter().any(|c| c.id == "json::escaped_solidus"),
+            "a/b is no date-time"
+        );
+        let free = derive_for(json!({
+            "type": "object",
+            "properties": {
+                "at": {"type": "string", "format": "date-time"},
+                "note": {"type": "string"}
+            }
+        }));
+        let Body::Raw(text) = &find(&free, "json::escaped_solidus").request.body else {
+            panic!("a raw body")
+        };
+        assert!(text.contains(r#""note":"a\/b""#), "{text}");
+        assert!(find(&free, "json::escaped_key").class() == Class::Valid);
+    }
+
+    #[test]
+    fn prototype_keys_go_only_into_their_own_unspecified_case() {
+        let (_, cases) = cases();
+        let case = find(&cases, "body::prototype_keys");
+        assert_eq!(case.class(), Class::Unspecified);
+        let body = case.request.body.json().unwrap();
+        for key in crate::cases::generate::PROTOTYPE_KEYS {
+            assert!(body.get(*key).is_some(), "{key}: {body}");
+        }
+        for other in cases.iter().filter(|c| c.id != "body::prototype_keys") {
+            let text = other.request.body.to_text();
+            assert!(
+                !crate::cases::generate::PROTOTYPE_KEYS
+                    .iter()
+                    .any(|k| text.contains(&format!("\"{k}\""))),
+                "{}: {text}",
+                other.id
+            );
+        }
+    }
+
+    #[test]
+    fn an_undeclared_past_is_unspecified_and_says_so() {
+        let schema = json!({
+            "type": "object",
+            "properties": {"at": {"type": "string", "format": "date-time"}}
+        });
+        let cases = derive_for(schema.clone());
+        let past = find(&cases, "date_time::at::past");
+        assert_eq!(past.class(), Class::Unspecified);
+        assert!(
+            past.title
+                .ends_with("(unspecified: no `fields` policy declared)"),
+            "{}",
+            past.title
+        );
+        assert_eq!(
+            find(&cases, "date_time::at::year_zero").class(),
+            Class::Unspecified
+        );
+        assert_eq!(find(&cases, "date_time::at::utc").class(), Class::Valid);
+        for (class, source, says) in [
+            (
+                Class::Invalid,
+                crate::contract::FieldsSource::EndpointFile,
+                "(invalid by the endpoint file's fields policy)",
+            ),
+            (
+                Class::Valid,
+                crate::contract::FieldsSource::XConformance,
+                "(valid by x-conformance fields)",
+            ),
+        ] {
+            let mut c = Contract::embedded().unwrap();
+            c.request_validator = crate::contract::compile(&schema, Path::new("t")).unwrap();
+            c.request_schema = schema.clone();
+            c.endpoint.fields = BTreeMap::from([(
+                "/at".to_string(),
+                crate::contract::FieldPolicy { past: Some(class) },
+            )]);
+            c.endpoint.fields_source = source;
+            let cases = derive(&c);
+            let past = find(&cases, "date_time::at::past");
+            assert_eq!(past.class(), class);
+            assert!(past.title.ends_with(says), "{}", past.title);
+        }
+    }
+
+    #[test]
+    fn numbers_beyond_2_53_are_never_valid() {
+        let cases = derive_for(json!({
+            "type": "object",
+            "properties": {
+                "big": {"type": "integer", "minimum": -1e19, "examples": [9007199254740993u64]},
+                "far": {"type": "integer", "minimum": 1e17},
+                "n": {"type": "number", "maximum": -1e300}
+            }
+        }));
+        let base = find(&cases, "json::whitespace");
+        assert_eq!(base.class(), Class::Unspecified, "{}", base.title);
+        assert!(base.title.contains("2^53"), "{}", base.title);
+        for case in &cases {
+            if let Some(body) = case.request.body.json() {
+                if crate::cases::generate::has_unsafe_number(&body) {
+                    assert_eq!(case.class(), Class::Unspecified, "{}", case.id);
+                }
+            }
+        }
+        let safe = derive_for(json!({
+            "type": "object",
+            "properties": {"big": {"type": "integer", "minimum": -1e19, "examples": [9007199254740993u64]}}
+        }));
+        let base = find(&safe, "json::whitespace");
+        assert_eq!(base.class(), Class::Valid);
+        let body = find(&safe, "media_type::charset")
+            .request
+            .body
+            .json()
+            .unwrap();
+        assert_eq!(body["big"], json!(-9_007_199_254_740_991i64));
     }
 
     #[test]

@@ -222,15 +222,19 @@ impl Deriver<'_> {
             ),
         ];
         if let Some(key) = first_key {
-            valid.push((
-                "escaped_key",
-                text.replacen(
-                    &format!("\"{key}\":"),
-                    &format!("\"{}\":", escape_first(&key)),
-                    1,
-                ),
-                "a property name written with a \\u escape (RFC 8259 7)",
-            ));
+            let escaped = text.replacen(
+                &format!("\"{key}\":"),
+                &format!("\"{}\":", escape_first(&key)),
+                1,
+            );
+            // Decoded, the escape names the same key, so the body is the valid base body.
+            if self.decodes_valid(&escaped) {
+                valid.push((
+                    "escaped_key",
+                    escaped,
+                    "a property name written with a \\u escape (RFC 8259 7)",
+                ));
+            }
             unspecified.push((
                 "duplicate_key",
                 format!(
@@ -241,12 +245,14 @@ impl Deriver<'_> {
                 "a property given twice (RFC 8259 4: names SHOULD be unique)",
             ));
         }
-        if let Some(string_key) = self.first_string_key() {
+        if let Some(body) = self.escaped_solidus() {
             valid.push((
                 "escaped_solidus",
-                with_raw_string(&self.base, &string_key, "a\\/b"),
+                body,
                 "a string with an escaped solidus, \\/ (RFC 8259 7)",
             ));
+        }
+        if let Some(string_key) = self.first_string_key() {
             unspecified.push((
                 "lone_surrogate",
                 with_raw_string(&self.base, &string_key, "\\ud800"),
@@ -361,6 +367,33 @@ impl Deriver<'_> {
 
     fn base_text(&self) -> String {
         Value::Object((*self.base).clone()).to_string()
+    }
+
+    /// Whether `text`, once decoded, is a body the schema accepts: an escape form is a valid
+    /// case only when what it decodes to is valid (RFC 8259 7: `\/` is `/`).
+    fn decodes_valid(&self, text: &str) -> bool {
+        serde_json::from_str::<Value>(text)
+            .is_ok_and(|v| self.contract.request_validator.is_valid(&v))
+    }
+
+    /// The base body with a `\/` in one of its strings, decoding to a valid body: a solidus of
+    /// the field's own valid value escaped, else `a/b` in a field that takes it (free text, not
+    /// a date-time). `None` when no string field can carry one: then the case is not derived,
+    /// since a decoded value the field refuses would make a valid case a false alarm.
+    fn escaped_solidus(&self) -> Option<String> {
+        let strings = self.base.iter().filter_map(|(k, v)| Some((k, v.as_str()?)));
+        let mut candidates: Vec<String> = Vec::new();
+        for (key, value) in strings.clone() {
+            if value.contains('/') {
+                let raw = Value::String(value.into()).to_string();
+                let inner = &raw[1..raw.len() - 1];
+                candidates.push(with_raw_string(&self.base, key, &inner.replace('/', "\\/")));
+            }
+        }
+        for (key, _) in strings {
+            candidates.push(with_raw_string(&self.base, key, "a\\/b"));
+        }
+        candidates.into_iter().find(|body| self.decodes_valid(body))
     }
 
     fn first_string_key(&self) -> Option<String> {

@@ -8,8 +8,10 @@ mod build;
 mod datetime;
 
 pub use datetime::unambiguous_variant;
+pub use numbers::{has_unsafe_number, MAX_SAFE};
 pub use schema::NULL_OPEN;
 pub(crate) use schema::{bare_wrapper, is_annotation};
+pub use strings::PROTOTYPE_KEYS;
 mod numbers;
 mod schema;
 mod strings;
@@ -96,6 +98,45 @@ pub fn invalid(schema: &Value) -> Result<BoxedStrategy<Invalid>, GenError> {
         });
     }
     Ok(Union::new(breaks).boxed())
+}
+
+/// Schema pointers of the numbers `schema` admits, but none inside ±(2^53−1) (such as
+/// `minimum: 1e17`): their values are drawn outside it, and the cases that carry them are
+/// unspecified (RFC 7493 2.2). `run --list` names them.
+pub fn unsafe_only_numbers(schema: &Value) -> Vec<String> {
+    fn walk(node: &schema::Node, depth: usize, out: &mut Vec<String>) {
+        use schema::JsonType;
+        if depth > 32 {
+            return;
+        }
+        let (int, num) = (
+            node.types.has(JsonType::Integer),
+            node.types.has(JsonType::Number),
+        );
+        if int || num {
+            let region = numbers::Interval::of(&node.number);
+            let integer = !num;
+            let admits_any = if integer {
+                region.integers().is_some()
+            } else {
+                region.lo <= region.hi
+            };
+            if admits_any && region.safe_part(integer).is_none() {
+                out.push(node.pointer.clone());
+            }
+        }
+        for (_, child) in &node.object.properties {
+            walk(child, depth + 1, out);
+        }
+        if let Some(items) = &node.array.items {
+            walk(items, depth + 1, out);
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(node) = schema::read(schema) {
+        walk(&node, 0, &mut out);
+    }
+    out
 }
 
 /// A runner whose draws depend only on `seed`: the same seed gives the same values. XorShift,

@@ -44,6 +44,30 @@ const NOTABLE_FLOATS: &[f64] = &[
     5e-324,
 ];
 
+/// The largest magnitude every JSON parser reads exactly: RFC 7493 2.2 (I-JSON) calls integers
+/// beyond ±(2^53−1) not interoperable, as RFC 8259 6 warns. Generated values stay inside.
+pub const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+
+/// Whether `v` is a number outside ±(2^53−1), which a correct server may refuse or misread.
+pub fn beyond_safe(v: &serde_json::Number) -> bool {
+    match (v.as_i64(), v.as_u64(), v.as_f64()) {
+        (Some(i), _, _) => i.unsigned_abs() > MAX_SAFE as u64,
+        (_, Some(u), _) => u > MAX_SAFE as u64,
+        (_, _, Some(f)) => f.abs() > MAX_SAFE,
+        _ => true,
+    }
+}
+
+/// Whether any number inside `v` (at any depth) is [`beyond_safe`].
+pub fn has_unsafe_number(v: &Value) -> bool {
+    match v {
+        Value::Number(n) => beyond_safe(n),
+        Value::Array(items) => items.iter().any(has_unsafe_number),
+        Value::Object(map) => map.values().any(has_unsafe_number),
+        _ => false,
+    }
+}
+
 /// A real interval; infinite ends stand for "unbounded".
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Interval {
@@ -88,6 +112,28 @@ impl Interval {
             hi,
             hi_open,
         }
+    }
+
+    /// The part inside ±(2^53−1), where there is one (an integer one for `integer`); else the
+    /// interval as it is, whose values then make their cases unspecified.
+    pub(crate) fn safe(self, integer: bool) -> Interval {
+        self.safe_part(integer).unwrap_or(self)
+    }
+
+    /// The part inside ±(2^53−1), if it holds a value (an integer one for `integer`).
+    pub(crate) fn safe_part(self, integer: bool) -> Option<Interval> {
+        let inside = self.intersect(Interval {
+            lo: -MAX_SAFE,
+            lo_open: false,
+            hi: MAX_SAFE,
+            hi_open: false,
+        });
+        let some = if integer {
+            inside.integers().is_some()
+        } else {
+            inside.lo < inside.hi || (inside.lo == inside.hi && inside.contains(inside.lo))
+        };
+        some.then_some(inside)
     }
 
     /// Both intervals at once: the stricter end wins on each side.

@@ -240,11 +240,21 @@ fn pick_length(pieces: &[Piece], selector: u32) -> u64 {
     pieces.last().map_or(0, |p| p.hi)
 }
 
+/// Keys a JavaScript server may refuse in any body, as Fastify's prototype-poisoning guard does:
+/// no generated body carries them as unknown properties (the derived `body::prototype_keys`
+/// case sends them, unspecified).
+pub const PROTOTYPE_KEYS: &[&str] = &["__proto__", "constructor", "prototype"];
+
 /// Property names that are not in `known`: classic troublemakers, near-misses of the known
-/// names (case, separators, stray whitespace), and arbitrary Unicode.
+/// names (case, separators, stray whitespace), and arbitrary Unicode. Never one of
+/// [`PROTOTYPE_KEYS`].
 pub(crate) fn unknown_name(known: &[String]) -> BoxedStrategy<String> {
     // Sets, not list scans: with thousands of properties a scan per name is quadratic.
-    let taken: HashSet<String> = known.iter().cloned().collect();
+    let taken: HashSet<String> = known
+        .iter()
+        .cloned()
+        .chain(PROTOTYPE_KEYS.iter().map(|k| (*k).to_owned()))
+        .collect();
     let fresh = |list: Vec<String>| -> Vec<String> {
         let mut seen: HashSet<String> = HashSet::new();
         let mut out: Vec<String> = Vec::new();
@@ -256,22 +266,13 @@ pub(crate) fn unknown_name(known: &[String]) -> BoxedStrategy<String> {
         out
     };
     let classic = fresh(
-        [
-            "extra",
-            "unexpected",
-            "__proto__",
-            "constructor",
-            "",
-            "$ref",
-            "null",
-            "0",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
+        ["extra", "unexpected", "", "$ref", "null", "0"]
+            .map(str::to_owned)
+            .to_vec(),
     );
     let near = fresh(known.iter().flat_map(|k| near_misses(k)).collect());
     let random = string(1, Some(12))
-        .prop_filter("name collides with a declared property", move |n| {
+        .prop_filter("name collides with a declared or prototype key", move |n| {
             !taken.contains(n)
         })
         .boxed();
