@@ -399,7 +399,7 @@ impl Deriver<'_> {
             let pad = min.saturating_sub(cut.chars().count());
             cut + &"a".repeat(pad)
         };
-        let escapes = fit("q\"b\\s/t\tn\nr\rnul\u{0}bel\u{7}del\u{7f}'<>&");
+        let escapes = fit("q\"b\\s/t\tn\nr\rsoh\u{1}bel\u{7}del\u{7f}'<>&");
         self.prop_case(
             "string",
             prop,
@@ -407,6 +407,16 @@ impl Deriver<'_> {
             "quotes, backslashes and control characters".into(),
             Class::Valid,
             Some(json!(escapes)),
+        );
+        // JSON carries U+0000, but a careful server may refuse it: PostgreSQL's `text` cannot
+        // hold it, and Django REST framework's CharField refuses it by default.
+        self.prop_case(
+            "string",
+            prop,
+            "nul",
+            "a NUL character (U+0000), which a server may refuse".into(),
+            Class::Unspecified,
+            Some(json!(fit("nul\u{0}"))),
         );
         let mixed = fit("עברית عربي é\u{301} 😀 𠜎 \u{200f}");
         self.prop_case(
@@ -655,14 +665,26 @@ impl Deriver<'_> {
                 ),
                 (
                     "needs_encoding",
-                    "unknown id/with space ü%".to_string(),
+                    "unknown id with space ü".to_string(),
                     "an unknown value that needs percent-encoding",
+                ),
+                (
+                    "encoded_slash",
+                    "unknown/id%".to_string(),
+                    "an unknown value holding `/` and `%` (sent as %2F and %25)",
                 ),
             ];
             for (rule, value, title) in values {
+                let encoded_slash = value.contains(['/', '%']);
                 let mut request = self.patched_request(self.base_body());
                 request.path = BTreeMap::from([(p.clone(), value)]);
-                let expect = self.expect(Class::Invalid, "unknown_path");
+                let mut expect = self.expect(Class::Invalid, "unknown_path");
+                // Tomcat (`encodedSolidusHandling=reject`) and Spring Security's firewall refuse
+                // an encoded slash or percent sign with 400 before any application code runs,
+                // against path traversal (RFC 9110 15.5.1 allows 400 for such a request).
+                if encoded_slash && !expect.statuses.contains(&400) {
+                    expect.statuses.push(400);
+                }
                 self.push(
                     format!("path::{p}::{rule}"),
                     format!("path {{{p}}}: {title}"),

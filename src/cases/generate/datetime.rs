@@ -191,7 +191,8 @@ fn near_miss(p: &Parts, which: usize) -> String {
 
 /// Whether `s` is not an RFC 3339 date-time but a variant of one whose instant is unambiguous:
 /// a space (or lower-case `t`) for `T`, a comma decimal sign, a basic offset (`+0100`), an offset
-/// without minutes (`+01`), a lower-case `z`, or surrounding whitespace. Lenient parsers
+/// without minutes (`+01`), a lower-case `z`, ISO 8601's `24:00:00` (the end of the day), or
+/// surrounding whitespace. Lenient parsers
 /// (pydantic, ajv-formats, ISO 8601 libraries) accept these; accepting one cannot mislead a
 /// client about the instant. Missing offsets and impossible values are not variants.
 pub fn unambiguous_variant(s: &str) -> bool {
@@ -213,6 +214,15 @@ fn normalized(s: &str) -> Option<String> {
         format!("{clock}:00")
     } else {
         clock.to_string()
+    };
+    // ISO 8601's `24:00:00` is the end of the day, the next day's midnight: ECMAScript's
+    // `Date.parse` and PostgreSQL read it so. Any second of the same date stands in for it here,
+    // since only the date's validity is left to check.
+    let clock = match clock.strip_prefix("24:00:00") {
+        Some(rest) if rest.is_empty() || rest.trim_start_matches(['.', '0']).is_empty() => {
+            "23:59:59".to_string()
+        }
+        _ => clock,
     };
     let offset = match offset {
         "z" | "Z" => "Z".to_string(),
@@ -311,6 +321,8 @@ mod variant_tests {
             "2099-01-02T03:04Z",
             " 2099-01-02T03:04:05Z",
             "2099-01-02T03:04:05Z\n",
+            "2099-01-02T24:00:00Z",
+            "2099-01-02T24:00:00.000+01:00",
         ] {
             assert!(unambiguous_variant(variant), "{variant:?}");
         }
@@ -318,7 +330,9 @@ mod variant_tests {
             "2099-01-02T03:04:05Z",
             "2099-01-02T03:04:05",
             "2099-01-02 03:04:05",
-            "2099-01-02T24:00:00Z",
+            "2099-01-02T24:00:01Z",
+            "2099-01-02T24:30:00Z",
+            "2099-02-30T24:00:00Z",
             "2099-02-30T00:00:00Z",
             "2099-13-01T00:00:00Z",
             "2099-01-02T03:04:05+24:00",
