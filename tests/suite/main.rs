@@ -14,6 +14,7 @@ mod hostile;
 mod junit;
 mod junit_schema;
 mod loaders;
+mod misconfigured;
 mod openapi;
 mod operations;
 mod property;
