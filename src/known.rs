@@ -116,15 +116,19 @@ pub struct EntryOutcome {
     pub outcome: String,
     /// How many failures it matched.
     pub matched: usize,
+    /// What is wrong with the entry itself, such as a reason that still reads TODO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 impl KnownFailures {
     /// Reads and checks the file: unknown keys, bad globs and bad dates are errors with the
     /// file and the line.
     pub fn load(path: &Path) -> Result<Self, FileError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            FileError::new(path, format!("cannot read the known-failures file: {e}"))
-        })?;
+        if std::fs::symlink_metadata(path).is_err() {
+            return Err(missing(path));
+        }
+        let text = crate::diag::read_text(path)?;
         Self::parse(path, &text)
     }
 
@@ -213,6 +217,9 @@ impl KnownFailures {
                     line: rule.line,
                     outcome: outcome.to_string(),
                     matched,
+                    warning: rule.entry.todo().then(|| {
+                        "its reason still reads TODO: say why this failure is accepted".into()
+                    }),
                 }
             })
             .collect()
@@ -254,6 +261,16 @@ impl KnownFailures {
     }
 }
 
+impl Entry {
+    /// The reason is the placeholder `--update-known-failures` writes, or still says TODO.
+    pub fn todo(&self) -> bool {
+        self.reason.contains(TODO)
+    }
+}
+
+/// What a reason still to be written says; `--update-known-failures` starts each new one so.
+pub const TODO: &str = "TODO";
+
 impl Rule {
     fn matches(&self, case_id: &str, check: &str) -> bool {
         (self.entry.check == "*" || self.entry.check == check) && self.case.matches(case_id)
@@ -286,10 +303,29 @@ fn new_entry((case, check): (String, String), today: Date) -> Entry {
     Entry {
         case,
         check,
-        reason: "TODO: say why this failure is accepted, and link the issue that tracks it".into(),
+        reason: format!(
+            "{TODO}: say why this failure is accepted, and link the issue that tracks it"
+        ),
         link: None,
         expires,
     }
+}
+
+/// A first gate run often names a file nobody has made yet: say what an empty one means and how
+/// to make one.
+fn missing(path: &Path) -> FileError {
+    let shown = path.display();
+    let mkdir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() => {
+            format!("mkdir -p {} && ", dir.display())
+        }
+        _ => String::new(),
+    };
+    FileError::new(path, "the known-failures file does not exist").help(format!(
+        "an empty file accepts nothing (every violation then fails the run): create one with \
+         `{mkdir}touch {shown}`, or write one from this run's failures with \
+         `--known-failures {shown} --update-known-failures` and give each entry its reason"
+    ))
 }
 
 /// The line of the `n`th `[[known]]` header, for messages.

@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 use crate::cases::Case;
 use crate::check::Checker;
@@ -16,8 +16,9 @@ use crate::execute::{Secret, Target};
 use crate::executor::{CreatedList, Executor, ExecutorError, Settings, Totals};
 use crate::known::{EntryOutcome, KnownFailures};
 use crate::progress::Progress;
-use crate::property::{self, Property, PropertySettings, TimeBudget};
+use crate::property::{self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget};
 use crate::redact::Redactor;
+use crate::report::setup::{SetUp, SetupCause};
 use crate::report::{self, CaseResult, RunInfo, Status, Tally};
 use crate::server::{self, RunningServer, ServerConfig};
 use crate::stop::{Reason, Stop};
@@ -172,6 +173,12 @@ struct Context {
     known: Option<KnownFailures>,
     /// The day known-failures entries are judged against.
     today: time::Date,
+    /// Shrunk property failures, written when the run ends unless the set-up explains them.
+    regressions: Regressions,
+    /// What each operation was told (the token variable, the path parameters), for the hint.
+    setups: Vec<SetUp>,
+    /// Each operation's set-up cause, once its valid cases have run.
+    causes: OnceLock<Vec<Option<SetupCause>>>,
 }
 
 impl Context {
@@ -182,8 +189,12 @@ impl Context {
         let mut result = match &test.unit {
             Unit::Case(case) => exec.execute_blocking(case.clone()),
             Unit::Property(p) => {
-                let deadline = self.budget.as_ref().map(TimeBudget::deadline);
-                property::run(exec, *p, &self.settings, self.seed, deadline)
+                let run = PropertyRun {
+                    seed: self.seed,
+                    deadline: self.budget.as_ref().map(TimeBudget::deadline),
+                    regressions: &self.regressions,
+                };
+                property::run(exec, *p, &self.settings, &run)
             }
         };
         if let Some(known) = &self.known {
@@ -192,16 +203,43 @@ impl Context {
         result
     }
 
-    /// What libtest shows for a result: nothing when it passed (or failed only in known ways),
-    /// the failure text otherwise.
-    fn libtest_outcome(&self, result: &CaseResult) -> Result<(), Failed> {
-        match result.status() {
-            Status::Passed | Status::Known => Ok(()),
-            _ => {
-                let text = report::human::failure_text(result, &self.redactor);
-                Err(Failed::from(self.redactor.for_terminal(&text)))
+    /// What libtest shows for a result of operation `op`: nothing when it passed (or failed
+    /// only in known ways); ignored, with the kind of error, when it could not be tested (the
+    /// error is printed once after the list); the failure text otherwise, short when the
+    /// operation's set-up cause explains it.
+    fn libtest_outcome(&self, op: usize, result: &CaseResult) -> Result<Completion, Failed> {
+        let text = match result.status() {
+            Status::Passed | Status::Known => return Ok(Completion::Completed),
+            Status::Error => {
+                return Ok(Completion::ignored_with(report::human::not_tested_reason(
+                    result,
+                )))
             }
-        }
+            Status::Failed => match self.cause(op).filter(|c| c.explains(result)) {
+                Some(cause) => report::human::grouped_failure_text(result, cause, &self.redactor),
+                None => report::human::failure_text(result, &self.redactor),
+            },
+        };
+        Err(Failed::from(self.redactor.for_terminal(&text)))
+    }
+
+    /// Operation `op`'s set-up cause, once known.
+    fn cause(&self, op: usize) -> Option<&SetupCause> {
+        self.causes.get()?.get(op)?.as_ref()
+    }
+
+    /// Each operation's set-up cause, from the results of its valid cases.
+    fn find_causes(&self, plan: &Plan, first: &BTreeMap<usize, (usize, CaseResult)>) {
+        let causes = plan
+            .operations
+            .iter()
+            .enumerate()
+            .map(|(op, o)| {
+                let of_op = first.values().filter(|(o, _)| *o == op).map(|(_, r)| r);
+                report::setup::detect(&o.contract.endpoint.operation, of_op, &self.setups[op])
+            })
+            .collect();
+        let _ = self.causes.set(causes);
     }
 
     /// Why the run stopped early, if it did (the stop is shared by every executor).
@@ -446,6 +484,23 @@ fn context(
             .count();
         TimeBudget::new(started + d, selected, threads(plan))
     });
+    let setups = plan
+        .operations
+        .iter()
+        .map(|o| SetUp {
+            token_env: plan.token_env.clone(),
+            path_params: o
+                .contract
+                .endpoint
+                .path_params
+                .keys()
+                .map(|name| {
+                    let value = plan.path_values.get(name).cloned().unwrap_or_default();
+                    (name.clone(), value)
+                })
+                .collect(),
+        })
+        .collect();
     Ok(Arc::new(Context {
         execs,
         created,
@@ -455,6 +510,9 @@ fn context(
         budget,
         known: plan.known_failures.clone(),
         today: crate::known::today(),
+        regressions: Regressions::default(),
+        setups,
+        causes: OnceLock::new(),
     }))
 }
 
@@ -471,17 +529,28 @@ fn filtered_out(args: &Arguments, test: &Test) -> bool {
     args.is_filtered_out(&Trial::test(test.id.clone(), || Ok(())))
 }
 
-/// Runs every selected test: as libtest trials when verbose, else silently on worker threads.
+/// Runs every selected test: the valid cases first, whose answers tell whether the set-up (the
+/// base URL, the token, a path parameter) is the likely cause of what follows, said before the
+/// test list; then every test as a libtest trial when verbose, else silently on worker threads.
 fn run_units(plan: &Plan, ctx: &Arc<Context>, args: &Arguments) {
     let tests = tests(plan);
+    let first = run_first(plan, ctx, args, &tests);
+    ctx.find_causes(plan, &first);
     if plan.verbose {
+        for cause in ctx.causes.get().into_iter().flatten().flatten() {
+            println!(
+                "{}",
+                ctx.redactor.for_terminal(&report::human::setup_line(cause))
+            );
+        }
         let selected = tests.iter().filter(|t| !filtered_out(args, t)).count();
         let counting = ctx.clone();
         let progress = Progress::start(selected, move || counting.requests_so_far());
+        let first = Arc::new(Mutex::new(first));
         let trials = tests
             .into_iter()
             .enumerate()
-            .map(|(index, test)| trial(ctx, index, test, progress.clone()))
+            .map(|(index, test)| trial(ctx, index, test, &first, progress.clone()))
             .collect::<Vec<_>>();
         let _ = libtest_mimic::run(args, trials);
         if let Some(p) = progress {
@@ -489,29 +558,81 @@ fn run_units(plan: &Plan, ctx: &Arc<Context>, args: &Arguments) {
         }
         return;
     }
-    let selected = tests
+    let ran: BTreeSet<usize> = first.keys().copied().collect();
+    for (index, (op, result)) in first {
+        ctx.execs[op].record(index, result);
+    }
+    let rest = tests
         .into_iter()
         .enumerate()
-        .filter(|(_, t)| !filtered_out(args, t));
-    let queue = Mutex::new(selected);
+        .filter(|(i, t)| !ran.contains(i) && !filtered_out(args, t));
+    on_workers(threads(plan), rest, |index, test| {
+        let result = ctx.run_test(&test);
+        ctx.execs[test.op].record(index, result);
+    });
+}
+
+/// Runs the selected valid cases, on worker threads, before any other test: their results by
+/// test index, with the operation of each.
+fn run_first(
+    plan: &Plan,
+    ctx: &Context,
+    args: &Arguments,
+    tests: &[Test],
+) -> BTreeMap<usize, (usize, CaseResult)> {
+    let valid = tests.iter().enumerate().filter(|(_, t)| {
+        matches!(&t.unit, Unit::Case(c) if c.class() == crate::cases::Class::Valid)
+            && !filtered_out(args, t)
+    });
+    let done = Mutex::new(BTreeMap::new());
+    on_workers(threads(plan), valid, |index, test: &Test| {
+        let result = ctx.run_test(test);
+        let mut done = done.lock().unwrap_or_else(|p| p.into_inner());
+        done.insert(index, (test.op, result));
+    });
+    done.into_inner().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Hands the items to `threads` worker threads, one at a time, until none is left.
+fn on_workers<T: Send>(
+    threads: usize,
+    items: impl Iterator<Item = (usize, T)> + Send,
+    work: impl Fn(usize, T) + Sync,
+) {
+    let queue = Mutex::new(items);
     std::thread::scope(|scope| {
-        for _ in 0..threads(plan) {
+        for _ in 0..threads {
             scope.spawn(|| loop {
                 let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
-                let Some((index, test)) = next else { break };
-                let result = ctx.run_test(&test);
-                ctx.execs[test.op].record(index, result);
+                let Some((index, item)) = next else { break };
+                work(index, item);
             });
         }
     });
 }
 
-fn trial(ctx: &Arc<Context>, index: usize, test: Test, progress: Option<Arc<Progress>>) -> Trial {
+/// Results already in hand (the valid cases run first), taken by their trials.
+type Done = Arc<Mutex<BTreeMap<usize, (usize, CaseResult)>>>;
+
+fn trial(
+    ctx: &Arc<Context>,
+    index: usize,
+    test: Test,
+    done: &Done,
+    progress: Option<Arc<Progress>>,
+) -> Trial {
     let (id, kind) = (test.id.clone(), test.kind.clone());
-    let ctx = ctx.clone();
-    Trial::test(id, move || {
-        let result = ctx.run_test(&test);
-        let outcome = ctx.libtest_outcome(&result);
+    let (ctx, done) = (ctx.clone(), done.clone());
+    Trial::ignorable_test(id, move || {
+        let ran_first = done
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&index);
+        let result = match ran_first {
+            Some((_, result)) => result,
+            None => ctx.run_test(&test),
+        };
+        let outcome = ctx.libtest_outcome(test.op, &result);
         if let Some(p) = &progress {
             p.test_done(outcome.is_err());
         }
@@ -543,6 +664,7 @@ fn finish(
             start..results.len(),
         ));
     }
+    let causes = settle_causes(ctx, &mut results, &suites);
     let known_entries: Vec<EntryOutcome> = ctx
         .known
         .as_ref()
@@ -560,7 +682,7 @@ fn finish(
         .unwrap_or_else(|| tally.exit_code());
     let info = run_info(plan, ctx, live, totals, started);
     if plan.verbose {
-        print_closing(ctx, &info, &results, &tally, &known_entries);
+        print_closing(ctx, &info, &results, &tally, &known_entries, &causes);
     }
     let written = Written {
         info: &info,
@@ -570,6 +692,7 @@ fn finish(
         exit_code,
         known_entries,
         stopped,
+        causes: &causes.per_op,
     };
     write_reports(plan, ctx, written)?;
     Ok(RunOutcome {
@@ -614,13 +737,51 @@ fn run_info(
     }
 }
 
-/// The lines after the test list: warnings, known failures, entries to remove, the summary.
+/// Each operation's set-up cause with the failures it groups, and the regression cases written
+/// (or not, where the set-up explains them).
+struct Causes {
+    per_op: Vec<Option<SetupCause>>,
+    regressions: property::Settled,
+}
+
+fn settle_causes(
+    ctx: &Context,
+    results: &mut [CaseResult],
+    suites: &[(String, std::ops::Range<usize>)],
+) -> Causes {
+    let mut per_op: Vec<Option<SetupCause>> = ctx.causes.get().cloned().unwrap_or_default();
+    per_op.resize(suites.len(), None);
+    let mut regressions = property::Settled::default();
+    for (cause, (_, range)) in per_op.iter_mut().zip(suites) {
+        let of_op = &mut results[range.clone()];
+        for r in of_op.iter_mut() {
+            let explained = |part: &CaseResult| {
+                cause
+                    .as_ref()
+                    .filter(|c| c.explains(part))
+                    .map(|c| format!("every valid request was answered {}", c.status))
+            };
+            ctx.regressions.settle(r, explained, &mut regressions);
+        }
+        if let Some(c) = cause {
+            c.group(of_op);
+        }
+    }
+    Causes {
+        per_op,
+        regressions,
+    }
+}
+
+/// The lines after the test list: warnings, known failures, entries to remove, what could not
+/// be tested, the regression cases, the summary, and the set-up causes again.
 fn print_closing(
     ctx: &Context,
     info: &RunInfo,
     results: &[CaseResult],
     tally: &Tally,
     known_entries: &[EntryOutcome],
+    causes: &Causes,
 ) {
     let redactor = &ctx.redactor;
     let mut lines = report::human::warning_lines(results);
@@ -632,8 +793,16 @@ fn print_closing(
             info.strict,
         ));
     }
-    lines.extend(report::human::not_tested_note(results));
+    lines.extend(report::human::not_tested_lines(results));
+    lines.extend(regression_lines(&causes.regressions));
     lines.push(report::human::summary(info, tally));
+    lines.extend(
+        causes
+            .per_op
+            .iter()
+            .flatten()
+            .map(report::human::setup_closing_line),
+    );
     for line in lines {
         println!("{}", redactor.for_terminal(&line));
     }
@@ -649,16 +818,54 @@ struct Written<'a> {
     exit_code: i32,
     known_entries: Vec<EntryOutcome>,
     stopped: Option<Reason>,
+    /// Each operation's set-up cause, in `suites` order.
+    causes: &'a [Option<SetupCause>],
+}
+
+/// What became of the shrunk property failures.
+fn regression_lines(settled: &property::Settled) -> Vec<String> {
+    let mut out = Vec::new();
+    if !settled.saved.is_empty() {
+        let names: Vec<String> = settled
+            .saved
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        out.push(format!(
+            "saved {} regression {} (replayed first by later runs): {}",
+            names.len(),
+            if names.len() == 1 { "case" } else { "cases" },
+            names.join(", ")
+        ));
+    }
+    if settled.dropped > 0 {
+        out.push(format!(
+            "not saved as regression cases: {} property {} the run's set-up explains",
+            settled.dropped,
+            if settled.dropped == 1 {
+                "failure"
+            } else {
+                "failures"
+            }
+        ));
+    }
+    out.extend(settled.unwritten.iter().map(|w| format!("warning: {w}")));
+    out
 }
 
 /// The JUnit report, the summary, the created-id list and the updated known-failures file.
 fn write_reports(plan: &Plan, ctx: &Context, w: Written<'_>) -> Result<(), RunError> {
     let redactor = &ctx.redactor;
     if let Some(path) = &plan.junit {
-        let suites: Vec<(&str, &[CaseResult])> = w
+        let suites: Vec<report::junit::Suite<'_>> = w
             .suites
             .iter()
-            .map(|(name, range)| (name.as_str(), &w.results[range.clone()]))
+            .zip(w.causes)
+            .map(|((name, range), cause)| report::junit::Suite {
+                operation: name.as_str(),
+                results: &w.results[range.clone()],
+                cause: cause.as_ref(),
+            })
             .collect();
         let xml = report::junit::render(w.info, &suites, redactor)
             .map_err(|e| RunError::Junit(path.clone(), e))?;
@@ -680,6 +887,7 @@ fn write_reports(plan: &Plan, ctx: &Context, w: Written<'_>) -> Result<(), RunEr
                 Reason::Signal(n) => crate::stop::signal_name(n).to_string(),
                 Reason::DeadTarget(_) => "dead_target".to_string(),
             }),
+            setup_causes: w.causes.iter().flatten().cloned().collect(),
         };
         let summary = report::summary::build(facts, w.results);
         let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
@@ -694,14 +902,39 @@ fn write_reports(plan: &Plan, ctx: &Context, w: Written<'_>) -> Result<(), RunEr
         println!("created ids: {}", path.display());
     }
     if let Some(path) = &plan.update_known_failures {
-        let text = KnownFailures::updated(ctx.known.as_ref(), w.results, ctx.today);
+        // A failure the set-up explains is no failure of the server to accept for a month.
+        let (kept, left_out) = not_explained(w.results, w.suites, w.causes);
+        let text = KnownFailures::updated(ctx.known.as_ref(), &kept, ctx.today);
         report::write_file(path, &redactor.apply(&text))
             .map_err(|e| RunError::Junit(path.clone(), e.to_string()))?;
         if plan.verbose {
-            println!("known failures updated: {}", path.display());
+            let note = match left_out {
+                0 => String::new(),
+                n => format!(" (without the {n} failed cases the set-up explains)"),
+            };
+            println!("known failures updated: {}{note}", path.display());
         }
     }
     Ok(())
+}
+
+/// The results no set-up cause explains, and how many it does.
+fn not_explained(
+    results: &[CaseResult],
+    suites: &[(String, std::ops::Range<usize>)],
+    causes: &[Option<SetupCause>],
+) -> (Vec<CaseResult>, usize) {
+    let mut kept = Vec::new();
+    for ((_, range), cause) in suites.iter().zip(causes) {
+        kept.extend(
+            results[range.clone()]
+                .iter()
+                .filter(|r| !cause.as_ref().is_some_and(|c| c.explains(r)))
+                .cloned(),
+        );
+    }
+    let left_out = results.len() - kept.len();
+    (kept, left_out)
 }
 
 fn libtest_args(sel: &Selection) -> Arguments {

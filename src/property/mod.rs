@@ -1,6 +1,7 @@
 //! Property-based cases ([`Property`]): bodies generated from the request schema with proptest,
 //! streamed through the executor (generate, send, check, forget), grouped by kind of failure,
-//! and one of each kind shrunk to a minimal body that is saved as a regression case.
+//! and one of each kind shrunk to a minimal body that is kept as a regression case
+//! ([`Regressions`]), written when the run ends unless the run's set-up explains the failure.
 //!
 //! Each body is drawn from its own seed, derived from the run seed, the property and the body's
 //! number, so any body can be rebuilt (and shrunk) without keeping it.
@@ -9,7 +10,7 @@ mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
@@ -241,9 +242,9 @@ pub fn run(
     exec: &Arc<Executor>,
     prop: Property,
     settings: &PropertySettings,
-    run_seed: u64,
-    deadline: Option<Instant>,
+    run: &PropertyRun,
 ) -> CaseResult {
+    let (run_seed, deadline) = (run.seed, run.deadline);
     let contract = exec.contract().clone();
     let strategy = match prop.strategy(&contract.request_schema) {
         Ok(s) => s,
@@ -278,13 +279,14 @@ pub fn run(
         prop,
         run_seed,
         settings,
+        regressions: run.regressions,
     };
     let summary = sweep.summary_lines(prop, run_seed);
     let mut parts: Vec<CaseResult> = sweep
         .kinds
         .iter()
         .enumerate()
-        .map(|(k, (kind, found))| shrinker.report(kind, found, k < settings.max_shrunk_kinds))
+        .map(|(k, (kind, found))| shrinker.report(k, kind, found))
         .collect();
     let mut first = parts.remove(0);
     first.notes.splice(0..0, summary);
@@ -300,12 +302,14 @@ struct Shrinker<'a> {
     prop: Property,
     run_seed: u64,
     settings: &'a PropertySettings,
+    regressions: &'a Regressions,
 }
 
 impl Shrinker<'_> {
-    /// The kind's example, shrunk when asked and possible, re-sent once, saved, and named as
-    /// the property.
-    fn report(&self, kind: &Kind, found: &Found, shrink: bool) -> CaseResult {
+    /// The example of kind number `k`, shrunk when it is among the first kinds and can be,
+    /// re-sent once, kept as a regression case, and named as the property.
+    fn report(&self, k: usize, kind: &Kind, found: &Found) -> CaseResult {
+        let shrink = k < self.settings.max_shrunk_kinds;
         let mut notes = vec![format!(
             "kind: {kind}, in {} of the bodies sent; the first was body #{}",
             found.count, found.index
@@ -328,19 +332,25 @@ impl Shrinker<'_> {
             ));
             notes.extend(self.replay(&best));
         }
+        let id = self.exec.case_id(&self.prop.id());
         if let (Some(dir), Status::Failed) = (&self.settings.persist, best.status()) {
-            notes.push(
-                match save_regression(dir, self.prop, &best, self.run_seed, self.exec) {
-                    Ok(path) => format!("saved as regression case {}", path.display()),
-                    Err(e) => format!(
-                        "could not save the regression case in {}: {e}",
-                        dir.display()
-                    ),
-                },
+            let (path, text) = regression_file(dir, self.prop, &best, self.run_seed, self.exec);
+            let note = format!(
+                "to be saved as regression case {} when the run ends",
+                path.display()
             );
+            notes.push(note.clone());
+            self.regressions.keep(Pending {
+                case_id: id.clone(),
+                part: k,
+                dir: dir.clone(),
+                path,
+                text,
+                note,
+            });
         }
         CaseResult {
-            case: Arc::new(renamed(&best.case, self.exec.case_id(&self.prop.id()))),
+            case: Arc::new(renamed(&best.case, id)),
             notes,
             ..best
         }
@@ -445,18 +455,17 @@ fn not_run(prop: Property, exec: &Executor, reason: String) -> CaseResult {
     )
 }
 
-/// Writes the minimal failing body as a case file that later runs replay first.
+/// The case file of a minimal failing body, which later runs replay first: its path and text.
 /// The file goes into the source tree, so it passes through the redactor: a server that echoes
 /// the token into the failure must not get it committed.
-fn save_regression(
+fn regression_file(
     dir: &Path,
     prop: Property,
     best: &CaseResult,
     seed: u64,
     exec: &Executor,
-) -> std::io::Result<PathBuf> {
+) -> (PathBuf, String) {
     let redactor = exec.redactor();
-    std::fs::create_dir_all(dir)?;
     let body = best
         .case
         .request
@@ -516,9 +525,101 @@ fn save_regression(
         file["operation"] = json!(op);
     }
     let path = dir.join(format!("{stem}.json"));
-    let text = serde_json::to_string_pretty(&file).map_err(std::io::Error::other)?;
-    std::fs::write(&path, redactor.apply(&text) + "\n")?;
-    Ok(path)
+    // A `Value` always serializes.
+    let text = serde_json::to_string_pretty(&file).unwrap_or_default();
+    (path, redactor.apply(&text) + "\n")
+}
+
+/// Where a property runs: the run's seed, its deadline, and where its regression cases wait.
+pub struct PropertyRun<'a> {
+    pub seed: u64,
+    pub deadline: Option<Instant>,
+    pub regressions: &'a Regressions,
+}
+
+/// Regression cases found during a run, written when it ends: a failure whose likely cause is
+/// the run's set-up (every valid request answered 404, say) is not a regression to keep.
+#[derive(Debug, Default)]
+pub struct Regressions(Mutex<Vec<Pending>>);
+
+/// A regression case waiting for the end of the run.
+#[derive(Clone, Debug)]
+struct Pending {
+    /// The test it belongs to, and which part of its result (0 the first, then `more`).
+    case_id: String,
+    part: usize,
+    dir: PathBuf,
+    path: PathBuf,
+    text: String,
+    /// The note on the result, replaced by what became of the file.
+    note: String,
+}
+
+/// What became of a run's regression cases.
+#[derive(Debug, Default)]
+pub struct Settled {
+    pub saved: Vec<PathBuf>,
+    /// Not saved, because the run's set-up explains them.
+    pub dropped: usize,
+    /// Could not be written, with why.
+    pub unwritten: Vec<String>,
+}
+
+impl Regressions {
+    fn keep(&self, p: Pending) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(p);
+    }
+
+    /// Writes or drops the regression cases of `result`, and notes on it which. `setup_cause`
+    /// says, for one part of the result, the set-up cause that explains it, if one does.
+    pub fn settle(
+        &self,
+        result: &mut CaseResult,
+        setup_cause: impl Fn(&CaseResult) -> Option<String>,
+        settled: &mut Settled,
+    ) {
+        let mine: Vec<Pending> = {
+            let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            let (mine, rest) = all.drain(..).partition(|p| p.case_id == result.case.id);
+            *all = rest;
+            mine
+        };
+        for p in mine {
+            let part = match p.part {
+                0 => &mut *result,
+                n => match result.more.get_mut(n - 1) {
+                    Some(part) => part,
+                    None => continue,
+                },
+            };
+            let note = match setup_cause(part) {
+                Some(cause) => {
+                    settled.dropped += 1;
+                    format!("not saved as a regression case: the likely cause is the run's set-up ({cause})")
+                }
+                None => match std::fs::create_dir_all(&p.dir)
+                    .and_then(|()| std::fs::write(&p.path, &p.text))
+                {
+                    Ok(()) => {
+                        settled.saved.push(p.path.clone());
+                        format!("saved as regression case {}", p.path.display())
+                    }
+                    Err(e) => {
+                        let why = format!(
+                            "could not save the regression case {}: {e}",
+                            p.path.display()
+                        );
+                        settled.unwritten.push(why.clone());
+                        why
+                    }
+                },
+            };
+            match part.notes.iter_mut().find(|n| **n == p.note) {
+                Some(n) => *n = note,
+                None => part.notes.push(note),
+            }
+        }
+    }
 }
 
 /// A stable hash for regression file names (not for security).

@@ -2,9 +2,11 @@
 
 use std::fmt::Write as _;
 
-use super::{CaseResult, RunInfo, Tally};
+use super::setup::SetupCause;
+use super::{CaseResult, RunInfo, Status, Tally};
 use crate::check::excerpt;
 use crate::contract::Severity;
+use crate::execute::TransportKind;
 use crate::redact::Redactor;
 
 /// The text shown under a failed case: the exchange, each verdict, and a curl line to reproduce;
@@ -161,8 +163,8 @@ pub fn known_lines(results: &[CaseResult]) -> Vec<String> {
     out
 }
 
-/// Known-failures entries that need attention: fixed ones (remove them; an error under
-/// `--strict`) and ones that name no case of the run.
+/// Known-failures entries that need attention: a reason still to be written (TODO), fixed ones
+/// (remove them; an error under `--strict`) and ones that name no case of the run.
 pub fn known_entry_lines(
     file: &std::path::Path,
     entries: &[crate::known::EntryOutcome],
@@ -171,6 +173,12 @@ pub fn known_entry_lines(
     let mut out = Vec::new();
     for e in entries {
         let at = format!("{}:{}", file.display(), e.line);
+        if let Some(w) = &e.warning {
+            out.push(format!(
+                "warning: known failure `{}` / `{}`: {w} ({at})",
+                e.case, e.check
+            ));
+        }
         match e.outcome.as_str() {
             "fixed" => out.push(format!(
                 "{}: known failure `{}` / `{}` no longer fails: remove the entry ({at})",
@@ -193,8 +201,14 @@ pub fn summary(info: &RunInfo, tally: &Tally) -> String {
     let classes: Vec<String> = tally
         .by_class
         .iter()
-        .filter(|(_, p, f)| p + f > 0)
-        .map(|(c, p, f)| format!("{} {}/{}", c.as_str(), p, p + f))
+        .filter(|c| c.total() > 0)
+        .map(|c| {
+            let mut s = format!("{} {}/{}", c.class.as_str(), c.passed, c.total());
+            if c.known > 0 {
+                let _ = write!(s, " (+{} known)", c.known);
+            }
+            s
+        })
         .collect();
     let mut s = format!(
         "summary: {} cases ({}), {} requests in {:.2}s: {} passed, {} failed, {} not tested; {} violations, {} warnings",
@@ -226,16 +240,83 @@ pub fn summary(info: &RunInfo, tally: &Tally) -> String {
     s
 }
 
-/// One line on why cases could not be tested, so a run against a target that is down says so
-/// once, plainly, after the per-case errors.
-pub fn not_tested_note(results: &[CaseResult]) -> Option<String> {
-    let errors: Vec<_> = results.iter().filter_map(|r| r.transport_error()).collect();
-    let first = errors.first()?;
-    Some(format!(
-        "note: {} of {} cases could not be tested (not a contract verdict); the first: {} error: {}",
-        errors.len(),
-        results.len(),
-        first.kind.as_str(),
-        first.message
-    ))
+/// Why cases could not be tested: one line for the count, then each distinct transport error
+/// once with how many cases it stopped, so a target that is down reads as one problem.
+pub fn not_tested_lines(results: &[CaseResult]) -> Vec<String> {
+    let mut groups: Vec<((TransportKind, &str), usize)> = Vec::new();
+    for r in results.iter().filter(|r| r.status() == Status::Error) {
+        let Some(e) = r.parts().find_map(CaseResult::transport_error) else {
+            continue;
+        };
+        let key = (e.kind, e.message.as_str());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => groups.push((key, 1)),
+        }
+    }
+    if groups.is_empty() {
+        return Vec::new();
+    }
+    // The errors themselves before the cases a stop then left unsent (interrupted, aborted).
+    groups.sort_by_key(|((kind, _), _)| kind.is_stop());
+    let total: usize = groups.iter().map(|(_, n)| n).sum();
+    let mut out = vec![format!(
+        "note: {total} of {} cases could not be tested (not a contract verdict):",
+        results.len()
+    )];
+    for ((kind, message), n) in groups {
+        let cases = if n == 1 { "case" } else { "cases" };
+        out.push(format!("  {n} {cases}: {} error: {message}", kind.as_str()));
+    }
+    out
+}
+
+/// What libtest shows beside a case that could not be tested (the error itself is printed
+/// once, with the others like it, after the test list).
+pub fn not_tested_reason(r: &CaseResult) -> String {
+    match r.parts().find_map(CaseResult::transport_error) {
+        Some(e) => format!("not tested: {} error", e.kind.as_str()),
+        None => "not tested".into(),
+    }
+}
+
+/// The set-up cause, said before the test list.
+pub fn setup_line(cause: &SetupCause) -> String {
+    format!("set-up: {}", cause.hint)
+}
+
+/// The set-up cause again after the summary, with the failures it groups.
+pub fn setup_closing_line(cause: &SetupCause) -> String {
+    let n = cause.cases.len();
+    format!(
+        "set-up: {} ({n} failed {} answered {}, grouped under this cause)",
+        cause.hint,
+        if n == 1 { "case" } else { "cases" },
+        cause.status
+    )
+}
+
+/// The short text of a failure a set-up cause explains: what was sent and answered, and that
+/// the cause (said in full before the list and after the summary) explains it; the whole
+/// exchange is in the JUnit report.
+pub fn grouped_failure_text(r: &CaseResult, cause: &SetupCause, redactor: &Redactor) -> String {
+    let req = &r.exchange.request;
+    let violations = r.errors().count();
+    let s = format!(
+        "{} ({})\n{} {} -> {}: {violations} {}, grouped under the set-up cause (every valid \
+         request of {} was answered {}; see `set-up:`)",
+        r.case.title,
+        r.case.id,
+        req.method,
+        req.url,
+        cause.status,
+        if violations == 1 {
+            "violation"
+        } else {
+            "violations"
+        },
+        cause.operation,
+        cause.status,
+    );
+    redactor.apply(&s)
 }

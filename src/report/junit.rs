@@ -2,33 +2,41 @@
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
+use super::setup::SetupCause;
 use super::{CaseResult, RunInfo, Status};
 use crate::check::Verdict;
 use crate::contract::Severity;
 use crate::redact::Redactor;
 
+/// One operation's results, and the set-up cause they point at, if any.
+pub struct Suite<'a> {
+    pub operation: &'a str,
+    pub results: &'a [CaseResult],
+    pub cause: Option<&'a SetupCause>,
+}
+
 /// Builds the report as XML text, one `<testsuite>` per operation with its results; every string
 /// passes through the redactor. The run's facts are properties of every suite; the created ids
 /// are listed once, in the first.
-pub fn render(
-    info: &RunInfo,
-    suites: &[(&str, &[CaseResult])],
-    redactor: &Redactor,
-) -> Result<String, String> {
+pub fn render(info: &RunInfo, suites: &[Suite<'_>], redactor: &Redactor) -> Result<String, String> {
     let x = |s: &str| redactor.for_xml(s);
     let mut report = Report::new("provisionr-conformance");
-    for (i, (operation, results)) in suites.iter().enumerate() {
-        let mut suite = TestSuite::new(x(operation));
+    for (i, s) in suites.iter().enumerate() {
+        let mut suite = TestSuite::new(x(s.operation));
         suite.set_time(info.elapsed);
         suite.set_timestamp(chrono_time(info.timestamp));
-        for (k, v) in suite_properties(info, results) {
+        if let Some(cause) = s.cause {
+            suite.add_property(Property::new("setup_cause", x(&cause.hint)));
+        }
+        for (k, v) in suite_properties(info, s.results) {
             suite.add_property(Property::new(k, x(&v)));
         }
         if i == 0 && !info.created_ids.is_empty() {
             suite.set_system_out(x(&created_text(info)));
         }
-        for r in results.iter() {
-            suite.add_test_case(test_case(operation, r, redactor));
+        for r in s.results.iter() {
+            let cause = s.cause.filter(|c| c.explains(r));
+            suite.add_test_case(test_case(s.operation, r, cause, redactor));
         }
         report.add_test_suite(suite);
     }
@@ -90,8 +98,14 @@ fn one_line(v: &Verdict) -> String {
     )
 }
 
-/// One testcase: `<failure>` for a violation, `<error>` when it could not be tested.
-fn test_case(operation: &str, r: &CaseResult, redactor: &Redactor) -> TestCase {
+/// One testcase: `<failure>` for a violation, `<error>` when it could not be tested. A failure
+/// a set-up cause explains says so in its message.
+fn test_case(
+    operation: &str,
+    r: &CaseResult,
+    cause: Option<&SetupCause>,
+    redactor: &Redactor,
+) -> TestCase {
     let x = |s: &str| redactor.for_xml(s);
     let status = match r.status() {
         // Passing cases keep their warnings in system-out without becoming failures.
@@ -108,7 +122,11 @@ fn test_case(operation: &str, r: &CaseResult, redactor: &Redactor) -> TestCase {
         Status::Failed => {
             let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
             if let Some(v) = r.errors().next() {
-                st.set_message(x(&one_line(v)));
+                let message = match cause {
+                    Some(c) => format!("{} (likely set-up cause: {})", one_line(v), c.hint),
+                    None => one_line(v),
+                };
+                st.set_message(x(&message));
                 st.set_type(x(&v.check));
             }
             st.set_description(x(&super::human::failure_text(r, redactor)));

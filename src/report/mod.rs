@@ -4,6 +4,7 @@ pub mod curl;
 pub mod diff;
 pub mod human;
 pub mod junit;
+pub mod setup;
 pub mod summary;
 
 use std::path::{Path, PathBuf};
@@ -172,8 +173,25 @@ pub struct Tally {
     pub fixed: usize,
     /// `--strict`: a fixed known-failures entry fails the run.
     pub strict: bool,
-    /// Per class: (class, passed, not passed).
-    pub by_class: Vec<(Class, usize, usize)>,
+    /// Per class, in [`Class::ALL`] order.
+    pub by_class: Vec<ClassCount>,
+}
+
+/// How the cases of one class ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClassCount {
+    pub class: Class,
+    pub passed: usize,
+    /// Failed only in ways a known-failures entry accepts: not passed, and not failing the run.
+    pub known: usize,
+    /// Failed, or not tested.
+    pub other: usize,
+}
+
+impl ClassCount {
+    pub fn total(&self) -> usize {
+        self.passed + self.known + self.other
+    }
 }
 
 impl Tally {
@@ -195,16 +213,21 @@ impl Tally {
         }
         t.by_class = Class::ALL
             .iter()
-            .map(|&c| {
-                let of_class = results.iter().filter(|r| r.case.class() == c);
-                let (pass, fail) = of_class.fold((0, 0), |(p, f), r| {
-                    if matches!(r.status(), Status::Passed | Status::Known) {
-                        (p + 1, f)
-                    } else {
-                        (p, f + 1)
+            .map(|&class| {
+                let mut count = ClassCount {
+                    class,
+                    passed: 0,
+                    known: 0,
+                    other: 0,
+                };
+                for r in results.iter().filter(|r| r.case.class() == class) {
+                    match r.status() {
+                        Status::Passed => count.passed += 1,
+                        Status::Known => count.known += 1,
+                        Status::Failed | Status::Error => count.other += 1,
                     }
-                });
-                (c, pass, fail)
+                }
+                count
             })
             .collect();
         t

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::setup::SetupCause;
 use super::{CaseResult, RunInfo, Status, Tally};
 use crate::check::Verdict;
 use crate::contract::Severity;
@@ -44,6 +45,10 @@ pub struct Summary {
     pub not_tested: Vec<NotTested>,
     /// Why the run stopped early: `SIGINT`, `SIGTERM` or `dead_target`.
     pub stopped: Option<String>,
+    /// Per operation whose valid requests were all answered the same 401, 403 or 404: the
+    /// likely set-up cause, and the failed cases grouped under it.
+    #[serde(default)]
+    pub setup_causes: Vec<SetupCause>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -118,6 +123,7 @@ pub struct Facts<'a> {
     pub contract: ContractInfo,
     pub known_entries: Vec<EntryOutcome>,
     pub stopped: Option<String>,
+    pub setup_causes: Vec<SetupCause>,
 }
 
 /// The verdict word for an exit code.
@@ -164,6 +170,7 @@ pub fn build(facts: Facts<'_>, results: &[CaseResult]) -> Summary {
         warnings: Vec::new(),
         not_tested: Vec::new(),
         stopped: facts.stopped,
+        setup_causes: facts.setup_causes,
     };
     for r in results {
         for v in r.all_verdicts() {

@@ -31,7 +31,7 @@ fn summary_schema() -> jsonschema::Validator {
 }
 
 /// The summary a run wrote, checked against its schema.
-fn summary_of(dir: &Path) -> Value {
+pub(crate) fn summary_of(dir: &Path) -> Value {
     let text = std::fs::read_to_string(dir.join("summary.json")).unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     let errors: Vec<String> = summary_schema()

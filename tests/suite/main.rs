@@ -15,6 +15,7 @@ mod http_level;
 mod junit;
 mod junit_schema;
 mod loaders;
+mod misconfigured;
 mod openapi;
 mod operations;
 mod property;

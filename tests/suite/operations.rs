@@ -406,3 +406,39 @@ fn two_operations_that_find_the_same_body_keep_a_regression_file_each() {
         );
     }
 }
+
+#[test]
+fn a_set_up_cause_is_found_per_operation() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas = two_operations(dir.path());
+    let (addr, _rt) = server(TOKEN, "svc_two");
+    let summary = dir.path().join("summary.json");
+    // A project the server does not have: every valid request of create_note is a 404, while
+    // the other operation passes.
+    let p = plan_at(
+        dir.path(),
+        &schemas,
+        addr,
+        &[
+            "--cases",
+            "4",
+            "--path-param",
+            "project=prj_nope",
+            "--summary",
+            summary.to_str().unwrap(),
+        ],
+    );
+    let outcome = run::run(p).unwrap();
+    assert_eq!(outcome.exit_code, 1);
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    let causes = s["setup_causes"].as_array().unwrap();
+    assert_eq!(causes.len(), 1, "{causes:?}");
+    assert_eq!(causes[0]["operation"], "create_note");
+    let hint = causes[0]["hint"].as_str().unwrap();
+    assert!(hint.contains("--path-param project=prj_nope"), "{hint}");
+    let grouped = causes[0]["cases"].as_array().unwrap();
+    assert!(!grouped.is_empty());
+    assert!(grouped
+        .iter()
+        .all(|c| c.as_str().unwrap().starts_with("create_note::")));
+}
