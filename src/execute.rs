@@ -458,6 +458,18 @@ impl Response {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// Every field line of a list header joined into one list, as RFC 9110 5.3 reads them:
+    /// `WWW-Authenticate: Basic` and `WWW-Authenticate: Bearer` on two lines are one header.
+    pub fn header_list(&self, name: &str) -> Option<String> {
+        let lines: Vec<&str> = self
+            .headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        (!lines.is_empty()).then(|| lines.join(", "))
+    }
+
     /// Every header as text, in the order received.
     pub fn header_lines(&self) -> impl Iterator<Item = (&str, std::borrow::Cow<'_, str>)> {
         self.headers

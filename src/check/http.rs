@@ -72,8 +72,10 @@ fn date_header(resp: &Response) -> Option<Verdict> {
 /// RFC 9110 15.5.6: a 405 MUST carry `Allow`, which lists the endpoint's method.
 fn allow_header(contract: &Contract, resp: &Response) -> Option<Verdict> {
     let method = &contract.endpoint.method;
-    let allows = resp
-        .header("allow")
+    // RFC 9110 5.3: `Allow: GET` and `Allow: POST` on two field lines are one list.
+    let allow = resp.header_list("allow");
+    let allows = allow
+        .as_deref()
         .is_some_and(|a| a.split(',').any(|m| m.trim().eq_ignore_ascii_case(method)));
     (!allows).then(|| {
         Verdict::new(
@@ -81,7 +83,7 @@ fn allow_header(contract: &Contract, resp: &Response) -> Option<Verdict> {
             Severity::Error,
             "header:Allow",
             format!("a list containing {method} (RFC 9110 15.5.6: MUST in a 405)"),
-            describe_header(resp.header("allow")),
+            describe_header(allow.as_deref()),
         )
     })
 }
@@ -90,7 +92,9 @@ fn allow_header(contract: &Contract, resp: &Response) -> Option<Verdict> {
 /// for a bearer endpoint, a `Bearer` one. RFC 6750 3.1: when the request presented a bearer
 /// token, the challenge SHOULD say what was wrong with it (`error="..."`).
 fn www_authenticate(contract: &Contract, case: &Case, resp: &Response) -> Vec<Verdict> {
-    let header = resp.header("www-authenticate");
+    // Challenges may come one per field line (ASP.NET Core, Node's setHeader with an array).
+    let lines = resp.header_list("www-authenticate");
+    let header = lines.as_deref();
     let scheme = &contract.endpoint.auth.scheme;
     let challenge = header.and_then(|h| challenge_for(h, scheme));
     let Some(challenge) = challenge else {

@@ -922,7 +922,7 @@ mod tests {
     fn answer(status: u16, headers: &[(&'static str, &str)], body: &str) -> Response {
         let mut map = reqwest::header::HeaderMap::new();
         for (name, value) in headers {
-            map.insert(*name, value.parse().unwrap());
+            map.append(*name, value.parse().unwrap());
         }
         Response {
             status,
@@ -1061,6 +1061,34 @@ mod tests {
             let (verdicts, _) = checker.check(&c, &case, &resp);
             assert_eq!(checks_of(&verdicts), [], "{challenge}");
         }
+    }
+
+    #[test]
+    fn a_list_header_on_several_field_lines_is_read_as_one_list() {
+        // RFC 9110 5.3: ASP.NET Core sends one `WWW-Authenticate` line per scheme, and Node's
+        // setHeader with an array one `Allow` line per method.
+        let c = Contract::embedded().unwrap();
+        let checker = Checker::new(&c, BTreeSet::new());
+        let json = ("content-type", "application/json");
+        let mut auth = with_method(&c, "POST", Class::Invalid);
+        auth.expect = Expect::of(&c, Class::Invalid, "auth");
+        auth.request.auth = Auth::None;
+        let two_challenges = [
+            DATE,
+            json,
+            ("www-authenticate", "Basic realm=\"api\""),
+            ("www-authenticate", "Bearer realm=\"api\""),
+        ];
+        let (verdicts, _) = checker.check(&c, &auth, &answer(401, &two_challenges, "{}"));
+        assert_eq!(checks_of(&verdicts), []);
+        let get = with_method(&c, "GET", Class::Invalid);
+        let two_lines = [DATE, json, ("allow", "OPTIONS"), ("allow", "POST")];
+        let (verdicts, _) = checker.check(&c, &get, &answer(405, &two_lines, "{}"));
+        assert_eq!(checks_of(&verdicts), []);
+        // Neither line names POST: still an error.
+        let wrong = [DATE, json, ("allow", "OPTIONS"), ("allow", "GET")];
+        let (verdicts, _) = checker.check(&c, &get, &answer(405, &wrong, "{}"));
+        assert_eq!(checks_of(&verdicts), [("allow_header", Severity::Error)]);
     }
 
     #[test]

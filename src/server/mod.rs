@@ -107,15 +107,34 @@ pub fn app(config: ServerConfig) -> Router {
         )
     };
     let epoch_dates = state.config.faults.has(Fault::DateHeaderEpoch);
+    let refuse_encoded_slash = state.config.varies(Variation::EncodedSlashRefused);
     let router = Router::new()
         .nest(API_PREFIX, Router::new().route(CREATE_ROUTE, route))
         .fallback(not_found)
         .with_state(state);
+    let router = if refuse_encoded_slash {
+        router.layer(middleware::from_fn(encoded_slash_guard))
+    } else {
+        router
+    };
     if epoch_dates {
         router.layer(middleware::map_response(epoch_date))
     } else {
         router
     }
+}
+
+/// The `encoded-slash-refused` variation: Tomcat's answer to `%2F` or `%25` in a path, given
+/// before any route is matched.
+async fn encoded_slash_guard(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_ascii_lowercase();
+    if path.contains("%2f") || path.contains("%25") {
+        let page = "<!doctype html><html><body><h1>HTTP Status 400 - Bad Request</h1>\
+                    <p>Invalid URI: The encoded slash character is not allowed</p></body></html>";
+        let html = HeaderValue::from_static("text/html;charset=utf-8");
+        return (StatusCode::BAD_REQUEST, [(CONTENT_TYPE, html)], page).into_response();
+    }
+    next.run(request).await
 }
 
 /// The `date-header-epoch` bug: the Date header set by hand from the clock's Unix seconds.
@@ -216,6 +235,18 @@ async fn create_token(
             "Object contains forbidden prototype property",
         );
     }
+    if config.varies(Variation::NulRefused) {
+        if let Some(field) = validate::field_with_nul(&body) {
+            let mut errors = Map::new();
+            errors.insert(field.clone(), json!(["Null characters are not allowed."]));
+            return error_with(
+                config,
+                StatusCode::BAD_REQUEST,
+                "Invalid input.",
+                Some(errors),
+            );
+        }
+    }
     let lenient_dates = config.varies(Variation::LenientDateTime);
     let request = match validate::validate(&body, faults, lenient_dates) {
         Ok(request) => request,
@@ -305,8 +336,14 @@ fn refusal(headers: &HeaderMap, config: &ServerConfig) -> Option<Response> {
             } else {
                 standards::challenge(&presented, faults)
             };
+            if config.varies(Variation::ChallengePerLine) {
+                response.headers_mut().append(
+                    WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"api\""),
+                );
+            }
             if let Some(challenge) = challenge {
-                response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+                response.headers_mut().append(WWW_AUTHENTICATE, challenge);
             }
             Some(response)
         }

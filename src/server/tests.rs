@@ -826,6 +826,17 @@ fn variation_probe(variation: Variation) -> (Call, fn(&Reply) -> bool) {
             Call::post(json!({"name": "n", "description": "d", "x": [{"constructor": {}}]})),
             |r| r.status == StatusCode::BAD_REQUEST,
         ),
+        NulRefused => (
+            Call::post(json!({"name": "a\u{0}b", "description": "d"})),
+            |r| r.status == StatusCode::BAD_REQUEST && r.json()["errors"]["name"].is_array(),
+        ),
+        EncodedSlashRefused => (Call::valid().service("a%2Fb").expect(404), |r| {
+            r.status == StatusCode::BAD_REQUEST
+        }),
+        ChallengePerLine => (Call::valid().auth(None).expect(401), |r| {
+            let lines: Vec<_> = r.headers.get_all(WWW_AUTHENTICATE).iter().collect();
+            lines.len() == 2 && lines[0] == "Basic realm=\"api\""
+        }),
     }
 }
 

@@ -206,6 +206,22 @@ pub fn has_prototype_key(body: &Value) -> bool {
     }
 }
 
+/// The first top-level field whose value holds U+0000 in a string, at any depth.
+pub fn field_with_nul(body: &Value) -> Option<String> {
+    fn holds(v: &Value) -> bool {
+        match v {
+            Value::String(s) => s.contains('\u{0}'),
+            Value::Array(items) => items.iter().any(holds),
+            Value::Object(map) => map.iter().any(|(k, v)| k.contains('\u{0}') || holds(v)),
+            _ => false,
+        }
+    }
+    body.as_object()?
+        .iter()
+        .find(|(k, v)| k.contains('\u{0}') || holds(v))
+        .map(|(k, _)| k.clone())
+}
+
 /// `expires_at`: optional, null or an RFC 3339 date-time. `Some(None)` means "use the default".
 fn expires_at_field(
     obj: &Map<String, Value>,
@@ -303,6 +319,15 @@ pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
 /// are still refused.
 pub fn parse_lenient(s: &str) -> Option<OffsetDateTime> {
     let mut t = s.to_owned();
+    // ISO 8601's end of the day, `24:00:00`, is the next day's midnight, as `Date.parse` reads it.
+    if t.get(11..19) == Some("24:00:00") {
+        let rest = t.get(19..).unwrap_or("");
+        let offset = rest.trim_start_matches(['.', '0']);
+        if rest.starts_with('.') || rest.len() == offset.len() {
+            let day_end = format!("{}23:59:59{offset}", t.get(..11)?);
+            return parse_lenient(&day_end).map(|at| at + time::Duration::SECOND);
+        }
+    }
     // Each byte tested is ASCII, so the ranges replaced sit on character boundaries.
     if t.as_bytes().get(10) == Some(&b' ') {
         t.replace_range(10..11, "T");
@@ -516,6 +541,8 @@ mod tests {
             "2099-01-02 03:04:05,25-0530",
             "2099-01-02T03:04:05.25-05:30",
         );
+        same("2099-01-02T24:00:00Z", "2099-01-03T00:00:00Z");
+        same("2099-12-31T24:00:00.000+01:00", "2100-01-01T00:00:00+01:00");
         for s in VALID {
             assert_eq!(parse_lenient(s), parse_rfc3339(s), "{s:?}");
         }
@@ -523,7 +550,9 @@ mod tests {
             "2099-01-02T03:04:05",
             "2099-01-02 03:04:05",
             "2099-01-02",
-            "2099-01-02T24:00:00Z",
+            "2099-01-02T24:00:01Z",
+            "2099-01-02T24:00:00.5Z",
+            "2099-02-30T24:00:00Z",
             "2099-02-30 00:00:00Z",
             "2099-13-01T00:00:00Z",
             "2099-01-02T03:04:05+2400",

@@ -52,8 +52,8 @@ variation_catalog! {
         "Other methods on the route answer 404 instead of 405.",
         "RFC 9110 says a server SHOULD answer 405; Express answers 404 by default.";
     LenientDateTime = "lenient-date-time",
-        "`expires_at` is also accepted with a space for `T`, a comma decimal sign or a basic offset (`+0100`).",
-        "pydantic and ajv-formats accept these unambiguous forms, and RFC 3339 lets applications use a space.";
+        "`expires_at` is also accepted with a space for `T`, a comma decimal sign, a basic offset (`+0100`) or ISO 8601's `24:00:00`.",
+        "pydantic and ajv-formats accept these unambiguous forms, RFC 3339 lets applications use a space, and `Date.parse` reads 24:00 as the next midnight.";
     OkForCreate = "ok-for-create",
         "A created token is answered 200 instead of 201.",
         "The page shows no success status, and 200 is a common reading (schemas/README.md, decision 1).";
@@ -111,6 +111,15 @@ variation_catalog! {
     PrototypeKeysRefused = "prototype-keys-refused",
         "A body with a `__proto__`, `constructor` or `prototype` key, at any depth, is answered 400.",
         "Fastify's default prototype-poisoning guard (secure-json-parse) refuses `__proto__` and `constructor.prototype`; a careful JavaScript server may refuse all three.";
+    NulRefused = "nul-refused",
+        "A string holding U+0000 is refused with 400, naming the field.",
+        "PostgreSQL's text type cannot hold U+0000, and Django REST framework's CharField refuses it by default.";
+    EncodedSlashRefused = "encoded-slash-refused",
+        "A path holding `%2F` or `%25` is refused with 400 before routing.",
+        "Tomcat's default encodedSolidusHandling and Spring Security's StrictHttpFirewall refuse them against path traversal.";
+    ChallengePerLine = "challenge-per-line",
+        "A 401 sends `WWW-Authenticate: Basic realm=\"api\"` and the Bearer challenge on field lines of their own.",
+        "RFC 9110 5.3 makes several field lines one list and 11.6.1 allows several challenges; ASP.NET Core and Node's setHeader with an array send one line each.";
 }
 
 impl fmt::Display for Variation {
