@@ -108,6 +108,7 @@ fault_catalog! {
     CrashOnLeapSecond = "crash-on-leap-second", "standards", "An `expires_at` on a leap second (`23:59:60Z`) answers 500.";
     CrashOnUtcOverflow = "crash-on-utc-overflow", "standards", "An `expires_at` that overflows year 9999 once in UTC answers 500.";
     EpochStringDateTime = "epoch-string-date-time", "standards", "An `expires_at` of digits (`\"4102444800\"`) is read as Unix seconds.";
+    CrashOnLoneSurrogateCloses = "crash-on-lone-surrogate-closes", "standards", "A string with a lone surrogate escape answers 500, and the connection is closed after it without `Connection: close` (FastAPI's 422 handler crashing, uvicorn dropping the connection).";
 }
 
 impl fmt::Display for Fault {

@@ -5,6 +5,7 @@
 //! [`Fault`] at a time and expects the suite to notice, and switches on one [`Variation`] at a
 //! time and expects the suite to raise no error.
 
+mod conn;
 mod faults;
 mod standards;
 mod token;
@@ -21,10 +22,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::header::{ALLOW, CONTENT_TYPE, HOST, LOCATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
 use axum::Router;
@@ -509,22 +510,21 @@ impl Drop for RunningServer {
     }
 }
 
-/// Binds `addr` (port 0 picks a free one) and serves [`app`] on a tokio task.
+/// Binds `addr` (port 0 picks a free one) and serves [`app`] on a tokio task, through a
+/// connection loop of our own so that variations below the router have a place ([`conn`]).
 pub async fn spawn(addr: SocketAddr, config: ServerConfig) -> std::io::Result<RunningServer> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let hits = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&hits);
-    let router = app(config).layer(middleware::from_fn(move |request: Request, next: Next| {
-        counter.fetch_add(1, Ordering::Relaxed);
-        next.run(request)
-    }));
+    let wire = conn::Wire::of(&config);
     let (stop, stopped) = oneshot::channel::<()>();
-    let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
-        // A dropped sender also means stop.
-        let _ = stopped.await;
-    });
-    let task = tokio::spawn(async move { serve.await });
+    let task = tokio::spawn(conn::serve(
+        listener,
+        app(config),
+        wire,
+        hits.clone(),
+        stopped,
+    ));
     Ok(RunningServer {
         addr,
         hits,

@@ -93,6 +93,11 @@ const RULES: &[(&str, &str, &str)] = &[
         "date_time::expires_at::epoch_string",
         "status",
     ),
+    (
+        "crash-on-lone-surrogate-closes",
+        "json::lone_surrogate",
+        "status",
+    ),
 ];
 
 #[test]
