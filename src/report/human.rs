@@ -220,6 +220,18 @@ pub fn summary(info: &RunInfo, tally: &Tally) -> String {
     if info.created > 0 {
         let _ = write!(s, "; created {}", info.created);
     }
+    if !info.possible_duplicates.is_empty() {
+        let _ = write!(
+            s,
+            "; {} possible duplicates (sent twice after a closed connection: {})",
+            info.possible_duplicates.len(),
+            info.possible_duplicates
+                .iter()
+                .map(|d| d.case.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if let Some(seed) = info.seed {
         let _ = write!(s, "; seed {seed}");
     }

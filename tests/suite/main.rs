@@ -20,4 +20,5 @@ mod property;
 mod rules;
 mod selftest;
 mod snapshot;
+mod transport;
 mod variations;
