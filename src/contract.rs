@@ -55,6 +55,10 @@ pub struct Endpoint {
     /// its schema file.
     #[serde(default)]
     pub response_schemas: BTreeMap<u16, String>,
+    /// The JSON media types the success responses are documented with, which every request
+    /// names in its `Accept` header.
+    #[serde(default = "response_media_types_default")]
+    pub response_media_types: Vec<String>,
     /// Statuses that count as success for a valid request.
     pub success: Vec<u16>,
     /// Statuses expected for each kind of rejection (`invalid_body`, `auth`, ...).
@@ -107,6 +111,10 @@ impl FieldsSource {
             FieldsSource::XConformance => "x-conformance fields",
         }
     }
+}
+
+fn response_media_types_default() -> Vec<String> {
+    vec!["application/json".to_string()]
 }
 
 /// What the contract says about one request field beyond its schema.

@@ -51,6 +51,37 @@ pub const USER_AGENT: &str = concat!("provisionr-conformance/", env!("CARGO_PKG_
 /// The header that carries the run id on every request.
 pub const RUN_HEADER: &str = "x-conformance-run";
 
+/// The `Accept` of every request: the JSON media types the contract documents for a success,
+/// then any other JSON type at a lower weight, so that a server with several representations
+/// answers JSON (RFC 9110 12.5.1) and a JSON error body (`application/problem+json`) is still
+/// acceptable.
+pub fn accept_header(documented: &[String]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for t in documented
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+    {
+        if !parts.iter().any(|p| p.eq_ignore_ascii_case(t)) {
+            parts.push(t.to_string());
+        }
+    }
+    let essence = |t: &str| {
+        t.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    };
+    if parts.is_empty() {
+        parts.push("application/json".into());
+    } else if !parts.iter().any(|p| essence(p) == "application/json") {
+        parts.push("application/json;q=0.9".into());
+    }
+    parts.push("application/*+json;q=0.9".into());
+    parts.join(", ")
+}
+
 /// Where requests go: the API root, the path parameter values, the token and the HTTP client.
 #[derive(Clone, Debug)]
 pub struct Target {
@@ -61,6 +92,9 @@ pub struct Target {
     pub token_env: String,
     token: Secret,
     client: reqwest::Client,
+    /// Keeps no idle connection, so each request goes out on a new one: for the one resend of a
+    /// request whose pooled connection was closed under it.
+    fresh: reqwest::Client,
     pacer: Option<Arc<Pacer>>,
     /// The URL of each path template with the run's path values, built once.
     resolved: Arc<RwLock<HashMap<String, (String, Url)>>>,
@@ -197,12 +231,19 @@ impl Target {
         if let Ok(v) = HeaderValue::from_str(run_id) {
             headers.insert(RUN_HEADER, v);
         }
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(USER_AGENT)
-            .default_headers(headers)
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(timeout)
+                .connect_timeout(timeout.min(Duration::from_secs(10)))
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(USER_AGENT)
+                .default_headers(headers.clone())
+        };
+        let client = builder()
+            .build()
+            .map_err(|e| TargetError::Client(e.to_string()))?;
+        let fresh = builder()
+            .pool_max_idle_per_host(0)
             .build()
             .map_err(|e| TargetError::Client(e.to_string()))?;
         Ok(Target {
@@ -211,6 +252,7 @@ impl Target {
             token_env: token_env.to_string(),
             token,
             client,
+            fresh,
             pacer: None,
             resolved: Default::default(),
         })
@@ -263,7 +305,11 @@ impl Target {
     /// the real header exists only while sending.
     pub fn prepare(&self, endpoint: &Endpoint, spec: &RequestSpec) -> Prepared {
         let (url, parsed) = self.resolve(endpoint, spec);
-        let mut headers: Vec<(String, String)> = Vec::with_capacity(2);
+        let mut headers: Vec<(String, String)> = Vec::with_capacity(3);
+        headers.push((
+            "Accept".into(),
+            accept_header(&endpoint.response_media_types),
+        ));
         let mut placeholder = None;
         let scheme = match &spec.auth {
             Auth::Valid => Some("Bearer "),
@@ -297,11 +343,25 @@ impl Target {
 
     /// Sends a prepared request, waiting first for its slot under `--rate`.
     pub async fn transmit(&self, prepared: &Prepared) -> Result<Response, TransportError> {
+        self.transmit_with(&self.client, prepared).await
+    }
+
+    /// Sends a prepared request on a new connection, never a pooled one: the resend of a request
+    /// whose connection was closed before any answer came ([`TransportError::closed_unanswered`]).
+    pub async fn transmit_fresh(&self, prepared: &Prepared) -> Result<Response, TransportError> {
+        self.transmit_with(&self.fresh, prepared).await
+    }
+
+    async fn transmit_with(
+        &self,
+        client: &reqwest::Client,
+        prepared: &Prepared,
+    ) -> Result<Response, TransportError> {
         if let Some(pacer) = &self.pacer {
             pacer.wait().await;
         }
         match &prepared.parsed {
-            Ok(url) => self.fire(&prepared.request, url.clone()).await,
+            Ok(url) => self.fire(client, &prepared.request, url.clone()).await,
             Err(e) => Err(TransportError::new(
                 TransportKind::Other,
                 format!(
@@ -348,10 +408,15 @@ impl Target {
         (url, parsed)
     }
 
-    async fn fire(&self, req: &SentRequest, url: Url) -> Result<Response, TransportError> {
+    async fn fire(
+        &self,
+        client: &reqwest::Client,
+        req: &SentRequest,
+        url: Url,
+    ) -> Result<Response, TransportError> {
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|e| TransportError::new(TransportKind::Other, e.to_string()))?;
-        let mut builder = self.client.request(method, url);
+        let mut builder = client.request(method, url);
         for (i, (k, v)) in req.headers.iter().enumerate() {
             builder = if req.placeholder == Some(i) {
                 let real = v.replace(&self.placeholder(), self.token.expose());
@@ -370,7 +435,7 @@ impl Target {
         if !req.body.is_empty() {
             builder = builder.body(req.body.clone());
         }
-        let mut resp = builder.send().await.map_err(TransportError::from_reqwest)?;
+        let mut resp = builder.send().await.map_err(TransportError::from_send)?;
         let status = resp.status().as_u16();
         let headers = std::mem::take(resp.headers_mut());
         let expected = resp.content_length().unwrap_or(0).min(64 * 1024) as usize;
@@ -519,6 +584,11 @@ impl TransportKind {
 pub struct TransportError {
     pub kind: TransportKind,
     pub message: String,
+    /// The connection was closed or reset after the request went out on it and before any
+    /// answer arrived: what a server that drops an idle keep-alive connection looks like to the
+    /// client that just picked it from the pool (RFC 9112 9.3.1). Not a connect error, not a
+    /// timeout, not a cut body.
+    pub closed_unanswered: bool,
 }
 
 impl TransportError {
@@ -526,7 +596,16 @@ impl TransportError {
         TransportError {
             kind,
             message: message.into(),
+            closed_unanswered: false,
         }
+    }
+
+    /// An error of `send()`, before any response head was read: it may be a closed connection.
+    fn from_send(e: reqwest::Error) -> Self {
+        let closed = !e.is_timeout() && !e.is_connect() && closed_under_us(&e);
+        let mut error = Self::from_reqwest(e);
+        error.closed_unanswered = closed;
+        error
     }
 
     fn from_reqwest(e: reqwest::Error) -> Self {
@@ -545,8 +624,37 @@ impl TransportError {
             message.push_str(&s.to_string());
             source = s.source();
         }
-        TransportError { kind, message }
+        TransportError {
+            kind,
+            message,
+            closed_unanswered: false,
+        }
     }
+}
+
+/// Whether the cause of a failed send is the peer closing or resetting the connection: hyper's
+/// "connection closed before message completed" (or a request it never got to write), or a
+/// reset, an abort or a broken pipe from the socket.
+fn closed_under_us(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            if h.is_incomplete_message() || h.is_canceled() {
+                return true;
+            }
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            if matches!(
+                io.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+            ) {
+                return true;
+            }
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// One request and its outcome.

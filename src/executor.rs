@@ -18,7 +18,7 @@ use crate::execute::{
     Exchange, Prepared, Response, SentRequest, Target, TransportError, TransportKind,
 };
 use crate::redact::{secret_values, Redactor, MASKED, SECRET_FIELDS};
-use crate::report::{CaseResult, CREATED_SAMPLE};
+use crate::report::{CaseResult, PossibleDuplicate, CREATED_SAMPLE};
 use crate::stop::{Reason, Stop};
 
 /// Sends cases and judges the answers; shared by every test of a run.
@@ -33,8 +33,14 @@ pub struct Executor {
     max_wait: Duration,
     /// Requests sent again after a `Retry-After`.
     retries: AtomicU64,
+    /// Requests sent again on a new connection after theirs was closed before any answer.
+    resent: AtomicU64,
     /// Transport errors since the last answer.
     failing_in_a_row: AtomicU32,
+    /// The case (as the run names it) and status of the answer received last, which a request
+    /// whose connection was closed under it names: that answer may have been the server's last
+    /// on the connection.
+    last_answer: Mutex<Option<(String, u16)>>,
     requests: AtomicU64,
     generated: AtomicU64,
     created: Arc<CreatedList>,
@@ -65,6 +71,8 @@ pub struct Totals {
     pub generated: u64,
     /// Requests sent again after a `Retry-After`.
     pub retries: u64,
+    /// Requests sent again on a new connection after theirs was closed before any answer.
+    pub resent: u64,
 }
 
 /// Why the executor could not be set up.
@@ -96,7 +104,9 @@ impl Executor {
             redactor: settings.redactor,
             max_wait: settings.max_wait,
             retries: AtomicU64::new(0),
+            resent: AtomicU64::new(0),
             failing_in_a_row: AtomicU32::new(0),
+            last_answer: Mutex::new(None),
             requests: AtomicU64::new(0),
             generated: AtomicU64::new(0),
             created: settings.created,
@@ -127,21 +137,30 @@ impl Executor {
             return CaseResult::new(case, exchange, Vec::new());
         }
         let started = Instant::now();
-        let mut notes = Vec::new();
-        let outcome = self.transmit_politely(&prepared, &mut notes).await;
+        let mut sending = Sending::default();
+        let outcome = self.transmit_politely(&prepared, &mut sending).await;
         let exchange = Exchange {
             request: prepared.request,
             outcome,
             elapsed: started.elapsed(),
         };
         self.watch_target(&exchange);
+        if let Ok(resp) = &exchange.outcome {
+            *lock(&self.last_answer) = Some((self.case_id(&case.id), resp.status));
+        }
         let (mut verdicts, body) = match &exchange.outcome {
             Ok(resp) => self.checker.check(&self.contract, &case, resp),
             Err(_) => (Vec::new(), None),
         };
-        if let Some(body) = &body {
-            self.note_created(body);
+        let created = body.as_ref().and_then(|b| self.note_created(b));
+        if sending.resent && !idempotent(&exchange.request.method) {
+            self.created.mark(PossibleDuplicate {
+                case: self.case_id(&case.id),
+                method: exchange.request.method.clone(),
+                created,
+            });
         }
+        let notes = sending.notes;
         if self.strict {
             for v in &mut verdicts {
                 v.severity = Severity::Error;
@@ -161,9 +180,9 @@ impl Executor {
     async fn transmit_politely(
         &self,
         prepared: &Prepared,
-        notes: &mut Vec<String>,
+        sending: &mut Sending,
     ) -> Result<Response, TransportError> {
-        let first = self.transmit_once(prepared).await;
+        let first = self.transmit_resending(prepared, sending).await;
         let Some(wait) = first.as_ref().ok().and_then(Response::retry_after) else {
             return first;
         };
@@ -179,7 +198,7 @@ impl Executor {
             ));
         }
         self.retries.fetch_add(1, Ordering::Relaxed);
-        notes.push(format!(
+        sending.notes.push(format!(
             "the server answered {status} with Retry-After: waited {:.1} s and sent the request again",
             wait.as_secs_f64()
         ));
@@ -187,7 +206,7 @@ impl Executor {
             _ = tokio::time::sleep(wait) => {}
             reason = self.stop.cut() => return Err(stop_error(reason)),
         }
-        let second = self.transmit_once(prepared).await;
+        let second = self.transmit_resending(prepared, sending).await;
         match &second {
             Ok(r) if r.retry_after().is_some() => Err(TransportError::new(
                 TransportKind::Throttled,
@@ -200,10 +219,66 @@ impl Executor {
         }
     }
 
-    async fn transmit_once(&self, prepared: &Prepared) -> Result<Response, TransportError> {
+    /// Sends once; a request whose connection was closed or reset before any answer came (a
+    /// server that drops a keep-alive connection without `Connection: close`) is sent once more
+    /// on a new connection, and noted. A method that is not idempotent (RFC 9110 9.2.2) may have
+    /// taken effect the first time: [`Executor::execute`] marks the case a possible duplicate.
+    async fn transmit_resending(
+        &self,
+        prepared: &Prepared,
+        sending: &mut Sending,
+    ) -> Result<Response, TransportError> {
+        let first = self.transmit_once(prepared, false).await;
+        let closed = match &first {
+            Err(e) if e.closed_unanswered && !sending.resent => e.clone(),
+            _ => return first,
+        };
+        let before = match lock(&self.last_answer).as_ref() {
+            Some((case, status)) => {
+                format!("the answer received just before it was {status}, to `{case}`")
+            }
+            None => "no answer had been received before it".to_string(),
+        };
+        sending.resent = true;
+        self.resent.fetch_add(1, Ordering::Relaxed);
+        let method = &prepared.request.method;
+        let mut note = format!(
+            "the connection was closed before any answer came ({}; {before}): sent the request again on a new connection",
+            closed.message
+        );
+        if !idempotent(method) {
+            note.push_str(&format!(
+                "; {method} is not idempotent (RFC 9110 9.2.2), so the first send may have taken effect: listed as a possible duplicate for the clean-up"
+            ));
+        }
+        sending.notes.push(note);
+        match self.transmit_once(prepared, true).await {
+            Err(mut again) if !again.kind.is_stop() => {
+                again.message = format!(
+                    "the connection was closed before any answer came ({}), and the request sent again on a new connection failed too: {}; {before}",
+                    closed.message, again.message
+                );
+                Err(again)
+            }
+            second => second,
+        }
+    }
+
+    async fn transmit_once(
+        &self,
+        prepared: &Prepared,
+        fresh: bool,
+    ) -> Result<Response, TransportError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
+        let sent = async {
+            if fresh {
+                self.target.transmit_fresh(prepared).await
+            } else {
+                self.target.transmit(prepared).await
+            }
+        };
         tokio::select! {
-            outcome = self.target.transmit(prepared) => outcome,
+            outcome = sent => outcome,
             reason = self.stop.cut() => Err(stop_error(reason)),
         }
     }
@@ -265,6 +340,7 @@ impl Executor {
             requests: self.requests.load(Ordering::Relaxed),
             generated: self.generated.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
+            resent: self.resent.load(Ordering::Relaxed),
         };
         (results, totals)
     }
@@ -282,15 +358,16 @@ impl Executor {
         }
     }
 
-    /// Notes the id of what a success created, for the list of what the run left behind.
-    fn note_created(&self, body: &Value) {
-        let Some(pointer) = &self.contract.endpoint.created_id else {
-            return;
-        };
-        if let Some(v) = body.pointer(pointer) {
-            let id = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-            self.created.push(self.redactor.apply(&id));
-        }
+    /// Notes the id of what a success created, for the list of what the run left behind, and
+    /// returns it as listed.
+    fn note_created(&self, body: &Value) -> Option<String> {
+        let pointer = self.contract.endpoint.created_id.as_ref()?;
+        let v = body.pointer(pointer)?;
+        let id = self
+            .redactor
+            .apply(&v.as_str().map_or_else(|| v.to_string(), str::to_string));
+        self.created.push(id.clone());
+        Some(id)
     }
 
     /// Distinct warnings, by check and location, for a test that stands for many requests.
@@ -348,6 +425,23 @@ fn mask_secret_fields(result: &mut CaseResult, parsed: Option<&Value>) {
     }
 }
 
+/// What happened while one case was sent: the notes for its report, and whether it was sent
+/// again on a new connection.
+#[derive(Default)]
+struct Sending {
+    notes: Vec<String>,
+    resent: bool,
+}
+
+/// Whether a request with this method may be repeated with the effect of one (RFC 9110 9.2.2).
+/// A method HTTP does not define is taken as not idempotent.
+fn idempotent(method: &str) -> bool {
+    matches!(
+        method.to_ascii_uppercase().as_str(),
+        "GET" | "HEAD" | "OPTIONS" | "TRACE" | "PUT" | "DELETE"
+    )
+}
+
 /// Transport errors in a row, with no answer in between, after which the target is taken for
 /// dead: enough to ride out a reset connection, few enough to stop within about two timeouts.
 pub const DEAD_AFTER: u32 = 5;
@@ -391,6 +485,17 @@ impl CreatedList {
         lock(&self.0).push(id);
     }
 
+    /// Marks a case that went out twice: the clean-up should look for a second thing it made.
+    fn mark(&self, duplicate: PossibleDuplicate) {
+        lock(&self.0).duplicates.push(duplicate);
+    }
+
+    /// The cases sent twice with a method that is not idempotent, in the order they were sent.
+    /// The `--created` file stays one id per line; these go into the summary and the JUnit.
+    pub fn possible_duplicates(&self) -> Vec<PossibleDuplicate> {
+        lock(&self.0).duplicates.clone()
+    }
+
     /// How many, and the first ids (at most [`CREATED_SAMPLE`]).
     pub fn counts(&self) -> (u64, Vec<String>) {
         let l = lock(&self.0);
@@ -408,6 +513,7 @@ impl CreatedList {
 struct Ledger {
     count: u64,
     sample: Vec<String>,
+    duplicates: Vec<PossibleDuplicate>,
     file: Option<(BufWriter<File>, PathBuf, PathBuf)>,
     failed: Option<std::io::Error>,
 }
@@ -427,6 +533,7 @@ impl Ledger {
         Ok(Ledger {
             count: 0,
             sample: Vec::new(),
+            duplicates: Vec::new(),
             file,
             failed: None,
         })

@@ -424,6 +424,7 @@ fn operation(
         request_schema: format!("{}#{content_pointer}/schema", file.display()),
         response_schema: response_name,
         response_schemas,
+        response_media_types: success_media_types(doc, &responses),
         success,
         expectations: expectations(&documented, ext.expectations),
         tolerated: ext.tolerated,
@@ -527,6 +528,24 @@ fn success_responses(
         ));
     }
     Ok(out)
+}
+
+/// Every JSON media type a 2xx response documents, in document order, for the `Accept` header.
+fn success_media_types(doc: &Value, responses: &Map<String, Value>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (code, r) in responses {
+        if !code.parse::<u16>().is_ok_and(|s| (200..300).contains(&s)) {
+            continue;
+        }
+        let resolved = resolve_ref(doc, Some(r), "").ok().flatten().unwrap_or(r);
+        let content = resolved.get("content").and_then(Value::as_object);
+        for media in content.into_iter().flat_map(|c| c.keys()) {
+            if crate::check::is_json_media_type(Some(media)) && !out.contains(media) {
+                out.push(media.clone());
+            }
+        }
+    }
+    out
 }
 
 /// The documented 4xx statuses of each kind of rejection; a kind the document is silent on

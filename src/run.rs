@@ -730,6 +730,7 @@ fn run_info(
         timestamp,
         created,
         created_ids,
+        possible_duplicates: ctx.created.possible_duplicates(),
         requests: totals.requests,
         generated: totals.generated,
         retries: totals.retries,

@@ -234,6 +234,20 @@ pub fn summary(info: &RunInfo, tally: &Tally) -> String {
     if info.created > 0 {
         let _ = write!(s, "; created {}", info.created);
     }
+    if !info.possible_duplicates.is_empty() {
+        let dups = &info.possible_duplicates;
+        let named: Vec<&str> = dups.iter().take(3).map(|d| d.case.as_str()).collect();
+        let more = match dups.len().saturating_sub(named.len()) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        let _ = write!(
+            s,
+            "; {} possible duplicates (sent twice after a closed connection: {}{more})",
+            dups.len(),
+            named.join(", ")
+        );
+    }
     if let Some(seed) = info.seed {
         let _ = write!(s, "; seed {seed}");
     }

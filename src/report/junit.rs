@@ -31,7 +31,7 @@ pub fn render(info: &RunInfo, suites: &[Suite<'_>], redactor: &Redactor) -> Resu
         for (k, v) in suite_properties(info, s.results) {
             suite.add_property(Property::new(k, x(&v)));
         }
-        if i == 0 && !info.created_ids.is_empty() {
+        if i == 0 && !(info.created_ids.is_empty() && info.possible_duplicates.is_empty()) {
             suite.set_system_out(x(&created_text(info)));
         }
         for r in s.results.iter() {
@@ -64,6 +64,12 @@ fn suite_properties(info: &RunInfo, results: &[CaseResult]) -> Vec<(&'static str
     let warnings = super::human::warning_lines(results);
     props.push(("warnings", warnings.len().to_string()));
     props.push(("created", info.created.to_string()));
+    if !info.possible_duplicates.is_empty() {
+        props.push((
+            "possible_duplicates",
+            info.possible_duplicates.len().to_string(),
+        ));
+    }
     props.push(("requests", info.requests.to_string()));
     props.push(("generated", info.generated.to_string()));
     props.extend(warnings.into_iter().map(|w| ("warning", w)));
@@ -79,12 +85,22 @@ fn suite_properties(info: &RunInfo, results: &[CaseResult]) -> Vec<(&'static str
 
 /// What the run left on the target, for clean-up after a run against staging.
 fn created_text(info: &RunInfo) -> String {
-    let mut text = format!("created ids:\n{}\n", info.created_ids.join("\n"));
+    let mut text = String::new();
+    if !info.created_ids.is_empty() {
+        text = format!("created ids:\n{}\n", info.created_ids.join("\n"));
+    }
     let more = info.created.saturating_sub(info.created_ids.len() as u64);
     if more > 0 {
         text.push_str(&format!(
             "... and {more} more (the --created file lists them all)\n"
         ));
+    }
+    if !info.possible_duplicates.is_empty() {
+        text.push_str("possible duplicates (sent twice after a closed connection; the first send may have created something too):\n");
+        for d in &info.possible_duplicates {
+            text.push_str(&d.describe());
+            text.push('\n');
+        }
     }
     text
 }

@@ -146,12 +146,39 @@ pub struct RunInfo {
     pub created: u64,
     /// The first of their ids, at most [`CREATED_SAMPLE`]; the `--created` file has them all.
     pub created_ids: Vec<String>,
+    /// Cases sent twice, with a method that is not idempotent, because their connection was
+    /// closed before any answer: the first send may have created something too.
+    pub possible_duplicates: Vec<PossibleDuplicate>,
     /// Requests sent, generated bodies, shrinking and replays included.
     pub requests: u64,
     /// Bodies drawn by the properties (not counting shrinking).
     pub generated: u64,
     /// The token went over plain HTTP to another host (`--allow-insecure-http`).
     pub insecure_http: bool,
+}
+
+/// A case sent a second time, on a new connection, after its first connection was closed before
+/// any answer came; its method is not idempotent, so the first send may have taken effect too
+/// (RFC 9110 9.2.2) and the clean-up should look for a duplicate.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PossibleDuplicate {
+    pub case: String,
+    pub method: String,
+    /// The id the second send created, when it created something.
+    pub created: Option<String>,
+}
+
+impl PossibleDuplicate {
+    /// One line: the case, and the id its second send created.
+    pub fn describe(&self) -> String {
+        match &self.created {
+            Some(id) => format!(
+                "{} ({} sent twice; the second created {id})",
+                self.case, self.method
+            ),
+            None => format!("{} ({} sent twice)", self.case, self.method),
+        }
+    }
 }
 
 /// How many created ids the JUnit report lists; a long run lists the rest only in `--created`.

@@ -34,6 +34,10 @@ pub struct Summary {
     pub generated: u64,
     pub retries: u64,
     pub created: u64,
+    /// Cases sent twice with a method that is not idempotent: the clean-up should look for a
+    /// duplicate of what they created.
+    #[serde(default)]
+    pub possible_duplicates: Vec<super::PossibleDuplicate>,
     pub counts: Counts,
     /// Violations that count against the run (expired known failures among them).
     pub violations: Vec<Finding>,
@@ -163,6 +167,7 @@ pub fn build(facts: Facts<'_>, results: &[CaseResult]) -> Summary {
         generated: info.generated,
         retries: info.retries,
         created: info.created,
+        possible_duplicates: info.possible_duplicates.clone(),
         counts: counts(facts.tally, results),
         violations: Vec::new(),
         known_failures: Vec::new(),

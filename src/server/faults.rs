@@ -109,6 +109,7 @@ fault_catalog! {
     CrashOnUtcOverflow = "crash-on-utc-overflow", "standards", "An `expires_at` that overflows year 9999 once in UTC answers 500.";
     EpochStringDateTime = "epoch-string-date-time", "standards", "An `expires_at` of digits (`\"4102444800\"`) is read as Unix seconds.";
     EpochNumberDateTime = "epoch-number-date-time", "too-lenient", "An `expires_at` that is a JSON number (`4102444800`) is read as Unix seconds, as pydantic reads it.";
+    CrashOnLoneSurrogateCloses = "crash-on-lone-surrogate-closes", "standards", "A string with a lone surrogate escape answers 500, and the connection is closed after it without `Connection: close` (FastAPI's 422 handler crashing, uvicorn dropping the connection).";
 }
 
 impl fmt::Display for Fault {

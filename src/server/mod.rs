@@ -5,6 +5,7 @@
 //! [`Fault`] at a time and expects the suite to notice, and switches on one [`Variation`] at a
 //! time and expects the suite to raise no error.
 
+mod conn;
 mod faults;
 mod standards;
 mod token;
@@ -24,7 +25,7 @@ use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, Request, State};
 use axum::http::header::{ALLOW, CONTENT_TYPE, HOST, LOCATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post, MethodRouter};
 use axum::Router;
@@ -126,7 +127,7 @@ pub fn app(config: ServerConfig) -> Router {
 
 /// The `encoded-slash-refused` variation: Tomcat's answer to `%2F` or `%25` in a path, given
 /// before any route is matched.
-async fn encoded_slash_guard(request: Request, next: Next) -> Response {
+async fn encoded_slash_guard(request: Request, next: middleware::Next) -> Response {
     let path = request.uri().path().to_ascii_lowercase();
     if path.contains("%2f") || path.contains("%25") {
         let page = "<!doctype html><html><body><h1>HTTP Status 400 - Bad Request</h1>\
@@ -629,22 +630,21 @@ impl Drop for RunningServer {
     }
 }
 
-/// Binds `addr` (port 0 picks a free one) and serves [`app`] on a tokio task.
+/// Binds `addr` (port 0 picks a free one) and serves [`app`] on a tokio task, through a
+/// connection loop of our own so that variations below the router have a place ([`conn`]).
 pub async fn spawn(addr: SocketAddr, config: ServerConfig) -> std::io::Result<RunningServer> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let hits = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&hits);
-    let router = app(config).layer(middleware::from_fn(move |request: Request, next: Next| {
-        counter.fetch_add(1, Ordering::Relaxed);
-        next.run(request)
-    }));
+    let wire = conn::Wire::of(&config);
     let (stop, stopped) = oneshot::channel::<()>();
-    let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
-        // A dropped sender also means stop.
-        let _ = stopped.await;
-    });
-    let task = tokio::spawn(async move { serve.await });
+    let task = tokio::spawn(conn::serve(
+        listener,
+        app(config),
+        wire,
+        hits.clone(),
+        stopped,
+    ));
     Ok(RunningServer {
         addr,
         hits,

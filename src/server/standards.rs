@@ -100,7 +100,9 @@ pub(super) fn raw_body(bytes: &[u8], faults: &FaultSet) -> RawBody {
         return RawBody::Crash;
     }
     let text = String::from_utf8_lossy(bytes);
-    if faults.has(Fault::CrashOnLoneSurrogate) && has_lone_surrogate(&text) {
+    let crashes =
+        faults.has(Fault::CrashOnLoneSurrogate) || faults.has(Fault::CrashOnLoneSurrogateCloses);
+    if crashes && has_lone_surrogate(&text) {
         return RawBody::Crash;
     }
     if faults.has(Fault::RegexParsedJson) {

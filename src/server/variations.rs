@@ -120,6 +120,18 @@ variation_catalog! {
     ChallengePerLine = "challenge-per-line",
         "A 401 sends `WWW-Authenticate: Basic realm=\"api\"` and the Bearer challenge on field lines of their own.",
         "RFC 9110 5.3 makes several field lines one list and 11.6.1 allows several challenges; ASP.NET Core and Node's setHeader with an array send one line each.";
+    ClosesAfterServerError = "closes-after-server-error",
+        "After an error answer (4xx or 5xx) the server reads no more on that connection and closes it, without `Connection: close`, when the next request arrives, leaving it unanswered.",
+        "RFC 9112 9.6 lets a server close a connection at any time; uvicorn closes its keep-alive connection after a 500 without saying so. The clean server answers 5xx only under faults, so here every error answer closes: the next request on that pooled connection always loses the race.";
+    ConnectionClose = "connection-close",
+        "Every answer carries `Connection: close`, and the connection is closed after it.",
+        "RFC 9112 9.6: a server may close after any answer and says so with `Connection: close`; servers that keep no connections alive do it on every answer.";
+    Chunked = "chunked",
+        "Success and error bodies are sent with `Transfer-Encoding: chunked`, without `Content-Length`.",
+        "RFC 9112 7.1: chunked coding frames a body of unknown length; streaming responses (Node's `res.write`, an ASGI streaming response) are sent this way.";
+    ParserRejectsUnknownMethod = "parser-rejects-unknown-method",
+        "A method HTTP does not define (`FOO`) is answered before routing, as an HTTP parser does: `400 Bad Request`, `Connection: close`, no `Date`, and the connection closed.",
+        "Node's HTTP parser (llhttp) refuses an unknown method this way before any application code runs; RFC 9110 9.1 lets a server refuse a method it does not recognise.";
 }
 
 impl fmt::Display for Variation {

@@ -23,4 +23,5 @@ mod rules;
 mod selftest;
 mod snapshot;
 mod unstated;
+mod transport;
 mod variations;

@@ -102,6 +102,11 @@ const RULES: &[(&str, &str, &str)] = &[
     ),
     ("coerce-types", "type::name::integer", "status"),
     ("coerce-types", "type::description::boolean", "status"),
+    (
+        "crash-on-lone-surrogate-closes",
+        "json::lone_surrogate",
+        "status",
+    ),
 ];
 
 #[test]

@@ -23,6 +23,9 @@ fn may_warn(v: Variation) -> &'static [&'static str] {
         | Variation::PrecisionSeconds => &["same_instant"],
         // Accepting an unambiguous variant of RFC 3339 is a `status` warning.
         Variation::NotFoundForOtherMethods | Variation::LenientDateTime => &["status"],
+        // A parser's 400 has no `Date`; on a request a parser may answer (an unknown method)
+        // the HTTP-level checks are warnings (decision 11).
+        Variation::ParserRejectsUnknownMethod => &["date_header"],
         _ => &[],
     }
 }
