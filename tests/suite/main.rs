@@ -22,6 +22,6 @@ mod property;
 mod rules;
 mod selftest;
 mod snapshot;
-mod unstated;
 mod transport;
+mod unstated;
 mod variations;
