@@ -202,3 +202,45 @@ pub fn text(o: &std::process::Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// For the tests' own little servers: the `WWW-Authenticate` challenge to refuse the request
+/// with, or `None` when it carries `Bearer <token>` (the scheme in any case).
+pub fn bearer_refusal(headers: &axum::http::HeaderMap, token: &str) -> Option<&'static str> {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let presented = auth
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim_start());
+    match presented {
+        Some(t) if t == token => None,
+        Some(_) => Some("Bearer error=\"invalid_token\""),
+        None => Some("Bearer"),
+    }
+}
+
+/// Whether a request's `Content-Type` is `application/json`, parameters aside.
+pub fn sends_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|t| t == "application/json")
+}
+
+/// A port on 127.0.0.1 that was just free: nothing listens there.
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

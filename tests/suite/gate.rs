@@ -98,11 +98,7 @@ fn the_summary_validates_against_its_schema_passing_failing_and_not_tested() {
     assert_eq!(s["counts"]["by_check"]["enum"]["errors"], enum_errors);
 
     // A target that is not there: every case not tested, and the summary says why.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::common::closed_port();
     let summary = dir.path().join("summary.json");
     let mut p = plan(dir.path(), &["--summary", summary.to_str().unwrap()]);
     p.target = TargetChoice::Remote {

@@ -35,11 +35,7 @@ fn violations_become_failures_in_valid_junit() {
 fn an_unreachable_target_is_an_error_not_a_failure() {
     let dir = tempfile::tempdir().unwrap();
     // A port that was just free: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::common::closed_port();
     let mut p = plan(dir.path(), &[]);
     p.target = TargetChoice::Remote {
         base_url: format!("http://127.0.0.1:{port}/api/v1"),

@@ -215,11 +215,7 @@ fn failures_that_share_a_set_up_cause_are_not_saved_as_regression_cases() {
 #[test]
 fn a_refused_connection_is_printed_once_with_its_count_and_not_counted_as_failed() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::common::closed_port();
     let base_url = format!("http://127.0.0.1:{port}/api/v1");
     let out = binary(
         dir.path(),

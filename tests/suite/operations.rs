@@ -124,20 +124,8 @@ fn create_note(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Response {
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let presented = auth
-        .split_once(' ')
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim_start());
-    if presented != Some(token) {
+    if let Some(challenge) = crate::common::bearer_refusal(headers, token) {
         let mut r = error(StatusCode::UNAUTHORIZED, "unauthenticated");
-        let challenge = match presented {
-            Some(_) => "Bearer error=\"invalid_token\"",
-            None => "Bearer",
-        };
         r.headers_mut()
             .insert("www-authenticate", challenge.parse().unwrap());
         return r;
@@ -145,18 +133,7 @@ fn create_note(
     if project != PROJECT {
         return error(StatusCode::NOT_FOUND, "no such project");
     }
-    let json_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .is_some_and(|t| t == "application/json");
-    if !json_type {
+    if !crate::common::sends_json(headers) {
         return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send application/json");
     }
     let Ok(body) = serde_json::from_slice::<Value>(body) else {
