@@ -79,6 +79,9 @@ pub fn accept_header(documented: &[String]) -> String {
         parts.push("application/json;q=0.9".into());
     }
     parts.push("application/*+json;q=0.9".into());
+    // Anything else last, rather than a 406: a strict negotiator whose errors are text or HTML
+    // still answers them, and JSON stays preferred.
+    parts.push("*/*;q=0.1".into());
     parts.join(", ")
 }
 

@@ -235,7 +235,10 @@ impl Executor {
         };
         let before = match lock(&self.last_answer).as_ref() {
             Some((case, status)) => {
-                format!("the answer received just before it was {status}, to `{case}`")
+                // Answers on other connections may come between, so it is a lead, not a cause.
+                format!(
+                    "the run's last answer before it, on any connection, was {status}, to `{case}`"
+                )
             }
             None => "no answer had been received before it".to_string(),
         };

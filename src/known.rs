@@ -125,7 +125,10 @@ impl KnownFailures {
     /// Reads and checks the file: unknown keys, bad globs and bad dates are errors with the
     /// file and the line.
     pub fn load(path: &Path) -> Result<Self, FileError> {
-        if std::fs::symlink_metadata(path).is_err() {
+        // Only a file that is not there gets the "how to make one" message; any other error
+        // (permission denied) is reported as it is by the reader.
+        if std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        {
             return Err(missing(path));
         }
         let text = crate::diag::read_text(path)?;

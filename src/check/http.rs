@@ -39,11 +39,11 @@ pub(super) fn envelope(
 
 /// Why a `Date` or `Allow` verdict weighs a warning on a request outside HTTP's methods.
 const BELOW_APPLICATION: &str = "; on this request a server's HTTP parser may answer before \
-     any application code runs (Node's answers an unknown method 400, with no Date), so a \
-     warning unless --strict";
+     any application code runs, with a canned answer that knows neither the clock nor the route \
+     (Node's: 400 with no Date), so a warning unless --strict";
 
 /// Whether a server's HTTP parser may answer this request itself, before the application sees
-/// it: its method is none of RFC 9110's methods or PATCH (`FOO`, or `post` in lower case). Node's
+/// it: its method is none of RFC 9110's methods or PATCH (`FOO`; methods are case-sensitive). Node's
 /// parser refuses such methods with a canned 400; a standard method reaches the application,
 /// whose answer keeps every check.
 pub(crate) fn parser_may_answer(case: &Case) -> bool {

@@ -249,7 +249,7 @@ impl Checker {
             self.rejection(case, resp, &resp.body_text(), &mut out);
             return (out, None);
         }
-        if answers_without_content(&case.request.method) {
+        if answers_without_content(&case.request.method, &contract.endpoint.method) {
             return (out, None);
         }
         if self.on(names::CONTENT_TYPE) && !is_json_media_type(resp.header("content-type")) {
@@ -511,10 +511,21 @@ impl Checker {
         // The page documents no error body, so any honest label will do: only a label that
         // says JSON over text that is not, or text over JSON, misleads a client.
         let parsed = serde_json::from_str::<Value>(body_text).ok();
+        // A text body `404` or `true` parses as JSON too; only an object or an array is plainly
+        // JSON. A body cut at the size limit cannot be told either way.
+        let looks_json = parsed
+            .as_ref()
+            .is_some_and(|v| v.is_object() || v.is_array());
         let labelled_json = is_json_media_type(resp.header("content-type"));
+        let misleads = if labelled_json {
+            parsed.is_none()
+        } else {
+            looks_json
+        };
         if self.on(names::CONTENT_TYPE)
+            && misleads
+            && !resp.truncated
             && !body_text.trim().is_empty()
-            && labelled_json != parsed.is_some()
         {
             let expected = if labelled_json {
                 "a JSON error body under a JSON media type"
@@ -579,9 +590,10 @@ fn schema_verdicts(validator: &jsonschema::Validator, body: &Value, out: &mut Ve
 /// A 2xx to HEAD or OPTIONS is judged by its status and headers only: a 2xx to HEAD has no
 /// content (RFC 9110 9.3.2), and RFC 9110 9.3.7 defines no format for an OPTIONS body (Express
 /// answers `text/plain` `POST`, others 204 with none). Neither is the success the contract
-/// describes.
-fn answers_without_content(method: &str) -> bool {
-    matches!(method, "HEAD" | "OPTIONS")
+/// describes, unless HEAD or OPTIONS is the operation's own method (an OpenAPI `options:`
+/// operation), whose success the contract does describe.
+fn answers_without_content(method: &str, operation_method: &str) -> bool {
+    matches!(method, "HEAD" | "OPTIONS") && method != operation_method
 }
 
 fn status_verdict(case: &Case, status: u16) -> Option<Verdict> {
@@ -682,8 +694,10 @@ fn mentions(v: &Value, field: &str) -> bool {
 /// required.`), not inside another word (`rename`).
 fn names_as_a_word(text: &str, field: &str) -> bool {
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    // Rails says "Name can't be blank": compared without ASCII case (lengths stay the same).
+    let (text, field) = (text.to_ascii_lowercase(), field.to_ascii_lowercase());
     !field.is_empty()
-        && text.match_indices(field).any(|(i, _)| {
+        && text.match_indices(field.as_str()).any(|(i, _)| {
             let before = text[..i].chars().next_back().is_none_or(|c| !is_word(c));
             let after = text[i + field.len()..]
                 .chars()
@@ -1005,6 +1019,43 @@ mod tests {
         let undated = answer(204, &[("allow", "POST")], "");
         let (verdicts, _) = checker.check(&c, &options, &undated);
         assert_eq!(checks_of(&verdicts), [("date_header", Severity::Error)]);
+        // Where OPTIONS is the operation's own method, its success is the contract's to judge.
+        let mut own = Contract::embedded().unwrap();
+        own.endpoint.method = "OPTIONS".into();
+        let own_case = with_method(&own, "OPTIONS", Class::Valid);
+        let (verdicts, _) = Checker::new(&own, BTreeSet::new()).check(&own, &own_case, &express);
+        let checks: Vec<_> = verdicts.iter().map(|v| v.check.as_str()).collect();
+        assert_eq!(checks, ["content_type", "response_schema"]);
+    }
+
+    #[test]
+    fn an_error_label_warns_only_when_it_misleads() {
+        let c = Contract::embedded().unwrap();
+        let checker = Checker::new(&c, BTreeSet::new());
+        let mut case = with_method(&c, "POST", Class::Invalid);
+        case.expect = Expect::of(&c, Class::Invalid, "invalid_body");
+        case.offending = Some("/name".into());
+        let text = ("content-type", "text/plain");
+        let json = ("content-type", "application/json");
+        for (headers, body, warned) in [
+            // A text body that happens to parse as a JSON scalar is still text.
+            ([DATE, text], "404", vec![("error_body", Severity::Warning)]),
+            ([DATE, text], "Name can't be blank", vec![]),
+            (
+                [DATE, text],
+                "{\"name\": [\"too long\"]}",
+                vec![("content_type", Severity::Warning)],
+            ),
+            ([DATE, json], "\"name is too long\"", vec![]),
+            (
+                [DATE, json],
+                "name is too long",
+                vec![("content_type", Severity::Warning)],
+            ),
+        ] {
+            let (verdicts, _) = checker.check(&c, &case, &answer(422, &headers, body));
+            assert_eq!(checks_of(&verdicts), warned, "{headers:?} {body}");
+        }
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub(super) struct Wire {
 impl Wire {
     pub(super) fn of(config: &ServerConfig) -> Self {
         Wire {
-            close_after_error: config.varies(Variation::ClosesAfterServerError),
+            close_after_error: config.varies(Variation::ClosesAfterError),
             close_after_server_error: config.faults.has(Fault::CrashOnLoneSurrogateCloses),
             connection_close: config.varies(Variation::ConnectionClose),
             chunked: config.varies(Variation::Chunked),

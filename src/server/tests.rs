@@ -838,7 +838,7 @@ fn variation_probe(variation: Variation) -> (Call, fn(&Reply) -> bool) {
             lines.len() == 2 && lines[0] == "Basic realm=\"api\""
         }),
         // Below the router: each is proven on the wire in tests/suite/transport.rs.
-        ClosesAfterServerError | ConnectionClose | Chunked | ParserRejectsUnknownMethod => {
+        ClosesAfterError | ConnectionClose | Chunked | ParserRejectsUnknownMethod => {
             (Call::valid(), |_| false)
         }
     }
@@ -846,7 +846,7 @@ fn variation_probe(variation: Variation) -> (Call, fn(&Reply) -> bool) {
 
 /// The variations that act on the connection, which a request to the router cannot show.
 const ON_THE_WIRE: &[Variation] = &[
-    Variation::ClosesAfterServerError,
+    Variation::ClosesAfterError,
     Variation::ConnectionClose,
     Variation::Chunked,
     Variation::ParserRejectsUnknownMethod,

@@ -120,7 +120,7 @@ variation_catalog! {
     ChallengePerLine = "challenge-per-line",
         "A 401 sends `WWW-Authenticate: Basic realm=\"api\"` and the Bearer challenge on field lines of their own.",
         "RFC 9110 5.3 makes several field lines one list and 11.6.1 allows several challenges; ASP.NET Core and Node's setHeader with an array send one line each.";
-    ClosesAfterServerError = "closes-after-server-error",
+    ClosesAfterError = "closes-after-error",
         "After an error answer (4xx or 5xx) the server reads no more on that connection and closes it, without `Connection: close`, when the next request arrives, leaving it unanswered.",
         "RFC 9112 9.6 lets a server close a connection at any time; uvicorn closes its keep-alive connection after a 500 without saying so. The clean server answers 5xx only under faults, so here every error answer closes: the next request on that pooled connection always loses the race.";
     ConnectionClose = "connection-close",
