@@ -254,6 +254,17 @@ async fn create_token(
         Err(Rejection::Crash) => return server_error(config),
         Err(Rejection::Invalid(errors)) => return validation_failed(config, errors),
     };
+    let a_year_ahead = token::now() + time::Duration::days(365);
+    if config.varies(Variation::ExpiryCappedAtAYear)
+        && request.expires_at.is_some_and(|at| at > a_year_ahead)
+    {
+        let mut errors = Map::new();
+        errors.insert(
+            "expires_at".into(),
+            json!(["The expires_at field must be a date within a year."]),
+        );
+        return validation_failed(config, errors);
+    }
     if config.reject_past_expiry && request.expires_at.is_some_and(|at| at < token::now()) {
         let mut errors = Map::new();
         errors.insert(

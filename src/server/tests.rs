@@ -833,6 +833,10 @@ fn variation_probe(variation: Variation) -> (Call, fn(&Reply) -> bool) {
         EncodedSlashRefused => (Call::valid().service("a%2Fb").expect(404), |r| {
             r.status == StatusCode::BAD_REQUEST
         }),
+        ExpiryCappedAtAYear => (Call::valid(), |r| {
+            r.status == StatusCode::UNPROCESSABLE_ENTITY
+                && r.json()["errors"]["expires_at"].is_array()
+        }),
         ChallengePerLine => (Call::valid().auth(None).expect(401), |r| {
             let lines: Vec<_> = r.headers.get_all(WWW_AUTHENTICATE).iter().collect();
             lines.len() == 2 && lines[0] == "Basic realm=\"api\""

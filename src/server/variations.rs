@@ -117,6 +117,9 @@ variation_catalog! {
     EncodedSlashRefused = "encoded-slash-refused",
         "A path holding `%2F` or `%25` is refused with 400 before routing.",
         "Tomcat's default encodedSolidusHandling and Spring Security's StrictHttpFirewall refuse them against path traversal.";
+    ExpiryCappedAtAYear = "expiry-capped-at-a-year",
+        "An `expires_at` more than 365 days ahead is refused with 422, naming the field.",
+        "GitLab, GitHub and Azure DevOps cap a token's lifetime at about a year; the page states no cap, and no schema can.";
     ChallengePerLine = "challenge-per-line",
         "A 401 sends `WWW-Authenticate: Basic realm=\"api\"` and the Bearer challenge on field lines of their own.",
         "RFC 9110 5.3 makes several field lines one list and 11.6.1 allows several challenges; ASP.NET Core and Node's setHeader with an array send one line each.";

@@ -47,6 +47,12 @@ const DATE_TIME_EDGES: &[(&str, &str, &str, Edge)] = &[
         Edge::Unspecified,
     ),
     (
+        "far_future",
+        "2099-12-31T23:59:59Z",
+        "far in the future, in 2099 (how far ahead a server takes one is its business rule)",
+        Edge::Unspecified,
+    ),
+    (
         "last_instant",
         "9999-12-31T23:59:59Z",
         "at the last second of year 9999",
@@ -127,6 +133,11 @@ impl Deriver<'_> {
                 // and .NET's start at year 1): a field whose past is valid leaves it open.
                 Edge::Past if past == Class::Valid => Class::Unspecified,
                 Edge::Past => past,
+            };
+            // The valid edges probe the form, not the calendar: sent in the near future.
+            let value = match edge {
+                Edge::ValidTolerated(_) => crate::cases::generate::near_future(value),
+                _ => value.to_string(),
             };
             self.prop_case(
                 "date_time",

@@ -1,9 +1,11 @@
-//! RFC 3339 `date-time` strategies: future instants that any server must accept, and near-misses
-//! that a `format: date-time` check must reject.
+//! RFC 3339 `date-time` strategies: near-future instants that any server must accept, and
+//! near-misses that a `format: date-time` check must reject.
 //!
-//! Valid values stay in years 2100..=8999 so that "in the future" holds for decades and no server
-//! has to cope with five-digit years; leap seconds are left out because RFC 3339 only allows them
-//! at 23:59:60 UTC, which is a rule of its own and not what these values probe.
+//! Valid values fall 2 to 60 days ahead of the day the strategy is built: in the future for the
+//! whole run, and not so far ahead that a server capping how far ahead a date-time may be (an
+//! expiry of at most a year, a MySQL `TIMESTAMP` that ends in 2038) refuses them, a business rule
+//! no schema states. Leap seconds are left out because RFC 3339 only allows them at 23:59:60 UTC,
+//! which is a rule of its own and not what these values probe.
 
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -68,13 +70,37 @@ fn offset() -> BoxedStrategy<String> {
     .boxed()
 }
 
+/// The first and last day ahead of today that generated valid date-times fall on.
+const NEAR_FUTURE_DAYS: std::ops::RangeInclusive<i64> = 2..=60;
+
+/// How many days ahead the derived valid date-times fall: in the near future, and apart from
+/// the default lifetimes servers give (30 days is common), so an ignored value shows.
+pub const DERIVED_DAYS_AHEAD: i64 = 45;
+
+/// The UTC date `days` from today, as `(year, month, day)`.
+fn date_ahead(days: i64) -> (u32, u32, u32) {
+    let date = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
+    (
+        u32::try_from(date.year()).unwrap_or(2100),
+        u32::from(u8::from(date.month())),
+        u32::from(date.day()),
+    )
+}
+
+/// A valid date-time template of the deriver (written for a date in 2099) moved to the date
+/// [`DERIVED_DAYS_AHEAD`] days from today, keeping its clock, fraction and offset.
+pub fn near_future(template: &str) -> String {
+    let (year, month, day) = date_ahead(DERIVED_DAYS_AHEAD);
+    match template.get(..10) {
+        Some(date) if date.starts_with("2099-") => {
+            format!("{year:04}-{month:02}-{day:02}{}", &template[10..])
+        }
+        _ => template.to_string(),
+    }
+}
+
 fn parts() -> BoxedStrategy<Parts> {
-    let year = prop_oneof![
-        4 => 2100u32..=8999,
-        1 => select(vec![2100u32, 2104, 2400, 8999]),
-    ];
-    // Day 31 is clamped to the month's last day, which favours month ends and Feb 29.
-    let day = prop_oneof![3 => 1u32..=28, 1 => 29u32..=31];
+    let days: Vec<(u32, u32, u32)> = NEAR_FUTURE_DAYS.map(date_ahead).collect();
     let clock = prop_oneof![
         4 => (0u32..=23, 0u32..=59, 0u32..=59),
         1 => Just((23, 59, 59)),
@@ -83,12 +109,12 @@ fn parts() -> BoxedStrategy<Parts> {
         0.35,
         vec(proptest::char::range('0', '9'), 1..=9).prop_map(|d| d.into_iter().collect()),
     );
-    (year, 1u32..=12, day, clock, fraction, offset())
+    (select(days), clock, fraction, offset())
         .prop_map(
-            |(year, month, day, (hour, minute, second), fraction, offset)| Parts {
+            |((year, month, day), (hour, minute, second), fraction, offset)| Parts {
                 year,
                 month,
-                day: day.min(days_in_month(year, month)),
+                day,
                 hour,
                 minute,
                 second,
@@ -99,7 +125,8 @@ fn parts() -> BoxedStrategy<Parts> {
         .boxed()
 }
 
-/// RFC 3339 `date-time` values in the future, with `Z` or numeric offsets and optional fractions.
+/// RFC 3339 `date-time` values in the near future, with `Z` or numeric offsets and optional
+/// fractions.
 pub(crate) fn valid() -> BoxedStrategy<String> {
     parts().prop_map(|p| p.render()).boxed()
 }

@@ -7,7 +7,7 @@
 mod build;
 mod datetime;
 
-pub use datetime::unambiguous_variant;
+pub use datetime::{near_future, unambiguous_variant};
 pub use numbers::{has_unsafe_number, MAX_SAFE};
 pub use schema::NULL_OPEN;
 pub(crate) use schema::{bare_wrapper, is_annotation};
