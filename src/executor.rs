@@ -437,10 +437,11 @@ struct Sending {
 }
 
 /// Whether a request with this method may be repeated with the effect of one (RFC 9110 9.2.2).
-/// A method HTTP does not define is taken as not idempotent.
+/// Methods are case-sensitive (9.1), so `put` is not PUT: a method HTTP does not define is taken
+/// as not idempotent.
 fn idempotent(method: &str) -> bool {
     matches!(
-        method.to_ascii_uppercase().as_str(),
+        method,
         "GET" | "HEAD" | "OPTIONS" | "TRACE" | "PUT" | "DELETE"
     )
 }
