@@ -5,23 +5,15 @@
 //! [`run`] wires the stages together behind the `run` command; [`server`] is the embedded
 //! reference server that is both the default target and the subject of the self-test.
 
+pub mod app;
 pub mod cases;
 pub mod check;
-pub mod cli;
-pub mod config;
 pub mod contract;
 pub mod diag;
-pub mod execute;
-pub mod executor;
+pub mod engine;
 pub mod exit;
-pub mod known;
-pub mod openapi;
+pub mod http;
 pub mod process;
-pub mod progress;
-pub mod property;
 pub mod redact;
 pub mod report;
-pub mod run;
-pub mod selftest;
 pub mod server;
-pub mod stop;

@@ -8,7 +8,7 @@
 use super::{describe_header, names, Verdict};
 use crate::cases::{Auth, Case};
 use crate::contract::{Contract, Severity};
-use crate::execute::Response;
+use crate::http::Response;
 
 /// Runs the envelope checks that are switched on.
 pub(super) fn envelope(

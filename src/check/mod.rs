@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use crate::cases::{Case, Class};
 use crate::contract::{Contract, Semantic, SemanticKind, Severity};
-use crate::execute::Response;
+use crate::http::Response;
 
 mod http;
 
@@ -49,7 +49,7 @@ pub struct Verdict {
     pub actual: String,
     /// The known-failures entry that accepts (or accepted) this violation.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub known: Option<crate::known::Mark>,
+    pub known: Option<crate::engine::known::Mark>,
 }
 
 impl Verdict {
@@ -78,7 +78,7 @@ impl Verdict {
     /// The multi-line form used in failure messages.
     pub fn render(&self) -> String {
         let label = match &self.known {
-            Some(m) if m.standing == crate::known::Standing::Known => "known",
+            Some(m) if m.standing == crate::engine::known::Standing::Known => "known",
             _ => self.severity.as_str(),
         };
         let mut s = format!(

@@ -1,6 +1,6 @@
 //! Reproduction commands: a request as a curl line that reads the token from the environment.
 
-use crate::execute::SentRequest;
+use crate::http::SentRequest;
 
 /// Quotes a word for a POSIX shell; a word holding control characters is ANSI-C quoted
 /// (`$'...'`, bash and zsh) with each one escaped, so the command sends the very bytes and no

@@ -6,7 +6,7 @@ use super::setup::SetupCause;
 use super::{CaseResult, RunInfo, Status, Tally};
 use crate::check::excerpt;
 use crate::contract::Severity;
-use crate::execute::TransportKind;
+use crate::http::TransportKind;
 use crate::redact::Redactor;
 
 /// The text shown under a failed case: the exchange, each verdict, and a curl line to reproduce;
@@ -102,7 +102,7 @@ fn exchange_part(s: &mut String, r: &CaseResult) {
             }
             let _ = writeln!(s, "<\n{}", resp.body_text());
             if resp.truncated {
-                let _ = writeln!(s, "(body cut at {} bytes)", crate::execute::MAX_BODY);
+                let _ = writeln!(s, "(body cut at {} bytes)", crate::http::MAX_BODY);
             }
             if let Some(len) = resp.body_cut {
                 let _ = writeln!(
@@ -167,7 +167,7 @@ pub fn known_lines(results: &[CaseResult]) -> Vec<String> {
 /// (remove them; an error under `--strict`) and ones that name no case of the run.
 pub fn known_entry_lines(
     file: &std::path::Path,
-    entries: &[crate::known::EntryOutcome],
+    entries: &[crate::engine::known::EntryOutcome],
     strict: bool,
 ) -> Vec<String> {
     let mut out = Vec::new();

@@ -4,6 +4,7 @@ pub mod curl;
 pub mod diff;
 pub mod human;
 pub mod junit;
+pub mod progress;
 pub mod setup;
 pub mod summary;
 
@@ -14,7 +15,7 @@ use std::time::Duration;
 use crate::cases::{Case, Class};
 use crate::check::Verdict;
 use crate::contract::Severity;
-use crate::execute::{Exchange, TransportError};
+use crate::http::{Exchange, TransportError};
 
 /// Writes a report file (JUnit, JSON, the created ids), creating its parent directory. The text
 /// goes to a temporary file beside it first and is renamed into place, so a reader (or a run cut
@@ -95,13 +96,13 @@ impl CaseResult {
     /// Violations that fail the run: errors no unexpired known-failures entry accepts.
     pub fn errors(&self) -> impl Iterator<Item = &Verdict> {
         self.all_verdicts()
-            .filter(|v| crate::known::counts_against(v))
+            .filter(|v| crate::engine::known::counts_against(v))
     }
 
     /// Violations a known-failures entry accepts for now.
     pub fn known(&self) -> impl Iterator<Item = &Verdict> {
         self.all_verdicts()
-            .filter(|v| v.severity == Severity::Error && !crate::known::counts_against(v))
+            .filter(|v| v.severity == Severity::Error && !crate::engine::known::counts_against(v))
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Verdict> {

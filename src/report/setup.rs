@@ -141,7 +141,7 @@ mod tests {
 
     use super::*;
     use crate::cases::{Auth, Body, Case, Expect, Origin, RequestSpec};
-    use crate::execute::{Exchange, Response, SentRequest, TransportError, TransportKind};
+    use crate::http::{Exchange, Response, SentRequest, TransportError, TransportKind};
 
     fn case(id: &str, class: Class, statuses: &[u16]) -> Arc<Case> {
         Arc::new(Case {

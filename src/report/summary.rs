@@ -11,7 +11,7 @@ use super::{CaseResult, RunInfo, Status, Tally};
 use crate::check::Verdict;
 use crate::contract::Severity;
 pub use crate::contract::{ContractFile, ContractInfo};
-use crate::known::EntryOutcome;
+use crate::engine::known::EntryOutcome;
 
 /// Bumped when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -182,7 +182,7 @@ pub fn build(facts: Facts<'_>, results: &[CaseResult]) -> Summary {
             let f = finding(r, v);
             match v.severity {
                 Severity::Warning => s.warnings.push(f),
-                Severity::Error if crate::known::counts_against(v) => s.violations.push(f),
+                Severity::Error if crate::engine::known::counts_against(v) => s.violations.push(f),
                 Severity::Error => s.known_failures.push(f),
             }
         }
@@ -241,7 +241,7 @@ fn counts(tally: &Tally, results: &[CaseResult]) -> Counts {
             let entry = c.by_check.entry(v.check.clone()).or_default();
             match v.severity {
                 Severity::Warning => entry.warnings += 1,
-                Severity::Error if crate::known::counts_against(v) => entry.errors += 1,
+                Severity::Error if crate::engine::known::counts_against(v) => entry.errors += 1,
                 Severity::Error => entry.known += 1,
             }
         }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use clap::CommandFactory;
-use provisionr_conformance::cli::Cli;
+use provisionr_conformance::app::cli::Cli;
 use regex::Regex;
 use yaml_rust2::{Yaml, YamlLoader};
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::common::{failed_with, plan};
 use provisionr_conformance::report::Status;
-use provisionr_conformance::run::{self, RunOutcome, TargetChoice};
+use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
 
 const TOKEN: &str = "pvt_garbage_test_token_5f4e3d";
 
@@ -53,7 +53,7 @@ fn run_against(addr: SocketAddr, dir: &std::path::Path, extra: &[&str]) -> RunOu
     let mut args = vec!["example::page_example", "--exact"];
     args.extend_from_slice(extra);
     let mut p = plan(dir, &args);
-    p.token = provisionr_conformance::execute::Secret::new(TOKEN);
+    p.token = provisionr_conformance::http::Secret::new(TOKEN);
     p.target = TargetChoice::Remote {
         base_url: format!("http://{addr}/api/v1"),
     };

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use provisionr_conformance::report::Status;
-use provisionr_conformance::run::{self, RunOutcome, TargetChoice};
+use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
 use provisionr_conformance::server::{Fault, FaultSet, ServerConfig};
 use serde_json::Value;
 
@@ -395,7 +395,7 @@ fn throttling(
 
 /// Points the plan at a throttling reference server that knows the plan's token and service.
 fn throttle(
-    p: &mut provisionr_conformance::run::Plan,
+    p: &mut provisionr_conformance::engine::run::Plan,
     wait: &'static str,
 ) -> (SentBy, tokio::runtime::Runtime) {
     let config = ServerConfig {

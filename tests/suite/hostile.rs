@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::common::{assert_valid_junit, plan, text};
-use provisionr_conformance::run::{self, TargetChoice};
+use provisionr_conformance::engine::run::{self, TargetChoice};
 
 const BIN: &str = env!("CARGO_BIN_EXE_provisionr-conformance");
 const TOKEN: &str = "pvt_hostile_test_token_a1b2c3";

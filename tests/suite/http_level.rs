@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use provisionr_conformance::report::CaseResult;
-use provisionr_conformance::run::{self, RunOutcome, TargetChoice};
+use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
 use provisionr_conformance::server::{
     self, Fault, FaultSet, ServerConfig, Variation, VariationSet,
 };

@@ -1,7 +1,7 @@
 //! The JUnit report: valid against the relaxed XSD, with failures, errors and redaction.
 
 use crate::common::{assert_valid_junit, plan, run_with};
-use provisionr_conformance::run::{self, TargetChoice};
+use provisionr_conformance::engine::run::{self, TargetChoice};
 
 #[test]
 fn a_passing_run_writes_valid_junit() {

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use clap::Parser;
-use provisionr_conformance::cli::{Cli, Command as Sub};
-use provisionr_conformance::run::Plan;
-use provisionr_conformance::selftest::selftest;
+use provisionr_conformance::app::cli::{Cli, Command as Sub};
+use provisionr_conformance::engine::run::Plan;
+use provisionr_conformance::app::selftest::selftest;
 use serde_json::{json, Value};
 
 use crate::common::{plan, run_with};
@@ -278,7 +278,7 @@ fn document_30(dir: &Path, edit: impl FnOnce(&mut Value)) -> PathBuf {
 fn openapi_3_0_is_converted_to_2020_12() {
     let dir = tempfile::tempdir().unwrap();
     let file = document_30(dir.path(), |_| {});
-    let contracts = provisionr_conformance::openapi::load(&file).unwrap();
+    let contracts = provisionr_conformance::contract::openapi::load(&file).unwrap();
     assert_eq!(
         contracts.len(),
         1,
@@ -363,7 +363,7 @@ fn read_only_write_only_nullable_refs_and_neighbour_methods_are_honoured() {
         post["x-conformance"] =
             json!({"fields": {"/due": {"past": "invalid"}, "/when": {"past": "invalid"}}});
     });
-    let contracts = provisionr_conformance::openapi::load(&file).unwrap();
+    let contracts = provisionr_conformance::contract::openapi::load(&file).unwrap();
     let c = &contracts[0];
     let valid = |v: Value| c.request_validator.is_valid(&v);
     // readOnly is not sent, so not required of a request; writeOnly is.
@@ -461,7 +461,7 @@ fn year_zero_follows_the_past_policy_but_is_never_required() {
         d["paths"]["/projects/{project}/notes"]["post"]["x-conformance"] =
             json!({"expectations": {"media_type": [400]}});
     });
-    let c = &provisionr_conformance::openapi::load(&file).unwrap()[0];
+    let c = &provisionr_conformance::contract::openapi::load(&file).unwrap()[0];
     assert_eq!(c.endpoint.expectations["media_type"], [400]);
     // A date-time field of a schema that has an `allOf` beside its properties has its policy.
     let file = document_30(dir.path(), |d| {
@@ -471,13 +471,13 @@ fn year_zero_follows_the_past_policy_but_is_never_required() {
         d["paths"]["/projects/{project}/notes"]["post"]["x-conformance"] =
             json!({"fields": {"/due": {"past": "valid"}}});
     });
-    assert!(provisionr_conformance::openapi::load(&file).is_ok());
+    assert!(provisionr_conformance::contract::openapi::load(&file).is_ok());
     // A policy for a field that is no date-time would be ignored: it is refused instead.
     let file = document_30(dir.path(), |d| {
         d["paths"]["/projects/{project}/notes"]["post"]["x-conformance"] =
             json!({"fields": {"/title": {"past": "valid"}}});
     });
-    let e = provisionr_conformance::openapi::load(&file).unwrap_err();
+    let e = provisionr_conformance::contract::openapi::load(&file).unwrap_err();
     assert!(e.to_string().contains("fields: `/title`"), "{e}");
 }
 
@@ -520,7 +520,7 @@ fn security_that_lets_requests_in_without_a_token_is_refused() {
                 json!({"type": "apiKey", "in": "header", "name": "X-Key"});
             d["paths"]["/projects/{project}/notes"]["post"]["security"] = security.clone();
         });
-        let e = provisionr_conformance::openapi::load(&file).unwrap_err();
+        let e = provisionr_conformance::contract::openapi::load(&file).unwrap_err();
         let text = e.to_string();
         assert!(
             text.contains(post) && text.contains(says),
@@ -534,7 +534,7 @@ fn security_that_lets_requests_in_without_a_token_is_refused() {
         d["paths"]["/projects/{project}/notes"]["post"]["security"] =
             json!([{"key": []}, {"token": []}]);
     });
-    assert!(provisionr_conformance::openapi::load(&file).is_ok());
+    assert!(provisionr_conformance::contract::openapi::load(&file).is_ok());
 }
 
 #[test]

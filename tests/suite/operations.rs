@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use provisionr_conformance::contract::EMBEDDED_SCHEMAS;
-use provisionr_conformance::run;
+use provisionr_conformance::engine::run;
 use provisionr_conformance::server::{app, ServerConfig};
 use serde_json::{json, Value};
 
@@ -173,7 +173,7 @@ fn plan_at(dir: &Path, schemas: &Path, addr: SocketAddr, args: &[&str]) -> run::
     p.target = run::TargetChoice::Remote {
         base_url: format!("http://{addr}/api/v1"),
     };
-    p.token = provisionr_conformance::execute::Secret::new(TOKEN);
+    p.token = provisionr_conformance::http::Secret::new(TOKEN);
     p
 }
 
@@ -292,7 +292,7 @@ fn operation_selects_and_ids_do_not_change_with_it() {
         "--operation",
         "create_nte",
     ];
-    let err = provisionr_conformance::cli::plan_from_args(argv)
+    let err = provisionr_conformance::app::cli::plan_from_args(argv)
         .unwrap_err()
         .to_string();
     assert!(err.contains("did you mean `create_note`?"), "{err}");
@@ -308,10 +308,9 @@ fn the_engine_names_no_field_parameter_or_variable_of_this_api() {
         root.join("cases"),
         root.join("check"),
         root.join("report"),
-        root.join("property"),
+        root.join("engine"),
+        root.join("http"),
     ];
-    files.push(root.join("execute.rs"));
-    files.push(root.join("executor.rs"));
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::routing::post;
 use provisionr_conformance::report::{CaseResult, Status};
-use provisionr_conformance::run::{self, RunOutcome, TargetChoice};
+use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
 use provisionr_conformance::server::{Fault, FaultSet};
 use serde_json::Value;
 
@@ -379,7 +379,7 @@ fn no_request_record_holds_the_token() {
     let dir = tempfile::tempdir().unwrap();
     // A fault that makes the properties fail, so shrinking and replays are recorded too.
     let mut p = plan(dir.path(), &["--cases", "32"]);
-    p.token = provisionr_conformance::execute::Secret::new(TOKEN);
+    p.token = provisionr_conformance::http::Secret::new(TOKEN);
     p.target = TargetChoice::Embedded(provisionr_conformance::server::Options {
         faults: FaultSet::with([Fault::CrashOnAstral]),
         variations: Default::default(),

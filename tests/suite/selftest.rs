@@ -3,8 +3,8 @@
 use std::process::Command;
 
 use clap::Parser;
-use provisionr_conformance::cli::{Cli, Command as Sub};
-use provisionr_conformance::selftest::{selftest, SelftestReport};
+use provisionr_conformance::app::cli::{Cli, Command as Sub};
+use provisionr_conformance::app::selftest::{selftest, SelftestReport};
 
 fn run(args: &[&str]) -> SelftestReport {
     let mut argv = vec!["provisionr-conformance", "selftest"];

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use provisionr_conformance::report::{curl, CaseResult, Status};
-use provisionr_conformance::run::{self, TargetChoice};
+use provisionr_conformance::engine::run::{self, TargetChoice};
 use provisionr_conformance::server::{
     self, Fault, FaultSet, ServerConfig, Variation, VariationSet,
 };
@@ -120,7 +120,7 @@ use axum::response::IntoResponse as _;
 
 #[test]
 fn the_accept_header_names_the_documented_json_types_first() {
-    use provisionr_conformance::execute::accept_header;
+    use provisionr_conformance::http::accept_header;
     assert_eq!(
         accept_header(&["application/json".into()]),
         "application/json, application/*+json;q=0.9, */*;q=0.1"

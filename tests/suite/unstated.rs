@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use provisionr_conformance::cases::Class;
-use provisionr_conformance::run::{self, RunOutcome};
+use provisionr_conformance::engine::run::{self, RunOutcome};
 use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -230,7 +230,7 @@ fn run_against(doc: &Path, rule: DateRule, args: &[&str]) -> RunOutcome {
     p.target = run::TargetChoice::Remote {
         base_url: format!("http://{addr}"),
     };
-    p.token = provisionr_conformance::execute::Secret::new(TOKEN);
+    p.token = provisionr_conformance::http::Secret::new(TOKEN);
     run::run(p).unwrap()
 }
 

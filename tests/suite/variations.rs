@@ -5,10 +5,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use clap::Parser;
-use provisionr_conformance::cli::{Cli, Command as Sub};
+use provisionr_conformance::app::cli::{Cli, Command as Sub};
 use provisionr_conformance::contract::EMBEDDED_SCHEMAS;
 use provisionr_conformance::report::Status;
-use provisionr_conformance::selftest::selftest;
+use provisionr_conformance::app::selftest::selftest;
 use provisionr_conformance::server::{FaultSet, Variation, VariationSet};
 
 use crate::common::{run_on, run_with, text, verdicts, Served, SERVE_TOKEN};
@@ -150,7 +150,7 @@ fn a_404_for_another_method_is_a_warning_unless_strict() {
     assert_eq!(strict.exit_code, 1, "{:?}", verdicts(&strict));
 }
 
-fn selftest_args(args: &[&str]) -> provisionr_conformance::cli::SelftestArgs {
+fn selftest_args(args: &[&str]) -> provisionr_conformance::app::cli::SelftestArgs {
     let mut argv = vec!["provisionr-conformance", "selftest", "--cases", "16"];
     argv.extend_from_slice(args);
     let Sub::Selftest(a) = Cli::try_parse_from(argv).unwrap().command else {

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use super::{draw, Property, PropertySettings, Strat};
 use crate::cases::Case;
 use crate::check::Verdict;
-use crate::executor::Executor;
+use crate::engine::executor::Executor;
 use crate::report::CaseResult;
 
 /// Distinct warnings a property keeps (by check and location).
@@ -137,7 +137,7 @@ pub struct Sweep {
     /// A transport error ended the pass: the target is not answering.
     pub stopped_by_transport: bool,
     /// The run was stopped (a signal, or a dead target) before the budget was spent.
-    pub stopped_early: Option<crate::execute::TransportError>,
+    pub stopped_early: Option<crate::http::TransportError>,
 }
 
 impl Sweep {

@@ -7,6 +7,8 @@ use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 use serde_json::Value;
 
+pub mod openapi;
+
 use crate::diag::{kind_of, locate_key, read_text, strip_bom, FileError};
 
 /// The shipped schemas, embedded so the binary runs from any directory.

@@ -12,16 +12,16 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use crate::cases::Case;
 use crate::check::Checker;
 use crate::contract::Contract;
-use crate::execute::{Secret, Target};
-use crate::executor::{CreatedList, Executor, ExecutorError, Settings, Totals};
-use crate::known::{EntryOutcome, KnownFailures};
-use crate::progress::Progress;
-use crate::property::{self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget};
+use crate::http::{Secret, Target};
+use crate::engine::executor::{CreatedList, Executor, ExecutorError, Settings, Totals};
+use crate::engine::known::{EntryOutcome, KnownFailures};
+use crate::report::progress::Progress;
+use crate::engine::property::{self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget};
 use crate::redact::Redactor;
 use crate::report::setup::{SetUp, SetupCause};
 use crate::report::{self, CaseResult, RunInfo, Status, Tally};
 use crate::server::{self, RunningServer, ServerConfig};
-use crate::stop::{Reason, Stop};
+use crate::engine::stop::{Reason, Stop};
 
 /// Which server the run tests.
 #[derive(Clone, Debug)]
@@ -116,7 +116,7 @@ pub struct RunOutcome {
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error("{0}")]
-    Target(#[from] crate::execute::TargetError),
+    Target(#[from] crate::http::TargetError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
     #[error("cannot start the embedded reference server: {0}")]
@@ -379,7 +379,7 @@ async fn listen_for_signals(stop: Arc<Stop>) {
         first = false;
         eprintln!(
             "\n{} received: no new requests; finishing the reports (send it again to quit at once)",
-            crate::stop::signal_name(n)
+            crate::engine::stop::signal_name(n)
         );
         stop.raise(Reason::Signal(n));
     }
@@ -509,7 +509,7 @@ fn context(
         settings,
         budget,
         known: plan.known_failures.clone(),
-        today: crate::known::today(),
+        today: crate::engine::known::today(),
         regressions: Regressions::default(),
         setups,
         causes: OnceLock::new(),
@@ -885,7 +885,7 @@ fn write_reports(plan: &Plan, ctx: &Context, w: Written<'_>) -> Result<(), RunEr
             ),
             known_entries: w.known_entries,
             stopped: w.stopped.map(|r| match r {
-                Reason::Signal(n) => crate::stop::signal_name(n).to_string(),
+                Reason::Signal(n) => crate::engine::stop::signal_name(n).to_string(),
                 Reason::DeadTarget(_) => "dead_target".to_string(),
             }),
             setup_causes: w.causes.iter().flatten().cloned().collect(),

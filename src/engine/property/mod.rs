@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use crate::cases::generate::{self, GenError};
 use crate::cases::{Case, Class, Expect, Origin, RequestSpec};
 use crate::contract::Contract;
-use crate::executor::Executor;
+use crate::engine::executor::Executor;
 use crate::report::{CaseResult, Status};
 
 use sweep::{Found, Kind, Sweep};
@@ -260,7 +260,7 @@ pub fn run(
         let stopped = sweep
             .stopped_early
             .clone()
-            .or_else(|| exec.stopped().map(crate::executor::stop_error));
+            .or_else(|| exec.stopped().map(crate::engine::executor::stop_error));
         if let Some(e) = stopped {
             let mut result = not_run(prop, exec, e.message.clone());
             result.exchange.outcome = Err(e);
@@ -290,7 +290,7 @@ pub fn run(
         .collect();
     let mut first = parts.remove(0);
     first.notes.splice(0..0, summary);
-    crate::executor::Executor::merge_warnings(&mut first.verdicts, &sweep.warnings);
+    crate::engine::executor::Executor::merge_warnings(&mut first.verdicts, &sweep.warnings);
     first.more = parts;
     first
 }
@@ -433,8 +433,8 @@ fn passed(prop: Property, exec: &Executor, sweep: Sweep, run_seed: u64) -> CaseR
 /// A property that could not send anything: reported as not tested, with the reason.
 fn not_run(prop: Property, exec: &Executor, reason: String) -> CaseResult {
     let contract = exec.contract();
-    let exchange = crate::execute::Exchange {
-        request: crate::execute::SentRequest {
+    let exchange = crate::http::Exchange {
+        request: crate::http::SentRequest {
             method: contract.endpoint.method.clone(),
             url: String::new(),
             headers: Vec::new(),
@@ -442,8 +442,8 @@ fn not_run(prop: Property, exec: &Executor, reason: String) -> CaseResult {
             body: Default::default(),
             body_cut: None,
         },
-        outcome: Err(crate::execute::TransportError::new(
-            crate::execute::TransportKind::Other,
+        outcome: Err(crate::http::TransportError::new(
+            crate::http::TransportKind::Other,
             reason,
         )),
         elapsed: Duration::ZERO,

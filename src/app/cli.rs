@@ -11,15 +11,15 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::cases;
 use crate::check::Checker;
-use crate::config;
+use crate::app::config;
 use crate::contract::Contract;
 use crate::diag::{did_you_mean, FileError};
-use crate::execute::{check_base_url, check_transport_security, segment_problem, Secret};
+use crate::http::{check_base_url, check_transport_security, segment_problem, Secret};
 use crate::exit;
-use crate::known::KnownFailures;
-use crate::property::{self, PropertySettings};
-use crate::run::{self, Operation, Plan, Selection, TargetChoice};
-use crate::selftest::Subjects;
+use crate::engine::known::KnownFailures;
+use crate::engine::property::{self, PropertySettings};
+use crate::engine::run::{self, Operation, Plan, Selection, TargetChoice};
+use crate::app::selftest::Subjects;
 use crate::server::{self, Fault, FaultSet, ServerConfig, Variation, VariationSet};
 
 /// Contract-conformance tests for the Provisionr Workspace API.
@@ -379,9 +379,9 @@ fn openapi_command(args: &OpenapiArgs) -> i32 {
         }
     }
     let refs: Vec<&Contract> = contracts.iter().collect();
-    let doc = crate::openapi::document(&refs, &pin);
+    let doc = crate::contract::openapi::document(&refs, &pin);
     let text = match args.format {
-        OpenapiFormat::Yaml => crate::openapi::to_yaml(&doc),
+        OpenapiFormat::Yaml => crate::contract::openapi::to_yaml(&doc),
         OpenapiFormat::Json => format!("{doc:#}\n"),
     };
     print!("{text}");
@@ -696,7 +696,7 @@ impl RunArgs {
             let embedded = TargetChoice::Embedded(server::Options::default());
             return Ok((embedded, token_value.unwrap_or_else(random_token), false));
         };
-        let usage = |e: crate::execute::TargetError| PlanError::Usage(e.to_string());
+        let usage = |e: crate::http::TargetError| PlanError::Usage(e.to_string());
         let parsed = check_base_url(url).map_err(usage)?;
         let insecure = check_transport_security(&parsed).is_err();
         if insecure && !self.allow_insecure_http {
@@ -900,14 +900,14 @@ fn selftest_command(args: SelftestArgs) -> i32 {
             return exit::USAGE;
         }
     };
-    let report = match crate::selftest::selftest(&plan, &subjects) {
+    let report = match crate::app::selftest::selftest(&plan, &subjects) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::UNREACHABLE;
         }
     };
-    print!("{}", crate::selftest::render_table(&report));
+    print!("{}", crate::app::selftest::render_table(&report));
     let json = serde_json::to_string_pretty(&report).unwrap_or_default();
     if let Err(e) = crate::report::write_file(&args.json, &json) {
         eprintln!("error: cannot write {}: {e}", args.json.display());
@@ -931,7 +931,7 @@ fn load_contracts(args: &SourceArgs) -> Result<Vec<Contract>, PlanError> {
 /// Every operation of the contract, and whether `--operation` selects each.
 fn load_and_select(args: &SourceArgs) -> Result<(Vec<Contract>, Vec<bool>), PlanError> {
     let all = match (&args.openapi, &args.schemas) {
-        (Some(file), _) => crate::openapi::load(file)?,
+        (Some(file), _) => crate::contract::openapi::load(file)?,
         (None, Some(dir)) => Contract::load_dir(dir)?,
         (None, None) => Contract::embedded_all()?,
     };

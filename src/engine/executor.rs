@@ -14,12 +14,12 @@ use serde_json::Value;
 use crate::cases::Case;
 use crate::check::{Checker, Verdict};
 use crate::contract::{Contract, Severity};
-use crate::execute::{
+use crate::http::{
     Exchange, Prepared, Response, SentRequest, Target, TransportError, TransportKind,
 };
 use crate::redact::{secret_values, Redactor, MASKED, SECRET_FIELDS};
 use crate::report::{CaseResult, PossibleDuplicate, CREATED_SAMPLE};
-use crate::stop::{Reason, Stop};
+use crate::engine::stop::{Reason, Stop};
 
 /// Sends cases and judges the answers; shared by every test of a run.
 pub struct Executor {
@@ -170,7 +170,7 @@ impl Executor {
         result.notes = notes;
         mask_secret_fields(&mut result, body.as_ref());
         if result.status() == crate::report::Status::Passed {
-            result.exchange.compact(crate::execute::KEPT_OF_A_PASS);
+            result.exchange.compact(crate::http::KEPT_OF_A_PASS);
         }
         result
     }

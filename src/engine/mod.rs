@@ -1,0 +1,7 @@
+//! The engine: sends the cases, checks the answers and collects the results.
+
+pub mod executor;
+pub mod known;
+pub mod property;
+pub mod run;
+pub mod stop;
