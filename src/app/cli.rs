@@ -12,17 +12,17 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::cases;
 use crate::check::Checker;
 use crate::app::config;
-use crate::contract::Contract;
+use crate::contract::Operation;
 use crate::diag::{did_you_mean, FileError};
 use crate::http::{check_base_url, check_transport_security, segment_problem, Secret};
 use crate::exit;
 use crate::engine::known::KnownFailures;
 use crate::engine::property::{self, PropertySettings};
-use crate::engine::run::{self, Operation, Plan, Selection, TargetChoice};
+use crate::engine::run::{self, Suite, Plan, Selection, TargetChoice};
 use crate::app::selftest::Subjects;
 use crate::server::{self, Fault, FaultSet, ServerConfig, Variation, VariationSet};
 
-/// Contract-conformance tests for the Provisionr Workspace API.
+/// Operation-conformance tests for the Provisionr Workspace API.
 #[derive(Debug, Parser)]
 #[command(
     name = "provisionr-conformance",
@@ -378,7 +378,7 @@ fn openapi_command(args: &OpenapiArgs) -> i32 {
             return exit::USAGE;
         }
     }
-    let refs: Vec<&Contract> = contracts.iter().collect();
+    let refs: Vec<&Operation> = contracts.iter().collect();
     let doc = crate::contract::openapi::document(&refs, &pin);
     let text = match args.format {
         OpenapiFormat::Yaml => crate::contract::openapi::to_yaml(&doc),
@@ -744,7 +744,7 @@ fn check_token_env(name: &str) -> Result<(), PlanError> {
 
 /// The `--skip-check` names, each one a check some operation has.
 fn checked_names(
-    operations: &[Operation],
+    operations: &[Suite],
     names: &[String],
 ) -> Result<BTreeSet<String>, PlanError> {
     let known: BTreeSet<String> = operations
@@ -770,7 +770,7 @@ fn checked_names(
 /// `--service`), else the endpoint file's example. A real workspace has no example values, so
 /// with `--base-url` each must be given.
 fn path_values(
-    operations: &[Operation],
+    operations: &[Suite],
     given: &BTreeMap<String, String>,
     remote: bool,
 ) -> Result<BTreeMap<String, String>, PlanError> {
@@ -919,7 +919,7 @@ fn selftest_command(args: SelftestArgs) -> i32 {
 
 /// Every operation of the contract (`--schemas DIR` or the shipped one), narrowed to those
 /// `--operation` names.
-fn load_contracts(args: &SourceArgs) -> Result<Vec<Contract>, PlanError> {
+fn load_contracts(args: &SourceArgs) -> Result<Vec<Operation>, PlanError> {
     let (all, selected) = load_and_select(args)?;
     Ok(all
         .into_iter()
@@ -929,11 +929,11 @@ fn load_contracts(args: &SourceArgs) -> Result<Vec<Contract>, PlanError> {
 }
 
 /// Every operation of the contract, and whether `--operation` selects each.
-fn load_and_select(args: &SourceArgs) -> Result<(Vec<Contract>, Vec<bool>), PlanError> {
+fn load_and_select(args: &SourceArgs) -> Result<(Vec<Operation>, Vec<bool>), PlanError> {
     let all = match (&args.openapi, &args.schemas) {
         (Some(file), _) => crate::contract::openapi::load(file)?,
-        (None, Some(dir)) => Contract::load_dir(dir)?,
-        (None, None) => Contract::embedded_all()?,
+        (None, Some(dir)) => Operation::load_dir(dir)?,
+        (None, None) => Operation::embedded_all()?,
     };
     if args.operation.is_empty() {
         let selected = vec![true; all.len()];
@@ -969,11 +969,11 @@ fn regressions_dir(args: &ContractArgs) -> PathBuf {
 /// contract (one for an operation left out by `--operation` is no error), and when the
 /// contract has several, each case id is prefixed with its operation, whichever are selected,
 /// so ids stay the same in a narrowed run. Ids must be unique.
-fn load_operations(args: &ContractArgs) -> Result<Vec<Operation>, PlanError> {
+fn load_operations(args: &ContractArgs) -> Result<Vec<Suite>, PlanError> {
     let (all, selected) = load_and_select(&args.source)?;
     let several = all.len() > 1;
-    let contracts: Vec<Arc<Contract>> = all.into_iter().map(Arc::new).collect();
-    let refs: Vec<&Contract> = contracts.iter().map(Arc::as_ref).collect();
+    let contracts: Vec<Arc<Operation>> = all.into_iter().map(Arc::new).collect();
+    let refs: Vec<&Operation> = contracts.iter().map(Arc::as_ref).collect();
     let mut by_op: Vec<Vec<cases::Case>> = vec![Vec::new(); contracts.len()];
     let regressions = regressions_dir(args);
     let mut files = if regressions.is_dir() {
@@ -1010,7 +1010,7 @@ fn load_operations(args: &ContractArgs) -> Result<Vec<Operation>, PlanError> {
         })?;
         cases.extend(cases::derive::derive(contract));
     }
-    let operations: Vec<Operation> = contracts
+    let operations: Vec<Suite> = contracts
         .into_iter()
         .zip(by_op)
         .zip(selected)
@@ -1021,7 +1021,7 @@ fn load_operations(args: &ContractArgs) -> Result<Vec<Operation>, PlanError> {
                     c.id = format!("{}::{}", contract.endpoint.operation, c.id);
                 }
             }
-            Operation {
+            Suite {
                 contract,
                 cases,
                 prefixed: several,
@@ -1033,8 +1033,8 @@ fn load_operations(args: &ContractArgs) -> Result<Vec<Operation>, PlanError> {
 }
 
 /// The shipped case files, for the operation the shipped contract describes, if it is tested.
-fn shipped_cases(contracts: &[&Contract]) -> Result<Vec<(usize, cases::Case)>, PlanError> {
-    let shipped = Contract::embedded()?.endpoint.operation;
+fn shipped_cases(contracts: &[&Operation]) -> Result<Vec<(usize, cases::Case)>, PlanError> {
+    let shipped = Operation::embedded()?.endpoint.operation;
     let Some(op) = contracts
         .iter()
         .position(|c| c.endpoint.operation == shipped)
@@ -1047,7 +1047,7 @@ fn shipped_cases(contracts: &[&Contract]) -> Result<Vec<(usize, cases::Case)>, P
         .collect())
 }
 
-fn check_unique_ids(args: &ContractArgs, operations: &[Operation]) -> Result<(), PlanError> {
+fn check_unique_ids(args: &ContractArgs, operations: &[Suite]) -> Result<(), PlanError> {
     let mut seen: BTreeMap<&str, &cases::Case> = BTreeMap::new();
     for c in operations.iter().flat_map(|o| o.cases.iter()) {
         if let Some(first) = seen.insert(&c.id, c) {
@@ -1112,7 +1112,7 @@ fn serve_command(args: ServeArgs) -> i32 {
             return exit::USAGE;
         }
     };
-    let contract = match Contract::embedded() {
+    let contract = match Operation::embedded() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");

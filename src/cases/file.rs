@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::{Auth, Body, Case, Class, Expect, Origin, RequestSpec};
-use crate::contract::{check_header_value, check_method, Contract};
+use crate::contract::{check_header_value, check_method, Operation};
 use crate::diag::{did_you_mean, locate_key, read_text, strip_bom, FileError};
 
 /// The shipped cases, embedded so the binary runs from any directory.
@@ -69,7 +69,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 /// `*.json` must be a readable regular file: a broken link, a directory or a FIFO under that name
 /// is an error rather than a case silently left out. Other entries, such as `regressions/`, are
 /// not case files and are passed over.
-pub fn load_dir(dir: &Path, contracts: &[&Contract]) -> Result<Vec<(usize, Case)>, FileError> {
+pub fn load_dir(dir: &Path, contracts: &[&Operation]) -> Result<Vec<(usize, Case)>, FileError> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| FileError::new(dir, format!("cannot read the cases directory: {e}")))?;
     let mut paths: Vec<PathBuf> = Vec::new();
@@ -89,7 +89,7 @@ pub fn load_dir(dir: &Path, contracts: &[&Contract]) -> Result<Vec<(usize, Case)
 }
 
 /// The cases shipped in the binary.
-pub fn load_embedded(contracts: &[&Contract]) -> Result<Vec<(usize, Case)>, FileError> {
+pub fn load_embedded(contracts: &[&Operation]) -> Result<Vec<(usize, Case)>, FileError> {
     let mut files: Vec<_> = EMBEDDED_CASES
         .files()
         .filter(|f| f.path().extension().is_some_and(|x| x == "json"))
@@ -112,7 +112,7 @@ pub fn load_embedded(contracts: &[&Contract]) -> Result<Vec<(usize, Case)>, File
 pub fn parse_for(
     path: &Path,
     text: &str,
-    contracts: &[&Contract],
+    contracts: &[&Operation],
 ) -> Result<(usize, Case), FileError> {
     let named = serde_json::from_str::<Value>(strip_bom(text))
         .ok()
@@ -150,7 +150,7 @@ pub fn parse_for(
 }
 
 /// Parses one case file; `path` is only used in messages and for the default id.
-pub fn parse(path: &Path, text: &str, contract: &Contract) -> Result<Case, FileError> {
+pub fn parse(path: &Path, text: &str, contract: &Operation) -> Result<Case, FileError> {
     let text = strip_bom(text);
     let mut file: CaseFile =
         serde_json::from_str(text).map_err(|e| FileError::from_json(path, &e))?;
@@ -297,8 +297,8 @@ fn title_note(title: &mut String, seed: u64, found: &str) {
 mod tests {
     use super::*;
 
-    fn contract() -> Contract {
-        Contract::embedded().unwrap()
+    fn contract() -> Operation {
+        Operation::embedded().unwrap()
     }
 
     #[test]

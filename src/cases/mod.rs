@@ -55,7 +55,7 @@ pub struct Expect {
 impl Expect {
     /// What a class expects by default: the success statuses, the statuses of expectation `key`
     /// (for an invalid case), or any success or 4xx.
-    pub fn of(contract: &crate::contract::Contract, class: Class, key: &str) -> Self {
+    pub fn of(contract: &crate::contract::Operation, class: Class, key: &str) -> Self {
         let (label, statuses) = match class {
             Class::Valid => ("success", contract.endpoint.success.clone()),
             Class::Invalid => (key, contract.expectation(key).unwrap_or(&[]).to_vec()),
@@ -222,7 +222,7 @@ impl Case {
 
     /// What every derived or generated case gets once built: the tolerances and the class the
     /// standards under the contract give its body.
-    pub fn settle(&mut self, contract: &crate::contract::Contract) {
+    pub fn settle(&mut self, contract: &crate::contract::Operation) {
         self.tolerate_date_time_variant(contract);
         self.unspecify_unsafe_numbers(contract);
     }
@@ -230,7 +230,7 @@ impl Case {
     /// A body holding a number beyond ±(2^53−1) is unspecified, whatever the schema says of it:
     /// RFC 8259 6 and RFC 7493 2.2 (I-JSON) call such numbers not interoperable, and a
     /// JavaScript server reads them rounded or refuses them.
-    pub fn unspecify_unsafe_numbers(&mut self, contract: &crate::contract::Contract) {
+    pub fn unspecify_unsafe_numbers(&mut self, contract: &crate::contract::Operation) {
         if self.class() == Class::Unspecified {
             return;
         }
@@ -254,7 +254,7 @@ impl Case {
     /// An invalid case whose offending value is not an RFC 3339 date-time, but a variant of one
     /// whose instant is unambiguous (a space for `T`, `,5`, `+0100`), tolerates a success with a
     /// warning: accepting it is a leniency that cannot mislead a client, not a broken contract.
-    pub fn tolerate_date_time_variant(&mut self, contract: &crate::contract::Contract) {
+    pub fn tolerate_date_time_variant(&mut self, contract: &crate::contract::Operation) {
         if self.class() != Class::Invalid {
             return;
         }

@@ -7,12 +7,12 @@
 
 use super::{describe_header, names, Verdict};
 use crate::cases::{Auth, Case};
-use crate::contract::{Contract, Severity};
+use crate::contract::{Operation, Severity};
 use crate::http::Response;
 
 /// Runs the envelope checks that are switched on.
 pub(super) fn envelope(
-    contract: &Contract,
+    contract: &Operation,
     case: &Case,
     resp: &Response,
     on: impl Fn(&str) -> bool,
@@ -70,7 +70,7 @@ fn date_header(resp: &Response) -> Option<Verdict> {
 }
 
 /// RFC 9110 15.5.6: a 405 MUST carry `Allow`, which lists the endpoint's method.
-fn allow_header(contract: &Contract, resp: &Response) -> Option<Verdict> {
+fn allow_header(contract: &Operation, resp: &Response) -> Option<Verdict> {
     let method = &contract.endpoint.method;
     // RFC 9110 5.3: `Allow: GET` and `Allow: POST` on two field lines are one list.
     let allow = resp.header_list("allow");
@@ -91,7 +91,7 @@ fn allow_header(contract: &Contract, resp: &Response) -> Option<Verdict> {
 /// RFC 9110 11.6.1: a 401 MUST carry `WWW-Authenticate` with at least one challenge; RFC 6750 3:
 /// for a bearer endpoint, a `Bearer` one. RFC 6750 3.1: when the request presented a bearer
 /// token, the challenge SHOULD say what was wrong with it (`error="..."`).
-fn www_authenticate(contract: &Contract, case: &Case, resp: &Response) -> Vec<Verdict> {
+fn www_authenticate(contract: &Operation, case: &Case, resp: &Response) -> Vec<Verdict> {
     // Challenges may come one per field line (ASP.NET Core, Node's setHeader with an array).
     let lines = resp.header_list("www-authenticate");
     let header = lines.as_deref();

@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::cases::{Case, Class};
-use crate::contract::{Contract, Semantic, SemanticKind, Severity};
+use crate::contract::{Operation, Semantic, SemanticKind, Severity};
 use crate::http::Response;
 
 mod http;
@@ -192,7 +192,7 @@ impl std::hash::Hasher for Digested {
 }
 
 impl Checker {
-    pub fn new(contract: &Contract, disabled: BTreeSet<String>) -> Self {
+    pub fn new(contract: &Operation, disabled: BTreeSet<String>) -> Self {
         let enums_of = |schema: &Value| {
             let mut enums = Vec::new();
             collect_enums(schema, schema, String::new(), 0, &mut enums);
@@ -211,7 +211,7 @@ impl Checker {
     }
 
     /// The names of every check this contract gives, built-in and semantic.
-    pub fn all_names(contract: &Contract) -> BTreeSet<String> {
+    pub fn all_names(contract: &Operation) -> BTreeSet<String> {
         BUILTIN_CHECKS
             .iter()
             .map(|n| n.to_string())
@@ -233,7 +233,7 @@ impl Checker {
     /// once, here, for whoever needs it next).
     pub fn check(
         &self,
-        contract: &Contract,
+        contract: &Operation,
         case: &Case,
         resp: &Response,
     ) -> (Vec<Verdict>, Option<Value>) {
@@ -306,7 +306,7 @@ impl Checker {
         }
     }
 
-    fn semantics(&self, contract: &Contract, case: &Case, body: &Value, out: &mut Vec<Verdict>) {
+    fn semantics(&self, contract: &Operation, case: &Case, body: &Value, out: &mut Vec<Verdict>) {
         let request = case.request.body.json();
         let request = request.as_deref();
         for s in &contract.endpoint.semantics {
@@ -757,7 +757,7 @@ mod tests {
 
     #[test]
     fn enums_are_found_by_walking_the_schema() {
-        let c = Contract::embedded().unwrap();
+        let c = Operation::embedded().unwrap();
         let checker = Checker::new(&c, BTreeSet::new());
         assert_eq!(checker.enums.len(), 1);
         assert_eq!(checker.enums[0].0, "/name");
@@ -845,7 +845,7 @@ mod tests {
 
     #[test]
     fn a_tolerated_difference_weighs_a_warning_and_a_wrong_instant_an_error() {
-        let mut c = Contract::embedded().unwrap();
+        let mut c = Operation::embedded().unwrap();
         c.endpoint.semantics = vec![expiry_rule()];
         let checker = Checker::new(&c, BTreeSet::new());
         let case = |until: &str| Case {
@@ -902,7 +902,7 @@ mod tests {
 
     #[test]
     fn a_tolerated_status_is_a_warning_and_any_other_an_error() {
-        let c = Contract::embedded().unwrap();
+        let c = Operation::embedded().unwrap();
         let case = Case {
             id: "method::get".into(),
             title: "t".into(),
@@ -947,7 +947,7 @@ mod tests {
         }
     }
 
-    fn with_method(c: &Contract, method: &str, class: Class) -> Case {
+    fn with_method(c: &Operation, method: &str, class: Class) -> Case {
         let mut request = RequestSpec::json(&c.endpoint, serde_json::json!({}));
         request.method = method.into();
         Case {
@@ -972,7 +972,7 @@ mod tests {
 
     #[test]
     fn a_2xx_to_head_or_options_is_judged_by_its_status_and_headers_only() {
-        let c = Contract::embedded().unwrap();
+        let c = Operation::embedded().unwrap();
         let checker = Checker::new(&c, BTreeSet::new());
         let express = answer(
             200,
@@ -1020,7 +1020,7 @@ mod tests {
         let (verdicts, _) = checker.check(&c, &options, &undated);
         assert_eq!(checks_of(&verdicts), [("date_header", Severity::Error)]);
         // Where OPTIONS is the operation's own method, its success is the contract's to judge.
-        let mut own = Contract::embedded().unwrap();
+        let mut own = Operation::embedded().unwrap();
         own.endpoint.method = "OPTIONS".into();
         let own_case = with_method(&own, "OPTIONS", Class::Valid);
         let (verdicts, _) = Checker::new(&own, BTreeSet::new()).check(&own, &own_case, &express);
@@ -1030,7 +1030,7 @@ mod tests {
 
     #[test]
     fn an_error_label_warns_only_when_it_misleads() {
-        let c = Contract::embedded().unwrap();
+        let c = Operation::embedded().unwrap();
         let checker = Checker::new(&c, BTreeSet::new());
         let mut case = with_method(&c, "POST", Class::Invalid);
         case.expect = Expect::of(&c, Class::Invalid, "invalid_body");
@@ -1060,7 +1060,7 @@ mod tests {
 
     #[test]
     fn a_parser_level_request_weighs_date_and_allow_as_warnings() {
-        let c = Contract::embedded().unwrap();
+        let c = Operation::embedded().unwrap();
         let checker = Checker::new(&c, BTreeSet::new());
         let canned = answer(400, &[("content-length", "0")], "");
         let refused = answer(405, &[DATE], "");
@@ -1094,7 +1094,7 @@ mod tests {
 
     #[test]
     fn a_challenge_with_realm_passes_with_or_without_an_error_code() {
-        let c = Contract::embedded().unwrap();
+        let c = Operation::embedded().unwrap();
         let checker = Checker::new(&c, BTreeSet::new());
         let mut case = with_method(&c, "POST", Class::Invalid);
         case.expect = Expect::of(&c, Class::Invalid, "auth");
@@ -1118,7 +1118,7 @@ mod tests {
     fn a_list_header_on_several_field_lines_is_read_as_one_list() {
         // RFC 9110 5.3: ASP.NET Core sends one `WWW-Authenticate` line per scheme, and Node's
         // setHeader with an array one `Allow` line per method.
-        let c = Contract::embedded().unwrap();
+        let c = Operation::embedded().unwrap();
         let checker = Checker::new(&c, BTreeSet::new());
         let json = ("content-type", "application/json");
         let mut auth = with_method(&c, "POST", Class::Invalid);

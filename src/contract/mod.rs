@@ -1,4 +1,4 @@
-//! Contract stage: the endpoint file and the two JSON Schemas, loaded and compiled ([`Contract`]).
+//! Operation stage: the endpoint file and the two JSON Schemas, loaded and compiled ([`Operation`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
@@ -208,7 +208,7 @@ pub const EXPECTATION_KEYS: &[&str] = &[
     "method",
 ];
 
-/// What a contract is made of, wherever it was read; see [`Contract::from_parts`].
+/// What a contract is made of, wherever it was read; see [`Operation::from_parts`].
 pub struct Parts {
     pub endpoint: Endpoint,
     /// Where the endpoint came from, for messages: a file, or a place in a document.
@@ -243,7 +243,7 @@ pub struct ContractFile {
 }
 
 /// The endpoint, its schemas, and their compiled validators.
-pub struct Contract {
+pub struct Operation {
     pub endpoint: Endpoint,
     pub request_schema: Value,
     pub response_schema: Value,
@@ -260,9 +260,9 @@ pub struct Contract {
     pub files: Vec<ContractFile>,
 }
 
-impl std::fmt::Debug for Contract {
+impl std::fmt::Debug for Operation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Contract")
+        f.debug_struct("Operation")
             .field("endpoint", &self.endpoint.operation)
             .field("origin", &self.origin)
             .finish()
@@ -381,7 +381,7 @@ pub enum SchemaPathError {
     Unresolved(String, #[source] std::io::Error),
 }
 
-impl Contract {
+impl Operation {
     /// The contract shipped inside the binary.
     pub fn embedded() -> Result<Self, FileError> {
         Self::one(Self::embedded_all()?)
@@ -424,7 +424,7 @@ impl Contract {
                 "no endpoint file: expected a `*.endpoint.json` beside the schemas",
             ));
         }
-        let mut all: Vec<Contract> = Vec::new();
+        let mut all: Vec<Operation> = Vec::new();
         for name in &endpoints {
             let contract = Self::load(&source, name, origin.clone())?;
             if let Some(first) = all
@@ -527,7 +527,7 @@ impl Contract {
             status_schemas.insert(status, StatusSchema { schema, validator });
         }
         let endpoint_path = p.endpoint_path.clone();
-        let contract = Contract {
+        let contract = Operation {
             files,
             endpoint: p.endpoint,
             request_schema: p.request_schema,
@@ -624,7 +624,7 @@ impl Contract {
 
 /// The operations, their files and one SHA-256 over all the files, for the summary: two runs with
 /// the same digest tested the same contract.
-pub fn digest_of_all<'a>(contracts: impl IntoIterator<Item = &'a Contract>) -> ContractInfo {
+pub fn digest_of_all<'a>(contracts: impl IntoIterator<Item = &'a Operation>) -> ContractInfo {
     use sha2::{Digest, Sha256};
     let mut all = Sha256::new();
     let mut info = ContractInfo::default();
@@ -649,7 +649,7 @@ fn digest_of(path: &Path, bytes: &[u8]) -> ContractFile {
 }
 
 /// Tells each operation the methods its contract's other operations use on the same path.
-pub fn note_path_methods(contracts: &mut [Contract]) {
+pub fn note_path_methods(contracts: &mut [Operation]) {
     let by_path: Vec<(String, String)> = contracts
         .iter()
         .map(|c| {
@@ -1118,7 +1118,7 @@ mod tests {
 
     #[test]
     fn embedded_contract_loads_and_validates_formats() {
-        let c = Contract::embedded().expect("shipped contract loads");
+        let c = Operation::embedded().expect("shipped contract loads");
         assert_eq!(c.endpoint.method, "POST");
         let bad = serde_json::json!({"name": "n", "description": "d", "expires_at": "2099-01-01 00:00:00Z"});
         assert!(
@@ -1144,7 +1144,7 @@ mod tests {
 
     #[test]
     fn maxlength_counts_code_points() {
-        let c = Contract::embedded().unwrap();
+        let c = Operation::embedded().unwrap();
         let emoji55 = "😀".repeat(55);
         let ok = serde_json::json!({"name": emoji55, "description": ""});
         assert!(c.request_validator.is_valid(&ok));
@@ -1196,14 +1196,14 @@ mod tests {
             .unwrap()
             .replace("\"success\"", "\"sucess\"");
         std::fs::write(&ep, text).unwrap();
-        let err = Contract::from_dir(dir.path()).unwrap_err();
+        let err = Operation::from_dir(dir.path()).unwrap_err();
         assert_eq!(err.path, ep);
         assert!(err.location.is_some());
         assert_eq!(err.help.as_deref(), Some("did you mean `success`?"));
     }
 
     /// The shipped contract in a temporary directory, its endpoint file edited by `edit`.
-    fn edited_endpoint(edit: impl Fn(&str) -> String) -> Result<Contract, FileError> {
+    fn edited_endpoint(edit: impl Fn(&str) -> String) -> Result<Operation, FileError> {
         let dir = tempfile::tempdir().unwrap();
         for f in EMBEDDED_SCHEMAS.files() {
             let text = f.contents_utf8().unwrap();
@@ -1215,12 +1215,12 @@ mod tests {
             };
             std::fs::write(dir.path().join(f.path()), text).unwrap();
         }
-        Contract::from_dir(dir.path())
+        Operation::from_dir(dir.path())
     }
 
     #[test]
     fn tolerated_statuses_are_checked_against_the_expectations() {
-        let c = Contract::embedded().unwrap();
+        let c = Operation::embedded().unwrap();
         assert_eq!(c.tolerated("method"), [404]);
         assert!(c.tolerated("invalid_body").is_empty());
         let tolerate = |map: &'static str| {
@@ -1253,7 +1253,7 @@ mod tests {
             .unwrap()
             .replace("\"maxLength\": 55", "\"maxLength\": \"55\"");
         std::fs::write(&req, text).unwrap();
-        let err = Contract::from_dir(dir.path()).unwrap_err();
+        let err = Operation::from_dir(dir.path()).unwrap_err();
         assert_eq!(err.path, req);
         assert!(
             err.message.contains("/properties/name/maxLength"),

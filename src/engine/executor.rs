@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::cases::Case;
 use crate::check::{Checker, Verdict};
-use crate::contract::{Contract, Severity};
+use crate::contract::{Operation, Severity};
 use crate::http::{
     Exchange, Prepared, Response, SentRequest, Target, TransportError, TransportKind,
 };
@@ -23,7 +23,7 @@ use crate::engine::stop::{Reason, Stop};
 
 /// Sends cases and judges the answers; shared by every test of a run.
 pub struct Executor {
-    contract: Arc<Contract>,
+    contract: Arc<Operation>,
     target: Target,
     checker: Checker,
     strict: bool,
@@ -88,7 +88,7 @@ pub enum ExecutorError {
 
 impl Executor {
     pub fn new(
-        contract: Arc<Contract>,
+        contract: Arc<Operation>,
         target: Target,
         checker: Checker,
         handle: tokio::runtime::Handle,
@@ -115,7 +115,7 @@ impl Executor {
         })
     }
 
-    pub fn contract(&self) -> &Arc<Contract> {
+    pub fn contract(&self) -> &Arc<Operation> {
         &self.contract
     }
 

@@ -11,7 +11,7 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 use crate::cases::Case;
 use crate::check::Checker;
-use crate::contract::Contract;
+use crate::contract::Operation;
 use crate::http::{Secret, Target};
 use crate::engine::executor::{CreatedList, Executor, ExecutorError, Settings, Totals};
 use crate::engine::known::{EntryOutcome, KnownFailures};
@@ -44,10 +44,10 @@ pub struct Selection {
     pub quiet: bool,
 }
 
-/// One operation of the contract, with the cases loaded or derived for it.
+/// One operation of the contract with the cases loaded or derived for it: one JUnit suite.
 #[derive(Clone, Debug)]
-pub struct Operation {
-    pub contract: Arc<Contract>,
+pub struct Suite {
+    pub contract: Arc<Operation>,
     /// Regression cases first, then case files, then derived cases; ids already prefixed with
     /// the operation when the contract has more than one.
     pub cases: Vec<Case>,
@@ -60,7 +60,7 @@ pub struct Operation {
 #[derive(Clone, Debug)]
 pub struct Plan {
     /// Every operation the run tests, in order; at least one.
-    pub operations: Vec<Operation>,
+    pub operations: Vec<Suite>,
     pub target: TargetChoice,
     pub token: Secret,
     pub token_env: String,

@@ -13,7 +13,7 @@ use proptest::sample::{select, Index};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use provisionr_conformance::cases::file;
 use provisionr_conformance::app::cli::{Cli, Command, PlanError};
-use provisionr_conformance::contract::{pointer_token, Contract, EMBEDDED_SCHEMAS};
+use provisionr_conformance::contract::{pointer_token, Operation, EMBEDDED_SCHEMAS};
 use serde_json::{json, Value};
 
 const ENDPOINT: &str = "create-service-access-token.endpoint.json";
@@ -425,7 +425,7 @@ fn mutated_response_schemas_never_panic_and_errors_name_the_file() {
 
 #[test]
 fn mutated_case_files_never_panic_and_errors_name_the_file() {
-    let contract = Contract::embedded().unwrap();
+    let contract = Operation::embedded().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cases = &file::EMBEDDED_CASES;
     let originals: Vec<(String, Vec<u8>)> = cases

@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use provisionr_conformance::cases::file;
-use provisionr_conformance::contract::{Contract, EMBEDDED_SCHEMAS};
+use provisionr_conformance::contract::{Operation, EMBEDDED_SCHEMAS};
 use provisionr_conformance::diag::FileError;
 use serde_json::{json, Value};
 
@@ -52,7 +52,7 @@ fn set_endpoint(dir: &Path, field: &str, value: Value) {
 }
 
 fn contract_error(dir: &Path) -> FileError {
-    match Contract::from_dir(dir) {
+    match Operation::from_dir(dir) {
         Ok(_) => panic!("the contract in {} loaded", dir.display()),
         Err(e) => e,
     }
@@ -174,7 +174,7 @@ fn length_and_item_bounds_are_capped_and_must_be_whole_numbers() {
         *r = original.clone();
         r["properties"]["tags"] = tags(json!(1), json!(1_048_576), json!(0));
     });
-    Contract::from_dir(&s).expect("a bound of exactly 1 MiB is allowed");
+    Operation::from_dir(&s).expect("a bound of exactly 1 MiB is allowed");
     edit_request(&s, |r| {
         *r = original.clone();
         r["$defs"] = json!({"big": {"type": "string", "maxLength": 1e10}});
@@ -186,7 +186,7 @@ fn length_and_item_bounds_are_capped_and_must_be_whole_numbers() {
 fn oversized_files_are_refused_without_being_read_whole() {
     let dir = tempfile::tempdir().unwrap();
     let s = schemas(dir.path());
-    let contract = Contract::from_dir(&s).unwrap();
+    let contract = Operation::from_dir(&s).unwrap();
     // A sparse file: 17 MiB long, costing no disk.
     let big = |path: &Path| {
         std::fs::File::create(path)
@@ -246,7 +246,7 @@ fn schema_paths_must_stay_inside_the_schemas_directory() {
         "response_schema",
         json!("./create-service-access-token.response.schema.json"),
     );
-    Contract::from_dir(&s).expect("paths inside the directory load");
+    Operation::from_dir(&s).expect("paths inside the directory load");
 }
 
 #[test]
@@ -293,7 +293,7 @@ fn a_line_break_in_a_content_type_exits_2_at_load() {
 #[test]
 fn header_values_and_methods_are_checked_at_load() {
     let dir = tempfile::tempdir().unwrap();
-    let contract = Contract::embedded().unwrap();
+    let contract = Operation::embedded().unwrap();
     let bad: Vec<(Value, &str, Option<&str>)> = vec![
         (
             json!({"auth": {"header": "Bearer x\r\nX-Evil: 1"}}),
@@ -347,7 +347,7 @@ type MakeEntry = fn(&Path);
 #[test]
 fn odd_entries_named_json_in_the_cases_directory_are_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let contract = Contract::embedded().unwrap();
+    let contract = Operation::embedded().unwrap();
     let make: [(&str, MakeEntry); 4] = [
         ("dangling.json", |p| {
             std::os::unix::fs::symlink(p.with_file_name("nowhere"), p).unwrap()
@@ -390,7 +390,7 @@ fn a_byte_order_mark_is_skipped_in_every_file() {
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("\u{feff}{text}")).unwrap();
     }
-    let contract = Contract::from_dir(&s).expect("files with a BOM load");
+    let contract = Operation::from_dir(&s).expect("files with a BOM load");
     let cases = dir.path().join("cases");
     std::fs::create_dir(&cases).unwrap();
     std::fs::write(

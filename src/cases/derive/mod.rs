@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::generate::near_future;
 use super::{Auth, Body, Case, Class, Expect, Origin, Patched, RequestSpec};
-use crate::contract::{pointer_token, Contract, MAX_SCHEMA_BOUND};
+use crate::contract::{pointer_token, Operation, MAX_SCHEMA_BOUND};
 
 mod standards;
 
@@ -79,7 +79,7 @@ const DATE_TIME_PAST: &str = "2001-02-03T04:05:06Z";
 const WRONG_TYPES: &[&str] = &["string", "integer", "number", "boolean", "array", "object"];
 
 /// Every case the request schema implies, in a stable order.
-pub fn derive(contract: &Contract) -> Vec<Case> {
+pub fn derive(contract: &Operation) -> Vec<Case> {
     let mut d = Deriver {
         contract,
         base: Arc::new(checked_base(
@@ -105,7 +105,7 @@ pub fn derive(contract: &Contract) -> Vec<Case> {
 /// "invalid" one it accepts, is one the deriver built wrong for this schema (a keyword it does
 /// not model, such as an exclusive bound or a `const`), so the case is unspecified rather than a
 /// false alarm.
-fn agree_with_schema(contract: &Contract, case: &mut Case) {
+fn agree_with_schema(contract: &Operation, case: &mut Case) {
     let wrong = match case.class() {
         Class::Valid => "the schema refuses the body built as valid",
         Class::Invalid if case.expect.label == "invalid_body" => {
@@ -137,7 +137,7 @@ fn is_future_instant(v: &Value) -> bool {
 
 /// Whether the case is invalid because its field's policy refuses a past date-time, and its
 /// value is one.
-fn is_refused_past(contract: &Contract, case: &Case, body: &Value) -> bool {
+fn is_refused_past(contract: &Operation, case: &Case, body: &Value) -> bool {
     let Some(pointer) = &case.offending else {
         return false;
     };
@@ -150,7 +150,7 @@ fn is_refused_past(contract: &Contract, case: &Case, body: &Value) -> bool {
 }
 
 struct Deriver<'a> {
-    contract: &'a Contract,
+    contract: &'a Operation,
     /// A valid body with every property present; each case changes one thing about it. Shared
     /// by every case, so memory stays linear in the number of properties.
     base: Arc<Map<String, Value>>,
@@ -896,7 +896,7 @@ fn number_value(s: &Value, integer: bool) -> Value {
 /// The base body, made to pass the schema where the heuristics of [`valid_value`] missed: each
 /// top-level property the validator objects to takes its value from a generated valid body; if
 /// that is not enough, a generated body is the base.
-fn checked_base(contract: &Contract, mut base: Map<String, Value>) -> Map<String, Value> {
+fn checked_base(contract: &Operation, mut base: Map<String, Value>) -> Map<String, Value> {
     let validator = &contract.request_validator;
     if validator.is_valid(&Value::Object(base.clone())) {
         return base;
@@ -957,8 +957,8 @@ mod tests {
         }
     }
 
-    fn cases() -> (Contract, Vec<Case>) {
-        let c = Contract::embedded().unwrap();
+    fn cases() -> (Operation, Vec<Case>) {
+        let c = Operation::embedded().unwrap();
         let cases = derive(&c);
         (c, cases)
     }
@@ -1014,7 +1014,7 @@ mod tests {
     }
 
     fn derive_for(schema: Value) -> Vec<Case> {
-        let mut c = Contract::embedded().unwrap();
+        let mut c = Operation::embedded().unwrap();
         c.endpoint.fields.clear();
         c.request_validator = crate::contract::compile(&schema, Path::new("test")).unwrap();
         c.request_schema = schema;
@@ -1120,7 +1120,7 @@ mod tests {
                 "(valid by x-conformance fields)",
             ),
         ] {
-            let mut c = Contract::embedded().unwrap();
+            let mut c = Operation::embedded().unwrap();
             c.request_validator = crate::contract::compile(&schema, Path::new("t")).unwrap();
             c.request_schema = schema.clone();
             c.endpoint.fields = BTreeMap::from([(
@@ -1171,7 +1171,7 @@ mod tests {
 
     #[test]
     fn another_schema_gets_its_own_cases() {
-        let mut c = Contract::embedded().unwrap();
+        let mut c = Operation::embedded().unwrap();
         c.request_schema = json!({
             "type": "object",
             "required": ["title"],

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::contract::{
-    pointer_token, AuthSpec, Contract, Endpoint, FieldPolicy, Parts, PathParam, Semantic,
+    pointer_token, AuthSpec, Operation, Endpoint, FieldPolicy, Parts, PathParam, Semantic,
 };
 use crate::diag::{read_text, FileError};
 
@@ -53,7 +53,7 @@ const METHODS: &[&str] = &[
 
 /// Reads an OpenAPI 3.0 or 3.1 document, in YAML or JSON, into one contract per operation that
 /// takes a JSON body.
-pub fn load(path: &Path) -> Result<Vec<Contract>, FileError> {
+pub fn load(path: &Path) -> Result<Vec<Operation>, FileError> {
     let text = read_text(path)?;
     let doc = parse(path, &text)?;
     let at = |pointer: &str, message: String| {
@@ -108,7 +108,7 @@ pub fn load(path: &Path) -> Result<Vec<Contract>, FileError> {
                 .filter(|m| *m != method)
                 .map(|m| m.to_ascii_uppercase())
                 .collect();
-            contracts.push(Contract::from_parts(parts)?);
+            contracts.push(Operation::from_parts(parts)?);
         }
     }
     if contracts.is_empty() {
@@ -775,7 +775,7 @@ fn drop_marked(v: &mut Value, root: &Value, flag: &str, depth: usize) {
 /// The contract as an OpenAPI 3.1 document: one operation per endpoint, its schemas under
 /// `components`, what OpenAPI cannot say under `x-conformance`. `pin` fixes path parameters to
 /// one value each (`enum`), for tools that draw them at random.
-pub fn document(contracts: &[&Contract], pin: &BTreeMap<String, String>) -> Value {
+pub fn document(contracts: &[&Operation], pin: &BTreeMap<String, String>) -> Value {
     let mut paths = Map::new();
     let mut components = Components::default();
     for c in contracts {

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use crate::cases::generate::{self, GenError};
 use crate::cases::{Case, Class, Expect, Origin, RequestSpec};
-use crate::contract::Contract;
+use crate::contract::Operation;
 use crate::engine::executor::Executor;
 use crate::report::{CaseResult, Status};
 
@@ -180,7 +180,7 @@ impl Property {
     /// The case one generated body makes.
     pub fn case(
         self,
-        contract: &Contract,
+        contract: &Operation,
         id: String,
         body: Value,
         offending: Option<String>,
