@@ -14,6 +14,7 @@ mod hostile;
 mod http_level;
 mod junit;
 mod junit_schema;
+mod layers;
 mod loaders;
 mod misconfigured;
 mod openapi;
