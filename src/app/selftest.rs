@@ -7,8 +7,9 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::contract::Severity;
-use crate::report::{CaseResult, Tally};
-use crate::engine::run::{self, Plan, RunError, RunOutcome, TargetChoice};
+use crate::engine::outcome::RunOutcome;
+use crate::engine::outcome::{CaseResult, Tally};
+use crate::engine::run::{self, Plan, RunError, TargetChoice};
 use crate::server::{Fault, FaultSet, Variation, VariationSet};
 
 /// What the self-test tries: faults it must catch and variations it must pass.
@@ -219,7 +220,7 @@ fn noticed(outcome: &RunOutcome, counts: impl Fn(Severity) -> bool) -> Vec<Detec
 
 /// A test that could not be tested: transport errors and no violation.
 fn no_answer(r: &CaseResult) -> bool {
-    r.status() == crate::report::Status::Error
+    r.status() == crate::engine::outcome::Status::Error
 }
 
 /// A variation passes when no case failed.

@@ -20,7 +20,7 @@ use time::Date;
 use crate::check::Verdict;
 use crate::contract::Severity;
 use crate::diag::FileError;
-use crate::report::CaseResult;
+use crate::engine::outcome::CaseResult;
 
 /// How a failure stands against the known-failures file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

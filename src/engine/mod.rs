@@ -2,6 +2,7 @@
 
 pub mod executor;
 pub mod known;
+pub mod outcome;
 pub mod property;
 pub mod run;
 pub mod stop;

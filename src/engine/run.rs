@@ -12,16 +12,19 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use crate::cases::Case;
 use crate::check::Checker;
 use crate::contract::Operation;
-use crate::http::{Secret, Target};
 use crate::engine::executor::{CreatedList, Executor, ExecutorError, Settings, Totals};
 use crate::engine::known::{EntryOutcome, KnownFailures};
-use crate::report::progress::Progress;
-use crate::engine::property::{self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget};
-use crate::redact::Redactor;
-use crate::report::setup::{SetUp, SetupCause};
-use crate::report::{self, CaseResult, RunInfo, Status, Tally};
-use crate::server::{self, RunningServer, ServerConfig};
+use crate::engine::outcome::{CaseResult, RunInfo, RunOutcome, Status, Tally};
+use crate::engine::property::{
+    self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget,
+};
 use crate::engine::stop::{Reason, Stop};
+use crate::http::{Secret, Target};
+use crate::redact::Redactor;
+use crate::report;
+use crate::report::progress::Progress;
+use crate::report::setup::{SetUp, SetupCause};
+use crate::server::{self, RunningServer, ServerConfig};
 
 /// Which server the run tests.
 #[derive(Clone, Debug)]
@@ -94,23 +97,6 @@ pub struct Plan {
     pub known_failures: Option<KnownFailures>,
     /// Rewrite this known-failures file with the run's failures.
     pub update_known_failures: Option<PathBuf>,
-}
-
-/// What a run found.
-#[derive(Debug)]
-pub struct RunOutcome {
-    pub results: Vec<CaseResult>,
-    pub tally: Tally,
-    pub exit_code: i32,
-    pub junit: Option<PathBuf>,
-    /// How many things the run's successful requests created.
-    pub created: u64,
-    /// Requests sent, shrinking and replays included.
-    pub requests: u64,
-    /// Bodies the properties drew.
-    pub generated: u64,
-    /// Why the run stopped early, if it did.
-    pub stopped: Option<Reason>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 
 use super::setup::SetupCause;
-use super::{CaseResult, RunInfo, Status, Tally};
 use crate::check::excerpt;
 use crate::contract::Severity;
+use crate::engine::outcome::{CaseResult, RunInfo, Status, Tally};
 use crate::http::TransportKind;
 use crate::redact::Redactor;
 

@@ -3,9 +3,9 @@
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::setup::SetupCause;
-use super::{CaseResult, RunInfo, Status};
 use crate::check::Verdict;
 use crate::contract::Severity;
+use crate::engine::outcome::{CaseResult, RunInfo, Status};
 use crate::redact::Redactor;
 
 /// One operation's results, and the set-up cause they point at, if any.

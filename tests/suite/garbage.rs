@@ -6,8 +6,9 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use crate::common::{failed_with, plan};
-use provisionr_conformance::report::Status;
-use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
+use provisionr_conformance::engine::outcome::RunOutcome;
+use provisionr_conformance::engine::outcome::Status;
+use provisionr_conformance::engine::run::{self, TargetChoice};
 
 const TOKEN: &str = "pvt_garbage_test_token_5f4e3d";
 

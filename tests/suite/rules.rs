@@ -226,7 +226,7 @@ fn a_401_to_a_presented_token_without_an_error_code_is_a_warning() {
 fn errors_rewritten(
     filter: &str,
     rewrite: fn(axum::response::Response) -> axum::response::Response,
-) -> provisionr_conformance::engine::run::RunOutcome {
+) -> provisionr_conformance::engine::outcome::RunOutcome {
     let dir = tempfile::tempdir().unwrap();
     let mut p = plan(dir.path(), &[filter]);
     let app = provisionr_conformance::server::app(provisionr_conformance::server::ServerConfig {
@@ -252,7 +252,11 @@ fn errors_rewritten(
     run::run(p).unwrap()
 }
 
-fn warned(outcome: &provisionr_conformance::engine::run::RunOutcome, id: &str, check: &str) -> bool {
+fn warned(
+    outcome: &provisionr_conformance::engine::outcome::RunOutcome,
+    id: &str,
+    check: &str,
+) -> bool {
     outcome
         .results
         .iter()

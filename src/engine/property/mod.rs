@@ -21,7 +21,7 @@ use crate::cases::generate::{self, GenError};
 use crate::cases::{Case, Class, Expect, Origin, RequestSpec};
 use crate::contract::Operation;
 use crate::engine::executor::Executor;
-use crate::report::{CaseResult, Status};
+use crate::engine::outcome::{CaseResult, Status};
 
 use sweep::{Found, Kind, Sweep};
 

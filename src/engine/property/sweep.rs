@@ -15,7 +15,7 @@ use super::{draw, Property, PropertySettings, Strat};
 use crate::cases::Case;
 use crate::check::Verdict;
 use crate::engine::executor::Executor;
-use crate::report::CaseResult;
+use crate::engine::outcome::CaseResult;
 
 /// Distinct warnings a property keeps (by check and location).
 const MAX_WARNINGS: usize = 32;
