@@ -2,6 +2,7 @@
 //! run was ([`RunInfo`]) and its [`RunOutcome`]. Questions about them are answered by methods
 //! here; the report stage only formats them.
 
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +10,10 @@ use std::time::Duration;
 use crate::cases::{Case, Class};
 use crate::check::Verdict;
 use crate::contract::Severity;
+use crate::engine::collect::CreatedError;
+use crate::engine::known::EntryOutcome;
+use crate::engine::property::Settled;
+use crate::engine::setup::SetupCause;
 use crate::engine::stop::Reason;
 use crate::http::{Exchange, TransportError};
 
@@ -239,7 +244,7 @@ impl Tally {
     }
 }
 
-/// What a run found.
+/// What a run found: its results and counts, and everything its reports are written from.
 #[derive(Debug)]
 pub struct RunOutcome {
     pub results: Vec<CaseResult>,
@@ -254,4 +259,81 @@ pub struct RunOutcome {
     pub generated: u64,
     /// Why the run stopped early, if it did.
     pub stopped: Option<Reason>,
+    /// What the run was; `None` when it only listed its tests (`--list`).
+    pub info: Option<RunInfo>,
+    /// Each operation, where its results lie in `results`, and its set-up cause.
+    pub operations: Vec<OperationResults>,
+    /// What became of each known-failures entry.
+    pub known_entries: Vec<EntryOutcome>,
+    /// The day the known-failures entries were judged against.
+    pub today: time::Date,
+    /// What became of the shrunk property failures.
+    pub regressions: Settled,
+    /// The `--created` file could not be finished (reported after the other reports).
+    pub created_unfinished: Option<CreatedError>,
+}
+
+/// One operation's part of a run's results.
+#[derive(Clone, Debug)]
+pub struct OperationResults {
+    pub operation: String,
+    /// Where its results lie in [`RunOutcome::results`].
+    pub range: Range<usize>,
+    /// What the set-up likely caused, with the failures it groups.
+    pub cause: Option<SetupCause>,
+}
+
+impl RunOutcome {
+    /// The outcome of `--list`: nothing ran.
+    pub fn listed() -> Self {
+        RunOutcome {
+            results: Vec::new(),
+            tally: Tally::default(),
+            exit_code: crate::exit::SUCCESS,
+            junit: None,
+            created: 0,
+            requests: 0,
+            generated: 0,
+            stopped: None,
+            info: None,
+            operations: Vec::new(),
+            known_entries: Vec::new(),
+            today: crate::engine::known::today(),
+            regressions: Settled::default(),
+            created_unfinished: None,
+        }
+    }
+
+    /// The results of one operation.
+    pub fn of_operation(&self, op: &OperationResults) -> &[CaseResult] {
+        &self.results[op.range.clone()]
+    }
+
+    /// Every operation's set-up cause, in order.
+    pub fn setup_causes(&self) -> impl Iterator<Item = &SetupCause> {
+        self.operations.iter().filter_map(|o| o.cause.as_ref())
+    }
+
+    /// The results no set-up cause explains, and how many it does.
+    pub fn not_explained(&self) -> (Vec<CaseResult>, usize) {
+        let mut kept = Vec::new();
+        for op in &self.operations {
+            kept.extend(
+                self.of_operation(op)
+                    .iter()
+                    .filter(|r| !op.cause.as_ref().is_some_and(|c| c.explains(r)))
+                    .cloned(),
+            );
+        }
+        let left_out = self.results.len() - kept.len();
+        (kept, left_out)
+    }
+
+    /// Why the run stopped early, as the summary names it.
+    pub fn stopped_name(&self) -> Option<String> {
+        self.stopped.map(|r| match r {
+            Reason::Signal(n) => crate::engine::stop::signal_name(n).to_string(),
+            Reason::DeadTarget(_) => "dead_target".to_string(),
+        })
+    }
 }

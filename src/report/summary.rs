@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::setup::SetupCause;
+use crate::engine::setup::SetupCause;
 use crate::check::Verdict;
 use crate::contract::Severity;
 pub use crate::contract::{ContractFile, ContractInfo};

@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use axum::routing::post;
 use provisionr_conformance::engine::outcome::RunOutcome;
+use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::engine::outcome::{CaseResult, Status};
-use provisionr_conformance::engine::run::{self, TargetChoice};
+use provisionr_conformance::engine::run::TargetChoice;
 use provisionr_conformance::server::{Fault, FaultSet};
 use serde_json::Value;
 
@@ -35,7 +36,7 @@ fn properties_against(dir: &Path, fault: &str, seed: &str) -> RunOutcome {
         variations: Default::default(),
         reject_past_expiry: false,
     });
-    run::run(p).unwrap()
+    run_and_write(p).unwrap()
 }
 
 fn failed<'a>(outcome: &'a RunOutcome, id: &str) -> &'a CaseResult {
@@ -166,7 +167,7 @@ fn a_saved_regression_is_replayed_first_next_time() {
             "1",
         ],
     );
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     let first = &outcome.results[0];
     assert!(
         first.case.id.starts_with("regression::"),
@@ -229,7 +230,7 @@ fn bodies_sent_with(seed: &str) -> Vec<String> {
     p.target = TargetChoice::Remote {
         base_url: format!("http://{addr}/api/v1"),
     };
-    run::run(p).unwrap();
+    run_and_write(p).unwrap();
     task.abort();
     let mut sent = bodies.lock().unwrap().clone();
     // Requests run concurrently, so they arrive in any order; the set is what the seed fixes.
@@ -308,7 +309,7 @@ fn two_kinds_of_failure_are_both_reported_each_shrunk_within_its_kind() {
     p.target = TargetChoice::Remote {
         base_url: format!("http://{addr}/api/v1"),
     };
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     task.abort();
     let r = failed(&outcome, "property::valid_body");
     let parts: Vec<&CaseResult> = r.parts().collect();
@@ -386,7 +387,7 @@ fn no_request_record_holds_the_token() {
         variations: Default::default(),
         reject_past_expiry: false,
     });
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 1, "the fault should be caught");
     let mut with_placeholder = 0;
     for r in &outcome.results {
@@ -407,7 +408,7 @@ fn a_time_budget_keeps_drawing_until_it_runs_out() {
     let dir = tempfile::tempdir().unwrap();
     let p = plan(dir.path(), &["--duration", "400ms", "property::valid_body"]);
     assert_eq!(p.properties.as_ref().unwrap().cases, u64::MAX);
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 0);
     let r = &outcome.results[0];
     assert!(
@@ -437,7 +438,7 @@ fn a_regression_saved_before_today_s_rules_is_replayed_under_them() {
         dir.path(),
         &["--cases", cases.to_str().unwrap(), "regression::old"],
     );
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     let old = outcome
         .results
         .iter()

@@ -2,7 +2,8 @@
 
 use crate::common::{caught, plan, run_with, verdicts};
 use provisionr_conformance::cases::Class;
-use provisionr_conformance::engine::run::{self, TargetChoice};
+use provisionr_conformance::report::write::run_and_write;
+use provisionr_conformance::engine::run::TargetChoice;
 use provisionr_conformance::server::FaultSet;
 
 #[test]
@@ -152,7 +153,7 @@ fn a_server_that_refuses_past_expiries_is_not_failed() {
         variations: Default::default(),
         reject_past_expiry: true,
     });
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     let past = outcome
         .results
         .iter()
@@ -209,7 +210,7 @@ fn a_401_to_a_presented_token_without_an_error_code_is_a_warning() {
     p.target = TargetChoice::Remote {
         base_url: format!("http://{addr}/api/v1"),
     };
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
     let warned = |id: &str| {
         outcome
@@ -249,7 +250,7 @@ fn errors_rewritten(
     p.target = TargetChoice::Remote {
         base_url: format!("http://{addr}/api/v1"),
     };
-    run::run(p).unwrap()
+    run_and_write(p).unwrap()
 }
 
 fn warned(
