@@ -344,6 +344,18 @@ fn diff_lists_new_fixed_and_still_failing_and_exits_1_on_new() {
     let out = binary(dir.path(), &["diff", &arg(&old), "no-such.json"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such.json"));
+
+    // A device is refused at once, not read until memory runs out.
+    #[cfg(unix)]
+    {
+        let out = binary(dir.path(), &["diff", &arg(&old), "/dev/zero"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("/dev/zero") && err.contains("not a regular file"),
+            "{err}"
+        );
+    }
 }
 
 /// The reference server behind a layer that answers `429 Retry-After: <wait>` the first time it

@@ -106,6 +106,22 @@ fn a_crash_on_astral_characters_is_found_shrunk_and_saved() {
         .unwrap();
     assert_eq!(regression["request"]["body"], *body);
     assert_eq!(regression["seed"], 7);
+
+    // Read back by the case-file parser, the saved file is the case that failed: the same
+    // request (method, auth, content type, body) and expectation, as a regression case.
+    let contract = provisionr_conformance::contract::Operation::embedded().unwrap();
+    let id = regression["id"].as_str().unwrap();
+    let stem = id.strip_prefix("regression::").unwrap();
+    let path = dir.path().join(format!("cases/regressions/{stem}.json"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let back = provisionr_conformance::cases::file::parse(&path, &text, &contract).unwrap();
+    assert_eq!(back.id, id);
+    assert_eq!(back.kind, "regression");
+    assert_eq!(back.class(), r.case.class());
+    assert_eq!(back.request, r.case.request);
+    assert_eq!(back.expect.statuses, r.case.expect.statuses);
+    assert_eq!(back.offending, r.case.offending);
+    assert!(back.title.contains("found with seed 7"), "{}", back.title);
 }
 
 #[test]
