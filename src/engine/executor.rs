@@ -1,6 +1,8 @@
-//! The executor: the one path every request of a run takes ([`Executor`]). It owns the target,
-//! the checker and the running counts, so derived cases, case files, properties and the
-//! self-test are sent, judged and counted the same way.
+//! The executor: the one path every request of a run takes ([`Executor`]). It sends a case
+//! (waiting out a `Retry-After`, resending once on a closed connection), checks the answer and
+//! masks the secrets in what is kept, so derived cases, case files, properties and the
+//! self-test are sent, judged and counted the same way. What the run collects lives in
+//! [`crate::engine::collect`].
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -9,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::cases::Case;
-use crate::check::{Checker, Verdict};
+use crate::check::Checker;
 use crate::contract::{Operation, Severity};
 use crate::engine::collect::CreatedList;
 use crate::engine::outcome::{CaseResult, PossibleDuplicate, Status};
@@ -343,18 +345,6 @@ impl Executor {
             .apply(&v.as_str().map_or_else(|| v.to_string(), str::to_string));
         self.created.push(id.clone());
         Some(id)
-    }
-
-    /// Distinct warnings, by check and location, for a test that stands for many requests.
-    pub fn merge_warnings(into: &mut Vec<Verdict>, from: &[Verdict]) {
-        for w in from.iter().filter(|v| v.severity == Severity::Warning) {
-            if !into
-                .iter()
-                .any(|v| v.check == w.check && v.location == w.location)
-            {
-                into.push(w.clone());
-            }
-        }
     }
 }
 

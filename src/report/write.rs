@@ -13,8 +13,8 @@ use crate::engine::outcome::RunOutcome;
 use crate::engine::property::Settled;
 use crate::engine::run::{self, Plan, RunError};
 use crate::redact::Redactor;
-use crate::report::junit::JunitError;
-use crate::report::progress::Terminal;
+use super::junit::JunitError;
+use super::progress::Terminal;
 
 /// Why a run and its reports did not complete. Each file has its own variant, so the message
 /// names the file that could not be written.

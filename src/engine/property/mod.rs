@@ -19,7 +19,8 @@ use serde_json::{json, Value};
 
 use crate::cases::generate::{self, GenError};
 use crate::cases::{Case, Class, Expect, Origin, RequestSpec};
-use crate::contract::Operation;
+use crate::check::Verdict;
+use crate::contract::{Operation, Severity};
 use crate::engine::executor::Executor;
 use crate::engine::outcome::{CaseResult, Status};
 
@@ -290,7 +291,7 @@ pub fn run(
         .collect();
     let mut first = parts.remove(0);
     first.notes.splice(0..0, summary);
-    crate::engine::executor::Executor::merge_warnings(&mut first.verdicts, &sweep.warnings);
+    merge_warnings(&mut first.verdicts, &sweep.warnings);
     first.more = parts;
     first
 }
@@ -420,7 +421,7 @@ fn passed(prop: Property, exec: &Executor, sweep: Sweep, run_seed: u64) -> CaseR
         note.push_str("; drawing stopped when the --duration ran out");
     }
     let mut verdicts = Vec::new();
-    Executor::merge_warnings(&mut verdicts, &sweep.warnings);
+    merge_warnings(&mut verdicts, &sweep.warnings);
     CaseResult {
         case: Arc::new(renamed(&first.case, exec.case_id(&prop.id()))),
         verdicts,
@@ -612,6 +613,18 @@ impl Regressions {
                 Some(n) => *n = note,
                 None => part.notes.push(note),
             }
+        }
+    }
+}
+
+/// Distinct warnings, by check and location, for a test that stands for many requests.
+pub fn merge_warnings(into: &mut Vec<Verdict>, from: &[Verdict]) {
+    for w in from.iter().filter(|v| v.severity == Severity::Warning) {
+        if !into
+            .iter()
+            .any(|v| v.check == w.check && v.location == w.location)
+        {
+            into.push(w.clone());
         }
     }
 }

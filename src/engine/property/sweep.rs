@@ -148,7 +148,7 @@ impl Sweep {
         }
         self.sent += 1;
         if self.warnings.len() < MAX_WARNINGS {
-            Executor::merge_warnings(&mut self.warnings, &result.verdicts);
+            super::merge_warnings(&mut self.warnings, &result.verdicts);
         }
         let kinds = Kind::of(&result);
         if kinds.is_empty() {
