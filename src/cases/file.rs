@@ -436,7 +436,12 @@ mod tests {
     #[test]
     fn a_written_case_reads_back_as_the_same_case() {
         let c = contract();
-        let param = c.endpoint.path_params.keys().next().expect("a path parameter");
+        let param = c
+            .endpoint
+            .path_params
+            .keys()
+            .next()
+            .expect("a path parameter");
         let text = format!(
             r#"{{"title":"t","kind":"boundary","class":"invalid","expect":[400,422],
             "offending":"/name","request":{{"method":"PUT","path":{{"{param}":"x_9"}},

@@ -6,6 +6,6 @@ pub mod known;
 pub mod observe;
 pub mod outcome;
 pub mod property;
-pub mod setup;
 pub mod run;
+pub mod setup;
 pub mod stop;

@@ -22,10 +22,10 @@ use crate::engine::outcome::{CaseResult, OperationResults, RunInfo, RunOutcome, 
 use crate::engine::property::{
     self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget,
 };
+use crate::engine::setup::{SetUp, SetupCause};
 use crate::engine::stop::{Reason, Stop};
 use crate::http::{Secret, Target};
 use crate::redact::Redactor;
-use crate::engine::setup::{SetUp, SetupCause};
 use crate::server::{self, RunningServer, ServerConfig};
 
 /// Which server the run tests.
@@ -227,7 +227,11 @@ impl Context {
             .enumerate()
             .map(|(op, o)| {
                 let of_op = first.values().filter(|(o, _)| *o == op).map(|(_, r)| r);
-                crate::engine::setup::detect(&o.contract.endpoint.operation, of_op, &self.setups[op])
+                crate::engine::setup::detect(
+                    &o.contract.endpoint.operation,
+                    of_op,
+                    &self.setups[op],
+                )
             })
             .collect();
         let _ = self.causes.set(causes);
@@ -558,12 +562,7 @@ fn on_workers<T: Send>(
 /// Results already in hand (the valid cases run first), taken by their trials.
 type Done = Arc<Mutex<BTreeMap<usize, (usize, CaseResult)>>>;
 
-fn trial(
-    ctx: &Arc<Context>,
-    index: usize,
-    test: Test,
-    done: &Done,
-) -> Trial {
+fn trial(ctx: &Arc<Context>, index: usize, test: Test, done: &Done) -> Trial {
     let (id, kind) = (test.id.clone(), test.kind.clone());
     let (ctx, done) = (ctx.clone(), done.clone());
     Trial::ignorable_test(id, move || {
@@ -585,12 +584,7 @@ fn trial(
 
 /// Counts the results, settles the set-up causes and the regression cases, and finishes the
 /// created-id list: the outcome the reports are written from.
-fn finish(
-    plan: &Plan,
-    ctx: &Context,
-    live: &Live,
-    started: (Instant, SystemTime),
-) -> RunOutcome {
+fn finish(plan: &Plan, ctx: &Context, live: &Live, started: (Instant, SystemTime)) -> RunOutcome {
     let mut results = Vec::new();
     let mut operations = Vec::new();
     let mut totals = Totals::default();
@@ -614,7 +608,10 @@ fn finish(
         .map(|k| k.outcomes(&results, ctx.today))
         .unwrap_or_default();
     let mut tally = Tally::of(&results);
-    tally.fixed = known_entries.iter().filter(|e| e.outcome.is_fixed()).count();
+    tally.fixed = known_entries
+        .iter()
+        .filter(|e| e.outcome.is_fixed())
+        .count();
     tally.strict = plan.strict;
     let stopped = ctx.stopped();
     let exit_code = stopped

@@ -171,8 +171,7 @@ pub fn mask_credentials(raw: &str) -> String {
 /// used when flags are read and by [`Target::new`].
 pub fn check_base_url(base_url: &str) -> Result<reqwest::Url, TargetError> {
     let shown = mask_credentials(base_url);
-    let url = reqwest::Url::parse(base_url)
-        .map_err(|e| TargetError::BadUrl(shown.clone(), e))?;
+    let url = reqwest::Url::parse(base_url).map_err(|e| TargetError::BadUrl(shown.clone(), e))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(TargetError::BadScheme(shown));
     }
@@ -241,9 +240,7 @@ impl Target {
                 .user_agent(USER_AGENT)
                 .default_headers(headers.clone())
         };
-        let client = builder()
-            .build()
-            .map_err(TargetError::Client)?;
+        let client = builder().build().map_err(TargetError::Client)?;
         let fresh = builder()
             .pool_max_idle_per_host(0)
             .build()

@@ -2,11 +2,11 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::setup::SetupCause;
 use crate::check::excerpt;
 use crate::contract::Severity;
 use crate::engine::known::EntryState;
 use crate::engine::outcome::{CaseResult, RunInfo, Status, Tally};
+use crate::engine::setup::SetupCause;
 use crate::http::TransportKind;
 use crate::redact::Redactor;
 

@@ -2,10 +2,10 @@
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::engine::setup::SetupCause;
 use crate::check::Verdict;
 use crate::contract::Severity;
 use crate::engine::outcome::{CaseResult, RunInfo, Status};
+use crate::engine::setup::SetupCause;
 use crate::redact::Redactor;
 
 /// Why the JUnit report could not be made or written.

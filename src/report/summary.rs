@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::setup::SetupCause;
 use crate::check::Verdict;
 use crate::contract::Severity;
 pub use crate::contract::{ContractFile, ContractInfo};
 use crate::engine::known::EntryOutcome;
 use crate::engine::outcome::{CaseResult, RunInfo, Status, Tally};
+use crate::engine::setup::SetupCause;
 
 /// Bumped when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;

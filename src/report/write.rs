@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::junit::JunitError;
+use super::progress::Terminal;
 use crate::diag::{create_parent, temp_path, write_atomic};
 use crate::engine::known::KnownFailures;
 use crate::engine::observe::{Observer, Silent};
@@ -13,8 +15,6 @@ use crate::engine::outcome::RunOutcome;
 use crate::engine::property::Settled;
 use crate::engine::run::{self, Plan, RunError};
 use crate::redact::Redactor;
-use super::junit::JunitError;
-use super::progress::Terminal;
 
 /// Why a run and its reports did not complete. Each file has its own variant, so the message
 /// names the file that could not be written.
@@ -129,11 +129,7 @@ fn closing_lines(plan: &Plan, outcome: &RunOutcome) -> Vec<String> {
     if let Some(info) = &outcome.info {
         lines.push(super::human::summary(info, &outcome.tally));
     }
-    lines.extend(
-        outcome
-            .setup_causes()
-            .map(super::human::setup_closing_line),
-    );
+    lines.extend(outcome.setup_causes().map(super::human::setup_closing_line));
     lines
 }
 
@@ -197,11 +193,9 @@ fn write_reports(
         // A failure the set-up explains is no failure of the server to accept for a month.
         let (kept, left_out) = outcome.not_explained();
         let text = KnownFailures::updated(plan.known_failures.as_ref(), &kept, outcome.today);
-        write_file(path, &redactor.apply(&text)).map_err(|source| {
-            WriteError::KnownFailures {
-                path: path.clone(),
-                source,
-            }
+        write_file(path, &redactor.apply(&text)).map_err(|source| WriteError::KnownFailures {
+            path: path.clone(),
+            source,
         })?;
         if plan.verbose {
             let note = match left_out {

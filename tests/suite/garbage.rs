@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use crate::common::{failed_with, plan};
 use provisionr_conformance::engine::outcome::RunOutcome;
-use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::engine::outcome::Status;
 use provisionr_conformance::engine::run::TargetChoice;
+use provisionr_conformance::report::write::run_and_write;
 
 const TOKEN: &str = "pvt_garbage_test_token_5f4e3d";
 

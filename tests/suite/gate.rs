@@ -10,9 +10,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use provisionr_conformance::engine::outcome::RunOutcome;
-use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::engine::outcome::Status;
 use provisionr_conformance::engine::run::TargetChoice;
+use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::server::{Fault, FaultSet, ServerConfig};
 use serde_json::Value;
 

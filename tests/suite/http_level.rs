@@ -4,9 +4,9 @@
 use std::net::SocketAddr;
 
 use provisionr_conformance::engine::outcome::CaseResult;
-use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::engine::outcome::RunOutcome;
 use provisionr_conformance::engine::run::TargetChoice;
+use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::server::{
     self, Fault, FaultSet, ServerConfig, Variation, VariationSet,
 };

@@ -6,10 +6,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use provisionr_conformance::engine::outcome::RunOutcome;
-use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::engine::outcome::Status;
 use provisionr_conformance::engine::run::TargetChoice;
 use provisionr_conformance::http::Secret;
+use provisionr_conformance::report::write::run_and_write;
 use serde_json::Value;
 
 use crate::common::{assert_valid_junit, plan, text, Served, SERVE_TOKEN};

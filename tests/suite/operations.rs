@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use provisionr_conformance::contract::EMBEDDED_SCHEMAS;
-use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::engine::run;
+use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::server::{app, ServerConfig};
 use serde_json::{json, Value};
 

@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use axum::routing::post;
 use provisionr_conformance::engine::outcome::RunOutcome;
-use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::engine::outcome::{CaseResult, Status};
 use provisionr_conformance::engine::run::TargetChoice;
+use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::server::{Fault, FaultSet};
 use serde_json::Value;
 

@@ -2,8 +2,8 @@
 
 use crate::common::{caught, plan, run_with, verdicts};
 use provisionr_conformance::cases::Class;
-use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::engine::run::TargetChoice;
+use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::server::FaultSet;
 
 #[test]

@@ -9,9 +9,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use provisionr_conformance::engine::outcome::{CaseResult, Status};
-use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::engine::run::TargetChoice;
 use provisionr_conformance::report::curl;
+use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::server::{
     self, Fault, FaultSet, ServerConfig, Variation, VariationSet,
 };

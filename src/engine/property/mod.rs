@@ -512,7 +512,10 @@ fn regression_file(
     let contract = exec.contract();
     let case = Case {
         id: format!("regression::{stem}"),
-        title: format!("property {} regression, found with seed {seed}", prop.name()),
+        title: format!(
+            "property {} regression, found with seed {seed}",
+            prop.name()
+        ),
         kind: "regression".into(),
         expect: Expect::of(contract, prop.class(), "invalid_body"),
         request: RequestSpec::json(&contract.endpoint, body),
