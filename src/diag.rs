@@ -234,6 +234,94 @@ fn unknown_key_hint(message: &str) -> Option<String> {
     }
 }
 
+/// Writes a file whole or not at all, creating its parent directory (see [`AtomicFile`]): a
+/// reader, or a run cut short, never sees half a file. The one way the reports and the saved
+/// regression cases are written.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = AtomicFile::create(path)?;
+    std::io::Write::write_all(&mut file, bytes)?;
+    file.commit()
+}
+
+/// A file written under a temporary name beside it ([`temp_path`]) and renamed into place by
+/// [`AtomicFile::commit`]; dropped without a commit, the temporary file is removed. The
+/// created-id list streams through one for the whole run.
+pub struct AtomicFile {
+    writer: Option<std::io::BufWriter<std::fs::File>>,
+    temp: PathBuf,
+    path: PathBuf,
+}
+
+impl AtomicFile {
+    /// Creates the parent directory and the temporary file.
+    pub fn create(path: &Path) -> std::io::Result<Self> {
+        create_parent(path)?;
+        let temp = temp_path(path);
+        let file = std::fs::File::create(&temp)?;
+        Ok(AtomicFile {
+            writer: Some(std::io::BufWriter::new(file)),
+            temp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The final path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flushes the text and renames it into place.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        let flushed = match self.writer.take() {
+            Some(mut w) => std::io::Write::flush(&mut w),
+            None => Ok(()),
+        };
+        flushed.and_then(|()| std::fs::rename(&self.temp, &self.path))
+    }
+}
+
+impl std::io::Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.writer {
+            Some(w) => w.write(buf),
+            None => Err(std::io::Error::other("the file is already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.writer {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for AtomicFile {
+    /// A file not committed, or whose rename failed, leaves no temporary file behind.
+    fn drop(&mut self) {
+        self.writer.take();
+        if self.temp.exists() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Creates the directory a file goes into.
+pub fn create_parent(path: &Path) -> std::io::Result<()> {
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => std::fs::create_dir_all(parent),
+        None => Ok(()),
+    }
+}
+
+/// `dir/.name.tmp-PID`: beside the final file, so the rename stays on one file system.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -457,7 +457,7 @@ pub const DEFAULT_SUMMARY: &str = "reports/summary.json";
 /// CI's test view should show why nothing ran, so a run that cannot start still writes its report.
 fn write_setup_report(junit: &Path, message: &str) {
     let xml = crate::report::junit::render_setup_error(message);
-    if let Err(w) = crate::report::write_file(junit, &xml) {
+    if let Err(w) = crate::report::write::write_file(junit, &xml) {
         eprintln!(
             "error: cannot write the JUnit report to {}: {w}",
             junit.display()
@@ -475,19 +475,16 @@ fn run_command(args: RunArgs) -> i32 {
             return exit::USAGE;
         }
     };
-    match run::run(plan) {
+    match crate::report::write::run_and_write(plan) {
         Ok(outcome) => outcome.exit_code,
         Err(e) => {
             eprintln!("error: {e}");
-            match e {
-                // Found before anything was sent: the command line or the paths are wrong.
-                run::RunError::Target(_)
-                | run::RunError::ReportPath { .. }
-                | run::RunError::Executor(_) => {
-                    write_setup_report(&junit, &e.to_string());
-                    exit::USAGE
-                }
-                _ => exit::UNREACHABLE,
+            // Found before anything was sent: the command line or the paths are wrong.
+            if e.before_sending() {
+                write_setup_report(&junit, &e.to_string());
+                exit::USAGE
+            } else {
+                exit::UNREACHABLE
             }
         }
     }
@@ -909,7 +906,7 @@ fn selftest_command(args: SelftestArgs) -> i32 {
     };
     print!("{}", crate::app::selftest::render_table(&report));
     let json = serde_json::to_string_pretty(&report).unwrap_or_default();
-    if let Err(e) = crate::report::write_file(&args.json, &json) {
+    if let Err(e) = crate::report::write::write_file(&args.json, &json) {
         eprintln!("error: cannot write {}: {e}", args.json.display());
         return exit::USAGE;
     }

@@ -7,8 +7,10 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::contract::Severity;
-use crate::report::{CaseResult, Tally};
-use crate::engine::run::{self, Plan, RunError, RunOutcome, TargetChoice};
+use crate::engine::outcome::RunOutcome;
+use crate::engine::outcome::{CaseResult, Tally};
+use crate::engine::run::{Plan, TargetChoice};
+use crate::report::write::{run_and_write, WriteError};
 use crate::server::{Fault, FaultSet, Variation, VariationSet};
 
 /// What the self-test tries: faults it must catch and variations it must pass.
@@ -142,7 +144,7 @@ impl From<&Tally> for RunSummary {
 
 /// Runs `base` against the clean server, against each fault and against each variation,
 /// silently and in-process.
-pub fn selftest(base: &Plan, subjects: &Subjects) -> Result<SelftestReport, RunError> {
+pub fn selftest(base: &Plan, subjects: &Subjects) -> Result<SelftestReport, WriteError> {
     let started = Instant::now();
     let run_against = |faults: FaultSet, variations: VariationSet| {
         let mut plan = base.clone();
@@ -153,7 +155,7 @@ pub fn selftest(base: &Plan, subjects: &Subjects) -> Result<SelftestReport, RunE
         });
         plan.junit = None;
         plan.verbose = false;
-        run::run(plan)
+        run_and_write(plan)
     };
     let clean = RunSummary::from(&run_against(FaultSet::none(), VariationSet::none())?.tally);
     let clean_passed = clean.failed == 0 && clean.not_tested == 0 && clean.warnings == 0;
@@ -219,7 +221,7 @@ fn noticed(outcome: &RunOutcome, counts: impl Fn(Severity) -> bool) -> Vec<Detec
 
 /// A test that could not be tested: transport errors and no violation.
 fn no_answer(r: &CaseResult) -> bool {
-    r.status() == crate::report::Status::Error
+    r.status() == crate::engine::outcome::Status::Error
 }
 
 /// A variation passes when no case failed.

@@ -286,6 +286,88 @@ pub fn parse(path: &Path, text: &str, contract: &Operation) -> Result<Case, File
     Ok(case)
 }
 
+/// What a written case file says besides the case: the operation it is for (needed when the
+/// contract has several) and, for a regression case, the seed that found it and what failed.
+#[derive(Clone, Debug, Default)]
+pub struct Provenance<'a> {
+    pub operation: Option<&'a str>,
+    pub seed: Option<u64>,
+    pub found: Option<String>,
+}
+
+/// The case as a case file, the one writer of the format [`parse`] reads: a key is written
+/// only where the case differs from what the parser would default to for `contract`, so
+/// reading the file back gives the same case (a regression case's title gains its note).
+pub fn to_json(case: &Case, contract: &Operation, provenance: &Provenance<'_>) -> Value {
+    let endpoint = &contract.endpoint;
+    let mut file = serde_json::Map::new();
+    file.insert("id".into(), Value::from(case.id.as_str()));
+    file.insert("title".into(), Value::from(case.title.as_str()));
+    if case.kind != default_kind() {
+        file.insert("kind".into(), Value::from(case.kind.as_str()));
+    }
+    file.insert("class".into(), Value::from(case.class().as_str()));
+    let default_expect = Expect::of(contract, case.class(), "invalid_body");
+    if case.expect.statuses != default_expect.statuses || case.expect.label != default_expect.label
+    {
+        let expect = match case.expect.label.as_str() {
+            "custom" => Value::from(case.expect.statuses.clone()),
+            key => Value::from(key),
+        };
+        file.insert("expect".into(), expect);
+    }
+    if let Some(seed) = provenance.seed {
+        file.insert("seed".into(), Value::from(seed));
+    }
+    if let Some(found) = &provenance.found {
+        file.insert("found".into(), Value::from(found.as_str()));
+    }
+    file.insert("request".into(), request_json(&case.request, endpoint));
+    if let Some(p) = &case.offending {
+        file.insert("offending".into(), Value::from(p.as_str()));
+    }
+    if let Some(op) = provenance.operation {
+        file.insert("operation".into(), Value::from(op));
+    }
+    Value::Object(file)
+}
+
+/// The case file's text: [`to_json`], pretty, with a final newline.
+pub fn to_text(case: &Case, contract: &Operation, provenance: &Provenance<'_>) -> String {
+    // A `Value` always serializes.
+    serde_json::to_string_pretty(&to_json(case, contract, provenance)).unwrap_or_default() + "\n"
+}
+
+/// The `request` object: the keys where the request differs from the endpoint's defaults.
+fn request_json(r: &RequestSpec, endpoint: &crate::contract::Endpoint) -> Value {
+    let mut out = serde_json::Map::new();
+    if r.method != endpoint.method {
+        out.insert("method".into(), Value::from(r.method.as_str()));
+    }
+    if !r.path.is_empty() {
+        out.insert("path".into(), serde_json::json!(r.path));
+    }
+    if r.auth != Auth::Valid {
+        out.insert("auth".into(), serde_json::json!(r.auth));
+    }
+    if r.content_type.as_deref() != Some(endpoint.content_type.as_str()) {
+        out.insert("content_type".into(), serde_json::json!(r.content_type));
+    }
+    match &r.body {
+        Body::Empty => {}
+        Body::Json(v) => {
+            out.insert("body".into(), v.clone());
+        }
+        Body::Patched(p) => {
+            out.insert("body".into(), p.to_value());
+        }
+        Body::Raw(text) => {
+            out.insert("raw_body".into(), Value::from(text.as_str()));
+        }
+    }
+    Value::Object(out)
+}
+
 /// A regression case says in its title what it once caught.
 fn title_note(title: &mut String, seed: u64, found: &str) {
     if !found.is_empty() {
@@ -349,5 +431,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(no_ct.request.content_type, None);
+    }
+
+    #[test]
+    fn a_written_case_reads_back_as_the_same_case() {
+        let c = contract();
+        let param = c
+            .endpoint
+            .path_params
+            .keys()
+            .next()
+            .expect("a path parameter");
+        let text = format!(
+            r#"{{"title":"t","kind":"boundary","class":"invalid","expect":[400,422],
+            "offending":"/name","request":{{"method":"PUT","path":{{"{param}":"x_9"}},
+            "auth":{{"scheme":"bearer "}},"content_type":null,"raw_body":"{{nope"}}}}"#
+        );
+        let case = parse(Path::new("cases/x.json"), &text, &c).unwrap();
+        let written = to_text(&case, &c, &Provenance::default());
+        let back = parse(Path::new("cases/y.json"), &written, &c).unwrap();
+        assert_eq!(
+            (&back.id, &back.title, &back.kind, &back.offending),
+            (&case.id, &case.title, &case.kind, &case.offending)
+        );
+        assert_eq!(back.request, case.request);
+        assert_eq!(back.expect.statuses, case.expect.statuses);
+        assert_eq!(back.class(), case.class());
     }
 }

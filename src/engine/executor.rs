@@ -1,10 +1,9 @@
-//! The executor: the one path every request of a run takes ([`Executor`]). It owns the target,
-//! the checker and the running counts, so derived cases, case files, properties and the
-//! self-test are sent, judged and counted the same way.
+//! The executor: the one path every request of a run takes ([`Executor`]). It sends a case
+//! (waiting out a `Retry-After`, resending once on a closed connection), checks the answer and
+//! masks the secrets in what is kept, so derived cases, case files, properties and the
+//! self-test are sent, judged and counted the same way. What the run collects lives in
+//! [`crate::engine::collect`].
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,14 +11,15 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::cases::Case;
-use crate::check::{Checker, Verdict};
+use crate::check::Checker;
 use crate::contract::{Operation, Severity};
+use crate::engine::collect::CreatedList;
+use crate::engine::outcome::{CaseResult, PossibleDuplicate, Status};
+use crate::engine::stop::{Reason, Stop};
 use crate::http::{
     Exchange, Prepared, Response, SentRequest, Target, TransportError, TransportKind,
 };
 use crate::redact::{secret_values, Redactor, MASKED, SECRET_FIELDS};
-use crate::report::{CaseResult, PossibleDuplicate, CREATED_SAMPLE};
-use crate::engine::stop::{Reason, Stop};
 
 /// Sends cases and judges the answers; shared by every test of a run.
 pub struct Executor {
@@ -46,7 +46,6 @@ pub struct Executor {
     created: Arc<CreatedList>,
     /// Put before each case id when the run has more than one operation.
     prefix: Option<String>,
-    results: Mutex<Vec<(usize, CaseResult)>>,
 }
 
 /// How the executor judges and what it must keep safe.
@@ -75,17 +74,6 @@ pub struct Totals {
     pub resent: u64,
 }
 
-/// Why the executor could not be set up.
-#[derive(Debug, thiserror::Error)]
-pub enum ExecutorError {
-    #[error("cannot write the list of created ids to {path}: {source}")]
-    Created {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
 impl Executor {
     pub fn new(
         contract: Arc<Operation>,
@@ -93,8 +81,8 @@ impl Executor {
         checker: Checker,
         handle: tokio::runtime::Handle,
         settings: Settings,
-    ) -> Result<Self, ExecutorError> {
-        Ok(Executor {
+    ) -> Self {
+        Executor {
             contract,
             target,
             checker,
@@ -111,16 +99,11 @@ impl Executor {
             generated: AtomicU64::new(0),
             created: settings.created,
             prefix: settings.prefix,
-            results: Mutex::new(Vec::new()),
-        })
+        }
     }
 
     pub fn contract(&self) -> &Arc<Operation> {
         &self.contract
-    }
-
-    pub fn target(&self) -> &Target {
-        &self.target
     }
 
     /// The runtime the requests run on; callers outside it block on futures through it.
@@ -169,7 +152,7 @@ impl Executor {
         let mut result = CaseResult::new(case, exchange, verdicts);
         result.notes = notes;
         mask_secret_fields(&mut result, body.as_ref());
-        if result.status() == crate::report::Status::Passed {
+        if result.status() == Status::Passed {
             result.exchange.compact(crate::http::KEPT_OF_A_PASS);
         }
         result
@@ -329,23 +312,14 @@ impl Executor {
         self.generated.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Keeps the result of the test at `index` of the run.
-    pub fn record(&self, index: usize, result: CaseResult) {
-        lock(&self.results).push((index, result));
-    }
-
-    /// The recorded results in test order, and the counts.
-    pub fn finish(&self) -> (Vec<CaseResult>, Totals) {
-        let mut indexed = std::mem::take(&mut *lock(&self.results));
-        indexed.sort_by_key(|(i, _)| *i);
-        let results = indexed.into_iter().map(|(_, r)| r).collect();
-        let totals = Totals {
+    /// The counts so far: the run's totals once every test has ended.
+    pub fn totals(&self) -> Totals {
+        Totals {
             requests: self.requests.load(Ordering::Relaxed),
             generated: self.generated.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
             resent: self.resent.load(Ordering::Relaxed),
-        };
-        (results, totals)
+        }
     }
 
     /// The operation's name when the run has several, which case ids and saved cases carry.
@@ -371,18 +345,6 @@ impl Executor {
             .apply(&v.as_str().map_or_else(|| v.to_string(), str::to_string));
         self.created.push(id.clone());
         Some(id)
-    }
-
-    /// Distinct warnings, by check and location, for a test that stands for many requests.
-    pub fn merge_warnings(into: &mut Vec<Verdict>, from: &[Verdict]) {
-        for w in from.iter().filter(|v| v.severity == Severity::Warning) {
-            if !into
-                .iter()
-                .any(|v| v.check == w.check && v.location == w.location)
-            {
-                into.push(w.clone());
-            }
-        }
     }
 }
 
@@ -470,107 +432,4 @@ pub fn stop_error(reason: Reason) -> TransportError {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The ids of what the run created: counted, the first few kept for the report, and every one
-/// streamed to the `--created` file as it arrives. The file is written under a temporary name
-/// and renamed when the run ends, so a reader never sees half a list. It is opened before the
-/// first request, so an unwritable path stops the run before it creates anything.
-pub struct CreatedList(Mutex<Ledger>);
-
-impl CreatedList {
-    pub fn open(path: Option<&Path>) -> Result<Self, ExecutorError> {
-        Ledger::open(path)
-            .map(|l| CreatedList(Mutex::new(l)))
-            .map_err(|(path, source)| ExecutorError::Created { path, source })
-    }
-
-    fn push(&self, id: String) {
-        lock(&self.0).push(id);
-    }
-
-    /// Marks a case that went out twice: the clean-up should look for a second thing it made.
-    fn mark(&self, duplicate: PossibleDuplicate) {
-        lock(&self.0).duplicates.push(duplicate);
-    }
-
-    /// The cases sent twice with a method that is not idempotent, in the order they were sent.
-    /// The `--created` file stays one id per line; these go into the summary and the JUnit.
-    pub fn possible_duplicates(&self) -> Vec<PossibleDuplicate> {
-        lock(&self.0).duplicates.clone()
-    }
-
-    /// How many, and the first ids (at most [`CREATED_SAMPLE`]).
-    pub fn counts(&self) -> (u64, Vec<String>) {
-        let l = lock(&self.0);
-        (l.count, l.sample.clone())
-    }
-
-    /// Flushes the list and moves it into place.
-    pub fn close(&self) -> Result<(), ExecutorError> {
-        lock(&self.0)
-            .close()
-            .map_err(|(path, source)| ExecutorError::Created { path, source })
-    }
-}
-
-struct Ledger {
-    count: u64,
-    sample: Vec<String>,
-    duplicates: Vec<PossibleDuplicate>,
-    file: Option<(BufWriter<File>, PathBuf, PathBuf)>,
-    failed: Option<std::io::Error>,
-}
-
-impl Ledger {
-    fn open(path: Option<&Path>) -> Result<Self, (PathBuf, std::io::Error)> {
-        let file = match path {
-            None => None,
-            Some(path) => {
-                let temp = crate::report::temp_path(path);
-                let created = crate::report::create_parent(path)
-                    .and_then(|()| File::create(&temp))
-                    .map_err(|e| (path.to_path_buf(), e))?;
-                Some((BufWriter::new(created), temp, path.to_path_buf()))
-            }
-        };
-        Ok(Ledger {
-            count: 0,
-            sample: Vec::new(),
-            duplicates: Vec::new(),
-            file,
-            failed: None,
-        })
-    }
-
-    fn push(&mut self, id: String) {
-        self.count += 1;
-        if let Some((w, _, _)) = &mut self.file {
-            if self.failed.is_none() {
-                if let Err(e) = writeln!(w, "{id}") {
-                    self.failed = Some(e);
-                }
-            }
-        }
-        if self.sample.len() < CREATED_SAMPLE {
-            self.sample.push(id);
-        }
-    }
-
-    fn close(&mut self) -> Result<(), (PathBuf, std::io::Error)> {
-        let Some((mut w, temp, path)) = self.file.take() else {
-            return Ok(());
-        };
-        let flushed = match self.failed.take() {
-            Some(e) => Err(e),
-            None => w.flush(),
-        };
-        drop(w);
-        flushed
-            .and_then(|()| std::fs::rename(&temp, &path))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&temp);
-                (path, e)
-            })
-    }
 }

@@ -20,7 +20,7 @@ use time::Date;
 use crate::check::Verdict;
 use crate::contract::Severity;
 use crate::diag::FileError;
-use crate::report::CaseResult;
+use crate::engine::outcome::CaseResult;
 
 /// How a failure stands against the known-failures file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,14 +111,33 @@ pub struct EntryOutcome {
     pub reason: String,
     pub expires: String,
     pub line: usize,
-    /// `known`, `expired`, `fixed` (its cases ran and no longer fail that way), or `unused` (it
-    /// names no case of this run).
-    pub outcome: String,
+    pub outcome: EntryState,
     /// How many failures it matched.
     pub matched: usize,
     /// What is wrong with the entry itself, such as a reason that still reads TODO.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
+}
+
+/// How an entry stands after a run; written to the summary as its lowercase name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryState {
+    /// Its cases still fail that way, and it accepts them.
+    Known,
+    /// Its cases still fail that way, and its date has passed.
+    Expired,
+    /// Its cases ran and no longer fail that way: the entry can go.
+    Fixed,
+    /// It names no case of this run.
+    Unused,
+}
+
+impl EntryState {
+    /// The entry can be removed: its failure is fixed (an error under `--strict`).
+    pub fn is_fixed(self) -> bool {
+        self == EntryState::Fixed
+    }
 }
 
 impl KnownFailures {
@@ -206,11 +225,11 @@ impl KnownFailures {
                     .flat_map(|r| r.all_verdicts())
                     .filter(|v| v.known.as_ref().is_some_and(|m| m.line == rule.line))
                     .count();
-                let outcome: &str = match (ran, matched, rule.expires < today) {
-                    (false, _, _) => "unused",
-                    (true, 0, _) => "fixed",
-                    (true, _, true) => "expired",
-                    (true, _, false) => "known",
+                let outcome = match (ran, matched, rule.expires < today) {
+                    (false, _, _) => EntryState::Unused,
+                    (true, 0, _) => EntryState::Fixed,
+                    (true, _, true) => EntryState::Expired,
+                    (true, _, false) => EntryState::Known,
                 };
                 EntryOutcome {
                     case: rule.entry.case.clone(),
@@ -218,7 +237,7 @@ impl KnownFailures {
                     reason: rule.entry.reason.clone(),
                     expires: rule.expires.to_string(),
                     line: rule.line,
-                    outcome: outcome.to_string(),
+                    outcome,
                     matched,
                     warning: rule.entry.todo().then(|| {
                         "its reason still reads TODO: say why this failure is accepted".into()

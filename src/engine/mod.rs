@@ -1,7 +1,11 @@
 //! The engine: sends the cases, checks the answers and collects the results.
 
+pub mod collect;
 pub mod executor;
 pub mod known;
+pub mod observe;
+pub mod outcome;
 pub mod property;
 pub mod run;
+pub mod setup;
 pub mod stop;

@@ -1,5 +1,7 @@
-//! The `run` command: a validated [`Plan`] goes in, every case runs as a libtest-mimic trial
-//! through one [`Executor`], and a [`RunOutcome`] with the results and exit code comes out.
+//! The `run` command's engine: a validated [`Plan`] goes in, every case runs as a libtest-mimic
+//! trial through an [`Executor`] per operation, and a [`RunOutcome`] with the results and exit
+//! code comes out. It prints nothing itself (what it tells goes to an [`Observer`]) and writes
+//! no report: `report::write` does, from the outcome.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -12,16 +14,19 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use crate::cases::Case;
 use crate::check::Checker;
 use crate::contract::Operation;
-use crate::http::{Secret, Target};
-use crate::engine::executor::{CreatedList, Executor, ExecutorError, Settings, Totals};
+use crate::engine::collect::{CreatedError, CreatedList, Results};
+use crate::engine::executor::{Executor, Settings, Totals};
 use crate::engine::known::{EntryOutcome, KnownFailures};
-use crate::report::progress::Progress;
-use crate::engine::property::{self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget};
-use crate::redact::Redactor;
-use crate::report::setup::{SetUp, SetupCause};
-use crate::report::{self, CaseResult, RunInfo, Status, Tally};
-use crate::server::{self, RunningServer, ServerConfig};
+use crate::engine::observe::{Header, Observer};
+use crate::engine::outcome::{CaseResult, OperationResults, RunInfo, RunOutcome, Status, Tally};
+use crate::engine::property::{
+    self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget,
+};
+use crate::engine::setup::{SetUp, SetupCause};
 use crate::engine::stop::{Reason, Stop};
+use crate::http::{Secret, Target};
+use crate::redact::Redactor;
+use crate::server::{self, RunningServer, ServerConfig};
 
 /// Which server the run tests.
 #[derive(Clone, Debug)]
@@ -96,44 +101,26 @@ pub struct Plan {
     pub update_known_failures: Option<PathBuf>,
 }
 
-/// What a run found.
-#[derive(Debug)]
-pub struct RunOutcome {
-    pub results: Vec<CaseResult>,
-    pub tally: Tally,
-    pub exit_code: i32,
-    pub junit: Option<PathBuf>,
-    /// How many things the run's successful requests created.
-    pub created: u64,
-    /// Requests sent, shrinking and replays included.
-    pub requests: u64,
-    /// Bodies the properties drew.
-    pub generated: u64,
-    /// Why the run stopped early, if it did.
-    pub stopped: Option<Reason>,
-}
-
+/// Why a run could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("{0}")]
+    #[error(transparent)]
     Target(#[from] crate::http::TargetError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
     #[error("cannot start the embedded reference server: {0}")]
     Server(#[source] std::io::Error),
-    #[error("cannot write the JUnit report to {0}: {1}")]
-    Junit(PathBuf, String),
-    #[error("cannot write the report to {path}: {source} (checked before sending anything)")]
-    ReportPath {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{0}")]
-    Executor(#[from] ExecutorError),
-    /// The list of created ids could not be finished, after the run.
-    #[error("{0}")]
-    CreatedList(#[source] ExecutorError),
+    /// The `--created` file cannot be opened; checked before anything is sent.
+    #[error(transparent)]
+    Created(#[from] CreatedError),
+}
+
+impl RunError {
+    /// Whether the error was found before anything was sent: the command line or a path is
+    /// wrong, not the target.
+    pub fn before_sending(&self) -> bool {
+        matches!(self, RunError::Target(_) | RunError::Created(_))
+    }
 }
 
 /// One test of the run: a single case, or a property over many generated cases.
@@ -164,6 +151,10 @@ impl Plan {
 /// What every test of a run shares: an executor per operation, and the rest.
 struct Context {
     execs: Vec<Arc<Executor>>,
+    /// Each operation's results, as its tests end.
+    results: Vec<Results>,
+    /// Told what happens; the engine prints nothing itself.
+    observer: Arc<dyn Observer>,
     /// What the run created, across operations.
     created: Arc<CreatedList>,
     redactor: Redactor,
@@ -211,14 +202,14 @@ impl Context {
         let text = match result.status() {
             Status::Passed | Status::Known => return Ok(Completion::Completed),
             Status::Error => {
-                return Ok(Completion::ignored_with(report::human::not_tested_reason(
-                    result,
-                )))
+                return Ok(Completion::ignored_with(
+                    self.observer.not_tested_reason(result),
+                ))
             }
-            Status::Failed => match self.cause(op).filter(|c| c.explains(result)) {
-                Some(cause) => report::human::grouped_failure_text(result, cause, &self.redactor),
-                None => report::human::failure_text(result, &self.redactor),
-            },
+            Status::Failed => {
+                let cause = self.cause(op).filter(|c| c.explains(result));
+                self.observer.failure_text(result, cause, &self.redactor)
+            }
         };
         Err(Failed::from(self.redactor.for_terminal(&text)))
     }
@@ -236,7 +227,11 @@ impl Context {
             .enumerate()
             .map(|(op, o)| {
                 let of_op = first.values().filter(|(o, _)| *o == op).map(|(_, r)| r);
-                report::setup::detect(&o.contract.endpoint.operation, of_op, &self.setups[op])
+                crate::engine::setup::detect(
+                    &o.contract.endpoint.operation,
+                    of_op,
+                    &self.setups[op],
+                )
             })
             .collect();
         let _ = self.causes.set(causes);
@@ -262,37 +257,23 @@ struct Live {
     server: Option<RunningServer>,
 }
 
-/// Runs the plan: starts the target, runs every test through one executor, writes the reports.
-pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
+/// Runs the plan: starts the target, runs every test through an executor per operation, and
+/// tells `observer` what happens; the reports are written from the outcome by the caller.
+pub fn run(plan: &Plan, observer: Arc<dyn Observer>) -> Result<RunOutcome, RunError> {
     let args = libtest_args(&plan.selection);
     if plan.selection.list {
-        let _ = libtest_mimic::run(&args, list_trials(&plan));
+        let _ = libtest_mimic::run(&args, list_trials(plan));
         for op in &plan.operations {
             for pointer in crate::cases::generate::unsafe_only_numbers(&op.contract.request_schema)
             {
                 // On stderr: stdout stays the list that tools parse.
-                eprintln!(
+                observer.note(&format!(
                     "note: {}: schema pointer \"{pointer}\" admits no number inside ±(2^53−1); its cases are unspecified (RFC 7493 2.2)",
                     op.contract.endpoint.operation
-                );
+                ));
             }
         }
-        return Ok(RunOutcome {
-            results: Vec::new(),
-            tally: Tally::default(),
-            exit_code: crate::exit::SUCCESS,
-            junit: None,
-            created: 0,
-            requests: 0,
-            generated: 0,
-            stopped: None,
-        });
-    }
-    for path in [&plan.junit, &plan.summary, &plan.update_known_failures]
-        .into_iter()
-        .flatten()
-    {
-        check_writable(path)?;
+        return Ok(RunOutcome::listed());
     }
     let started = (Instant::now(), SystemTime::now());
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -302,14 +283,17 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         .map_err(RunError::Runtime)?;
     let stop = Arc::new(Stop::default());
     if plan.handle_signals {
-        runtime.spawn(listen_for_signals(stop.clone()));
+        runtime.spawn(listen_for_signals(stop.clone(), observer.clone()));
     }
-    let live = start_target(&plan, &runtime)?;
-    if plan.verbose {
-        print_header(&plan, &live);
-    }
-    let ctx = context(&plan, &live, &runtime, &args, stop, started.0)?;
-    run_units(&plan, &ctx, &args);
+    let live = start_target(plan, &runtime)?;
+    observer.header(&Header {
+        target: &live.label,
+        embedded: matches!(plan.target, TargetChoice::Embedded(_)),
+        insecure_http: plan.insecure_http,
+        seed: plan.properties.as_ref().map(|_| plan.seed),
+    });
+    let ctx = context(plan, &live, &runtime, &args, stop, started.0, observer)?;
+    run_units(plan, &ctx, &args);
     if let Some(s) = live.server {
         runtime.block_on(s.shutdown());
     }
@@ -317,7 +301,7 @@ pub fn run(plan: Plan) -> Result<RunOutcome, RunError> {
         server: None,
         ..live
     };
-    finish(&plan, &ctx, &live, started)
+    Ok(finish(plan, &ctx, &live, started))
 }
 
 /// 64 random bits. RandomState is keyed from the OS per instance, which is enough for seeds and
@@ -341,25 +325,9 @@ fn random_id() -> String {
     format!("{secs:x}-{:016x}", random_u64())
 }
 
-/// A report path that cannot be written fails the run before anything is sent.
-fn check_writable(path: &std::path::Path) -> Result<(), RunError> {
-    let fail = |source| RunError::ReportPath {
-        path: path.to_path_buf(),
-        source,
-    };
-    report::create_parent(path).map_err(fail)?;
-    if path.is_dir() {
-        return Err(fail(std::io::Error::other("it is a directory")));
-    }
-    let probe = report::temp_path(path);
-    std::fs::write(&probe, b"").map_err(fail)?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
-}
-
 /// The first SIGINT or SIGTERM stops the run, which then writes its reports; a second one ends
 /// the process at once.
-async fn listen_for_signals(stop: Arc<Stop>) {
+async fn listen_for_signals(stop: Arc<Stop>, observer: Arc<dyn Observer>) {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut int), Ok(mut term)) = (
         signal(SignalKind::interrupt()),
@@ -377,10 +345,10 @@ async fn listen_for_signals(stop: Arc<Stop>) {
             std::process::exit(128 + n);
         }
         first = false;
-        eprintln!(
+        observer.note(&format!(
             "\n{} received: no new requests; finishing the reports (send it again to quit at once)",
             crate::engine::stop::signal_name(n)
-        );
+        ));
         stop.raise(Reason::Signal(n));
     }
 }
@@ -415,27 +383,6 @@ fn start_target(plan: &Plan, runtime: &tokio::runtime::Runtime) -> Result<Live, 
     }
 }
 
-fn print_header(plan: &Plan, live: &Live) {
-    match &plan.target {
-        TargetChoice::Embedded(_) => println!(
-            "target: {} (no --base-url given; pass --base-url to test a real workspace)",
-            live.label
-        ),
-        TargetChoice::Remote { .. } => println!("target: {}", live.label),
-    }
-    if plan.insecure_http {
-        println!(
-            "warning: the token goes over plain HTTP to another host, in clear (--allow-insecure-http)"
-        );
-    }
-    if plan.properties.is_some() {
-        println!(
-            "seed: {} (replay the same generated bodies with --seed {})",
-            plan.seed, plan.seed
-        );
-    }
-}
-
 /// An executor per operation and what the tests share; the `--created` file is opened here,
 /// before any request is sent.
 fn context(
@@ -445,6 +392,7 @@ fn context(
     args: &Arguments,
     stop: Arc<Stop>,
     started: Instant,
+    observer: Arc<dyn Observer>,
 ) -> Result<Arc<Context>, RunError> {
     let target = Target::new(
         &live.base_url,
@@ -473,7 +421,7 @@ fn context(
                 prefix: plan.prefix(op),
                 max_wait: plan.max_wait,
             },
-        )?;
+        );
         execs.push(Arc::new(exec));
     }
     let settings = plan.properties.clone().unwrap_or_default();
@@ -484,8 +432,26 @@ fn context(
             .count();
         TimeBudget::new(started + d, selected, threads(plan))
     });
-    let setups = plan
-        .operations
+    Ok(Arc::new(Context {
+        results: execs.iter().map(|_| Results::default()).collect(),
+        execs,
+        observer,
+        created,
+        redactor,
+        seed: plan.seed,
+        settings,
+        budget,
+        known: plan.known_failures.clone(),
+        today: crate::engine::known::today(),
+        regressions: Regressions::default(),
+        setups: setups(plan),
+        causes: OnceLock::new(),
+    }))
+}
+
+/// What each operation was told (the token variable, its path parameters), for the hint.
+fn setups(plan: &Plan) -> Vec<SetUp> {
+    plan.operations
         .iter()
         .map(|o| SetUp {
             token_env: plan.token_env.clone(),
@@ -500,20 +466,7 @@ fn context(
                 })
                 .collect(),
         })
-        .collect();
-    Ok(Arc::new(Context {
-        execs,
-        created,
-        redactor,
-        seed: plan.seed,
-        settings,
-        budget,
-        known: plan.known_failures.clone(),
-        today: crate::engine::known::today(),
-        regressions: Regressions::default(),
-        setups,
-        causes: OnceLock::new(),
-    }))
+        .collect()
 }
 
 /// How many tests run at once: `--test-threads`, or [`DEFAULT_THREADS`].
@@ -537,30 +490,25 @@ fn run_units(plan: &Plan, ctx: &Arc<Context>, args: &Arguments) {
     let first = run_first(plan, ctx, args, &tests);
     ctx.find_causes(plan, &first);
     if plan.verbose {
-        for cause in ctx.causes.get().into_iter().flatten().flatten() {
-            println!(
-                "{}",
-                ctx.redactor.for_terminal(&report::human::setup_line(cause))
-            );
-        }
+        let causes: Vec<&SetupCause> = ctx.causes.get().into_iter().flatten().flatten().collect();
+        ctx.observer.setup_causes(&causes, &ctx.redactor);
         let selected = tests.iter().filter(|t| !filtered_out(args, t)).count();
         let counting = ctx.clone();
-        let progress = Progress::start(selected, move || counting.requests_so_far());
+        ctx.observer
+            .tests_starting(selected, Box::new(move || counting.requests_so_far()));
         let first = Arc::new(Mutex::new(first));
         let trials = tests
             .into_iter()
             .enumerate()
-            .map(|(index, test)| trial(ctx, index, test, &first, progress.clone()))
+            .map(|(index, test)| trial(ctx, index, test, &first))
             .collect::<Vec<_>>();
         let _ = libtest_mimic::run(args, trials);
-        if let Some(p) = progress {
-            p.finish();
-        }
+        ctx.observer.tests_finished();
         return;
     }
     let ran: BTreeSet<usize> = first.keys().copied().collect();
     for (index, (op, result)) in first {
-        ctx.execs[op].record(index, result);
+        ctx.results[op].record(index, result);
     }
     let rest = tests
         .into_iter()
@@ -568,7 +516,7 @@ fn run_units(plan: &Plan, ctx: &Arc<Context>, args: &Arguments) {
         .filter(|(i, t)| !ran.contains(i) && !filtered_out(args, t));
     on_workers(threads(plan), rest, |index, test| {
         let result = ctx.run_test(&test);
-        ctx.execs[test.op].record(index, result);
+        ctx.results[test.op].record(index, result);
     });
 }
 
@@ -614,13 +562,7 @@ fn on_workers<T: Send>(
 /// Results already in hand (the valid cases run first), taken by their trials.
 type Done = Arc<Mutex<BTreeMap<usize, (usize, CaseResult)>>>;
 
-fn trial(
-    ctx: &Arc<Context>,
-    index: usize,
-    test: Test,
-    done: &Done,
-    progress: Option<Arc<Progress>>,
-) -> Trial {
+fn trial(ctx: &Arc<Context>, index: usize, test: Test, done: &Done) -> Trial {
     let (id, kind) = (test.id.clone(), test.kind.clone());
     let (ctx, done) = (ctx.clone(), done.clone());
     Trial::ignorable_test(id, move || {
@@ -633,38 +575,33 @@ fn trial(
             None => ctx.run_test(&test),
         };
         let outcome = ctx.libtest_outcome(test.op, &result);
-        if let Some(p) = &progress {
-            p.test_done(outcome.is_err());
-        }
-        ctx.execs[test.op].record(index, result);
+        ctx.observer.test_done(outcome.is_err());
+        ctx.results[test.op].record(index, result);
         outcome
     })
     .with_kind(kind)
 }
 
-/// Counts the results, prints the summary and writes the reports.
-fn finish(
-    plan: &Plan,
-    ctx: &Context,
-    live: &Live,
-    started: (Instant, SystemTime),
-) -> Result<RunOutcome, RunError> {
+/// Counts the results, settles the set-up causes and the regression cases, and finishes the
+/// created-id list: the outcome the reports are written from.
+fn finish(plan: &Plan, ctx: &Context, live: &Live, started: (Instant, SystemTime)) -> RunOutcome {
     let mut results = Vec::new();
-    let mut suites = Vec::new();
+    let mut operations = Vec::new();
     let mut totals = Totals::default();
-    for (exec, operation) in ctx.execs.iter().zip(&plan.operations) {
-        let (mut of_op, t) = exec.finish();
+    for ((exec, collected), operation) in ctx.execs.iter().zip(&ctx.results).zip(&plan.operations) {
+        let t = exec.totals();
         totals.requests += t.requests;
         totals.generated += t.generated;
         totals.retries += t.retries;
         let start = results.len();
-        results.append(&mut of_op);
-        suites.push((
-            operation.contract.endpoint.operation.clone(),
-            start..results.len(),
-        ));
+        results.append(&mut collected.take_ordered());
+        operations.push(OperationResults {
+            operation: operation.contract.endpoint.operation.clone(),
+            range: start..results.len(),
+            cause: None,
+        });
     }
-    let causes = settle_causes(ctx, &mut results, &suites);
+    let regressions = settle_causes(ctx, &mut results, &mut operations);
     let known_entries: Vec<EntryOutcome> = ctx
         .known
         .as_ref()
@@ -673,7 +610,7 @@ fn finish(
     let mut tally = Tally::of(&results);
     tally.fixed = known_entries
         .iter()
-        .filter(|e| e.outcome == "fixed")
+        .filter(|e| e.outcome.is_fixed())
         .count();
     tally.strict = plan.strict;
     let stopped = ctx.stopped();
@@ -681,21 +618,7 @@ fn finish(
         .and_then(Reason::exit_code)
         .unwrap_or_else(|| tally.exit_code());
     let info = run_info(plan, ctx, live, totals, started);
-    if plan.verbose {
-        print_closing(ctx, &info, &results, &tally, &known_entries, &causes);
-    }
-    let written = Written {
-        info: &info,
-        results: &results,
-        suites: &suites,
-        tally: &tally,
-        exit_code,
-        known_entries,
-        stopped,
-        causes: &causes.per_op,
-    };
-    write_reports(plan, ctx, written)?;
-    Ok(RunOutcome {
+    RunOutcome {
         exit_code,
         tally,
         junit: plan.junit.clone(),
@@ -704,7 +627,13 @@ fn finish(
         generated: info.generated,
         stopped,
         results,
-    })
+        info: Some(info),
+        operations,
+        known_entries,
+        today: ctx.today,
+        regressions,
+        created_unfinished: ctx.created.close().err(),
+    }
 }
 
 fn run_info(
@@ -738,23 +667,18 @@ fn run_info(
     }
 }
 
-/// Each operation's set-up cause with the failures it groups, and the regression cases written
-/// (or not, where the set-up explains them).
-struct Causes {
-    per_op: Vec<Option<SetupCause>>,
-    regressions: property::Settled,
-}
-
+/// Gives each operation its set-up cause, with the failures it groups, and settles the
+/// regression cases (not written where the set-up explains them).
 fn settle_causes(
     ctx: &Context,
     results: &mut [CaseResult],
-    suites: &[(String, std::ops::Range<usize>)],
-) -> Causes {
-    let mut per_op: Vec<Option<SetupCause>> = ctx.causes.get().cloned().unwrap_or_default();
-    per_op.resize(suites.len(), None);
+    operations: &mut [OperationResults],
+) -> property::Settled {
+    let mut causes: Vec<Option<SetupCause>> = ctx.causes.get().cloned().unwrap_or_default();
+    causes.resize(operations.len(), None);
     let mut regressions = property::Settled::default();
-    for (cause, (_, range)) in per_op.iter_mut().zip(suites) {
-        let of_op = &mut results[range.clone()];
+    for (mut cause, op) in causes.into_iter().zip(operations.iter_mut()) {
+        let of_op = &mut results[op.range.clone()];
         for r in of_op.iter_mut() {
             let explained = |part: &CaseResult| {
                 cause
@@ -764,178 +688,12 @@ fn settle_causes(
             };
             ctx.regressions.settle(r, explained, &mut regressions);
         }
-        if let Some(c) = cause {
+        if let Some(c) = &mut cause {
             c.group(of_op);
         }
+        op.cause = cause;
     }
-    Causes {
-        per_op,
-        regressions,
-    }
-}
-
-/// The lines after the test list: warnings, known failures, entries to remove, what could not
-/// be tested, the regression cases, the summary, and the set-up causes again.
-fn print_closing(
-    ctx: &Context,
-    info: &RunInfo,
-    results: &[CaseResult],
-    tally: &Tally,
-    known_entries: &[EntryOutcome],
-    causes: &Causes,
-) {
-    let redactor = &ctx.redactor;
-    let mut lines = report::human::warning_lines(results);
-    lines.extend(report::human::known_lines(results));
-    if let Some(k) = &ctx.known {
-        lines.extend(report::human::known_entry_lines(
-            k.path(),
-            known_entries,
-            info.strict,
-        ));
-    }
-    lines.extend(report::human::not_tested_lines(results));
-    lines.extend(regression_lines(&causes.regressions));
-    lines.push(report::human::summary(info, tally));
-    lines.extend(
-        causes
-            .per_op
-            .iter()
-            .flatten()
-            .map(report::human::setup_closing_line),
-    );
-    for line in lines {
-        println!("{}", redactor.for_terminal(&line));
-    }
-}
-
-/// What the reports are written from.
-struct Written<'a> {
-    info: &'a RunInfo,
-    results: &'a [CaseResult],
-    /// Each operation and where its results lie in `results`.
-    suites: &'a [(String, std::ops::Range<usize>)],
-    tally: &'a Tally,
-    exit_code: i32,
-    known_entries: Vec<EntryOutcome>,
-    stopped: Option<Reason>,
-    /// Each operation's set-up cause, in `suites` order.
-    causes: &'a [Option<SetupCause>],
-}
-
-/// What became of the shrunk property failures.
-fn regression_lines(settled: &property::Settled) -> Vec<String> {
-    let mut out = Vec::new();
-    if !settled.saved.is_empty() {
-        let names: Vec<String> = settled
-            .saved
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        out.push(format!(
-            "saved {} regression {} (replayed first by later runs): {}",
-            names.len(),
-            if names.len() == 1 { "case" } else { "cases" },
-            names.join(", ")
-        ));
-    }
-    if settled.dropped > 0 {
-        out.push(format!(
-            "not saved as regression cases: {} property {} the run's set-up explains",
-            settled.dropped,
-            if settled.dropped == 1 {
-                "failure"
-            } else {
-                "failures"
-            }
-        ));
-    }
-    out.extend(settled.unwritten.iter().map(|w| format!("warning: {w}")));
-    out
-}
-
-/// The JUnit report, the summary, the created-id list and the updated known-failures file.
-fn write_reports(plan: &Plan, ctx: &Context, w: Written<'_>) -> Result<(), RunError> {
-    let redactor = &ctx.redactor;
-    if let Some(path) = &plan.junit {
-        let suites: Vec<report::junit::Suite<'_>> = w
-            .suites
-            .iter()
-            .zip(w.causes)
-            .map(|((name, range), cause)| report::junit::Suite {
-                operation: name.as_str(),
-                results: &w.results[range.clone()],
-                cause: cause.as_ref(),
-            })
-            .collect();
-        let xml = report::junit::render(w.info, &suites, redactor)
-            .map_err(|e| RunError::Junit(path.clone(), e))?;
-        report::write_file(path, &xml).map_err(|e| RunError::Junit(path.clone(), e.to_string()))?;
-        if plan.verbose {
-            println!("junit: {}", path.display());
-        }
-    }
-    if let Some(path) = &plan.summary {
-        let facts = report::summary::Facts {
-            info: w.info,
-            tally: w.tally,
-            exit_code: w.exit_code,
-            contract: crate::contract::digest_of_all(
-                plan.operations.iter().map(|o| o.contract.as_ref()),
-            ),
-            known_entries: w.known_entries,
-            stopped: w.stopped.map(|r| match r {
-                Reason::Signal(n) => crate::engine::stop::signal_name(n).to_string(),
-                Reason::DeadTarget(_) => "dead_target".to_string(),
-            }),
-            setup_causes: w.causes.iter().flatten().cloned().collect(),
-        };
-        let summary = report::summary::build(facts, w.results);
-        let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
-        report::write_file(path, &redactor.apply(&json))
-            .map_err(|e| RunError::Junit(path.clone(), e.to_string()))?;
-        if plan.verbose {
-            println!("summary file: {}", path.display());
-        }
-    }
-    ctx.created.close().map_err(RunError::CreatedList)?;
-    if let (Some(path), true) = (&plan.created_list, plan.verbose) {
-        println!("created ids: {}", path.display());
-    }
-    if let Some(path) = &plan.update_known_failures {
-        // A failure the set-up explains is no failure of the server to accept for a month.
-        let (kept, left_out) = not_explained(w.results, w.suites, w.causes);
-        let text = KnownFailures::updated(ctx.known.as_ref(), &kept, ctx.today);
-        report::write_file(path, &redactor.apply(&text))
-            .map_err(|e| RunError::Junit(path.clone(), e.to_string()))?;
-        if plan.verbose {
-            let note = match left_out {
-                0 => String::new(),
-                n => format!(" (without the {n} failed cases the set-up explains)"),
-            };
-            println!("known failures updated: {}{note}", path.display());
-        }
-    }
-    Ok(())
-}
-
-/// The results no set-up cause explains, and how many it does.
-fn not_explained(
-    results: &[CaseResult],
-    suites: &[(String, std::ops::Range<usize>)],
-    causes: &[Option<SetupCause>],
-) -> (Vec<CaseResult>, usize) {
-    let mut kept = Vec::new();
-    for ((_, range), cause) in suites.iter().zip(causes) {
-        kept.extend(
-            results[range.clone()]
-                .iter()
-                .filter(|r| !cause.as_ref().is_some_and(|c| c.explains(r)))
-                .cloned(),
-        );
-    }
-    let left_out = results.len() - kept.len();
-    (kept, left_out)
+    regressions
 }
 
 fn libtest_args(sel: &Selection) -> Arguments {

@@ -28,8 +28,8 @@ pub struct Diff {
 
 /// Reads a summary, with the file and location on error.
 pub fn load(path: &Path) -> Result<Summary, FileError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| FileError::new(path, format!("cannot read the summary: {e}")))?;
+    // The one way a user-supplied file is read: a device or a huge file fails at once.
+    let text = crate::diag::read_text(path)?;
     serde_json::from_str(&text).map_err(|e| {
         FileError::from_json(path, &e)
             .help("give two summary.json files written by `run` (--summary PATH)")
@@ -130,5 +130,30 @@ impl Diff {
             self.still.len()
         );
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_refused_before_it_is_read() {
+        let started = std::time::Instant::now();
+        let err = load(Path::new("/dev/zero")).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let shown = err.to_string();
+        assert!(shown.contains("not a regular file"), "{shown}");
+        assert!(shown.contains("/dev/zero"), "{shown}");
+    }
+
+    #[test]
+    fn a_summary_that_is_not_json_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.json");
+        std::fs::write(&path, "not json").unwrap();
+        let shown = load(&path).unwrap_err().to_string();
+        assert!(shown.contains("summary.json"), "{shown}");
     }
 }

@@ -2,10 +2,11 @@
 
 use std::fmt::Write as _;
 
-use super::setup::SetupCause;
-use super::{CaseResult, RunInfo, Status, Tally};
 use crate::check::excerpt;
 use crate::contract::Severity;
+use crate::engine::known::EntryState;
+use crate::engine::outcome::{CaseResult, RunInfo, Status, Tally};
+use crate::engine::setup::SetupCause;
 use crate::http::TransportKind;
 use crate::redact::Redactor;
 
@@ -179,18 +180,18 @@ pub fn known_entry_lines(
                 e.case, e.check
             ));
         }
-        match e.outcome.as_str() {
-            "fixed" => out.push(format!(
+        match e.outcome {
+            EntryState::Fixed => out.push(format!(
                 "{}: known failure `{}` / `{}` no longer fails: remove the entry ({at})",
                 if strict { "error" } else { "fixed" },
                 e.case,
                 e.check
             )),
-            "unused" => out.push(format!(
+            EntryState::Unused => out.push(format!(
                 "note: known failure `{}` / `{}` names no case of this run ({at})",
                 e.case, e.check
             )),
-            _ => {}
+            EntryState::Known | EntryState::Expired => {}
         }
     }
     out

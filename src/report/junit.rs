@@ -2,11 +2,20 @@
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::setup::SetupCause;
-use super::{CaseResult, RunInfo, Status};
 use crate::check::Verdict;
 use crate::contract::Severity;
+use crate::engine::outcome::{CaseResult, RunInfo, Status};
+use crate::engine::setup::SetupCause;
 use crate::redact::Redactor;
+
+/// Why the JUnit report could not be made or written.
+#[derive(Debug, thiserror::Error)]
+pub enum JunitError {
+    #[error(transparent)]
+    Render(#[from] quick_junit::SerializeError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
 
 /// One operation's results, and the set-up cause they point at, if any.
 pub struct Suite<'a> {
@@ -18,7 +27,11 @@ pub struct Suite<'a> {
 /// Builds the report as XML text, one `<testsuite>` per operation with its results; every string
 /// passes through the redactor. The run's facts are properties of every suite; the created ids
 /// are listed once, in the first.
-pub fn render(info: &RunInfo, suites: &[Suite<'_>], redactor: &Redactor) -> Result<String, String> {
+pub fn render(
+    info: &RunInfo,
+    suites: &[Suite<'_>],
+    redactor: &Redactor,
+) -> Result<String, JunitError> {
     let x = |s: &str| redactor.for_xml(s);
     let mut report = Report::new("provisionr-conformance");
     for (i, s) in suites.iter().enumerate() {
@@ -40,7 +53,7 @@ pub fn render(info: &RunInfo, suites: &[Suite<'_>], redactor: &Redactor) -> Resu
         }
         report.add_test_suite(suite);
     }
-    report.to_string().map_err(|e| e.to_string())
+    Ok(report.to_string()?)
 }
 
 /// The run's facts, one `warning` per warning, and one `failure` per kind of failure of a test

@@ -1,4 +1,5 @@
-//! A progress line for long runs on a terminal ([`Progress`]): tests done, requests per second
+//! The run on a terminal ([`Terminal`], the engine's observer), with a progress line for long
+//! runs ([`Progress`]): tests done, requests per second
 //! and failures so far, on stderr. Nothing is drawn unless both stdout and stderr are
 //! terminals, so CI logs and piped output stay as they are.
 //!
@@ -8,10 +9,16 @@
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::human;
+use crate::engine::observe::{Header, Observer};
+use crate::engine::outcome::CaseResult;
+use crate::engine::setup::SetupCause;
+use crate::redact::Redactor;
 
 /// How long the line stays away after a test ends, for libtest to print its line.
 const STEP_ASIDE: Duration = Duration::from_millis(250);
@@ -104,5 +111,83 @@ impl Progress {
             self.bar.set_draw_target(ProgressDrawTarget::hidden());
             let _ = std::io::stderr().write_all(b"\r\x1b[2K");
         }
+    }
+}
+
+/// The run as the terminal shows it: the header, the set-up causes before the test list, the
+/// failure texts libtest prints, and the progress line. What the engine tells it
+/// ([`Observer`]) goes to stdout, notes to stderr.
+#[derive(Default)]
+pub struct Terminal {
+    /// The progress line, once the test list starts (none when the output is not a terminal).
+    progress: OnceLock<Option<Arc<Progress>>>,
+}
+
+impl Terminal {
+    fn progress(&self) -> Option<&Progress> {
+        self.progress.get().and_then(|p| p.as_deref())
+    }
+}
+
+impl Observer for Terminal {
+    fn header(&self, h: &Header<'_>) {
+        if h.embedded {
+            println!(
+                "target: {} (no --base-url given; pass --base-url to test a real workspace)",
+                h.target
+            );
+        } else {
+            println!("target: {}", h.target);
+        }
+        if h.insecure_http {
+            println!(
+                "warning: the token goes over plain HTTP to another host, in clear (--allow-insecure-http)"
+            );
+        }
+        if let Some(seed) = h.seed {
+            println!("seed: {seed} (replay the same generated bodies with --seed {seed})");
+        }
+    }
+
+    fn note(&self, line: &str) {
+        eprintln!("{line}");
+    }
+
+    fn setup_causes(&self, causes: &[&SetupCause], redactor: &Redactor) {
+        for cause in causes {
+            println!("{}", redactor.for_terminal(&human::setup_line(cause)));
+        }
+    }
+
+    fn tests_starting(&self, total: usize, requests: Box<dyn Fn() -> u64 + Send>) {
+        let _ = self.progress.set(Progress::start(total, requests));
+    }
+
+    fn test_done(&self, failed: bool) {
+        if let Some(p) = self.progress() {
+            p.test_done(failed);
+        }
+    }
+
+    fn tests_finished(&self) {
+        if let Some(p) = self.progress() {
+            p.finish();
+        }
+    }
+
+    fn failure_text(
+        &self,
+        result: &CaseResult,
+        cause: Option<&SetupCause>,
+        redactor: &Redactor,
+    ) -> String {
+        match cause {
+            Some(cause) => human::grouped_failure_text(result, cause, redactor),
+            None => human::failure_text(result, redactor),
+        }
+    }
+
+    fn not_tested_reason(&self, result: &CaseResult) -> String {
+        human::not_tested_reason(result)
     }
 }

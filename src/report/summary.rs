@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::setup::SetupCause;
-use super::{CaseResult, RunInfo, Status, Tally};
 use crate::check::Verdict;
 use crate::contract::Severity;
 pub use crate::contract::{ContractFile, ContractInfo};
 use crate::engine::known::EntryOutcome;
+use crate::engine::outcome::{CaseResult, RunInfo, Status, Tally};
+use crate::engine::setup::SetupCause;
 
 /// Bumped when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -37,7 +37,7 @@ pub struct Summary {
     /// Cases sent twice with a method that is not idempotent: the clean-up should look for a
     /// duplicate of what they created.
     #[serde(default)]
-    pub possible_duplicates: Vec<super::PossibleDuplicate>,
+    pub possible_duplicates: Vec<crate::engine::outcome::PossibleDuplicate>,
     pub counts: Counts,
     /// Violations that count against the run (expired known failures among them).
     pub violations: Vec<Finding>,

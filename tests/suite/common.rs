@@ -7,8 +7,10 @@ use std::process::{Child, Command as Process, Stdio};
 
 use clap::Parser;
 use provisionr_conformance::app::cli::{Cli, Command};
-use provisionr_conformance::report::CaseResult;
-use provisionr_conformance::engine::run::{self, Plan, RunOutcome, TargetChoice};
+use provisionr_conformance::engine::outcome::CaseResult;
+use provisionr_conformance::engine::outcome::RunOutcome;
+use provisionr_conformance::engine::run::{Plan, TargetChoice};
+use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::server::{Fault, FaultSet, VariationSet};
 
 /// Serves `app` on 127.0.0.1, port 0, on a runtime of its own, which stops it when dropped.
@@ -64,7 +66,7 @@ pub fn run_on(dir: &Path, faults: FaultSet, variations: VariationSet, args: &[&s
         variations,
         reject_past_expiry: false,
     });
-    run::run(p).expect("run completes")
+    run_and_write(p).expect("run completes")
 }
 
 /// Whether some case whose id contains `case` failed check `check`.

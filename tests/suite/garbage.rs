@@ -6,8 +6,10 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use crate::common::{failed_with, plan};
-use provisionr_conformance::report::Status;
-use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
+use provisionr_conformance::engine::outcome::RunOutcome;
+use provisionr_conformance::engine::outcome::Status;
+use provisionr_conformance::engine::run::TargetChoice;
+use provisionr_conformance::report::write::run_and_write;
 
 const TOKEN: &str = "pvt_garbage_test_token_5f4e3d";
 
@@ -57,7 +59,7 @@ fn run_against(addr: SocketAddr, dir: &std::path::Path, extra: &[&str]) -> RunOu
     p.target = TargetChoice::Remote {
         base_url: format!("http://{addr}/api/v1"),
     };
-    run::run(p).unwrap()
+    run_and_write(p).unwrap()
 }
 
 /// The report, after checking it validates: every fault leaves a valid report behind.

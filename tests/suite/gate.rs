@@ -9,8 +9,10 @@ use std::sync::{Arc, Mutex};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use provisionr_conformance::report::Status;
-use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
+use provisionr_conformance::engine::outcome::RunOutcome;
+use provisionr_conformance::engine::outcome::Status;
+use provisionr_conformance::engine::run::TargetChoice;
+use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::server::{Fault, FaultSet, ServerConfig};
 use serde_json::Value;
 
@@ -63,7 +65,7 @@ fn gate_run(dir: &Path, faults: &[Fault], args: &[&str]) -> RunOutcome {
         variations: Default::default(),
         reject_past_expiry: false,
     });
-    run::run(p).unwrap()
+    run_and_write(p).unwrap()
 }
 
 #[test]
@@ -104,7 +106,7 @@ fn the_summary_validates_against_its_schema_passing_failing_and_not_tested() {
     p.target = TargetChoice::Remote {
         base_url: format!("http://127.0.0.1:{port}/api/v1"),
     };
-    assert_eq!(run::run(p).unwrap().exit_code, 3);
+    assert_eq!(run_and_write(p).unwrap().exit_code, 3);
     let s = summary_of(dir.path());
     assert_eq!(s["verdict"], "not_tested");
     assert!(s["not_tested"].as_array().unwrap().len() > 60);
@@ -342,6 +344,18 @@ fn diff_lists_new_fixed_and_still_failing_and_exits_1_on_new() {
     let out = binary(dir.path(), &["diff", &arg(&old), "no-such.json"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such.json"));
+
+    // A device is refused at once, not read until memory runs out.
+    #[cfg(unix)]
+    {
+        let out = binary(dir.path(), &["diff", &arg(&old), "/dev/zero"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("/dev/zero") && err.contains("not a regular file"),
+            "{err}"
+        );
+    }
 }
 
 /// The reference server behind a layer that answers `429 Retry-After: <wait>` the first time it
@@ -428,7 +442,7 @@ fn a_429_with_retry_after_is_waited_out_and_retried_once_and_every_request_says_
         ],
     );
     let (seen, _rt) = throttle(&mut p, "0");
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
     let s = summary_of(dir.path());
     // Every request was answered 429 the first time (but for a few that repeat an earlier
@@ -462,7 +476,7 @@ fn a_retry_after_longer_than_max_wait_leaves_the_case_not_tested() {
         &["example::page_example", "--exact", "--max-wait", "1"],
     );
     let (_, _rt) = throttle(&mut p, "120");
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 3);
     let e = outcome.results[0].transport_error().unwrap();
     assert_eq!(e.kind.as_str(), "throttled");

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::common::{assert_valid_junit, plan, text};
-use provisionr_conformance::engine::run::{self, TargetChoice};
+use provisionr_conformance::engine::run::TargetChoice;
+use provisionr_conformance::report::write::run_and_write;
 
 const BIN: &str = env!("CARGO_BIN_EXE_provisionr-conformance");
 const TOKEN: &str = "pvt_hostile_test_token_a1b2c3";
@@ -342,7 +343,7 @@ fn a_target_that_never_answers_is_given_up_after_five_errors_in_a_row() {
     p.target = TargetChoice::Remote {
         base_url: base(addr),
     };
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 3);
     let aborted = outcome
         .results

@@ -3,8 +3,10 @@
 
 use std::net::SocketAddr;
 
-use provisionr_conformance::report::CaseResult;
-use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
+use provisionr_conformance::engine::outcome::CaseResult;
+use provisionr_conformance::engine::outcome::RunOutcome;
+use provisionr_conformance::engine::run::TargetChoice;
+use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::server::{
     self, Fault, FaultSet, ServerConfig, Variation, VariationSet,
 };
@@ -205,7 +207,7 @@ fn behind_a_parser(faults: &[Fault], args: &[&str]) -> RunOutcome {
     p.target = TargetChoice::Remote {
         base_url: format!("http://{front}{}", server::API_PREFIX),
     };
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert!(backend.hits() > 0, "the backend answered nothing");
     drop(backend);
     outcome

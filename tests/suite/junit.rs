@@ -1,7 +1,8 @@
 //! The JUnit report: valid against the relaxed XSD, with failures, errors and redaction.
 
 use crate::common::{assert_valid_junit, plan, run_with};
-use provisionr_conformance::engine::run::{self, TargetChoice};
+use provisionr_conformance::engine::run::TargetChoice;
+use provisionr_conformance::report::write::run_and_write;
 
 #[test]
 fn a_passing_run_writes_valid_junit() {
@@ -40,7 +41,7 @@ fn an_unreachable_target_is_an_error_not_a_failure() {
     p.target = TargetChoice::Remote {
         base_url: format!("http://127.0.0.1:{port}/api/v1"),
     };
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 3);
     assert!(outcome
         .results

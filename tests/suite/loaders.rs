@@ -467,7 +467,7 @@ fn a_passing_case_keeps_only_the_start_of_its_bodies() {
         ],
     );
     p.properties = None;
-    let outcome = provisionr_conformance::engine::run::run(p).unwrap();
+    let outcome = provisionr_conformance::report::write::run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 0);
     let r = outcome
         .results

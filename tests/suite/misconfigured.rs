@@ -5,9 +5,11 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use provisionr_conformance::engine::outcome::RunOutcome;
+use provisionr_conformance::engine::outcome::Status;
+use provisionr_conformance::engine::run::TargetChoice;
 use provisionr_conformance::http::Secret;
-use provisionr_conformance::report::Status;
-use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
+use provisionr_conformance::report::write::run_and_write;
 use serde_json::Value;
 
 use crate::common::{assert_valid_junit, plan, text, Served, SERVE_TOKEN};
@@ -119,7 +121,7 @@ fn against(dir: &Path, served: &Served, token: &str, args: &[&str]) -> (RunOutco
     };
     p.token = Secret::new(token);
     p.path_values.insert("service".into(), "svc_e2e".into());
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     let s = summary_of(dir);
     (outcome, s)
 }
@@ -182,7 +184,7 @@ fn failures_that_share_a_set_up_cause_are_not_saved_as_regression_cases() {
         p.token = Secret::new(SERVE_TOKEN);
         p.path_values.insert("service".into(), "svc_e2e".into());
         p.properties.as_mut().unwrap().persist = Some(regressions.clone());
-        run::run(p).unwrap()
+        run_and_write(p).unwrap()
     };
 
     let served = Served::start(&[]);
@@ -385,7 +387,7 @@ fn failures_that_share_a_set_up_cause_are_not_written_as_known_failures() {
     };
     p.token = Secret::new(SERVE_TOKEN);
     p.path_values.insert("service".into(), "svc_e2e".into());
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 1);
     let written = std::fs::read_to_string(&file).unwrap();
     assert!(!written.contains("[[known]]"), "{written}");

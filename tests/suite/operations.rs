@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use provisionr_conformance::contract::EMBEDDED_SCHEMAS;
 use provisionr_conformance::engine::run;
+use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::server::{app, ServerConfig};
 use serde_json::{json, Value};
 
@@ -184,7 +185,7 @@ fn two_operations_run_together_each_with_its_own_suite_and_cases() {
     let (addr, _rt) = server(TOKEN, "svc_two");
     let p = plan_at(dir.path(), &schemas, addr, &["--cases", "32"]);
     assert_eq!(p.operations.len(), 2);
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
     let ids: Vec<&str> = outcome.results.iter().map(|r| r.case.id.as_str()).collect();
     for op in ["create_note", "create_service_access_token"] {
@@ -353,7 +354,7 @@ fn two_operations_that_find_the_same_body_keep_a_regression_file_each() {
     let mut p = plan_at(dir.path(), &schemas, addr, &["--cases", "8", "valid_body"]);
     let saved = dir.path().join("regressions");
     p.properties.as_mut().unwrap().persist = Some(saved.clone());
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 1);
     let mut names: Vec<String> = std::fs::read_dir(&saved)
         .unwrap()
@@ -404,7 +405,7 @@ fn a_set_up_cause_is_found_per_operation() {
             summary.to_str().unwrap(),
         ],
     );
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 1);
     let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
     let causes = s["setup_causes"].as_array().unwrap();

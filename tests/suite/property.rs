@@ -5,8 +5,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use axum::routing::post;
-use provisionr_conformance::report::{CaseResult, Status};
-use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
+use provisionr_conformance::engine::outcome::RunOutcome;
+use provisionr_conformance::engine::outcome::{CaseResult, Status};
+use provisionr_conformance::engine::run::TargetChoice;
+use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::server::{Fault, FaultSet};
 use serde_json::Value;
 
@@ -34,7 +36,7 @@ fn properties_against(dir: &Path, fault: &str, seed: &str) -> RunOutcome {
         variations: Default::default(),
         reject_past_expiry: false,
     });
-    run::run(p).unwrap()
+    run_and_write(p).unwrap()
 }
 
 fn failed<'a>(outcome: &'a RunOutcome, id: &str) -> &'a CaseResult {
@@ -104,6 +106,22 @@ fn a_crash_on_astral_characters_is_found_shrunk_and_saved() {
         .unwrap();
     assert_eq!(regression["request"]["body"], *body);
     assert_eq!(regression["seed"], 7);
+
+    // Read back by the case-file parser, the saved file is the case that failed: the same
+    // request (method, auth, content type, body) and expectation, as a regression case.
+    let contract = provisionr_conformance::contract::Operation::embedded().unwrap();
+    let id = regression["id"].as_str().unwrap();
+    let stem = id.strip_prefix("regression::").unwrap();
+    let path = dir.path().join(format!("cases/regressions/{stem}.json"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let back = provisionr_conformance::cases::file::parse(&path, &text, &contract).unwrap();
+    assert_eq!(back.id, id);
+    assert_eq!(back.kind, "regression");
+    assert_eq!(back.class(), r.case.class());
+    assert_eq!(back.request, r.case.request);
+    assert_eq!(back.expect.statuses, r.case.expect.statuses);
+    assert_eq!(back.offending, r.case.offending);
+    assert!(back.title.contains("found with seed 7"), "{}", back.title);
 }
 
 #[test]
@@ -165,7 +183,7 @@ fn a_saved_regression_is_replayed_first_next_time() {
             "1",
         ],
     );
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     let first = &outcome.results[0];
     assert!(
         first.case.id.starts_with("regression::"),
@@ -228,7 +246,7 @@ fn bodies_sent_with(seed: &str) -> Vec<String> {
     p.target = TargetChoice::Remote {
         base_url: format!("http://{addr}/api/v1"),
     };
-    run::run(p).unwrap();
+    run_and_write(p).unwrap();
     task.abort();
     let mut sent = bodies.lock().unwrap().clone();
     // Requests run concurrently, so they arrive in any order; the set is what the seed fixes.
@@ -307,7 +325,7 @@ fn two_kinds_of_failure_are_both_reported_each_shrunk_within_its_kind() {
     p.target = TargetChoice::Remote {
         base_url: format!("http://{addr}/api/v1"),
     };
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     task.abort();
     let r = failed(&outcome, "property::valid_body");
     let parts: Vec<&CaseResult> = r.parts().collect();
@@ -385,7 +403,7 @@ fn no_request_record_holds_the_token() {
         variations: Default::default(),
         reject_past_expiry: false,
     });
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 1, "the fault should be caught");
     let mut with_placeholder = 0;
     for r in &outcome.results {
@@ -406,7 +424,7 @@ fn a_time_budget_keeps_drawing_until_it_runs_out() {
     let dir = tempfile::tempdir().unwrap();
     let p = plan(dir.path(), &["--duration", "400ms", "property::valid_body"]);
     assert_eq!(p.properties.as_ref().unwrap().cases, u64::MAX);
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 0);
     let r = &outcome.results[0];
     assert!(
@@ -436,7 +454,7 @@ fn a_regression_saved_before_today_s_rules_is_replayed_under_them() {
         dir.path(),
         &["--cases", cases.to_str().unwrap(), "regression::old"],
     );
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     let old = outcome
         .results
         .iter()

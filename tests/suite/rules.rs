@@ -2,7 +2,8 @@
 
 use crate::common::{caught, plan, run_with, verdicts};
 use provisionr_conformance::cases::Class;
-use provisionr_conformance::engine::run::{self, TargetChoice};
+use provisionr_conformance::engine::run::TargetChoice;
+use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::server::FaultSet;
 
 #[test]
@@ -152,7 +153,7 @@ fn a_server_that_refuses_past_expiries_is_not_failed() {
         variations: Default::default(),
         reject_past_expiry: true,
     });
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     let past = outcome
         .results
         .iter()
@@ -209,7 +210,7 @@ fn a_401_to_a_presented_token_without_an_error_code_is_a_warning() {
     p.target = TargetChoice::Remote {
         base_url: format!("http://{addr}/api/v1"),
     };
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
     let warned = |id: &str| {
         outcome
@@ -226,7 +227,7 @@ fn a_401_to_a_presented_token_without_an_error_code_is_a_warning() {
 fn errors_rewritten(
     filter: &str,
     rewrite: fn(axum::response::Response) -> axum::response::Response,
-) -> provisionr_conformance::engine::run::RunOutcome {
+) -> provisionr_conformance::engine::outcome::RunOutcome {
     let dir = tempfile::tempdir().unwrap();
     let mut p = plan(dir.path(), &[filter]);
     let app = provisionr_conformance::server::app(provisionr_conformance::server::ServerConfig {
@@ -249,10 +250,14 @@ fn errors_rewritten(
     p.target = TargetChoice::Remote {
         base_url: format!("http://{addr}/api/v1"),
     };
-    run::run(p).unwrap()
+    run_and_write(p).unwrap()
 }
 
-fn warned(outcome: &provisionr_conformance::engine::run::RunOutcome, id: &str, check: &str) -> bool {
+fn warned(
+    outcome: &provisionr_conformance::engine::outcome::RunOutcome,
+    id: &str,
+    check: &str,
+) -> bool {
     outcome
         .results
         .iter()

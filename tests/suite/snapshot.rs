@@ -2,10 +2,11 @@
 //! ids and timestamps redacted.
 
 use crate::common::plan;
+use provisionr_conformance::engine::run::TargetChoice;
 use provisionr_conformance::http::Secret;
 use provisionr_conformance::redact::Redactor;
 use provisionr_conformance::report::human;
-use provisionr_conformance::engine::run::{self, TargetChoice};
+use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::server::{Fault, FaultSet};
 
 const TOKEN: &str = "pvt_snapshot_token_0123456789";
@@ -32,7 +33,7 @@ fn a_wrong_enum_reads_as_a_wrong_enum() {
         variations: Default::default(),
         reject_past_expiry: false,
     });
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     let r = &outcome.results[0];
     let text = human::failure_text(r, &Redactor::new([TOKEN.to_string()]));
     assert!(!text.contains(TOKEN));

@@ -8,8 +8,10 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
-use provisionr_conformance::report::{curl, CaseResult, Status};
-use provisionr_conformance::engine::run::{self, TargetChoice};
+use provisionr_conformance::engine::outcome::{CaseResult, Status};
+use provisionr_conformance::engine::run::TargetChoice;
+use provisionr_conformance::report::curl;
+use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::server::{
     self, Fault, FaultSet, ServerConfig, Variation, VariationSet,
 };
@@ -98,7 +100,7 @@ fn every_request_asks_for_json_so_a_negotiating_server_answers_json() {
     p.target = TargetChoice::Remote {
         base_url: format!("http://{addr}/api/v1"),
     };
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
     let accept = "application/json, application/*+json;q=0.9, */*;q=0.1";
     for r in &outcome.results {
@@ -313,7 +315,7 @@ fn a_failure_after_the_resend_names_the_case_answered_before_it() {
     p.target = TargetChoice::Remote {
         base_url: format!("http://{addr}/api/v1"),
     };
-    let outcome = run::run(p).unwrap();
+    let outcome = run_and_write(p).unwrap();
     // Results are in list order; the one answered is the one sent first.
     let answered: Vec<_> = outcome
         .results

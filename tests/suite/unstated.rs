@@ -12,7 +12,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use provisionr_conformance::cases::Class;
-use provisionr_conformance::engine::run::{self, RunOutcome};
+use provisionr_conformance::engine::outcome::RunOutcome;
+use provisionr_conformance::engine::run;
+use provisionr_conformance::report::write::run_and_write;
 use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -231,7 +233,7 @@ fn run_against(doc: &Path, rule: DateRule, args: &[&str]) -> RunOutcome {
         base_url: format!("http://{addr}"),
     };
     p.token = provisionr_conformance::http::Secret::new(TOKEN);
-    run::run(p).unwrap()
+    run_and_write(p).unwrap()
 }
 
 fn errors(outcome: &RunOutcome) -> Vec<String> {

@@ -19,9 +19,10 @@ use serde_json::{json, Value};
 
 use crate::cases::generate::{self, GenError};
 use crate::cases::{Case, Class, Expect, Origin, RequestSpec};
-use crate::contract::Operation;
+use crate::check::Verdict;
+use crate::contract::{Operation, Severity};
 use crate::engine::executor::Executor;
-use crate::report::{CaseResult, Status};
+use crate::engine::outcome::{CaseResult, Status};
 
 use sweep::{Found, Kind, Sweep};
 
@@ -290,7 +291,7 @@ pub fn run(
         .collect();
     let mut first = parts.remove(0);
     first.notes.splice(0..0, summary);
-    crate::engine::executor::Executor::merge_warnings(&mut first.verdicts, &sweep.warnings);
+    merge_warnings(&mut first.verdicts, &sweep.warnings);
     first.more = parts;
     first
 }
@@ -343,7 +344,6 @@ impl Shrinker<'_> {
             self.regressions.keep(Pending {
                 case_id: id.clone(),
                 part: k,
-                dir: dir.clone(),
                 path,
                 text,
                 note,
@@ -421,7 +421,7 @@ fn passed(prop: Property, exec: &Executor, sweep: Sweep, run_seed: u64) -> CaseR
         note.push_str("; drawing stopped when the --duration ran out");
     }
     let mut verdicts = Vec::new();
-    Executor::merge_warnings(&mut verdicts, &sweep.warnings);
+    merge_warnings(&mut verdicts, &sweep.warnings);
     CaseResult {
         case: Arc::new(renamed(&first.case, exec.case_id(&prop.id()))),
         verdicts,
@@ -509,25 +509,26 @@ fn regression_file(
             ))
         })
         .unwrap_or_default();
-    let mut file = json!({
-        "id": format!("regression::{stem}"),
-        "title": format!("property {} regression, found with seed {seed}", prop.name()),
-        "kind": "regression",
-        "class": prop.class().as_str(),
-        "seed": seed,
-        "found": found,
-        "request": { "body": body },
-    });
-    if let Some(p) = &best.case.offending {
-        file["offending"] = json!(p);
-    }
-    if let Some(op) = exec.operation_prefix() {
-        file["operation"] = json!(op);
-    }
-    let path = dir.join(format!("{stem}.json"));
-    // A `Value` always serializes.
-    let text = serde_json::to_string_pretty(&file).unwrap_or_default();
-    (path, redactor.apply(&text) + "\n")
+    let contract = exec.contract();
+    let case = Case {
+        id: format!("regression::{stem}"),
+        title: format!(
+            "property {} regression, found with seed {seed}",
+            prop.name()
+        ),
+        kind: "regression".into(),
+        expect: Expect::of(contract, prop.class(), "invalid_body"),
+        request: RequestSpec::json(&contract.endpoint, body),
+        offending: best.case.offending.clone(),
+        origin: Origin::Derived,
+    };
+    let provenance = crate::cases::file::Provenance {
+        operation: exec.operation_prefix(),
+        seed: Some(seed),
+        found: Some(found),
+    };
+    let text = crate::cases::file::to_text(&case, contract, &provenance);
+    (dir.join(format!("{stem}.json")), redactor.apply(&text))
 }
 
 /// Where a property runs: the run's seed, its deadline, and where its regression cases wait.
@@ -548,7 +549,6 @@ struct Pending {
     /// The test it belongs to, and which part of its result (0 the first, then `more`).
     case_id: String,
     part: usize,
-    dir: PathBuf,
     path: PathBuf,
     text: String,
     /// The note on the result, replaced by what became of the file.
@@ -597,9 +597,7 @@ impl Regressions {
                     settled.dropped += 1;
                     format!("not saved as a regression case: the likely cause is the run's set-up ({cause})")
                 }
-                None => match std::fs::create_dir_all(&p.dir)
-                    .and_then(|()| std::fs::write(&p.path, &p.text))
-                {
+                None => match crate::diag::write_atomic(&p.path, p.text.as_bytes()) {
                     Ok(()) => {
                         settled.saved.push(p.path.clone());
                         format!("saved as regression case {}", p.path.display())
@@ -618,6 +616,18 @@ impl Regressions {
                 Some(n) => *n = note,
                 None => part.notes.push(note),
             }
+        }
+    }
+}
+
+/// Distinct warnings, by check and location, for a test that stands for many requests.
+pub fn merge_warnings(into: &mut Vec<Verdict>, from: &[Verdict]) {
+    for w in from.iter().filter(|v| v.severity == Severity::Warning) {
+        if !into
+            .iter()
+            .any(|v| v.check == w.check && v.location == w.location)
+        {
+            into.push(w.clone());
         }
     }
 }

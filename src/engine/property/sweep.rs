@@ -15,7 +15,7 @@ use super::{draw, Property, PropertySettings, Strat};
 use crate::cases::Case;
 use crate::check::Verdict;
 use crate::engine::executor::Executor;
-use crate::report::CaseResult;
+use crate::engine::outcome::CaseResult;
 
 /// Distinct warnings a property keeps (by check and location).
 const MAX_WARNINGS: usize = 32;
@@ -148,7 +148,7 @@ impl Sweep {
         }
         self.sent += 1;
         if self.warnings.len() < MAX_WARNINGS {
-            Executor::merge_warnings(&mut self.warnings, &result.verdicts);
+            super::merge_warnings(&mut self.warnings, &result.verdicts);
         }
         let kinds = Kind::of(&result);
         if kinds.is_empty() {

@@ -6,8 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CaseResult, Status};
 use crate::cases::Class;
+use crate::engine::outcome::{CaseResult, Status};
 
 /// The answers that, given to every valid request, point at the set-up: no credentials the
 /// server takes (401), credentials without the right (403), nothing at that path (404).

@@ -1,0 +1,450 @@
+//! Where requests go ([`Target`]): the API root and its checks, the path values, the token
+//! ([`Secret`]), the pacer of `--rate` and the HTTP clients; it prepares a case's request and
+//! sends it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::{Arc, Once, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::Url;
+
+use super::exchange::{Response, SentRequest, TransportError, TransportKind, MAX_BODY};
+use crate::cases::{Auth, RequestSpec};
+use crate::contract::Endpoint;
+
+/// Path segment encoding: everything but RFC 3986 unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A bearer token that never prints itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value itself, only for the Authorization header and for redaction.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([REDACTED])")
+    }
+}
+
+/// The `User-Agent` of every request.
+pub const USER_AGENT: &str = concat!("provisionr-conformance/", env!("CARGO_PKG_VERSION"));
+
+/// The header that carries the run id on every request.
+pub const RUN_HEADER: &str = "x-conformance-run";
+
+/// The `Accept` of every request: the JSON media types the contract documents for a success,
+/// then any other JSON type at a lower weight, so that a server with several representations
+/// answers JSON (RFC 9110 12.5.1) and a JSON error body (`application/problem+json`) is still
+/// acceptable.
+pub fn accept_header(documented: &[String]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for t in documented
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+    {
+        if !parts.iter().any(|p| p.eq_ignore_ascii_case(t)) {
+            parts.push(t.to_string());
+        }
+    }
+    let essence = |t: &str| {
+        t.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    };
+    if parts.is_empty() {
+        parts.push("application/json".into());
+    } else if !parts.iter().any(|p| essence(p) == "application/json") {
+        parts.push("application/json;q=0.9".into());
+    }
+    parts.push("application/*+json;q=0.9".into());
+    // Anything else last, rather than a 406: a strict negotiator whose errors are text or HTML
+    // still answers them, and JSON stays preferred.
+    parts.push("*/*;q=0.1".into());
+    parts.join(", ")
+}
+
+/// Where requests go: the API root, the path parameter values, the token and the HTTP client.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// The API root without a trailing slash, e.g. `https://wks-a1b2c3d4.provisionr.io/api/v1`.
+    pub base_url: String,
+    pub path_values: BTreeMap<String, String>,
+    /// The environment variable the token came from, for reproduction commands.
+    pub token_env: String,
+    token: Secret,
+    client: reqwest::Client,
+    /// Keeps no idle connection, so each request goes out on a new one: for the one resend of a
+    /// request whose pooled connection was closed under it.
+    fresh: reqwest::Client,
+    pacer: Option<Arc<Pacer>>,
+    /// The URL of each path template with the run's path values, built once.
+    resolved: Arc<RwLock<HashMap<String, (String, Url)>>>,
+}
+
+/// Spaces requests evenly so a run stays under a rate limit, whatever its concurrency.
+#[derive(Debug)]
+struct Pacer {
+    interval: Duration,
+    next: tokio::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Pacer {
+    async fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock().await;
+            let now = tokio::time::Instant::now();
+            let slot = (*next).max(now);
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+/// Why a path parameter value cannot fill a path segment: an empty value, `.` and `..` change
+/// the path itself, since URL parsers resolve dot segments (even percent-encoded ones) away.
+pub fn segment_problem(name: &str, value: &str) -> Option<String> {
+    match value {
+        "" => Some(format!("the path parameter `{name}` is empty")),
+        "." | ".." => Some(format!(
+            "the path parameter `{name}` is `{value}`, which URL parsers resolve away, so the request would go to another path"
+        )),
+        _ => None,
+    }
+}
+
+/// Why a target URL was refused. The URL is always shown with any credentials masked.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("--base-url `{0}` is not a URL: {1}")]
+    BadUrl(String, #[source] url::ParseError),
+    #[error("--base-url `{0}` must be http or https")]
+    BadScheme(String),
+    #[error("--base-url `{0}` carries credentials (user:password@); remove them: the token is read from the environment and sent as a bearer token")]
+    Credentials(String),
+    #[error(
+        "--base-url `{0}` has a {1}; give the API root only: the endpoint's path is appended to it"
+    )]
+    QueryOrFragment(String, &'static str),
+    #[error("--base-url `{0}` is plain HTTP to a host that is not this machine, so the token would cross the network in clear; use https, or pass --allow-insecure-http to accept that")]
+    Insecure(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+}
+
+/// The URL as messages may show it: `user:password@` masked, even in text that does not parse.
+pub fn mask_credentials(raw: &str) -> String {
+    let Some(scheme_end) = raw.find("://").map(|i| i + 3) else {
+        return raw.to_string();
+    };
+    let authority_end = raw[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(raw.len(), |i| scheme_end + i);
+    match raw[scheme_end..authority_end].rfind('@') {
+        Some(at) => format!("{}***@{}", &raw[..scheme_end], &raw[scheme_end + at + 1..]),
+        None => raw.to_string(),
+    }
+}
+
+/// Checks that `base_url` is an http or https API root with no credentials, query or fragment:
+/// used when flags are read and by [`Target::new`].
+pub fn check_base_url(base_url: &str) -> Result<reqwest::Url, TargetError> {
+    let shown = mask_credentials(base_url);
+    let url = reqwest::Url::parse(base_url).map_err(|e| TargetError::BadUrl(shown.clone(), e))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(TargetError::BadScheme(shown));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(TargetError::Credentials(shown));
+    }
+    if url.query().is_some() {
+        return Err(TargetError::QueryOrFragment(shown, "query (`?...`)"));
+    }
+    if url.fragment().is_some() {
+        return Err(TargetError::QueryOrFragment(shown, "fragment (`#...`)"));
+    }
+    Ok(url)
+}
+
+/// Refuses plain HTTP to a host other than this machine, where the token would travel in clear.
+pub fn check_transport_security(url: &reqwest::Url) -> Result<(), TargetError> {
+    if url.scheme() == "http" && !is_loopback(url) {
+        return Err(TargetError::Insecure(url.to_string()));
+    }
+    Ok(())
+}
+
+/// Whether plain HTTP to this URL stays on this machine: 127.0.0.0/8, ::1 (also IPv4-mapped),
+/// `localhost` and names under `.localhost` (RFC 6761).
+pub fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
+impl Target {
+    /// `run_id` goes out on every request as `X-Conformance-Run`, beside the `User-Agent`, so a
+    /// server's logs can be matched to the run.
+    pub fn new(
+        base_url: &str,
+        path_values: BTreeMap<String, String>,
+        token: Secret,
+        token_env: &str,
+        timeout: Duration,
+        run_id: &str,
+    ) -> Result<Self, TargetError> {
+        check_base_url(base_url)?;
+        static TLS: Once = Once::new();
+        // reqwest is built without a default crypto provider so that no C toolchain beyond ring's is needed.
+        TLS.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let mut headers = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(run_id) {
+            headers.insert(RUN_HEADER, v);
+        }
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(timeout)
+                .connect_timeout(timeout.min(Duration::from_secs(10)))
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(USER_AGENT)
+                .default_headers(headers.clone())
+        };
+        let client = builder().build().map_err(TargetError::Client)?;
+        let fresh = builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .map_err(TargetError::Client)?;
+        Ok(Target {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            path_values,
+            token_env: token_env.to_string(),
+            token,
+            client,
+            fresh,
+            pacer: None,
+            resolved: Default::default(),
+        })
+    }
+
+    /// At most `per_second` requests per second from now on, across every task of the run.
+    pub fn with_rate(mut self, per_second: Option<u32>) -> Self {
+        self.pacer = per_second.filter(|r| *r > 0).map(|r| {
+            Arc::new(Pacer {
+                interval: Duration::from_secs_f64(1.0 / f64::from(r)),
+                next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+            })
+        });
+        self
+    }
+
+    /// The full URL for a request, with path parameters percent-encoded as segments.
+    pub fn url(&self, endpoint: &Endpoint, spec: &RequestSpec) -> String {
+        let mut path = endpoint.path.clone();
+        for name in crate::contract::path_placeholders(&endpoint.path) {
+            let value = spec
+                .path
+                .get(&name)
+                .or_else(|| self.path_values.get(&name))
+                .map(String::as_str)
+                .unwrap_or("");
+            let encoded = utf8_percent_encode(value, SEGMENT).to_string();
+            path = path.replace(&format!("{{{name}}}"), &encoded);
+        }
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// The record of a request, ready to send. The record names the token by its placeholder;
+    /// the real header exists only while sending.
+    pub fn prepare(&self, endpoint: &Endpoint, spec: &RequestSpec) -> Prepared {
+        let (url, parsed) = self.resolve(endpoint, spec);
+        let mut headers: Vec<(String, String)> = Vec::with_capacity(3);
+        headers.push((
+            "Accept".into(),
+            accept_header(&endpoint.response_media_types),
+        ));
+        let mut placeholder = None;
+        let scheme = match &spec.auth {
+            Auth::Valid => Some("Bearer "),
+            Auth::Scheme(s) => Some(s.as_str()),
+            Auth::None => None,
+            Auth::Header(v) => {
+                headers.push(("Authorization".into(), v.clone()));
+                None
+            }
+        };
+        if let Some(scheme) = scheme {
+            placeholder = Some(headers.len());
+            headers.push((
+                "Authorization".into(),
+                format!("{scheme}{}", self.placeholder()),
+            ));
+        }
+        if let Some(ct) = &spec.content_type {
+            headers.push(("Content-Type".into(), ct.clone()));
+        }
+        let request = SentRequest {
+            method: spec.method.clone(),
+            url,
+            headers,
+            placeholder,
+            body: Bytes::from(spec.body.to_text()),
+            body_cut: None,
+        };
+        Prepared { request, parsed }
+    }
+
+    /// Sends a prepared request, waiting first for its slot under `--rate`.
+    pub async fn transmit(&self, prepared: &Prepared) -> Result<Response, TransportError> {
+        self.transmit_with(&self.client, prepared).await
+    }
+
+    /// Sends a prepared request on a new connection, never a pooled one: the resend of a request
+    /// whose connection was closed before any answer came ([`TransportError::closed_unanswered`]).
+    pub async fn transmit_fresh(&self, prepared: &Prepared) -> Result<Response, TransportError> {
+        self.transmit_with(&self.fresh, prepared).await
+    }
+
+    async fn transmit_with(
+        &self,
+        client: &reqwest::Client,
+        prepared: &Prepared,
+    ) -> Result<Response, TransportError> {
+        if let Some(pacer) = &self.pacer {
+            pacer.wait().await;
+        }
+        match &prepared.parsed {
+            Ok(url) => self.fire(client, &prepared.request, url.clone()).await,
+            Err(e) => Err(TransportError::new(
+                TransportKind::Other,
+                format!(
+                    "not sent: the URL {} is not valid: {e}",
+                    prepared.request.url
+                ),
+            )),
+        }
+    }
+
+    /// How records and reproduction commands name the token: `${VAR}`.
+    pub fn placeholder(&self) -> String {
+        format!("${{{}}}", self.token_env)
+    }
+
+    /// The URL as text and parsed. The run's own path values give the same URL every time, so
+    /// that one is built and parsed once per path template.
+    fn resolve(&self, endpoint: &Endpoint, spec: &RequestSpec) -> (String, Result<Url, String>) {
+        if !spec.path.is_empty() {
+            let url = self.url(endpoint, spec);
+            let parsed = match spec.path.iter().find_map(|(k, v)| segment_problem(k, v)) {
+                Some(problem) => Err(problem),
+                None => Url::parse(&url).map_err(|e| e.to_string()),
+            };
+            return (url, parsed);
+        }
+        let cached = self
+            .resolved
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&endpoint.path)
+            .cloned();
+        if let Some((url, parsed)) = cached {
+            return (url, Ok(parsed));
+        }
+        let url = self.url(endpoint, spec);
+        let parsed = Url::parse(&url).map_err(|e| e.to_string());
+        if let Ok(p) = &parsed {
+            self.resolved
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(endpoint.path.clone(), (url.clone(), p.clone()));
+        }
+        (url, parsed)
+    }
+
+    async fn fire(
+        &self,
+        client: &reqwest::Client,
+        req: &SentRequest,
+        url: Url,
+    ) -> Result<Response, TransportError> {
+        let method = reqwest::Method::from_bytes(req.method.as_bytes())
+            .map_err(|e| TransportError::new(TransportKind::Other, e.to_string()))?;
+        let mut builder = client.request(method, url);
+        for (i, (k, v)) in req.headers.iter().enumerate() {
+            builder = if req.placeholder == Some(i) {
+                let real = v.replace(&self.placeholder(), self.token.expose());
+                let mut value = HeaderValue::try_from(real).map_err(|_| {
+                    TransportError::new(
+                        TransportKind::Other,
+                        "the token cannot be sent in an HTTP header (it holds a control character)",
+                    )
+                })?;
+                value.set_sensitive(true);
+                builder.header(k.as_str(), value)
+            } else {
+                builder.header(k.as_str(), v.as_str())
+            };
+        }
+        if !req.body.is_empty() {
+            builder = builder.body(req.body.clone());
+        }
+        let mut resp = builder.send().await.map_err(TransportError::from_send)?;
+        let status = resp.status().as_u16();
+        let headers = std::mem::take(resp.headers_mut());
+        let expected = resp.content_length().unwrap_or(0).min(64 * 1024) as usize;
+        let mut bytes = Vec::with_capacity(expected);
+        let mut truncated = false;
+        while let Some(chunk) = resp.chunk().await.map_err(TransportError::from_reqwest)? {
+            if bytes.len() + chunk.len() > MAX_BODY {
+                bytes.extend_from_slice(&chunk[..MAX_BODY - bytes.len()]);
+                truncated = true;
+                break;
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Response {
+            status,
+            headers,
+            body: bytes,
+            truncated,
+            body_cut: None,
+        })
+    }
+}
+
+/// A request ready to send: its record, and its URL parsed (or why it cannot be).
+#[derive(Debug)]
+pub struct Prepared {
+    pub request: SentRequest,
+    parsed: Result<Url, String>,
+}
