@@ -9,17 +9,17 @@ use std::time::Duration;
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use crate::app::config;
+use crate::app::selftest::Subjects;
 use crate::cases;
 use crate::check::Checker;
-use crate::app::config;
 use crate::contract::Operation;
 use crate::diag::{did_you_mean, FileError};
-use crate::http::{check_base_url, check_transport_security, segment_problem, Secret};
-use crate::exit;
 use crate::engine::known::KnownFailures;
 use crate::engine::property::{self, PropertySettings};
-use crate::engine::run::{self, Suite, Plan, Selection, TargetChoice};
-use crate::app::selftest::Subjects;
+use crate::engine::run::{self, Plan, Selection, Suite, TargetChoice};
+use crate::exit;
+use crate::http::{check_base_url, check_transport_security, segment_problem, Secret};
 use crate::server::{self, Fault, FaultSet, ServerConfig, Variation, VariationSet};
 
 /// Operation-conformance tests for the Provisionr Workspace API.
@@ -743,10 +743,7 @@ fn check_token_env(name: &str) -> Result<(), PlanError> {
 }
 
 /// The `--skip-check` names, each one a check some operation has.
-fn checked_names(
-    operations: &[Suite],
-    names: &[String],
-) -> Result<BTreeSet<String>, PlanError> {
+fn checked_names(operations: &[Suite], names: &[String]) -> Result<BTreeSet<String>, PlanError> {
     let known: BTreeSet<String> = operations
         .iter()
         .flat_map(|o| Checker::all_names(&o.contract))

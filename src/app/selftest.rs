@@ -7,8 +7,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::contract::Severity;
-use crate::report::{CaseResult, Tally};
 use crate::engine::run::{self, Plan, RunError, RunOutcome, TargetChoice};
+use crate::report::{CaseResult, Tally};
 use crate::server::{Fault, FaultSet, Variation, VariationSet};
 
 /// What the self-test tries: faults it must catch and variations it must pass.

@@ -13,86 +13,10 @@ use crate::contract::{Operation, Semantic, SemanticKind, Severity};
 use crate::http::Response;
 
 mod http;
+mod verdict;
 
-/// The names of the built-in checks, as they appear in output, JUnit and `--skip-check`.
-pub mod names {
-    pub const STATUS: &str = "status";
-    pub const CONTENT_TYPE: &str = "content_type";
-    pub const RESPONSE_SCHEMA: &str = "response_schema";
-    pub const ENUM: &str = "enum";
-    pub const ERROR_BODY: &str = "error_body";
-    pub const ALLOW_HEADER: &str = "allow_header";
-    pub const WWW_AUTHENTICATE: &str = "www_authenticate";
-    pub const DATE_HEADER: &str = "date_header";
-}
-
-/// The built-in checks; their severities and rules are tabled in the README.
-const BUILTIN_CHECKS: &[&str] = &[
-    names::STATUS,
-    names::CONTENT_TYPE,
-    names::RESPONSE_SCHEMA,
-    names::ENUM,
-    names::ERROR_BODY,
-    names::ALLOW_HEADER,
-    names::WWW_AUTHENTICATE,
-    names::DATE_HEADER,
-];
-
-/// One failed check: which, where, what was expected and what came.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct Verdict {
-    pub check: String,
-    pub severity: Severity,
-    /// JSON pointer into the response body, or `status`/`header:Name` for the envelope.
-    pub location: String,
-    pub expected: String,
-    pub actual: String,
-    /// The known-failures entry that accepts (or accepted) this violation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub known: Option<crate::engine::known::Mark>,
-}
-
-impl Verdict {
-    pub(crate) fn new(
-        check: &str,
-        severity: Severity,
-        location: impl Into<String>,
-        expected: impl Into<String>,
-        actual: impl Into<String>,
-    ) -> Self {
-        Verdict {
-            check: check.to_string(),
-            severity,
-            location: location.into(),
-            expected: expected.into(),
-            actual: actual.into(),
-            known: None,
-        }
-    }
-
-    /// One line: `check `enum` failed at /name: expected ..., got ...`.
-    pub fn headline(&self) -> String {
-        format!("check `{}` failed at {}", self.check, self.location)
-    }
-
-    /// The multi-line form used in failure messages.
-    pub fn render(&self) -> String {
-        let label = match &self.known {
-            Some(m) if m.standing == crate::engine::known::Standing::Known => "known",
-            _ => self.severity.as_str(),
-        };
-        let mut s = format!(
-            "[{label}] {}\n  expected: {}\n  actual:   {}",
-            self.headline(),
-            self.expected,
-            self.actual
-        );
-        if let Some(m) = &self.known {
-            s.push_str(&format!("\n  {}", m.describe()));
-        }
-        s
-    }
-}
+use verdict::BUILTIN_CHECKS;
+pub use verdict::{names, Mark, Standing, Verdict};
 
 /// Runs every check; shared by all cases of a run, since uniqueness spans the run.
 pub struct Checker {

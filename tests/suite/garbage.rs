@@ -6,8 +6,8 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use crate::common::{failed_with, plan};
-use provisionr_conformance::report::Status;
 use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
+use provisionr_conformance::report::Status;
 
 const TOKEN: &str = "pvt_garbage_test_token_5f4e3d";
 

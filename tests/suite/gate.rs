@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use provisionr_conformance::report::Status;
 use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
+use provisionr_conformance::report::Status;
 use provisionr_conformance::server::{Fault, FaultSet, ServerConfig};
 use serde_json::Value;
 

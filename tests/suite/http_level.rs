@@ -3,8 +3,8 @@
 
 use std::net::SocketAddr;
 
-use provisionr_conformance::report::CaseResult;
 use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
+use provisionr_conformance::report::CaseResult;
 use provisionr_conformance::server::{
     self, Fault, FaultSet, ServerConfig, Variation, VariationSet,
 };

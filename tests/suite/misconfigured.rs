@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
 use provisionr_conformance::http::Secret;
 use provisionr_conformance::report::Status;
-use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
 use serde_json::Value;
 
 use crate::common::{assert_valid_junit, plan, text, Served, SERVE_TOKEN};

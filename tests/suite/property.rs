@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use axum::routing::post;
-use provisionr_conformance::report::{CaseResult, Status};
 use provisionr_conformance::engine::run::{self, RunOutcome, TargetChoice};
+use provisionr_conformance::report::{CaseResult, Status};
 use provisionr_conformance::server::{Fault, FaultSet};
 use serde_json::Value;
 

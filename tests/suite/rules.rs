@@ -252,7 +252,11 @@ fn errors_rewritten(
     run::run(p).unwrap()
 }
 
-fn warned(outcome: &provisionr_conformance::engine::run::RunOutcome, id: &str, check: &str) -> bool {
+fn warned(
+    outcome: &provisionr_conformance::engine::run::RunOutcome,
+    id: &str,
+    check: &str,
+) -> bool {
     outcome
         .results
         .iter()

@@ -8,8 +8,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
-use provisionr_conformance::report::{curl, CaseResult, Status};
 use provisionr_conformance::engine::run::{self, TargetChoice};
+use provisionr_conformance::report::{curl, CaseResult, Status};
 use provisionr_conformance::server::{
     self, Fault, FaultSet, ServerConfig, Variation, VariationSet,
 };
