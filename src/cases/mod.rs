@@ -2,6 +2,7 @@
 //!
 //! Cases come from case files ([`file`]) and from the request schema ([`derive`]).
 
+pub mod assemble;
 pub mod derive;
 pub mod file;
 pub mod generate;

@@ -292,7 +292,7 @@ fn operation_selects_and_ids_do_not_change_with_it() {
         "--operation",
         "create_nte",
     ];
-    let err = provisionr_conformance::app::cli::plan_from_args(argv)
+    let err = provisionr_conformance::app::plan::plan_from_args(argv)
         .unwrap_err()
         .to_string();
     assert!(err.contains("did you mean `create_note`?"), "{err}");
