@@ -18,7 +18,7 @@ use crate::diag::{did_you_mean, FileError};
 use crate::engine::known::KnownFailures;
 use crate::engine::property::{self, PropertySettings};
 use crate::engine::run::{self, Plan, Selection, Suite, TargetChoice};
-use crate::http::{check_base_url, check_transport_security, segment_problem, Secret};
+use crate::http::{check_base_url, check_transport_security, segment_problem, Secret, TargetError};
 use crate::server::{self, Fault, Variation};
 
 /// Why a plan could not be built: exit code 2 either way.
@@ -28,6 +28,9 @@ pub enum PlanError {
     File(#[from] FileError),
     #[error("{0}")]
     Cases(#[from] AssembleError),
+    /// The `--base-url` is no API root, or would send the token in clear.
+    #[error("{0}")]
+    Target(#[from] TargetError),
     #[error("{0}")]
     Usage(String),
 }
@@ -161,11 +164,10 @@ impl RunArgs {
             let embedded = TargetChoice::Embedded(server::Options::default());
             return Ok((embedded, token_value.unwrap_or_else(random_token), false));
         };
-        let usage = |e: crate::http::TargetError| PlanError::Usage(e.to_string());
-        let parsed = check_base_url(url).map_err(usage)?;
+        let parsed = check_base_url(url)?;
         let insecure = check_transport_security(&parsed).is_err();
         if insecure && !self.allow_insecure_http {
-            check_transport_security(&parsed).map_err(usage)?;
+            check_transport_security(&parsed)?;
         }
         let token = token_value.ok_or_else(|| {
             PlanError::Usage(format!(
@@ -174,9 +176,7 @@ impl RunArgs {
                 self.token_env
             ))
         })?;
-        let remote = TargetChoice::Remote {
-            base_url: url.clone(),
-        };
+        let remote = TargetChoice::Remote { base_url: parsed };
         Ok((remote, token, insecure))
     }
 }

@@ -31,7 +31,7 @@ pub enum TargetChoice {
     /// Start the reference server on 127.0.0.1, port 0, with these options.
     Embedded(server::Options),
     /// An API root such as `https://wks-a1b2c3d4.provisionr.io/api/v1`.
-    Remote { base_url: String },
+    Remote { base_url: url::Url },
 }
 
 /// The cargo-test-like selection and display options.
@@ -392,7 +392,7 @@ fn start_target(plan: &Plan, runtime: &tokio::runtime::Runtime) -> Result<Live, 
     match &plan.target {
         TargetChoice::Remote { base_url } => Ok(Live {
             run_id: random_id(),
-            base_url: base_url.clone(),
+            base_url: base_url.to_string(),
             label: format!("{base_url} (--base-url)"),
             server: None,
         }),

@@ -71,7 +71,9 @@ fn variables_expand_from_the_environment() {
     );
     let p = plan(&config, &[]).unwrap();
     match &p.target {
-        TargetChoice::Remote { base_url } => assert_eq!(base_url, "http://127.0.0.1:9/api/v1"),
+        TargetChoice::Remote { base_url } => {
+            assert_eq!(base_url.as_str(), "http://127.0.0.1:9/api/v1")
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(p.token.expose(), "pvt_from_the_environment");

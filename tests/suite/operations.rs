@@ -171,7 +171,7 @@ fn plan_at(dir: &Path, schemas: &Path, addr: SocketAddr, args: &[&str]) -> run::
     argv.extend_from_slice(args);
     let mut p = plan(dir, &argv);
     p.target = run::TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
+        base_url: format!("http://{addr}/api/v1").parse().unwrap(),
     };
     p.token = provisionr_conformance::http::Secret::new(TOKEN);
     p

@@ -207,7 +207,7 @@ fn a_401_to_a_presented_token_without_an_error_code_is_a_warning() {
     ));
     let (addr, _rt) = crate::common::serve_app(app);
     p.target = TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
+        base_url: format!("http://{addr}/api/v1").parse().unwrap(),
     };
     let outcome = run::run(p).unwrap();
     assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
@@ -247,7 +247,7 @@ fn errors_rewritten(
     ));
     let (addr, _rt) = crate::common::serve_app(app);
     p.target = TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
+        base_url: format!("http://{addr}/api/v1").parse().unwrap(),
     };
     run::run(p).unwrap()
 }
