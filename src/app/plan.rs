@@ -129,8 +129,8 @@ impl RunArgs {
     /// The path values the command line gives: `--path-param`, and `--service` as its shorthand.
     fn given_path_values(&self) -> BTreeMap<String, String> {
         let mut given: BTreeMap<String, String> = self.path_params.iter().cloned().collect();
-        if let Some(service) = &self.service {
-            given.insert("service".into(), service.clone());
+        if let Some(value) = &self.service {
+            given.insert(SERVICE_ALIAS.param.into(), value.clone());
         }
         given
     }
@@ -228,6 +228,19 @@ fn checked_names(operations: &[Suite], names: &[String]) -> Result<BTreeSet<Stri
     Ok(names.iter().cloned().collect())
 }
 
+/// A flag that is the command line's shorthand for one `--path-param NAME=VALUE`.
+struct PathParamAlias {
+    flag: &'static str,
+    param: &'static str,
+}
+
+/// `--service ID` (and a profile's `service`) is `--path-param service=ID`: the word is known
+/// to the edge and to the reference server, never to the stages between.
+const SERVICE_ALIAS: PathParamAlias = PathParamAlias {
+    flag: "--service",
+    param: "service",
+};
+
 /// A value for every path parameter of every operation: the one given (`--path-param`, or
 /// `--service`), else the endpoint file's example. A real workspace has no example values, so
 /// with `--base-url` each must be given.
@@ -262,10 +275,10 @@ fn path_values(
                 )))
             }
             (None, true) => {
-                let shorthand = if name == "service" {
-                    "--service ID or "
+                let shorthand = if name == SERVICE_ALIAS.param {
+                    format!("{} ID or ", SERVICE_ALIAS.flag)
                 } else {
-                    ""
+                    String::new()
                 };
                 return Err(PlanError::Usage(format!(
                     "{shorthand}--path-param {name}=VALUE is required with --base-url"
@@ -273,8 +286,8 @@ fn path_values(
             }
         };
         if let Some(problem) = segment_problem(name, &value) {
-            let flag = if name == "service" && given.contains_key("service") {
-                "--service"
+            let flag = if name == SERVICE_ALIAS.param && given.contains_key(SERVICE_ALIAS.param) {
+                SERVICE_ALIAS.flag
             } else {
                 "--path-param"
             };
@@ -427,4 +440,29 @@ fn load_operations(args: &ContractArgs) -> Result<Vec<Suite>, PlanError> {
             prefixed: a.prefixed,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(flags: &[&str]) -> Result<BTreeMap<String, String>, PlanError> {
+        let argv = ["provisionr-conformance", "run", "--list", "--no-persist"];
+        plan_from_args(argv.iter().chain(flags)).map(|p| p.path_values)
+    }
+
+    #[test]
+    fn service_is_the_alias_of_its_path_param() {
+        let by_alias = values(&["--service", "svc_alias"]).unwrap();
+        let by_param = values(&["--path-param", "service=svc_alias"]).unwrap();
+        assert_eq!(by_alias, by_param);
+        assert_eq!(by_alias["service"], "svc_alias");
+        let err = values(&["--service", ".."]).unwrap_err().to_string();
+        assert!(err.starts_with("--service: "), "{err}");
+        let err = values(&["--base-url", "https://example.test/api"]).unwrap_err();
+        assert!(
+            err.to_string().contains("--service ID or --path-param"),
+            "{err}"
+        );
+    }
 }
