@@ -268,7 +268,7 @@ pub fn parse(path: &Path, text: &str, contract: &Operation) -> Result<Case, File
     let mut case = Case {
         id: file.id.unwrap_or_else(|| format!("{}::{stem}", file.kind)),
         title: file.title,
-        kind: file.kind,
+        kind: file.kind.into(),
         expect,
         request: RequestSpec {
             method,

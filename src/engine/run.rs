@@ -961,7 +961,7 @@ fn tests(plan: &Plan) -> Vec<Test> {
             out.push(Test {
                 op,
                 id: case.id.clone(),
-                kind: case.kind.clone(),
+                kind: case.kind.to_string(),
                 unit: Unit::Case(Arc::new(case.clone())),
             });
         }
