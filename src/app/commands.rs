@@ -2,6 +2,7 @@
 //! an exit code; and where the binary prints an error, with its chain of causes.
 
 use std::collections::BTreeMap;
+use std::error::Error;
 use std::path::{Path, PathBuf};
 
 use clap::{CommandFactory, FromArgMatches};
@@ -45,7 +46,7 @@ pub fn main() -> i32 {
         Command::Run(mut args) => {
             let given = matches.subcommand_matches("run");
             if let Err(e) = given.map_or(Ok(()), |m| args.apply_profile(m)) {
-                eprintln!("error: {e}");
+                print_error(&e);
                 write_setup_report(&args.junit, &e.to_string());
                 return exit::USAGE;
             }
@@ -62,7 +63,7 @@ fn openapi_command(args: &OpenapiArgs) -> i32 {
     let contracts = match load_contracts(&args.source) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error(&e);
             return exit::USAGE;
         }
     };
@@ -96,7 +97,7 @@ fn diff_command(args: &DiffArgs) -> i32 {
             d.exit_code()
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error(&e);
             exit::USAGE
         }
     }
@@ -132,10 +133,11 @@ pub fn run_junit_path(argv: &[std::ffi::OsString]) -> Option<PathBuf> {
 fn write_setup_report(junit: &Path, message: &str) {
     let xml = crate::report::junit::render_setup_error(message);
     if let Err(w) = crate::report::write_file(junit, &xml) {
-        eprintln!(
+        let top = format!(
             "error: cannot write the JUnit report to {}: {w}",
             junit.display()
         );
+        print_error_as(top, &w);
     }
 }
 
@@ -144,7 +146,7 @@ fn run_command(args: RunArgs) -> i32 {
     let plan = match args.plan() {
         Ok(plan) => plan,
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error(&e);
             write_setup_report(&junit, &e.to_string());
             return exit::USAGE;
         }
@@ -152,7 +154,7 @@ fn run_command(args: RunArgs) -> i32 {
     match run::run(plan) {
         Ok(outcome) => outcome.exit_code,
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error(&e);
             match e {
                 // Found before anything was sent: the command line or the paths are wrong.
                 run::RunError::Target(_)
@@ -171,21 +173,24 @@ fn selftest_command(args: SelftestArgs) -> i32 {
     let (plan, subjects) = match args.plan() {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error(&e);
             return exit::USAGE;
         }
     };
     let report = match crate::app::selftest::selftest(&plan, &subjects) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error(&e);
             return exit::UNREACHABLE;
         }
     };
     print!("{}", crate::app::selftest::render_table(&report));
     let json = serde_json::to_string_pretty(&report).unwrap_or_default();
     if let Err(e) = crate::report::write_file(&args.json, &json) {
-        eprintln!("error: cannot write {}: {e}", args.json.display());
+        print_error_as(
+            format!("error: cannot write {}: {e}", args.json.display()),
+            &e,
+        );
         return exit::USAGE;
     }
     println!("report: {}", args.json.display());
@@ -215,14 +220,14 @@ fn serve_command(args: ServeArgs) -> i32 {
     {
         (Ok(f), Ok(v)) => (f, v),
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e}");
+            print_error(&e);
             return exit::USAGE;
         }
     };
     let contract = match Operation::embedded() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error(&e);
             return exit::USAGE;
         }
     };
@@ -257,7 +262,7 @@ fn serve_command(args: ServeArgs) -> i32 {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            print_error_as(format!("error: cannot start the async runtime: {e}"), &e);
             return exit::UNREACHABLE;
         }
     };
@@ -265,7 +270,7 @@ fn serve_command(args: ServeArgs) -> i32 {
         let running = match server::spawn(args.addr, config).await {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("error: cannot listen on {}: {e}", args.addr);
+                print_error_as(format!("error: cannot listen on {}: {e}", args.addr), &e);
                 return exit::USAGE;
             }
         };
@@ -288,4 +293,59 @@ fn serve_command(args: ServeArgs) -> i32 {
         running.shutdown().await;
         exit::SUCCESS
     })
+}
+
+/// Prints an error as `error: MESSAGE`, then its causes ([`error_chain`]).
+fn print_error(e: &dyn Error) {
+    print_error_as(format!("error: {e}"), e);
+}
+
+/// Prints `top`, a message about `e`, then the causes of `e` ([`error_chain`]).
+fn print_error_as(top: String, e: &dyn Error) {
+    eprintln!("{}", error_chain(top, e));
+}
+
+/// `top`, then `e` and each of its sources on a line of its own (`  caused by: ...`), but for
+/// any whose text the lines before already contain: many messages include their cause.
+pub fn error_chain(top: String, e: &dyn Error) -> String {
+    let mut out = top;
+    let mut next = Some(e);
+    while let Some(err) = next {
+        let text = err.to_string();
+        if !out.contains(&text) {
+            out.push_str("\n  caused by: ");
+            out.push_str(&text);
+        }
+        next = err.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error whose message leaves its cause out, or includes it.
+    #[derive(Debug, thiserror::Error)]
+    enum Outer {
+        #[error("cannot read the cases")]
+        Terse(#[source] std::io::Error),
+        #[error("cannot read the cases: {0}")]
+        Full(#[source] std::io::Error),
+    }
+
+    #[test]
+    fn the_chain_shows_each_cause_once() {
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let terse = Outer::Terse(io());
+        assert_eq!(
+            error_chain(format!("error: {terse}"), &terse),
+            "error: cannot read the cases\n  caused by: no such file"
+        );
+        let full = Outer::Full(io());
+        assert_eq!(
+            error_chain(format!("error: {full}"), &full),
+            "error: cannot read the cases: no such file"
+        );
+    }
 }
