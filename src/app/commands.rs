@@ -198,64 +198,15 @@ fn selftest_command(args: SelftestArgs) -> i32 {
 }
 
 fn serve_command(args: ServeArgs) -> i32 {
-    if args.list_faults {
-        for f in Fault::ALL {
-            println!("{:<28} {:<14} {}", f.name(), f.category(), f.description());
-        }
+    if args.list_faults || args.list_variations {
+        print_catalog(&args);
         return exit::SUCCESS;
     }
-    if args.list_variations {
-        for v in Variation::ALL {
-            println!(
-                "{:<28} {}\n{:<28} why: {}",
-                v.name(),
-                v.description(),
-                "",
-                v.why()
-            );
-        }
-        return exit::SUCCESS;
-    }
-    let (faults, variations) = match (parse_faults(&args.fault), parse_variations(&args.variation))
-    {
-        (Ok(f), Ok(v)) => (f, v),
-        (Err(e), _) | (_, Err(e)) => {
-            print_error(&e);
-            return exit::USAGE;
-        }
+    let (config, faults, variations) = match server_config(&args) {
+        Ok(setup) => setup,
+        Err(code) => return code,
     };
-    let contract = match Operation::embedded() {
-        Ok(c) => c,
-        Err(e) => {
-            print_error(&e);
-            return exit::USAGE;
-        }
-    };
-    let Some(token) = token_from_env(&args.token_env) else {
-        eprintln!(
-            "error: the server's token is read from the environment variable {0}, which is not set; \
-             export {0}=<token>",
-            args.token_env
-        );
-        return exit::USAGE;
-    };
-    let services = if args.service.is_empty() {
-        contract
-            .endpoint
-            .path_params
-            .values()
-            .map(|p| p.example.clone())
-            .collect()
-    } else {
-        args.service.clone()
-    };
-    let config = ServerConfig {
-        token,
-        services: services.clone(),
-        faults: FaultSet::with(faults.iter().copied()),
-        variations: VariationSet::with(variations.iter().copied()),
-        reject_past_expiry: args.reject_past_expiry,
-    };
+    let services = config.services.clone();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -293,6 +244,70 @@ fn serve_command(args: ServeArgs) -> i32 {
         running.shutdown().await;
         exit::SUCCESS
     })
+}
+
+/// `serve --list-faults` or `--list-variations`: the catalog, one entry a line.
+fn print_catalog(args: &ServeArgs) {
+    if args.list_faults {
+        for f in Fault::ALL {
+            println!("{:<28} {:<14} {}", f.name(), f.category(), f.description());
+        }
+        return;
+    }
+    for v in Variation::ALL {
+        println!(
+            "{:<28} {}\n{:<28} why: {}",
+            v.name(),
+            v.description(),
+            "",
+            v.why()
+        );
+    }
+}
+
+/// The reference server's setup from `serve`'s flags: the faults and variations named, the
+/// token from the environment, and the services it knows (`--service`, or the example of the
+/// shipped contract's path parameter), with the faults and variations in the order given. An
+/// error is printed, and its exit code returned.
+fn server_config(args: &ServeArgs) -> Result<(ServerConfig, Vec<Fault>, Vec<Variation>), i32> {
+    let (faults, variations) = match (parse_faults(&args.fault), parse_variations(&args.variation))
+    {
+        (Ok(f), Ok(v)) => (f, v),
+        (Err(e), _) | (_, Err(e)) => {
+            print_error(&e);
+            return Err(exit::USAGE);
+        }
+    };
+    let contract = Operation::embedded().map_err(|e| {
+        print_error(&e);
+        exit::USAGE
+    })?;
+    let Some(token) = token_from_env(&args.token_env) else {
+        eprintln!(
+            "error: the server's token is read from the environment variable {0}, which is not set; \
+             export {0}=<token>",
+            args.token_env
+        );
+        return Err(exit::USAGE);
+    };
+    let services = if args.service.is_empty() {
+        contract
+            .endpoint
+            .path_params
+            .values()
+            .map(|p| p.example.clone())
+            .collect()
+    } else {
+        args.service.clone()
+    };
+    let config = ServerConfig {
+        token,
+        services,
+        faults: FaultSet::with(faults.iter().copied()),
+        variations: VariationSet::with(variations.iter().copied()),
+        reject_past_expiry: args.reject_past_expiry,
+    };
+    Ok((config, faults, variations))
 }
 
 /// Prints an error as `error: MESSAGE`, then its causes ([`error_chain`]).
