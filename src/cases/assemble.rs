@@ -43,7 +43,7 @@ pub enum AssembleError {
     #[error("{diagnostic}")]
     Ungenerable {
         /// The request schema's file, and what is wrong, as the user sees it.
-        diagnostic: FileError,
+        diagnostic: Box<FileError>,
         #[source]
         source: GenError,
     },
@@ -91,10 +91,10 @@ pub fn assemble(
     {
         // Checked before deriving: a schema the generator refuses stops the run at once.
         generable(&contract.request_schema).map_err(|source| AssembleError::Ungenerable {
-            diagnostic: FileError::new(
+            diagnostic: Box::new(FileError::new(
                 contract.request_schema_path.clone(),
                 format!("cannot generate bodies from the request schema: {source}"),
-            ),
+            )),
             source,
         })?;
         cases.extend(derive::derive(contract));
