@@ -14,12 +14,12 @@ use serde_json::Value;
 use crate::cases::Case;
 use crate::check::{Checker, Verdict};
 use crate::contract::{Operation, Severity};
-use crate::engine::stop::{Reason, Stop};
 use crate::http::{
     Exchange, Prepared, Response, SentRequest, Target, TransportError, TransportKind,
 };
 use crate::redact::{secret_values, Redactor, MASKED, SECRET_FIELDS};
 use crate::report::{CaseResult, PossibleDuplicate, CREATED_SAMPLE};
+use crate::engine::stop::{Reason, Stop};
 
 /// Sends cases and judges the answers; shared by every test of a run.
 pub struct Executor {

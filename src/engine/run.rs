@@ -12,18 +12,16 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use crate::cases::Case;
 use crate::check::Checker;
 use crate::contract::Operation;
+use crate::http::{Secret, Target};
 use crate::engine::executor::{CreatedList, Executor, ExecutorError, Settings, Totals};
 use crate::engine::known::{EntryOutcome, KnownFailures};
-use crate::engine::property::{
-    self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget,
-};
-use crate::engine::stop::{Reason, Stop};
-use crate::http::{Secret, Target};
-use crate::redact::Redactor;
 use crate::report::progress::Progress;
+use crate::engine::property::{self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget};
+use crate::redact::Redactor;
 use crate::report::setup::{SetUp, SetupCause};
 use crate::report::{self, CaseResult, RunInfo, Status, Tally};
 use crate::server::{self, RunningServer, ServerConfig};
+use crate::engine::stop::{Reason, Stop};
 
 /// Which server the run tests.
 #[derive(Clone, Debug)]

@@ -7,8 +7,8 @@ use std::process::{Child, Command as Process, Stdio};
 
 use clap::Parser;
 use provisionr_conformance::app::cli::{Cli, Command};
-use provisionr_conformance::engine::run::{self, Plan, RunOutcome, TargetChoice};
 use provisionr_conformance::report::CaseResult;
+use provisionr_conformance::engine::run::{self, Plan, RunOutcome, TargetChoice};
 use provisionr_conformance::server::{Fault, FaultSet, VariationSet};
 
 /// Serves `app` on 127.0.0.1, port 0, on a runtime of its own, which stops it when dropped.

@@ -7,8 +7,8 @@ use std::process::Command;
 
 use clap::Parser;
 use provisionr_conformance::app::cli::{Cli, Command as Sub};
-use provisionr_conformance::app::selftest::selftest;
 use provisionr_conformance::engine::run::Plan;
+use provisionr_conformance::app::selftest::selftest;
 use serde_json::{json, Value};
 
 use crate::common::{plan, run_with};

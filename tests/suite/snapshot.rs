@@ -2,10 +2,10 @@
 //! ids and timestamps redacted.
 
 use crate::common::plan;
-use provisionr_conformance::engine::run::{self, TargetChoice};
 use provisionr_conformance::http::Secret;
 use provisionr_conformance::redact::Redactor;
 use provisionr_conformance::report::human;
+use provisionr_conformance::engine::run::{self, TargetChoice};
 use provisionr_conformance::server::{Fault, FaultSet};
 
 const TOKEN: &str = "pvt_snapshot_token_0123456789";

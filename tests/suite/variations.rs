@@ -6,9 +6,9 @@ use std::process::{Command, Output};
 
 use clap::Parser;
 use provisionr_conformance::app::cli::{Cli, Command as Sub};
-use provisionr_conformance::app::selftest::selftest;
 use provisionr_conformance::contract::EMBEDDED_SCHEMAS;
 use provisionr_conformance::report::Status;
+use provisionr_conformance::app::selftest::selftest;
 use provisionr_conformance::server::{FaultSet, Variation, VariationSet};
 
 use crate::common::{run_on, run_with, text, verdicts, Served, SERVE_TOKEN};

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::contract::{
-    pointer_token, AuthSpec, Endpoint, FieldPolicy, Operation, Parts, PathParam, Semantic,
+    pointer_token, AuthSpec, Operation, Endpoint, FieldPolicy, Parts, PathParam, Semantic,
 };
 use crate::diag::{read_text, FileError};
 
