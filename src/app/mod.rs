@@ -1,5 +1,10 @@
-//! The edge: the command line, profiles, the plan and the commands.
+//! The edge: the command line ([`cli`]: clap only), profiles ([`profile`], with the config
+//! file), the validated plan ([`plan`]), the commands ([`commands`]) and the self-test.
 
 pub mod cli;
-pub mod config;
+pub mod commands;
+pub mod plan;
+pub mod profile;
 pub mod selftest;
+
+pub use commands::main;

@@ -268,7 +268,7 @@ pub fn parse(path: &Path, text: &str, contract: &Operation) -> Result<Case, File
     let mut case = Case {
         id: file.id.unwrap_or_else(|| format!("{}::{stem}", file.kind)),
         title: file.title,
-        kind: file.kind,
+        kind: file.kind.into(),
         expect,
         request: RequestSpec {
             method,
@@ -303,7 +303,7 @@ pub fn to_json(case: &Case, contract: &Operation, provenance: &Provenance<'_>) -
     let mut file = serde_json::Map::new();
     file.insert("id".into(), Value::from(case.id.as_str()));
     file.insert("title".into(), Value::from(case.title.as_str()));
-    if case.kind != default_kind() {
+    if case.kind.as_str() != default_kind() {
         file.insert("kind".into(), Value::from(case.kind.as_str()));
     }
     file.insert("class".into(), Value::from(case.class().as_str()));

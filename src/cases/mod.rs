@@ -2,6 +2,7 @@
 //!
 //! Cases come from case files ([`file`]) and from the request schema ([`derive`]).
 
+pub mod assemble;
 pub mod derive;
 pub mod file;
 pub mod generate;
@@ -200,6 +201,112 @@ pub enum Origin {
     Derived,
 }
 
+/// What a case tests, which groups it in the output and names its JUnit class: one of the
+/// kinds the suite derives or generates, or a name a case file gives (`kind`, default
+/// `example`). Written and printed as its name, as the string it replaces was.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CaseKind {
+    Auth,
+    Body,
+    Boundary,
+    DateTime,
+    Example,
+    Json,
+    MediaType,
+    Method,
+    Null,
+    Path,
+    Property,
+    Regression,
+    Required,
+    String,
+    Type,
+    /// Any other name a case file gives.
+    Named(String),
+}
+
+impl CaseKind {
+    /// The kinds with a variant of their own, by name.
+    const NAMED: [(CaseKind, &'static str); 15] = [
+        (CaseKind::Auth, "auth"),
+        (CaseKind::Body, "body"),
+        (CaseKind::Boundary, "boundary"),
+        (CaseKind::DateTime, "date_time"),
+        (CaseKind::Example, "example"),
+        (CaseKind::Json, "json"),
+        (CaseKind::MediaType, "media_type"),
+        (CaseKind::Method, "method"),
+        (CaseKind::Null, "null"),
+        (CaseKind::Path, "path"),
+        (CaseKind::Property, "property"),
+        (CaseKind::Regression, "regression"),
+        (CaseKind::Required, "required"),
+        (CaseKind::String, "string"),
+        (CaseKind::Type, "type"),
+    ];
+
+    /// The kind's name, as output, JUnit classnames and case ids spell it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CaseKind::Named(name) => name,
+            known => CaseKind::NAMED
+                .iter()
+                .find(|(k, _)| k == known)
+                .map_or("", |(_, name)| name),
+        }
+    }
+
+    /// The kind of this name: its own variant when it has one.
+    pub fn from_name(name: &str) -> Self {
+        CaseKind::NAMED
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map_or_else(|| CaseKind::Named(name.to_string()), |(k, _)| k.clone())
+    }
+}
+
+impl std::fmt::Display for CaseKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for CaseKind {
+    fn from(name: &str) -> Self {
+        CaseKind::from_name(name)
+    }
+}
+
+impl From<String> for CaseKind {
+    fn from(name: String) -> Self {
+        CaseKind::from_name(&name)
+    }
+}
+
+impl PartialEq<str> for CaseKind {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for CaseKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Serialize for CaseKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for CaseKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(CaseKind::from)
+    }
+}
+
 /// One request with its expectation: one test in the run.
 #[derive(Clone, Debug, Serialize)]
 pub struct Case {
@@ -207,7 +314,7 @@ pub struct Case {
     pub id: String,
     pub title: String,
     /// Grouping for output and JUnit classnames: `example`, `boundary`, `auth`, ...
-    pub kind: String,
+    pub kind: CaseKind,
     pub expect: Expect,
     pub request: RequestSpec,
     /// The request field a rejection should name (a JSON pointer), when one field is at fault.
@@ -275,5 +382,26 @@ impl Case {
             self.expect.tolerated_why =
                 Some("an unambiguous variant of RFC 3339 that lenient parsers accept".into());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CaseKind;
+
+    #[test]
+    fn a_kind_reads_and_writes_as_its_name() {
+        for (kind, name) in CaseKind::NAMED {
+            assert_eq!(CaseKind::from_name(name), kind);
+            assert_eq!(kind.as_str(), name);
+            assert_eq!(kind.to_string(), name);
+            assert_eq!(serde_json::to_value(&kind).unwrap(), name);
+        }
+        let own = CaseKind::from("smoke");
+        assert_eq!(own, CaseKind::Named("smoke".into()));
+        assert_eq!(own, "smoke");
+        let read: CaseKind = serde_json::from_str("\"date_time\"").unwrap();
+        assert_eq!(read, CaseKind::DateTime);
+        assert_eq!(serde_json::to_string(&own).unwrap(), "\"smoke\"");
     }
 }

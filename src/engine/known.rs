@@ -17,53 +17,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::check::Verdict;
+use crate::check::{Mark, Standing, Verdict};
 use crate::contract::Severity;
 use crate::diag::FileError;
 use crate::engine::outcome::CaseResult;
-
-/// How a failure stands against the known-failures file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Standing {
-    /// Accepted until `expires`: counted and shown, not a failure of the run.
-    Known,
-    /// Was accepted until `expires`, which has passed: a failure again, saying so.
-    Expired,
-}
-
-/// The entry that matched a verdict.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Mark {
-    pub standing: Standing,
-    pub reason: String,
-    pub expires: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
-    /// The entry's line in the file.
-    pub line: usize,
-}
-
-impl Mark {
-    /// One line for the report.
-    pub fn describe(&self) -> String {
-        let link = self
-            .link
-            .as_deref()
-            .map(|l| format!(" ({l})"))
-            .unwrap_or_default();
-        match self.standing {
-            Standing::Known => format!(
-                "known failure, accepted until {}: {}{link}",
-                self.expires, self.reason
-            ),
-            Standing::Expired => format!(
-                "known failure whose acceptance expired on {}: {}{link}",
-                self.expires, self.reason
-            ),
-        }
-    }
-}
 
 /// One entry of the file.
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -34,7 +34,7 @@ pub enum TargetChoice {
     /// Start the reference server on 127.0.0.1, port 0, with these options.
     Embedded(server::Options),
     /// An API root such as `https://wks-a1b2c3d4.provisionr.io/api/v1`.
-    Remote { base_url: String },
+    Remote { base_url: url::Url },
 }
 
 /// The cargo-test-like selection and display options.
@@ -356,12 +356,20 @@ async fn listen_for_signals(stop: Arc<Stop>, observer: Arc<dyn Observer>) {
 /// Starts the embedded server when the plan asks for it.
 fn start_target(plan: &Plan, runtime: &tokio::runtime::Runtime) -> Result<Live, RunError> {
     match &plan.target {
-        TargetChoice::Remote { base_url } => Ok(Live {
+        TargetChoice::Remote { base_url } => {
+            // As the user wrote it: the parser adds a `/` to a bare host, which the run would
+            // then show in its header, JUnit report and summary.
+            let shown = match base_url.path() {
+                "/" => base_url.as_str().trim_end_matches('/'),
+                _ => base_url.as_str(),
+            };
+            Ok(Live {
             run_id: random_id(),
-            base_url: base_url.clone(),
-            label: format!("{base_url} (--base-url)"),
+            base_url: shown.to_string(),
+            label: format!("{shown} (--base-url)"),
             server: None,
-        }),
+            })
+        }
         TargetChoice::Embedded(options) => {
             let config = ServerConfig::new(
                 plan.token.expose().to_string(),
@@ -717,7 +725,7 @@ fn tests(plan: &Plan) -> Vec<Test> {
             out.push(Test {
                 op,
                 id: case.id.clone(),
-                kind: case.kind.clone(),
+                kind: case.kind.to_string(),
                 unit: Unit::Case(Arc::new(case.clone())),
             });
         }

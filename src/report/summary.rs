@@ -202,7 +202,7 @@ pub fn build(facts: Facts<'_>, results: &[CaseResult]) -> Summary {
 fn finding(r: &CaseResult, v: &Verdict) -> Finding {
     Finding {
         case: r.case.id.clone(),
-        kind: r.case.kind.clone(),
+        kind: r.case.kind.to_string(),
         check: v.check.clone(),
         severity: v.severity.as_str().into(),
         location: v.location.clone(),
@@ -226,7 +226,7 @@ fn counts(tally: &Tally, results: &[CaseResult]) -> Counts {
     for r in results {
         for key in [
             (&mut c.by_class, r.case.class().as_str().to_string()),
-            (&mut c.by_kind, r.case.kind.clone()),
+            (&mut c.by_kind, r.case.kind.to_string()),
         ] {
             let (map, name) = key;
             let entry = map.entry(name).or_default();

@@ -227,3 +227,21 @@ fn rate_spaces_requests_out() {
     assert_eq!(n, 7, "{junit}");
     assert!(elapsed.as_secs_f64() >= 1.5, "{n} requests in {elapsed:?}");
 }
+
+#[test]
+fn an_error_is_printed_with_its_cause_once() {
+    // The `--created` file cannot be opened under a plain file: an error with an I/O error as
+    // its source, whose message already includes it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("plain"), "").unwrap();
+    let created = dir.path().join("plain").join("created.txt");
+    let out = run(dir.path(), &["--created", created.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: cannot write the list of created ids to"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("(os error").count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("error: ").count(), 1, "{stderr}");
+}

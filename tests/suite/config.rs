@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use provisionr_conformance::app::cli::plan_from_args;
+use provisionr_conformance::app::plan::plan_from_args;
 use provisionr_conformance::engine::run::{Plan, TargetChoice};
 
 fn write(dir: &Path, text: &str) -> String {
@@ -71,7 +71,9 @@ fn variables_expand_from_the_environment() {
     );
     let p = plan(&config, &[]).unwrap();
     match &p.target {
-        TargetChoice::Remote { base_url } => assert_eq!(base_url, "http://127.0.0.1:9/api/v1"),
+        TargetChoice::Remote { base_url } => {
+            assert_eq!(base_url.as_str(), "http://127.0.0.1:9/api/v1")
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(p.token.expose(), "pvt_from_the_environment");
@@ -130,7 +132,7 @@ fn the_example_file_parses_and_a_bad_profile_exits_2_from_the_binary() {
     std::env::set_var("STAGING_URL", "https://staging.example/api/v1");
     std::env::set_var("STAGING_SERVICE", "svc_staging");
     for name in ["local", "nightly", "release-gate"] {
-        provisionr_conformance::app::config::load(Some(&example), name)
+        provisionr_conformance::app::profile::load(Some(&example), name)
             .unwrap_or_else(|e| panic!("profile {name}: {e}"));
     }
     let dir = tempfile::tempdir().unwrap();

@@ -11,8 +11,9 @@ use clap::Parser;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+use provisionr_conformance::app::cli::{Cli, Command};
+use provisionr_conformance::app::plan::PlanError;
 use provisionr_conformance::cases::file;
-use provisionr_conformance::app::cli::{Cli, Command, PlanError};
 use provisionr_conformance::contract::{pointer_token, Operation, EMBEDDED_SCHEMAS};
 use serde_json::{json, Value};
 

@@ -57,7 +57,7 @@ fn run_against(addr: SocketAddr, dir: &std::path::Path, extra: &[&str]) -> RunOu
     let mut p = plan(dir, &args);
     p.token = provisionr_conformance::http::Secret::new(TOKEN);
     p.target = TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
+        base_url: format!("http://{addr}/api/v1").parse().unwrap(),
     };
     run_and_write(p).unwrap()
 }

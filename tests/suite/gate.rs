@@ -104,7 +104,7 @@ fn the_summary_validates_against_its_schema_passing_failing_and_not_tested() {
     let summary = dir.path().join("summary.json");
     let mut p = plan(dir.path(), &["--summary", summary.to_str().unwrap()]);
     p.target = TargetChoice::Remote {
-        base_url: format!("http://127.0.0.1:{port}/api/v1"),
+        base_url: format!("http://127.0.0.1:{port}/api/v1").parse().unwrap(),
     };
     assert_eq!(run_and_write(p).unwrap().exit_code, 3);
     let s = summary_of(dir.path());
@@ -421,7 +421,7 @@ fn throttle(
     };
     let (addr, seen, rt) = throttling(config, wait);
     p.target = TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
+        base_url: format!("http://{addr}/api/v1").parse().unwrap(),
     };
     (seen, rt)
 }

@@ -341,7 +341,7 @@ fn a_target_that_never_answers_is_given_up_after_five_errors_in_a_row() {
     let (addr, seen) = tcp_server(hang);
     let mut p = plan(dir.path(), &["--timeout", "1"]);
     p.target = TargetChoice::Remote {
-        base_url: base(addr),
+        base_url: base(addr).parse().unwrap(),
     };
     let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 3);

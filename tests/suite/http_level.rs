@@ -205,7 +205,9 @@ fn behind_a_parser(faults: &[Fault], args: &[&str]) -> RunOutcome {
     let front = listener.local_addr().unwrap();
     rt.spawn(parser_in_front(listener, backend.local_addr()));
     p.target = TargetChoice::Remote {
-        base_url: format!("http://{front}{}", server::API_PREFIX),
+        base_url: format!("http://{front}{}", server::API_PREFIX)
+            .parse()
+            .unwrap(),
     };
     let outcome = run_and_write(p).unwrap();
     assert!(backend.hits() > 0, "the backend answered nothing");

@@ -39,7 +39,7 @@ fn an_unreachable_target_is_an_error_not_a_failure() {
     let port = crate::common::closed_port();
     let mut p = plan(dir.path(), &[]);
     p.target = TargetChoice::Remote {
-        base_url: format!("http://127.0.0.1:{port}/api/v1"),
+        base_url: format!("http://127.0.0.1:{port}/api/v1").parse().unwrap(),
     };
     let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 3);

@@ -117,7 +117,7 @@ fn against(dir: &Path, served: &Served, token: &str, args: &[&str]) -> (RunOutco
     all.extend_from_slice(args);
     let mut p = plan(dir, &all);
     p.target = TargetChoice::Remote {
-        base_url: served.base_url.clone(),
+        base_url: served.base_url.clone().parse().unwrap(),
     };
     p.token = Secret::new(token);
     p.path_values.insert("service".into(), "svc_e2e".into());
@@ -180,7 +180,9 @@ fn failures_that_share_a_set_up_cause_are_not_saved_as_regression_cases() {
     let regressions = dir.path().join("cases/regressions");
     let run_at = |base_url: String| {
         let mut p = plan(dir.path(), &["--cases", "16", "--seed", "7"]);
-        p.target = TargetChoice::Remote { base_url };
+        p.target = TargetChoice::Remote {
+            base_url: base_url.parse().unwrap(),
+        };
         p.token = Secret::new(SERVE_TOKEN);
         p.path_values.insert("service".into(), "svc_e2e".into());
         p.properties.as_mut().unwrap().persist = Some(regressions.clone());
@@ -383,7 +385,7 @@ fn failures_that_share_a_set_up_cause_are_not_written_as_known_failures() {
         ],
     );
     p.target = TargetChoice::Remote {
-        base_url: format!("{}/api/v1", served.base_url),
+        base_url: format!("{}/api/v1", served.base_url).parse().unwrap(),
     };
     p.token = Secret::new(SERVE_TOKEN);
     p.path_values.insert("service".into(), "svc_e2e".into());

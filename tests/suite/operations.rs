@@ -172,7 +172,7 @@ fn plan_at(dir: &Path, schemas: &Path, addr: SocketAddr, args: &[&str]) -> run::
     argv.extend_from_slice(args);
     let mut p = plan(dir, &argv);
     p.target = run::TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
+        base_url: format!("http://{addr}/api/v1").parse().unwrap(),
     };
     p.token = provisionr_conformance::http::Secret::new(TOKEN);
     p
@@ -293,7 +293,7 @@ fn operation_selects_and_ids_do_not_change_with_it() {
         "--operation",
         "create_nte",
     ];
-    let err = provisionr_conformance::app::cli::plan_from_args(argv)
+    let err = provisionr_conformance::app::plan::plan_from_args(argv)
         .unwrap_err()
         .to_string();
     assert!(err.contains("did you mean `create_note`?"), "{err}");

@@ -244,7 +244,7 @@ fn bodies_sent_with(seed: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let mut p = plan(dir.path(), &["--seed", seed, "--cases", "64", "property::"]);
     p.target = TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
+        base_url: format!("http://{addr}/api/v1").parse().unwrap(),
     };
     run_and_write(p).unwrap();
     task.abort();
@@ -323,7 +323,7 @@ fn two_kinds_of_failure_are_both_reported_each_shrunk_within_its_kind() {
     let services = p.path_values.values().cloned().collect();
     let (addr, task) = rt.block_on(two_bugs(p.token.expose(), services));
     p.target = TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
+        base_url: format!("http://{addr}/api/v1").parse().unwrap(),
     };
     let outcome = run_and_write(p).unwrap();
     task.abort();

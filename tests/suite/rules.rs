@@ -208,7 +208,7 @@ fn a_401_to_a_presented_token_without_an_error_code_is_a_warning() {
     ));
     let (addr, _rt) = crate::common::serve_app(app);
     p.target = TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
+        base_url: format!("http://{addr}/api/v1").parse().unwrap(),
     };
     let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
@@ -248,7 +248,7 @@ fn errors_rewritten(
     ));
     let (addr, _rt) = crate::common::serve_app(app);
     p.target = TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
+        base_url: format!("http://{addr}/api/v1").parse().unwrap(),
     };
     run_and_write(p).unwrap()
 }

@@ -98,7 +98,7 @@ fn every_request_asks_for_json_so_a_negotiating_server_answers_json() {
     ));
     let (addr, _rt) = serve_app(app);
     p.target = TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
+        base_url: format!("http://{addr}/api/v1").parse().unwrap(),
     };
     let outcome = run_and_write(p).unwrap();
     assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
@@ -313,7 +313,7 @@ fn a_failure_after_the_resend_names_the_case_answered_before_it() {
     let (addr, _server) = answers_once();
     let mut p = plan(dir.path(), &["auth::", "--test-threads", "1"]);
     p.target = TargetChoice::Remote {
-        base_url: format!("http://{addr}/api/v1"),
+        base_url: format!("http://{addr}/api/v1").parse().unwrap(),
     };
     let outcome = run_and_write(p).unwrap();
     // Results are in list order; the one answered is the one sent first.

@@ -230,7 +230,7 @@ fn run_against(doc: &Path, rule: DateRule, args: &[&str]) -> RunOutcome {
     argv.extend_from_slice(args);
     let mut p = plan(dir.path(), &argv);
     p.target = run::TargetChoice::Remote {
-        base_url: format!("http://{addr}"),
+        base_url: format!("http://{addr}").parse().unwrap(),
     };
     p.token = provisionr_conformance::http::Secret::new(TOKEN);
     run_and_write(p).unwrap()

@@ -170,7 +170,7 @@ impl Deriver<'_> {
         let mut case = Case {
             id,
             title,
-            kind: kind.to_string(),
+            kind: kind.into(),
             expect,
             request,
             offending,

@@ -1,4 +1,4 @@
-//! The config file (`provisionr-conformance.toml`, or `--config PATH`) and its named profiles
+//! Profiles: the config file (`provisionr-conformance.toml`, or `--config PATH`) and its named profiles
 //! ([`Profile`]), so a nightly job or a release gate is one `--profile NAME` instead of a long
 //! command line. Flags override the profile, and the profile overrides the defaults. `${VAR}`
 //! expands from the environment for values that are not secret; a token in the file is refused.
@@ -15,9 +15,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use clap::parser::ValueSource;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::cli::{parse_duration, CasesArg, RunArgs};
+use super::plan::PlanError;
 use crate::diag::{did_you_mean, line_column, FileError};
 
 /// The file read when `--profile` is given without `--config`.
@@ -199,6 +202,100 @@ pub fn expand(value: &str) -> Result<String, String> {
     }
     out.push_str(rest);
     Ok(out)
+}
+
+impl RunArgs {
+    /// Fills every setting the command line left out from `--profile`'s table in the config
+    /// file: flags override the profile, and the profile overrides the defaults.
+    pub fn apply_profile(&mut self, given: &clap::ArgMatches) -> Result<(), PlanError> {
+        let Some(name) = self.profile.clone() else {
+            return Ok(());
+        };
+        let loaded = load(self.config.as_deref(), &name)?;
+        let p = &loaded.profile;
+        let from_cli = |id: &str| given.value_source(id) == Some(ValueSource::CommandLine);
+        let text = |v: &Option<toml::Spanned<String>>| v.as_ref().map(|v| v.get_ref().clone());
+        let path = |v: &Option<toml::Spanned<String>>| text(v).map(PathBuf::from);
+        // Each setting the command line did not give takes the profile's value, if it has one.
+        macro_rules! take {
+            ($id:literal, $field:expr, $value:expr) => {
+                if let (false, Some(v)) = (from_cli($id), $value) {
+                    $field = v;
+                }
+            };
+        }
+        take!("base_url", self.base_url, text(&p.base_url).map(Some));
+        take!("service", self.service, text(&p.service).map(Some));
+        take!(
+            "path_params",
+            self.path_params,
+            p.path_params.as_ref().map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+                    .collect()
+            })
+        );
+        take!("token_env", self.token_env, text(&p.token_env));
+        take!("junit", self.junit, path(&p.junit));
+        take!("summary", self.summary, path(&p.summary));
+        take!("created", self.created, path(&p.created).map(Some));
+        take!(
+            "known_failures",
+            self.known_failures,
+            path(&p.known_failures).map(Some)
+        );
+        if let (Some(s), Some(_)) = (&p.schemas, &p.openapi) {
+            return Err(loaded
+                .error_at(
+                    &s.span(),
+                    "`schemas` and `openapi` are two sources of the contract: keep one",
+                )
+                .into());
+        }
+        if !from_cli("schemas") && !from_cli("openapi") {
+            take!(
+                "schemas",
+                self.contract.source.schemas,
+                path(&p.schemas).map(Some)
+            );
+            take!(
+                "openapi",
+                self.contract.source.openapi,
+                path(&p.openapi).map(Some)
+            );
+        }
+        take!("rate", self.rate, p.rate.map(Some));
+        take!("seed", self.seed, p.seed.map(Some));
+        take!("concurrency", self.concurrency, p.concurrency);
+        take!("timeout", self.timeout, p.timeout);
+        take!("max_wait", self.max_wait, p.max_wait);
+        take!("test_threads", self.test_threads, p.test_threads.map(Some));
+        take!("strict", self.strict, p.strict);
+        take!("no_persist", self.no_persist, p.no_persist);
+        take!(
+            "allow_insecure_http",
+            self.allow_insecure_http,
+            p.allow_insecure_http
+        );
+        take!(
+            "skip_checks",
+            self.skip_checks,
+            p.skip_checks
+                .as_ref()
+                .map(|l| l.iter().map(|s| s.get_ref().clone()).collect())
+        );
+        if let (false, Some(d)) = (from_cli("duration"), &p.duration) {
+            let parsed = parse_duration(d.get_ref()).map_err(|e| loaded.error_at(&d.span(), e))?;
+            self.duration = Some(parsed);
+        }
+        if self.contract.case_count().is_none() {
+            self.contract.cases.extend(p.cases.map(CasesArg::Count));
+        }
+        if let (None, Some(dir)) = (self.contract.cases_dir(), path(&p.cases_dir)) {
+            self.contract.cases.push(CasesArg::Dir(dir));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

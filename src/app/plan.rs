@@ -1,0 +1,468 @@
+//! From flags to a validated [`Plan`]: everything is checked, loaded and compiled here, before
+//! any I/O of the run (as ripgrep's `flags/hiargs.rs` does): the contract and the cases, the
+//! checks to skip, the path values, the token and the target. The base URL is parsed once, into
+//! the [`url::Url`] the plan carries.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{CommandFactory, FromArgMatches};
+
+use super::cli::{Cli, Command, ContractArgs, RunArgs, SelftestArgs, SourceArgs};
+use super::selftest::Subjects;
+use crate::cases::assemble::{self, AssembleError};
+use crate::check::Checker;
+use crate::contract::Operation;
+use crate::diag::{did_you_mean, FileError};
+use crate::engine::known::KnownFailures;
+use crate::engine::property::{self, PropertySettings};
+use crate::engine::run::{self, Plan, Selection, Suite, TargetChoice};
+use crate::http::{check_base_url, check_transport_security, segment_problem, Secret, TargetError};
+use crate::server::{self, Fault, Variation};
+
+/// Why a plan could not be built: exit code 2 either way.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{0}")]
+    File(#[from] FileError),
+    #[error("{0}")]
+    Cases(#[from] AssembleError),
+    /// The `--base-url` is no API root, or would send the token in clear.
+    #[error("{0}")]
+    Target(#[from] TargetError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// The plan a `run` command line gives, profile applied: what the binary would run. For tests
+/// and tools that drive the suite in-process.
+pub fn plan_from_args<I, T>(argv: I) -> Result<Plan, PlanError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let matches = Cli::command()
+        .try_get_matches_from(argv)
+        .map_err(|e| PlanError::Usage(e.render().to_string()))?;
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| PlanError::Usage(e.to_string()))?;
+    let (Command::Run(mut args), Some(m)) = (cli.command, matches.subcommand_matches("run")) else {
+        return Err(PlanError::Usage("not a `run` command line".into()));
+    };
+    args.apply_profile(m)?;
+    args.plan()
+}
+
+impl RunArgs {
+    /// Validates the flags and loads everything the run needs, before any request is sent.
+    pub fn plan(&self) -> Result<Plan, PlanError> {
+        let operations = load_operations(&self.contract)?;
+        let skip_checks = checked_names(&operations, &self.skip_checks)?;
+        self.check_counts()?;
+        check_token_env(&self.token_env)?;
+        let given = self.given_path_values();
+        let path_values = path_values(&operations, &given, self.base_url.is_some())?;
+        let (target, token, insecure_http) = self.target_and_token()?;
+        Ok(Plan {
+            operations,
+            target,
+            token: Secret::new(token),
+            token_env: self.token_env.clone(),
+            path_values,
+            timeout: Duration::from_secs(self.timeout),
+            max_wait: Duration::from_secs(self.max_wait),
+            junit: Some(self.junit.clone()),
+            summary: Some(self.summary.clone()),
+            known_failures: self.known_failures()?,
+            update_known_failures: self
+                .update_known_failures
+                .then(|| self.known_failures.clone())
+                .flatten(),
+            created_list: self.created.clone(),
+            rate: self.rate,
+            strict: self.strict,
+            skip_checks,
+            seed: self.seed.unwrap_or_else(random_seed),
+            properties: Some(PropertySettings {
+                // A time budget without a count draws until the time is up.
+                cases: self
+                    .contract
+                    .case_count()
+                    .unwrap_or(if self.duration.is_some() {
+                        u64::MAX
+                    } else {
+                        256
+                    }),
+                duration: self.duration,
+                concurrency: self.concurrency,
+                persist: (!self.no_persist).then(|| regressions_dir(&self.contract)),
+                ..PropertySettings::default()
+            }),
+            selection: Selection {
+                filter: self.filter.clone(),
+                exact: self.exact,
+                skip: self.skip.clone(),
+                list: self.list,
+                test_threads: self.test_threads,
+                quiet: self.quiet,
+            },
+            verbose: true,
+            handle_signals: true,
+            insecure_http,
+        })
+    }
+
+    /// The known-failures file; with --update-known-failures it may not exist yet.
+    fn known_failures(&self) -> Result<Option<KnownFailures>, PlanError> {
+        if self.update_known_failures && self.known_failures.is_none() {
+            return Err(PlanError::Usage(
+                "--update-known-failures needs --known-failures FILE (or `known_failures` in the profile)".into(),
+            ));
+        }
+        match &self.known_failures {
+            Some(path) if self.update_known_failures && !path.exists() => Ok(None),
+            Some(path) => Ok(Some(KnownFailures::load(path)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The path values the command line gives: `--path-param`, and `--service` as its shorthand.
+    fn given_path_values(&self) -> BTreeMap<String, String> {
+        let mut given: BTreeMap<String, String> = self.path_params.iter().cloned().collect();
+        if let Some(value) = &self.service {
+            given.insert(SERVICE_ALIAS.param.into(), value.clone());
+        }
+        given
+    }
+
+    /// Counts and durations that must be at least one.
+    fn check_counts(&self) -> Result<(), PlanError> {
+        let zero = [
+            (self.timeout == 0, "--timeout must be at least 1 second"),
+            (
+                self.rate == Some(0),
+                "--rate must be at least 1 request per second",
+            ),
+            (self.concurrency == 0, "--concurrency must be at least 1"),
+            (
+                self.test_threads == Some(0),
+                "--test-threads must be at least 1",
+            ),
+        ];
+        match zero.iter().find(|(bad, _)| *bad) {
+            Some((_, message)) => Err(PlanError::Usage(message.to_string())),
+            None => Ok(()),
+        }
+    }
+
+    /// The server to test, the token, and whether it goes over plain HTTP to another host: the
+    /// token comes from the environment for a real workspace, and is drawn at random for the
+    /// embedded server when the environment has none.
+    fn target_and_token(&self) -> Result<(TargetChoice, String, bool), PlanError> {
+        let token_value = token_from_env(&self.token_env);
+        let Some(url) = &self.base_url else {
+            let embedded = TargetChoice::Embedded(server::Options::default());
+            return Ok((embedded, token_value.unwrap_or_else(random_token), false));
+        };
+        let parsed = check_base_url(url)?;
+        let insecure = check_transport_security(&parsed).is_err();
+        if insecure && !self.allow_insecure_http {
+            check_transport_security(&parsed)?;
+        }
+        let token = token_value.ok_or_else(|| {
+            PlanError::Usage(format!(
+                "the token is read from the environment variable {0}, which is not set; \
+                 export {0}=<token> (it is never taken from a flag)",
+                self.token_env
+            ))
+        })?;
+        let remote = TargetChoice::Remote { base_url: parsed };
+        Ok((remote, token, insecure))
+    }
+}
+
+/// The token from the environment, without surrounding whitespace: a token read from a file
+/// often ends in a newline, and HTTP strips the spaces around a header value anyway.
+pub(super) fn token_from_env(var: &str) -> Option<String> {
+    std::env::var(var)
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+/// The token's variable must be a plain shell name: reproduction commands print it as `${VAR}`
+/// inside double quotes.
+fn check_token_env(name: &str) -> Result<(), PlanError> {
+    let mut chars = name.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(PlanError::Usage(format!(
+            "--token-env `{name}` is not a variable name (letters, digits and `_`, not starting with a digit)"
+        )))
+    }
+}
+
+/// The `--skip-check` names, each one a check some operation has.
+fn checked_names(operations: &[Suite], names: &[String]) -> Result<BTreeSet<String>, PlanError> {
+    let known: BTreeSet<String> = operations
+        .iter()
+        .flat_map(|o| Checker::all_names(&o.contract))
+        .collect();
+    for name in names {
+        if !known.contains(name) {
+            let hint = did_you_mean(name, known.iter().map(String::as_str))
+                .map(|b| format!(" (did you mean `{b}`?)"))
+                .unwrap_or_default();
+            let all: Vec<&str> = known.iter().map(String::as_str).collect();
+            return Err(PlanError::Usage(format!(
+                "--skip-check: unknown check `{name}`{hint}; the checks are: {}",
+                all.join(", ")
+            )));
+        }
+    }
+    Ok(names.iter().cloned().collect())
+}
+
+/// A flag that is the command line's shorthand for one `--path-param NAME=VALUE`.
+struct PathParamAlias {
+    flag: &'static str,
+    param: &'static str,
+}
+
+/// `--service ID` (and a profile's `service`) is `--path-param service=ID`: the word is known
+/// to the edge and to the reference server, never to the stages between.
+const SERVICE_ALIAS: PathParamAlias = PathParamAlias {
+    flag: "--service",
+    param: "service",
+};
+
+/// A value for every path parameter of every operation: the one given (`--path-param`, or
+/// `--service`), else the endpoint file's example. A real workspace has no example values, so
+/// with `--base-url` each must be given.
+fn path_values(
+    operations: &[Suite],
+    given: &BTreeMap<String, String>,
+    remote: bool,
+) -> Result<BTreeMap<String, String>, PlanError> {
+    let declared: BTreeMap<&String, &String> = operations
+        .iter()
+        .flat_map(|o| o.contract.endpoint.path_params.iter())
+        .map(|(name, p)| (name, &p.example))
+        .collect();
+    for name in given.keys() {
+        if !declared.contains_key(name) {
+            let hint = did_you_mean(name, declared.keys().map(|k| k.as_str()))
+                .map(|b| format!(" (did you mean `{b}`?)"))
+                .unwrap_or_default();
+            return Err(PlanError::Usage(format!(
+                "--path-param: no path parameter `{name}`{hint} in the endpoints' templates"
+            )));
+        }
+    }
+    let mut values = BTreeMap::new();
+    for (name, example) in declared {
+        let value = match (given.get(name), remote) {
+            (Some(v), _) => v.clone(),
+            (None, false) if !example.is_empty() => example.clone(),
+            (None, false) => {
+                return Err(PlanError::Usage(format!(
+                    "--path-param {name}=VALUE is required: the contract gives `{name}` no example"
+                )))
+            }
+            (None, true) => {
+                let shorthand = if name == SERVICE_ALIAS.param {
+                    format!("{} ID or ", SERVICE_ALIAS.flag)
+                } else {
+                    String::new()
+                };
+                return Err(PlanError::Usage(format!(
+                    "{shorthand}--path-param {name}=VALUE is required with --base-url"
+                )));
+            }
+        };
+        if let Some(problem) = segment_problem(name, &value) {
+            let flag = if name == SERVICE_ALIAS.param && given.contains_key(SERVICE_ALIAS.param) {
+                SERVICE_ALIAS.flag
+            } else {
+                "--path-param"
+            };
+            return Err(PlanError::Usage(format!("{flag}: {problem}")));
+        }
+        values.insert(name.clone(), value);
+    }
+    Ok(values)
+}
+
+pub(super) fn parse_faults(names: &[String]) -> Result<Vec<Fault>, PlanError> {
+    names
+        .iter()
+        .map(|n| {
+            n.parse::<Fault>()
+                .map_err(|e| PlanError::Usage(format!("--fault: {e}")))
+        })
+        .collect()
+}
+
+pub(super) fn parse_variations(names: &[String]) -> Result<Vec<Variation>, PlanError> {
+    names
+        .iter()
+        .map(|n| {
+            n.parse::<Variation>()
+                .map_err(|e| PlanError::Usage(format!("--variation: {e}")))
+        })
+        .collect()
+}
+
+impl SelftestArgs {
+    /// The plan every self-test run starts from (the shipped cases against the embedded
+    /// server), and the faults and variations to try: what is named, or everything.
+    pub fn plan(&self) -> Result<(Plan, Subjects), PlanError> {
+        let operations = load_operations(&self.contract)?;
+        let skip_checks = checked_names(&operations, &self.skip_checks)?;
+        check_token_env(&self.token_env)?;
+        let subjects = if self.fault.is_empty() && self.variation.is_empty() {
+            Subjects::all()
+        } else {
+            Subjects {
+                faults: parse_faults(&self.fault)?,
+                variations: parse_variations(&self.variation)?,
+            }
+        };
+        let plan = Plan {
+            path_values: path_values(&operations, &BTreeMap::new(), false)?,
+            operations,
+            target: TargetChoice::Embedded(server::Options::default()),
+            token: Secret::new(token_from_env(&self.token_env).unwrap_or_else(random_token)),
+            token_env: self.token_env.clone(),
+            timeout: Duration::from_secs(30),
+            max_wait: Duration::from_secs(60),
+            junit: None,
+            summary: None,
+            known_failures: None,
+            update_known_failures: None,
+            created_list: None,
+            rate: None,
+            strict: false,
+            skip_checks,
+            // Fixed, so the self-test sends the same requests every time.
+            seed: self.seed,
+            properties: Some(PropertySettings {
+                cases: self.contract.case_count().unwrap_or(256),
+                ..PropertySettings::default()
+            }),
+            selection: Selection::default(),
+            verbose: false,
+            handle_signals: false,
+            insecure_http: false,
+        };
+        Ok((plan, subjects))
+    }
+}
+
+/// Every operation of the contract (`--schemas DIR` or the shipped one), narrowed to those
+/// `--operation` names.
+pub(super) fn load_contracts(args: &SourceArgs) -> Result<Vec<Operation>, PlanError> {
+    let (all, selected) = load_and_select(args)?;
+    Ok(all
+        .into_iter()
+        .zip(selected)
+        .filter_map(|(c, s)| s.then_some(c))
+        .collect())
+}
+
+/// Every operation of the contract, and whether `--operation` selects each.
+fn load_and_select(args: &SourceArgs) -> Result<(Vec<Operation>, Vec<bool>), PlanError> {
+    let all = match (&args.openapi, &args.schemas) {
+        (Some(file), _) => crate::contract::openapi::load(file)?,
+        (None, Some(dir)) => Operation::load_dir(dir)?,
+        (None, None) => Operation::embedded_all()?,
+    };
+    if args.operation.is_empty() {
+        let selected = vec![true; all.len()];
+        return Ok((all, selected));
+    }
+    let names: Vec<String> = all.iter().map(|c| c.endpoint.operation.clone()).collect();
+    for wanted in &args.operation {
+        if !names.contains(wanted) {
+            let hint = did_you_mean(wanted, names.iter().map(String::as_str))
+                .map(|b| format!(" (did you mean `{b}`?)"))
+                .unwrap_or_default();
+            return Err(PlanError::Usage(format!(
+                "--operation: no operation `{wanted}`{hint}; the operations are: {}",
+                names.join(", ")
+            )));
+        }
+    }
+    let selected = names.iter().map(|n| args.operation.contains(n)).collect();
+    Ok((all, selected))
+}
+
+/// Where shrunk property failures are saved and replayed from: `regressions/` in the cases
+/// directory (`cases/` when the shipped cases are used).
+fn regressions_dir(args: &ContractArgs) -> PathBuf {
+    args.cases_dir()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("cases"))
+        .join("regressions")
+}
+
+/// A seed for a run that names none; printed so the run can be replayed.
+fn random_seed() -> u64 {
+    run::random_u64()
+}
+
+/// A token for the embedded server when the environment gives none; never printed.
+fn random_token() -> String {
+    format!("pvt_{:016x}{:016x}", random_seed(), random_seed())
+}
+
+/// Each selected operation with its cases ([`assemble::assemble`]): the shipped cases, or
+/// `--cases DIR`, and the regression cases saved beside them; each request schema checked
+/// against the body generator first.
+fn load_operations(args: &ContractArgs) -> Result<Vec<Suite>, PlanError> {
+    let (all, selected) = load_and_select(&args.source)?;
+    let regressions = regressions_dir(args);
+    let sources = assemble::CaseSources {
+        cases_dir: args.cases_dir().map(PathBuf::as_path),
+        regressions: &regressions,
+    };
+    let assembled = assemble::assemble(all, &selected, sources, property::validate)?;
+    Ok(assembled
+        .into_iter()
+        .map(|a| Suite {
+            contract: a.operation,
+            cases: a.cases,
+            prefixed: a.prefixed,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(flags: &[&str]) -> Result<BTreeMap<String, String>, PlanError> {
+        let argv = ["provisionr-conformance", "run", "--list", "--no-persist"];
+        plan_from_args(argv.iter().chain(flags)).map(|p| p.path_values)
+    }
+
+    #[test]
+    fn service_is_the_alias_of_its_path_param() {
+        let by_alias = values(&["--service", "svc_alias"]).unwrap();
+        let by_param = values(&["--path-param", "service=svc_alias"]).unwrap();
+        assert_eq!(by_alias, by_param);
+        assert_eq!(by_alias["service"], "svc_alias");
+        let err = values(&["--service", ".."]).unwrap_err().to_string();
+        assert!(err.starts_with("--service: "), "{err}");
+        let err = values(&["--base-url", "https://example.test/api"]).unwrap_err();
+        assert!(
+            err.to_string().contains("--service ID or --path-param"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,162 @@
+//! Case assembly: each selected operation of the contract with its cases, in the order a run
+//! sends them (regression cases, then case files, then the cases derived from the request
+//! schema), ids prefixed with the operation when the contract has several, and unique.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::generate::GenError;
+use super::{derive, file, Case, Origin};
+use crate::contract::Operation;
+use crate::diag::FileError;
+
+/// One operation of the contract with the cases assembled for it.
+#[derive(Clone, Debug)]
+pub struct Assembled {
+    pub operation: Arc<Operation>,
+    /// Regression cases first, then case files, then derived cases.
+    pub cases: Vec<Case>,
+    /// Whether the ids carry the operation's name: when the contract has several operations.
+    pub prefixed: bool,
+}
+
+/// Where the cases come from, besides the contract.
+#[derive(Clone, Copy, Debug)]
+pub struct CaseSources<'a> {
+    /// A directory of case files; `None` takes the shipped ones.
+    pub cases_dir: Option<&'a Path>,
+    /// Where shrunk property failures were saved; read when it is a directory.
+    pub regressions: &'a Path,
+}
+
+/// Why the cases could not be assembled.
+#[derive(Debug, thiserror::Error)]
+pub enum AssembleError {
+    /// A case file, or the contract the shipped cases belong to, could not be read; or two
+    /// cases share an id.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// The body generator refuses an operation's request schema.
+    #[error("{diagnostic}")]
+    Ungenerable {
+        /// The request schema's file, and what is wrong, as the user sees it.
+        diagnostic: Box<FileError>,
+        #[source]
+        source: GenError,
+    },
+}
+
+/// Each selected operation with its cases. Case files are read against every operation of the
+/// contract (one for an operation left out of `selected` is no error), and when the contract
+/// has several, each case id is prefixed with its operation, whichever are selected, so ids
+/// stay the same in a narrowed run. Each selected request schema is handed to `generable`
+/// before its cases are derived, so a schema the generator refuses stops at once. Ids must be
+/// unique.
+pub fn assemble(
+    all: Vec<Operation>,
+    selected: &[bool],
+    sources: CaseSources<'_>,
+    generable: impl Fn(&Value) -> Result<(), GenError>,
+) -> Result<Vec<Assembled>, AssembleError> {
+    let several = all.len() > 1;
+    let contracts: Vec<Arc<Operation>> = all.into_iter().map(Arc::new).collect();
+    let refs: Vec<&Operation> = contracts.iter().map(Arc::as_ref).collect();
+    let mut by_op: Vec<Vec<Case>> = vec![Vec::new(); contracts.len()];
+    let mut files = if sources.regressions.is_dir() {
+        let mut saved = file::load_dir(sources.regressions, &refs)?;
+        // Saved from generated bodies, possibly by an older version: they get today's rules for
+        // generated cases (a number beyond 2^53 unspecified, a lenient date-time tolerated).
+        for (op, case) in &mut saved {
+            case.settle(&contracts[*op]);
+        }
+        saved
+    } else {
+        Vec::new()
+    };
+    files.extend(match sources.cases_dir {
+        Some(dir) => file::load_dir(dir, &refs)?,
+        None => shipped_cases(&refs)?,
+    });
+    for (op, case) in files {
+        by_op[op].push(case);
+    }
+    for ((contract, cases), _) in contracts
+        .iter()
+        .zip(by_op.iter_mut())
+        .zip(selected)
+        .filter(|(_, s)| **s)
+    {
+        // Checked before deriving: a schema the generator refuses stops the run at once.
+        generable(&contract.request_schema).map_err(|source| AssembleError::Ungenerable {
+            diagnostic: Box::new(FileError::new(
+                contract.request_schema_path.clone(),
+                format!("cannot generate bodies from the request schema: {source}"),
+            )),
+            source,
+        })?;
+        cases.extend(derive::derive(contract));
+    }
+    let operations: Vec<Assembled> = contracts
+        .into_iter()
+        .zip(by_op)
+        .zip(selected)
+        .filter(|(_, s)| **s)
+        .map(|((operation, mut cases), _)| {
+            if several {
+                for c in &mut cases {
+                    c.id = format!("{}::{}", operation.endpoint.operation, c.id);
+                }
+            }
+            Assembled {
+                operation,
+                cases,
+                prefixed: several,
+            }
+        })
+        .collect();
+    check_unique_ids(sources.cases_dir, &operations)?;
+    Ok(operations)
+}
+
+/// The shipped case files, for the operation the shipped contract describes, if it is tested.
+fn shipped_cases(contracts: &[&Operation]) -> Result<Vec<(usize, Case)>, FileError> {
+    let shipped = Operation::embedded()?.endpoint.operation;
+    let Some(op) = contracts
+        .iter()
+        .position(|c| c.endpoint.operation == shipped)
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(file::load_embedded(&[contracts[op]])?
+        .into_iter()
+        .map(|(_, case)| (op, case))
+        .collect())
+}
+
+fn check_unique_ids(cases_dir: Option<&Path>, operations: &[Assembled]) -> Result<(), FileError> {
+    let mut seen: BTreeMap<&str, &Case> = BTreeMap::new();
+    for c in operations.iter().flat_map(|o| o.cases.iter()) {
+        if let Some(first) = seen.insert(&c.id, c) {
+            let where_ = |c: &Case| match &c.origin {
+                Origin::File(p) => p.clone(),
+                Origin::Derived => "derived from the request schema".into(),
+            };
+            let path = match &c.origin {
+                Origin::File(p) => PathBuf::from(p),
+                Origin::Derived => {
+                    cases_dir.map_or_else(|| Path::new("cases").into(), Path::to_path_buf)
+                }
+            };
+            return Err(
+                FileError::new(path, format!("duplicate case id `{}`", c.id)).help(format!(
+                    "the id is also used by {}; set a distinct `id`",
+                    where_(first)
+                )),
+            );
+        }
+    }
+    Ok(())
+}
