@@ -7,7 +7,12 @@ use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 use serde_json::Value;
 
+pub mod class;
 pub mod openapi;
+pub mod schema;
+
+pub use class::Class;
+pub use schema::{resolve_local, unwrap_schema};
 
 use crate::diag::{kind_of, locate_key, read_text, strip_bom, FileError};
 
@@ -127,7 +132,7 @@ pub struct FieldPolicy {
     /// `unspecified` (an expiry, which a server may refuse once it has passed; also what an
     /// undeclared field gets, since no schema keyword says how a date-time relates to now).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub past: Option<crate::cases::Class>,
+    pub past: Option<Class>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -579,13 +584,13 @@ impl Operation {
     /// How a past date-time at `pointer` is judged: the declared `fields` policy, else
     /// unspecified (a schema cannot say whether a past instant is allowed; a server with a
     /// business rule such as "an expiry is in the future" may refuse it).
-    pub fn past_date_time(&self, pointer: &str) -> crate::cases::Class {
+    pub fn past_date_time(&self, pointer: &str) -> Class {
         self.declared_past(pointer)
-            .unwrap_or(crate::cases::Class::Unspecified)
+            .unwrap_or(Class::Unspecified)
     }
 
     /// The `past` policy declared for the field at `pointer`, if any.
-    pub fn declared_past(&self, pointer: &str) -> Option<crate::cases::Class> {
+    pub fn declared_past(&self, pointer: &str) -> Option<Class> {
         self.endpoint.fields.get(pointer).and_then(|f| f.past)
     }
 
@@ -667,36 +672,6 @@ pub fn note_path_methods(contracts: &mut [Operation]) {
             }
         }
     }
-}
-
-/// `s` itself, or what its local `$ref` (`#/...`) points at, followed up to a bound so a cycle
-/// cannot hang the caller; the deriver, the generator and the checks resolve references alike.
-pub fn resolve_local<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
-    for _ in 0..32 {
-        let Some(target) = s
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|pointer| root.pointer(pointer))
-        else {
-            break;
-        };
-        s = target;
-    }
-    s
-}
-
-/// The schema a wrapper stands for, following local references: `allOf` with one member, or
-/// `anyOf`/`oneOf` of a schema and `{"type": "null"}` (a nullable reference).
-pub fn unwrap_schema<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
-    let mut s = resolve_local(root, s);
-    for _ in 0..32 {
-        match s.as_object().and_then(crate::cases::generate::bare_wrapper) {
-            Some(w) => s = resolve_local(root, w.inner),
-            None => break,
-        }
-    }
-    s
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -257,10 +257,10 @@ impl Deriver<'_> {
             let types = types_of(&s);
             // A wrapper may admit null beside the schema it wraps.
             let null_open =
-                outer.get(crate::cases::generate::NULL_OPEN) == Some(&Value::Bool(true));
+                outer.get(crate::contract::schema::NULL_OPEN) == Some(&Value::Bool(true));
             let wrapped_null = outer
                 .as_object()
-                .and_then(crate::cases::generate::bare_wrapper)
+                .and_then(crate::contract::schema::bare_wrapper)
                 .is_some_and(|w| w.nullable);
             if types.iter().any(|t| t == "string") {
                 self.strings(&prop, &s);
@@ -801,7 +801,7 @@ fn valid_value(root: &Value, s: &Value, depth: usize) -> Option<Value> {
     let outer = crate::contract::resolve_local(root, s);
     let s = crate::contract::unwrap_schema(root, outer);
     let date_time = s.get("format").and_then(Value::as_str) == Some("date-time");
-    let null_open = outer.get(crate::cases::generate::NULL_OPEN) == Some(&Value::Bool(true));
+    let null_open = outer.get(crate::contract::schema::NULL_OPEN) == Some(&Value::Bool(true));
     let first_example = |x: &Value| {
         x.get("examples")
             .and_then(Value::as_array)

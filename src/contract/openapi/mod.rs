@@ -243,7 +243,7 @@ fn convert_30(o: &mut Map<String, Value>) {
                 let rest = std::mem::take(o);
                 let (outside, rest): (Map<String, Value>, Map<String, Value>) =
                     rest.into_iter().partition(|(k, _)| {
-                        crate::cases::generate::is_annotation(k)
+                        crate::contract::schema::is_annotation(k)
                             && !k.starts_with('$')
                             && k != "definitions"
                     });
@@ -252,7 +252,7 @@ fn convert_30(o: &mut Map<String, Value>) {
                     "anyOf".into(),
                     json!([Value::Object(rest), { "type": "null" }]),
                 );
-                o.insert(crate::cases::generate::NULL_OPEN.into(), json!(true));
+                o.insert(crate::contract::schema::NULL_OPEN.into(), json!(true));
                 return;
             }
         }
