@@ -481,7 +481,7 @@ fn resolve_ref<'a>(
 /// The JSON media type of a `content` map and its schema.
 fn json_content(content: Option<&Value>) -> Option<(String, &Value)> {
     content?.as_object()?.iter().find_map(|(media, v)| {
-        crate::check::is_json_media_type(Some(media))
+        crate::contract::media::is_json_media_type(Some(media))
             .then(|| v.get("schema").map(|s| (media.clone(), s)))
             .flatten()
     })
@@ -540,7 +540,7 @@ fn success_media_types(doc: &Value, responses: &Map<String, Value>) -> Vec<Strin
         let resolved = resolve_ref(doc, Some(r), "").ok().flatten().unwrap_or(r);
         let content = resolved.get("content").and_then(Value::as_object);
         for media in content.into_iter().flat_map(|c| c.keys()) {
-            if crate::check::is_json_media_type(Some(media)) && !out.contains(media) {
+            if crate::contract::media::is_json_media_type(Some(media)) && !out.contains(media) {
                 out.push(media.clone());
             }
         }
