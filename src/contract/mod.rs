@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 pub mod class;
+pub mod datetimes;
 pub mod media;
 pub mod openapi;
 pub mod schema;

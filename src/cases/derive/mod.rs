@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::generate::near_future;
 use super::{Auth, Body, Case, Class, Expect, Origin, Patched, RequestSpec};
+use crate::contract::datetimes::{parse_rfc3339, NEAR_MISSES};
 use crate::contract::{pointer_token, Operation, MAX_SCHEMA_BOUND};
 
 mod standards;
@@ -32,44 +33,6 @@ const DATE_TIMES_VALID: &[(&str, &str, &str)] = &[
         "2099-06-15T08:30:00.123456Z",
         "with fractional seconds",
     ),
-];
-
-/// Near-miss date-times that RFC 3339 rejects. The unambiguous variants among them (a space for
-/// `T`, a comma decimal sign, a basic or hours-only offset) tolerate a success with a warning:
-/// see `Case::tolerate_date_time_variant`.
-const DATE_TIMES_INVALID: &[(&str, &str, &str)] = &[
-    ("no_offset", "2099-01-02T03:04:05", "without an offset"),
-    (
-        "space_separator",
-        "2099-01-02 03:04:05Z",
-        "with a space instead of T",
-    ),
-    ("date_only", "2099-01-02", "as a date only"),
-    ("hour_24", "2099-01-02T24:00:00Z", "at 24:00:00"),
-    ("february_30", "2099-02-30T00:00:00Z", "on February 30"),
-    ("month_13", "2099-13-01T00:00:00Z", "in month 13"),
-    (
-        "offset_24",
-        "2099-01-02T03:04:05+24:00",
-        "with offset +24:00",
-    ),
-    (
-        "comma_decimal",
-        "2099-01-02T03:04:05,5Z",
-        "with a comma decimal sign",
-    ),
-    (
-        "basic_offset",
-        "2099-01-02T03:04:05+0100",
-        "with a basic offset +0100",
-    ),
-    (
-        "offset_hours_only",
-        "2099-01-02T03:04:05+01",
-        "with an offset of hours only",
-    ),
-    ("natural_language", "tomorrow", "as \"tomorrow\""),
-    ("empty", "", "as the empty string"),
 ];
 
 /// A date-time in the past: servers may refuse an expiry that has passed, or accept it.
@@ -131,7 +94,7 @@ fn agree_with_schema(contract: &Operation, case: &mut Case) {
 
 fn is_future_instant(v: &Value) -> bool {
     v.as_str()
-        .and_then(crate::server::validate::parse_rfc3339)
+        .and_then(parse_rfc3339)
         .is_some_and(|t| t > time::OffsetDateTime::now_utc())
 }
 
@@ -145,7 +108,7 @@ fn is_refused_past(contract: &Operation, case: &Case, body: &Value) -> bool {
         && body
             .pointer(pointer)
             .and_then(Value::as_str)
-            .and_then(crate::server::validate::parse_rfc3339)
+            .and_then(parse_rfc3339)
             .is_some_and(|t| t < time::OffsetDateTime::now_utc())
 }
 
@@ -443,14 +406,14 @@ impl Deriver<'_> {
                 Some(json!(near_future(value))),
             );
         }
-        for (rule, value, what) in DATE_TIMES_INVALID {
+        for miss in NEAR_MISSES {
             self.prop_case(
                 "date_time",
                 prop,
-                rule,
-                format!("a date-time {what}"),
+                miss.id,
+                format!("a date-time {}", miss.title),
                 Class::Invalid,
-                Some(json!(value)),
+                Some(json!(miss.text)),
             );
         }
         self.prop_case(
