@@ -11,9 +11,11 @@ pub mod class;
 pub mod datetimes;
 pub mod media;
 pub mod openapi;
+pub mod pointer;
 pub mod schema;
 
 pub use class::Class;
+pub use pointer::{pointer_token, pointer_unescape};
 pub use schema::{resolve_local, unwrap_schema};
 
 use crate::diag::{kind_of, locate_key, read_text, strip_bom, FileError};
@@ -614,8 +616,7 @@ impl Operation {
     pub fn is_date_time_field(&self, pointer: &str) -> bool {
         let root = &self.request_schema;
         let mut schema = unwrap_schema(root, root);
-        for token in pointer.split('/').skip(1) {
-            let token = pointer_unescape(token);
+        for token in pointer::tokens(pointer) {
             let next = schema
                 .get("properties")
                 .and_then(|p| p.get(&token))
@@ -1068,16 +1069,6 @@ fn check_bound(keyword: &str, value: &Value, pointer: String) -> Result<(), Boun
         }),
         Some(_) => Ok(()),
     }
-}
-
-/// RFC 6901 escaping of one reference token of a JSON pointer.
-pub fn pointer_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
-/// RFC 6901 unescaping of one reference token: the inverse of [`pointer_token`].
-pub fn pointer_unescape(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
 }
 
 /// The `{name}` placeholders of a path template, in order.

@@ -879,9 +879,7 @@ fn checked_base(contract: &Operation, mut base: Map<String, Value>) -> Map<Strin
     let wrong: BTreeSet<String> = validator
         .iter_errors(&instance)
         .filter_map(|e| {
-            let path = e.instance_path().to_string();
-            let first = path.split('/').nth(1)?;
-            Some(crate::contract::pointer_unescape(first))
+            crate::contract::pointer::first_token(&e.instance_path().to_string())
         })
         .collect();
     for prop in &wrong {

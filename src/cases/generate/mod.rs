@@ -173,4 +173,3 @@ pub fn sample<S: Strategy>(strategy: &S, seed: u64, n: usize) -> Result<Vec<S::V
         .collect()
 }
 
-pub(crate) use crate::contract::pointer_token as escape_token;

@@ -6,7 +6,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{escape_token, GenError};
+use super::GenError;
+use crate::contract::pointer_token;
 use crate::contract::schema::{bare_wrapper, is_annotation, BareWrapper, NULL_OPEN};
 
 /// Deep enough for any real contract, shallow enough that a hostile schema cannot overflow the stack.
@@ -214,7 +215,7 @@ impl Node {
     }
 
     pub(crate) fn keyword_pointer(&self, keyword: &str) -> String {
-        format!("{}/{}", self.pointer, escape_token(keyword))
+        format!("{}/{}", self.pointer, pointer_token(keyword))
     }
 
     /// Our own verdict, used to pick `enum` members that satisfy their sibling keywords.
@@ -343,7 +344,7 @@ fn child(pointer: &str, tokens: &[&str]) -> String {
     let mut out = pointer.to_owned();
     for t in tokens {
         out.push('/');
-        out.push_str(&escape_token(t));
+        out.push_str(&pointer_token(t));
     }
     out
 }

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::contract::{
-    pointer_token, AuthSpec, Operation, Endpoint, FieldPolicy, Parts, PathParam, Semantic,
+    pointer_token, pointer_unescape, AuthSpec, Operation, Endpoint, FieldPolicy, Parts, PathParam, Semantic,
 };
 use crate::diag::{read_text, FileError};
 
@@ -311,7 +311,7 @@ fn def_refs(v: &Value, out: &mut Vec<String>) {
                     ("$ref", Some(r)) => {
                         if let Some(rest) = r.strip_prefix("#/$defs/") {
                             let token = rest.split('/').next().unwrap_or(rest);
-                            out.push(token.replace("~1", "/").replace("~0", "~"));
+                            out.push(pointer_unescape(token));
                         }
                     }
                     _ => def_refs(sub, out),
