@@ -11,8 +11,8 @@ use serde_json::json;
 use time::OffsetDateTime;
 use tower::ServiceExt;
 
-use crate::contract::datetimes::{parse_rfc3339, NEAR_MISSES};
 use super::*;
+use crate::contract::datetimes::{parse_rfc3339, NEAR_MISSES};
 
 const TOKEN: &str = "test-token-123";
 const SERVICE: &str = "svc_01hq8demo";

@@ -878,9 +878,7 @@ fn checked_base(contract: &Operation, mut base: Map<String, Value>) -> Map<Strin
     let instance = Value::Object(base.clone());
     let wrong: BTreeSet<String> = validator
         .iter_errors(&instance)
-        .filter_map(|e| {
-            crate::contract::pointer::first_token(&e.instance_path().to_string())
-        })
+        .filter_map(|e| crate::contract::pointer::first_token(&e.instance_path().to_string()))
         .collect();
     for prop in &wrong {
         if let Some(v) = samples.iter().find_map(|m| m.get(prop)) {

@@ -172,4 +172,3 @@ pub fn sample<S: Strategy>(strategy: &S, seed: u64, n: usize) -> Result<Vec<S::V
         })
         .collect()
 }
-

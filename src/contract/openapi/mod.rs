@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::contract::{
-    pointer_token, pointer_unescape, AuthSpec, Operation, Endpoint, FieldPolicy, Parts, PathParam, Semantic,
+    pointer_token, pointer_unescape, AuthSpec, Endpoint, FieldPolicy, Operation, Parts, PathParam,
+    Semantic,
 };
 use crate::diag::{read_text, FileError};
 
