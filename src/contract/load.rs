@@ -33,6 +33,7 @@ impl Source<'_> {
             Source::Dir(dir) => {
                 let entries = std::fs::read_dir(dir).map_err(|e| {
                     FileError::new(*dir, format!("cannot read the schemas directory: {e}"))
+                        .with_source(e)
                 })?;
                 let mut names: Vec<String> = entries
                     .filter_map(|e| e.ok())
@@ -61,7 +62,7 @@ impl Source<'_> {
 
     fn read_json(&self, name: &str) -> Result<Value, FileError> {
         let text = self.read(name)?;
-        serde_json::from_str(&text).map_err(|e| FileError::from_json(&self.display_path(name), &e))
+        serde_json::from_str(&text).map_err(|e| FileError::from_json(&self.display_path(name), e))
     }
 
     /// Checks a schema path of the endpoint file: it must be relative, stay inside the directory
@@ -189,7 +190,7 @@ impl Operation {
         let endpoint_path = source.display_path(endpoint_name);
         let text = source.read(endpoint_name)?;
         let endpoint: Endpoint =
-            serde_json::from_str(&text).map_err(|e| FileError::from_json(&endpoint_path, &e))?;
+            serde_json::from_str(&text).map_err(|e| FileError::from_json(&endpoint_path, e))?;
         validate_endpoint(&endpoint, &endpoint_path, &text)?;
         let named = [
             ("request_schema", &endpoint.request_schema),
@@ -205,6 +206,7 @@ impl Operation {
                     &endpoint_path,
                     format!("`{field}` must name a file in the schemas directory: {problem}"),
                 )
+                .with_source(problem)
                 .help("give the name of a regular file in the schemas directory, relative to it");
                 return Err(match locate_key(&text, field) {
                     Some((line, column)) => e.at(line, column),
@@ -239,15 +241,13 @@ impl Operation {
     /// document): the request schema's bounds are checked and both schemas compiled.
     pub fn from_parts(p: Parts) -> Result<Self, FileError> {
         check_bounds(&p.request_schema, "", 0)
-            .map_err(|e| FileError::new(&p.request_path, e.to_string()))?;
+            .map_err(|e| FileError::new(&p.request_path, e.to_string()).with_source(e))?;
         for (schema, path) in std::iter::once((&p.response_schema, &p.response_path))
             .chain(p.status_schemas.values().map(|(s, path)| (s, path)))
         {
             if let Some(pointer) = too_deep(schema, 0) {
-                return Err(FileError::new(
-                    path,
-                    BoundError::TooDeep(pointer).to_string(),
-                ));
+                let e = BoundError::TooDeep(pointer);
+                return Err(FileError::new(path, e.to_string()).with_source(e));
             }
         }
         let request_validator = compile(&p.request_schema, &p.request_path)?;
@@ -362,7 +362,7 @@ pub fn compile(schema: &Value, path: &Path) -> Result<jsonschema::Validator, Fil
         } else {
             at
         };
-        FileError::new(path, format!("invalid JSON Schema at {place}: {e}"))
+        FileError::new(path, format!("invalid JSON Schema at {place}: {e}")).with_source(e)
     })
 }
 
@@ -409,6 +409,36 @@ mod tests {
         assert_eq!(err.path, ep);
         assert!(err.location.is_some());
         assert_eq!(err.help.as_deref(), Some("did you mean `success`?"));
+        let source = std::error::Error::source(&err).expect("the JSON error is the source");
+        assert!(source.is::<serde_json::Error>(), "{source:?}");
+        // The message the user sees is what it was before the source was kept.
+        assert!(
+            err.to_string().starts_with("unknown field `sucess`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn errors_keep_what_they_were_made_from() {
+        let missing = Path::new("/nonexistent/schemas/dir");
+        let err = Operation::load_dir(missing).unwrap_err();
+        let source = std::error::Error::source(&err).expect("the I/O error is the source");
+        assert!(source.is::<std::io::Error>(), "{source:?}");
+
+        let dir = tempfile::tempdir().unwrap();
+        for f in EMBEDDED_SCHEMAS.files() {
+            std::fs::write(dir.path().join(f.path()), f.contents()).unwrap();
+        }
+        let req = dir
+            .path()
+            .join("create-service-access-token.request.schema.json");
+        let text = std::fs::read_to_string(&req)
+            .unwrap()
+            .replace("\"maxLength\": 55", "\"maxLength\": 1e12");
+        std::fs::write(&req, text).unwrap();
+        let err = Operation::from_dir(dir.path()).unwrap_err();
+        let source = std::error::Error::source(&err).expect("the bound error is the source");
+        assert!(source.is::<BoundError>(), "{source:?}");
     }
 
     #[test]

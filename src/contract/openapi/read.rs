@@ -114,9 +114,13 @@ pub fn load(path: &Path) -> Result<Vec<Operation>, FileError> {
 /// JSON text, or YAML (of which JSON is a subset) turned into JSON.
 fn parse(path: &Path, text: &str) -> Result<Value, FileError> {
     if text.trim_start().starts_with('{') {
-        return serde_json::from_str(text).map_err(|e| FileError::from_json(path, &e));
+        return serde_json::from_str(text).map_err(|e| FileError::from_json(path, e));
     }
-    yaml::to_json(text).map_err(|e| FileError::new(path, e.message).at(e.line, e.column))
+    yaml::to_json(text).map_err(|e| {
+        FileError::new(path, e.message.clone())
+            .at(e.line, e.column)
+            .with_source(e)
+    })
 }
 
 /// One operation's parts, or `None` when it takes no JSON body.
@@ -492,5 +496,24 @@ fn bearer_scheme(doc: &Value, op: &Value, pointer: &str) -> Result<String, (Stri
         Ok("bearer".into())
     } else {
         refuse("the operation needs an HTTP bearer security scheme, the only one supported")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_that_is_not_yaml_keeps_the_parser_error() {
+        let err = parse(Path::new("api.yaml"), "a: [1, 2\n").unwrap_err();
+        assert!(err.message.starts_with("not YAML"), "{}", err.message);
+        let yaml = std::error::Error::source(&err).expect("the YAML error is the source");
+        let yaml = yaml.downcast_ref::<yaml::YamlError>().expect("a YamlError");
+        assert!(
+            std::error::Error::source(yaml).is_some(),
+            "the scanner's error"
+        );
+        let err = parse(Path::new("api.json"), "{\"a\": }").unwrap_err();
+        assert!(std::error::Error::source(&err).is_some_and(|s| s.is::<serde_json::Error>()));
     }
 }
