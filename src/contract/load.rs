@@ -370,6 +370,17 @@ pub fn compile(schema: &Value, path: &Path) -> Result<jsonschema::Validator, Fil
 mod tests {
     use super::*;
 
+    /// The name of the one shipped file whose name ends with `suffix`.
+    fn shipped(suffix: &str) -> String {
+        let mut names = EMBEDDED_SCHEMAS
+            .files()
+            .filter_map(|f| f.path().to_str())
+            .filter(|n| n.ends_with(suffix));
+        let name = names.next().expect("a shipped file").to_string();
+        assert!(names.next().is_none(), "one shipped {suffix}");
+        name
+    }
+
     #[test]
     fn embedded_contract_loads_and_validates_formats() {
         let c = Operation::embedded().expect("shipped contract loads");
@@ -400,7 +411,7 @@ mod tests {
         for f in EMBEDDED_SCHEMAS.files() {
             std::fs::write(dir.path().join(f.path()), f.contents()).unwrap();
         }
-        let ep = dir.path().join("create-service-access-token.endpoint.json");
+        let ep = dir.path().join(shipped(".endpoint.json"));
         let text = std::fs::read_to_string(&ep)
             .unwrap()
             .replace("\"success\"", "\"sucess\"");
@@ -429,9 +440,7 @@ mod tests {
         for f in EMBEDDED_SCHEMAS.files() {
             std::fs::write(dir.path().join(f.path()), f.contents()).unwrap();
         }
-        let req = dir
-            .path()
-            .join("create-service-access-token.request.schema.json");
+        let req = dir.path().join(shipped(".request.schema.json"));
         let text = std::fs::read_to_string(&req)
             .unwrap()
             .replace("\"maxLength\": 55", "\"maxLength\": 1e12");
@@ -447,9 +456,7 @@ mod tests {
         for f in EMBEDDED_SCHEMAS.files() {
             std::fs::write(dir.path().join(f.path()), f.contents()).unwrap();
         }
-        let req = dir
-            .path()
-            .join("create-service-access-token.request.schema.json");
+        let req = dir.path().join(shipped(".request.schema.json"));
         let text = std::fs::read_to_string(&req)
             .unwrap()
             .replace("\"maxLength\": 55", "\"maxLength\": \"55\"");
