@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -81,9 +82,14 @@ pub fn load(path: &Path) -> Result<Vec<Operation>, FileError> {
                 continue;
             };
             let pointer = format!("/paths/{}/{method}", pointer_token(template));
-            let Some(mut parts) =
-                operation(path, &doc, &defs, v30, template, item, method, op, &pointer)
-                    .map_err(|(p, m)| at(&p, m))?
+            let Some(mut parts) = operation(
+                path, &doc, &defs, v30, template, item, method, op, &pointer,
+            )
+            .map_err(|r| {
+                let mut e = at(&r.pointer, r.message);
+                e.source = r.source;
+                e
+            })?
             else {
                 continue;
             };
@@ -111,6 +117,35 @@ pub fn load(path: &Path) -> Result<Vec<Operation>, FileError> {
     Ok(contracts)
 }
 
+/// Why the reader refuses part of the document: where, what, and the error it came from.
+struct Refusal {
+    pointer: String,
+    message: String,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Refusal {
+    /// A refusal at `pointer` that says what `error` says, and keeps it.
+    fn from_error(pointer: String, error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Refusal {
+            pointer,
+            message: error.to_string(),
+            source: Some(Arc::new(error)),
+        }
+    }
+}
+
+/// The refusals that name only a place and a message.
+impl From<(String, String)> for Refusal {
+    fn from((pointer, message): (String, String)) -> Self {
+        Refusal {
+            pointer,
+            message,
+            source: None,
+        }
+    }
+}
+
 /// JSON text, or YAML (of which JSON is a subset) turned into JSON.
 fn parse(path: &Path, text: &str) -> Result<Value, FileError> {
     if text.trim_start().starts_with('{') {
@@ -135,7 +170,7 @@ fn operation(
     method: &str,
     op: &Value,
     pointer: &str,
-) -> Result<Option<Parts>, (String, String)> {
+) -> Result<Option<Parts>, Refusal> {
     let body = resolve_ref(
         doc,
         op.get("requestBody"),
@@ -204,7 +239,7 @@ fn operation(
     let documented: Vec<u16> = responses.keys().filter_map(|k| k.parse().ok()).collect();
     let ext: Extension = match op.get("x-conformance") {
         Some(x) => serde_json::from_value(x.clone())
-            .map_err(|e| (format!("{pointer}/x-conformance"), e.to_string()))?,
+            .map_err(|e| Refusal::from_error(format!("{pointer}/x-conformance"), e))?,
         None => Extension::default(),
     };
     let endpoint = Endpoint {
@@ -241,8 +276,13 @@ fn operation(
     };
     let endpoint_path = Path::new(&format!("{}#{pointer}", file.display())).to_path_buf();
     let endpoint_text = serde_json::to_string(op).unwrap_or_default();
-    crate::contract::validate_endpoint(&endpoint, &endpoint_path, &endpoint_text)
-        .map_err(|e| (pointer.to_string(), e.message))?;
+    crate::contract::validate_endpoint(&endpoint, &endpoint_path, &endpoint_text).map_err(|e| {
+        Refusal {
+            pointer: pointer.to_string(),
+            message: e.message.clone(),
+            source: Some(Arc::new(e)),
+        }
+    })?;
     Ok(Some(Parts {
         request_path: endpoint.request_schema.clone().into(),
         response_path: endpoint.response_schema.clone().into(),
@@ -515,5 +555,29 @@ mod tests {
         );
         let err = parse(Path::new("api.json"), "{\"a\": }").unwrap_err();
         assert!(std::error::Error::source(&err).is_some_and(|s| s.is::<serde_json::Error>()));
+    }
+
+    #[test]
+    fn a_bad_x_conformance_keeps_the_serde_error() {
+        let committed =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/provisionr-workspace.openapi.yaml");
+        let mut doc = parse(&committed, &read_text(&committed).unwrap()).unwrap();
+        let post = doc["paths"]
+            .as_object_mut()
+            .and_then(|p| p.values_mut().find(|item| item.get("post").is_some()))
+            .expect("a post operation");
+        post["post"]["x-conformance"] = serde_json::json!({"toleratd": {}});
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("api.json");
+        std::fs::write(&file, doc.to_string()).unwrap();
+        let err = load(&file).unwrap_err();
+        assert!(
+            err.message.contains("unknown field `toleratd`"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("/x-conformance)"), "{}", err.message);
+        let source = std::error::Error::source(&err).expect("the serde error is the source");
+        assert!(source.is::<serde_json::Error>(), "{source:?}");
     }
 }
