@@ -4,16 +4,33 @@
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A problem in a user-supplied file (schema, endpoint or case), with its location.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct FileError {
     pub path: PathBuf,
     /// 1-based line and column, when the problem has a place in the text.
     pub location: Option<(usize, usize)>,
     pub message: String,
     pub help: Option<String>,
+    /// The error this one was made from (I/O, JSON, TOML, YAML, JSON Schema), for the chain
+    /// [`std::error::Error::source`] gives; the message already says what it says.
+    pub source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
+
+/// Two diagnostics are the same when they say the same thing at the same place; the error each
+/// was made from is not compared (most errors have no equality).
+impl PartialEq for FileError {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path
+            && self.location == other.location
+            && self.message == other.message
+            && self.help == other.help
+    }
+}
+
+impl Eq for FileError {}
 
 impl FileError {
     pub fn new(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
@@ -22,7 +39,14 @@ impl FileError {
             location: None,
             message: message.into(),
             help: None,
+            source: None,
         }
+    }
+
+    /// The error this diagnostic was made from.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
     }
 
     pub fn at(mut self, line: usize, column: usize) -> Self {
@@ -36,8 +60,10 @@ impl FileError {
     }
 
     /// Turns a serde_json error into a located diagnostic, adding "did you mean" for unknown keys.
-    pub fn from_json(path: &Path, err: &serde_json::Error) -> Self {
-        let text = err.to_string();
+    /// Given the error itself (not a reference), the diagnostic keeps it as its source.
+    pub fn from_json(path: &Path, err: impl JsonError) -> Self {
+        let text = err.error().to_string();
+        let (line, column) = (err.error().line(), err.error().column());
         // serde_json appends " at line L column C"; the location is reported separately.
         let message = match text.rfind(" at line ") {
             Some(i) => text[..i].to_string(),
@@ -45,11 +71,39 @@ impl FileError {
         };
         let help = unknown_key_hint(&message);
         let mut e = FileError::new(path, message);
-        if err.line() > 0 {
-            e = e.at(err.line(), err.column());
+        if line > 0 {
+            e = e.at(line, column);
         }
         e.help = help;
+        e.source = err.into_source();
         e
+    }
+}
+
+/// A serde_json error as [`FileError::from_json`] takes it: owned, it becomes the diagnostic's
+/// source; borrowed, only its text and place are kept.
+pub trait JsonError {
+    fn error(&self) -> &serde_json::Error;
+    fn into_source(self) -> Option<Arc<dyn std::error::Error + Send + Sync>>;
+}
+
+impl JsonError for serde_json::Error {
+    fn error(&self) -> &serde_json::Error {
+        self
+    }
+
+    fn into_source(self) -> Option<Arc<dyn std::error::Error + Send + Sync>> {
+        Some(Arc::new(self))
+    }
+}
+
+impl JsonError for &serde_json::Error {
+    fn error(&self) -> &serde_json::Error {
+        self
+    }
+
+    fn into_source(self) -> Option<Arc<dyn std::error::Error + Send + Sync>> {
+        None
     }
 }
 
@@ -63,7 +117,7 @@ impl FileError {
             e = e.at(line, column);
         }
         e.help = unknown_key_hint(&message);
-        e
+        e.with_source(err.clone())
     }
 }
 
@@ -97,7 +151,13 @@ impl fmt::Display for FileError {
     }
 }
 
-impl std::error::Error for FileError {}
+impl std::error::Error for FileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// The most a loader reads of one file. Real schema, endpoint and case files are a few kilobytes;
 /// the cap keeps a wrong path (a log, a disk image) from taking the machine's memory.
@@ -107,7 +167,8 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// device never blocks the run), at most [`MAX_FILE_BYTES`], UTF-8, with a leading byte-order
 /// mark dropped (editors on Windows write one, and serde_json does not skip it).
 pub fn read_text(path: &Path) -> Result<String, FileError> {
-    let meta = std::fs::metadata(path).map_err(|e| FileError::new(path, unreadable(path, &e)))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| FileError::new(path, unreadable(path, &e)).with_source(e))?;
     if !meta.is_file() {
         return Err(FileError::new(
             path,
@@ -130,12 +191,12 @@ pub fn read_text(path: &Path) -> Result<String, FileError> {
         return Err(too_big());
     }
     let file = std::fs::File::open(path)
-        .map_err(|e| FileError::new(path, format!("cannot read file: {e}")))?;
+        .map_err(|e| FileError::new(path, format!("cannot read file: {e}")).with_source(e))?;
     let mut bytes = Vec::new();
     // The file may have grown since it was measured; never read past the cap.
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| FileError::new(path, format!("cannot read file: {e}")))?;
+        .map_err(|e| FileError::new(path, format!("cannot read file: {e}")).with_source(e))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_big());
     }
@@ -151,7 +212,10 @@ pub fn read_text(path: &Path) -> Result<String, FileError> {
             // The prefix is valid UTF-8 by definition of `valid_up_to`.
             let good = std::str::from_utf8(good).unwrap_or_default();
             let (line, column) = line_column(good, good.len());
-            Err(FileError::new(path, "file is not UTF-8 text").at(line, column))
+            let utf8 = e.utf8_error();
+            Err(FileError::new(path, "file is not UTF-8 text")
+                .at(line, column)
+                .with_source(utf8))
         }
     }
 }

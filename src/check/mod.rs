@@ -128,18 +128,7 @@ impl Checker {
     }
 }
 
-/// `application/json`, or any `application/*+json`, with or without parameters.
-pub fn is_json_media_type(header: Option<&str>) -> bool {
-    let Some(h) = header else { return false };
-    let essence = h
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
-}
+pub use crate::contract::media::is_json_media_type;
 
 pub(crate) fn describe_header(h: Option<&str>) -> String {
     h.map_or("(absent)".to_string(), |v| format!("{v:?}"))

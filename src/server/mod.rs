@@ -9,7 +9,7 @@ mod conn;
 mod faults;
 mod standards;
 mod token;
-pub(crate) mod validate;
+mod validate;
 mod variations;
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! Hand-written validation of the request body, independent of the JSON Schema the suite checks with.
 
 use serde_json::{Map, Value};
-use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 use super::faults::{Fault, FaultSet};
+use crate::contract::datetimes::parse_rfc3339;
 
 pub const NAME_MAX_CHARS: usize = 55;
 
@@ -303,17 +303,6 @@ fn parse_expiry(s: &str, faults: &FaultSet) -> Option<OffsetDateTime> {
     })
 }
 
-/// RFC 3339 `date-time`, agreeing with JSON Schema's `format: date-time` as `jsonschema` checks it.
-pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
-    // `time` accepts any byte as the date/time separator; RFC 3339's grammar only has `T` (or `t`).
-    if !matches!(s.as_bytes().get(10), Some(b'T' | b't')) {
-        return None;
-    }
-    OffsetDateTime::parse(s, &Rfc3339)
-        .ok()
-        .or_else(|| leap_second(s))
-}
-
 /// RFC 3339 with the unambiguous relaxations pydantic and ajv-formats accept: a space for `T`, a
 /// comma decimal sign, a basic offset (`+0100`). No offset, impossible values and other shapes
 /// are still refused.
@@ -341,21 +330,6 @@ pub fn parse_lenient(s: &str) -> Option<OffsetDateTime> {
         t.insert(n - 2, ':');
     }
     parse_rfc3339(&t)
-}
-
-/// `time` takes `:60` only on the last second of a month; the format allows it at 23:59 UTC on any
-/// day. It stands for the nanosecond before the next minute, as `time` itself represents it.
-fn leap_second(s: &str) -> Option<OffsetDateTime> {
-    if s.get(17..19) != Some("60") {
-        return None;
-    }
-    let as_59 = format!("{}59{}", s.get(..17)?, s.get(19..)?);
-    let instant = OffsetDateTime::parse(&as_59, &Rfc3339).ok()?;
-    let utc = instant.checked_to_offset(UtcOffset::UTC)?;
-    if (utc.hour(), utc.minute()) != (23, 59) {
-        return None;
-    }
-    instant.replace_nanosecond(999_999_999).ok()
 }
 
 /// The `regex-date-time` bug: `^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`
@@ -426,6 +400,7 @@ fn parse_by_shape(s: &str) -> Option<OffsetDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::datetimes::NEAR_MISSES;
     use serde_json::json;
 
     const VALID: &[&str] = &[
@@ -442,16 +417,8 @@ mod tests {
         "2000-01-01T00:00:00-23:59",
     ];
 
+    /// Refused beside the contract's near-misses ([`NEAR_MISSES`]).
     const INVALID: &[&str] = &[
-        "2099-01-02T03:04:05",
-        "2099-01-02 03:04:05Z",
-        "2099-01-02",
-        "2099-01-02T24:00:00Z",
-        "2099-02-30T00:00:00Z",
-        "2099-13-01T00:00:00Z",
-        "2099-01-02T03:04:05+24:00",
-        "tomorrow",
-        "",
         "2099-01-02T03:04:05.Z",
         "2099-01-02T03:04:05+05:60",
         "2099-01-02T03:04:05+0530",
@@ -479,7 +446,8 @@ mod tests {
             assert!(parse_rfc3339(s).is_some(), "should accept {s:?}");
             assert!(schema_says_valid(s), "jsonschema disagrees on {s:?}");
         }
-        for s in INVALID {
+        let near_misses = NEAR_MISSES.iter().map(|m| m.text);
+        for s in near_misses.chain(INVALID.iter().copied()) {
             assert!(parse_rfc3339(s).is_none(), "should reject {s:?}");
             assert!(!schema_says_valid(s), "jsonschema disagrees on {s:?}");
         }

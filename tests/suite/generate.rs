@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use provisionr_conformance::cases::generate::{self, GenError, Invalid};
+use provisionr_conformance::contract;
 use serde_json::{json, Value};
 
 fn fixture(name: &str) -> Value {
@@ -274,7 +275,7 @@ fn openapi_wrappers_generate_as_the_schema_they_wrap() {
     // valid value nor sent as a wrong type, since servers differ on it.
     let open = json!({"type": "object", "required": ["p"], "properties": {"p": {
         "anyOf": [{"$ref": "#/$defs/Tag"}, {"type": "null"}],
-        generate::NULL_OPEN: true}},
+        contract::schema::NULL_OPEN: true}},
         "$defs": {"Tag": {"type": "string", "maxLength": 5}}});
     let valid = generate::valid(&open).unwrap();
     let invalid = generate::invalid(&open).unwrap();
@@ -295,7 +296,7 @@ fn openapi_wrappers_generate_as_the_schema_they_wrap() {
         json!({"const": "c"}),
     ] {
         let open = json!({"type": "object", "required": ["p"], "properties": {"p": {
-            "anyOf": [inner, {"type": "null"}], generate::NULL_OPEN: true}}});
+            "anyOf": [inner, {"type": "null"}], contract::schema::NULL_OPEN: true}}});
         let valid = generate::valid(&open).unwrap();
         let invalid = generate::invalid(&open).unwrap();
         for _ in 0..1000 {

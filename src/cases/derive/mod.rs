@@ -8,14 +8,22 @@ use serde_json::{json, Map, Value};
 
 use super::generate::near_future;
 use super::{Auth, Body, Case, Class, Expect, Origin, Patched, RequestSpec};
-use crate::contract::{pointer_token, Operation, MAX_SCHEMA_BOUND};
+use crate::contract::datetimes::{parse_rfc3339, NEAR_MISSES};
+use crate::contract::{pointer_token, Operation};
 
 mod standards;
+#[cfg(test)]
+mod tests;
+mod values;
+
+use values::{
+    base_instance, checked_base, length_bound, repeat_code_points, sample_of_type, types_of,
+};
 
 /// Valid date-times: UTC, an offset, a negative offset, fractional seconds. Written for 2099,
 /// they are sent [`near_future`]: 45 days ahead, since how far ahead a server lets a date-time be
 /// is a business rule no schema states (`date_time::*::far_future` sends 2099, unspecified).
-const DATE_TIMES_VALID: &[(&str, &str, &str)] = &[
+pub(super) const DATE_TIMES_VALID: &[(&str, &str, &str)] = &[
     ("utc", "2099-12-31T23:59:59Z", "with a Z offset"),
     (
         "offset",
@@ -32,44 +40,6 @@ const DATE_TIMES_VALID: &[(&str, &str, &str)] = &[
         "2099-06-15T08:30:00.123456Z",
         "with fractional seconds",
     ),
-];
-
-/// Near-miss date-times that RFC 3339 rejects. The unambiguous variants among them (a space for
-/// `T`, a comma decimal sign, a basic or hours-only offset) tolerate a success with a warning:
-/// see `Case::tolerate_date_time_variant`.
-const DATE_TIMES_INVALID: &[(&str, &str, &str)] = &[
-    ("no_offset", "2099-01-02T03:04:05", "without an offset"),
-    (
-        "space_separator",
-        "2099-01-02 03:04:05Z",
-        "with a space instead of T",
-    ),
-    ("date_only", "2099-01-02", "as a date only"),
-    ("hour_24", "2099-01-02T24:00:00Z", "at 24:00:00"),
-    ("february_30", "2099-02-30T00:00:00Z", "on February 30"),
-    ("month_13", "2099-13-01T00:00:00Z", "in month 13"),
-    (
-        "offset_24",
-        "2099-01-02T03:04:05+24:00",
-        "with offset +24:00",
-    ),
-    (
-        "comma_decimal",
-        "2099-01-02T03:04:05,5Z",
-        "with a comma decimal sign",
-    ),
-    (
-        "basic_offset",
-        "2099-01-02T03:04:05+0100",
-        "with a basic offset +0100",
-    ),
-    (
-        "offset_hours_only",
-        "2099-01-02T03:04:05+01",
-        "with an offset of hours only",
-    ),
-    ("natural_language", "tomorrow", "as \"tomorrow\""),
-    ("empty", "", "as the empty string"),
 ];
 
 /// A date-time in the past: servers may refuse an expiry that has passed, or accept it.
@@ -129,12 +99,6 @@ fn agree_with_schema(contract: &Operation, case: &mut Case) {
     case.title = format!("{} (unspecified: {wrong})", case.title);
 }
 
-fn is_future_instant(v: &Value) -> bool {
-    v.as_str()
-        .and_then(crate::server::validate::parse_rfc3339)
-        .is_some_and(|t| t > time::OffsetDateTime::now_utc())
-}
-
 /// Whether the case is invalid because its field's policy refuses a past date-time, and its
 /// value is one.
 fn is_refused_past(contract: &Operation, case: &Case, body: &Value) -> bool {
@@ -145,7 +109,7 @@ fn is_refused_past(contract: &Operation, case: &Case, body: &Value) -> bool {
         && body
             .pointer(pointer)
             .and_then(Value::as_str)
-            .and_then(crate::server::validate::parse_rfc3339)
+            .and_then(parse_rfc3339)
             .is_some_and(|t| t < time::OffsetDateTime::now_utc())
 }
 
@@ -257,10 +221,10 @@ impl Deriver<'_> {
             let types = types_of(&s);
             // A wrapper may admit null beside the schema it wraps.
             let null_open =
-                outer.get(crate::cases::generate::NULL_OPEN) == Some(&Value::Bool(true));
+                outer.get(crate::contract::schema::NULL_OPEN) == Some(&Value::Bool(true));
             let wrapped_null = outer
                 .as_object()
-                .and_then(crate::cases::generate::bare_wrapper)
+                .and_then(crate::contract::schema::bare_wrapper)
                 .is_some_and(|w| w.nullable);
             if types.iter().any(|t| t == "string") {
                 self.strings(&prop, &s);
@@ -443,14 +407,14 @@ impl Deriver<'_> {
                 Some(json!(near_future(value))),
             );
         }
-        for (rule, value, what) in DATE_TIMES_INVALID {
+        for miss in NEAR_MISSES {
             self.prop_case(
                 "date_time",
                 prop,
-                rule,
-                format!("a date-time {what}"),
+                miss.id,
+                format!("a date-time {}", miss.title),
                 Class::Invalid,
-                Some(json!(value)),
+                Some(json!(miss.text)),
             );
         }
         self.prop_case(
@@ -734,459 +698,5 @@ impl Deriver<'_> {
                 None,
             );
         }
-    }
-}
-
-/// The `type` keyword as a list (absent gives none).
-fn types_of(s: &Value) -> Vec<String> {
-    match s.get("type") {
-        Some(Value::String(t)) => vec![t.clone()],
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn sample_of_type(t: &str) -> Value {
-    match t {
-        "string" => json!("text"),
-        "integer" => json!(42),
-        "number" => json!(4.5),
-        "boolean" => json!(true),
-        "array" => json!(["text"]),
-        _ => json!({"value": "text"}),
-    }
-}
-
-/// A length bound of `s` small enough to build. The contract loader refuses larger ones, so only
-/// a contract built in code has one, and it gets no length cases for it rather than a panic.
-fn length_bound(s: &Value, keyword: &str) -> Option<usize> {
-    s.get(keyword)
-        .and_then(Value::as_u64)
-        .filter(|n| *n <= MAX_SCHEMA_BOUND)
-        .map(|n| n as usize)
-}
-
-/// `unit` repeated until the string has exactly `n` code points.
-fn repeat_code_points(unit: &str, n: usize) -> String {
-    unit.chars().cycle().take(n).collect()
-}
-
-/// A valid instance of an object schema, nested objects included up to a depth, so a schema
-/// that refers to itself still ends.
-fn base_instance(root: &Value, schema: &Value, depth: usize) -> Map<String, Value> {
-    let mut out = Map::new();
-    let schema = crate::contract::resolve_local(root, schema);
-    if depth > 8 {
-        return out;
-    }
-    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
-        return out;
-    };
-    for (name, s) in props {
-        if let Some(v) = valid_value(root, s, depth) {
-            out.insert(name.clone(), v);
-        }
-    }
-    out
-}
-
-/// The first example, else the const, first enum value, or a value built from the type.
-fn valid_value(root: &Value, s: &Value, depth: usize) -> Option<Value> {
-    // A wrapper (a nullable reference, `allOf` of one) stands for the schema it wraps; its
-    // annotations are its own.
-    let outer = crate::contract::resolve_local(root, s);
-    let s = crate::contract::unwrap_schema(root, outer);
-    let date_time = s.get("format").and_then(Value::as_str) == Some("date-time");
-    let null_open = outer.get(crate::cases::generate::NULL_OPEN) == Some(&Value::Bool(true));
-    let first_example = |x: &Value| {
-        x.get("examples")
-            .and_then(Value::as_array)
-            .and_then(|a| a.first())
-            .cloned()
-    };
-    if let Some(v) = first_example(outer)
-        .or_else(|| first_example(s))
-        // A date-time example is often in the past by now, which a field's policy may refuse:
-        // only a future one is taken. Null where servers differ on it is not taken either.
-        .filter(|v| !date_time || is_future_instant(v))
-        .filter(|v| !(null_open && v.is_null()))
-        // A number beyond ±(2^53−1) would make every case built on the base unspecified.
-        .filter(|v| !crate::cases::generate::has_unsafe_number(v))
-    {
-        return Some(v);
-    }
-    if let Some(v) = s
-        .get("const")
-        .or_else(|| s.get("enum").and_then(|e| e.get(0)))
-    {
-        return Some(v.clone());
-    }
-    let types = types_of(s);
-    let t = types.iter().find(|t| *t != "null").or(types.first())?;
-    Some(match t.as_str() {
-        "string" if s.get("format").and_then(Value::as_str) == Some("date-time") => {
-            json!(near_future(DATE_TIMES_VALID[0].1))
-        }
-        "string" => {
-            let min = length_bound(s, "minLength").unwrap_or(1);
-            let max = length_bound(s, "maxLength").unwrap_or(usize::MAX);
-            json!("a".repeat(min.clamp(1, max.max(1)).min(max)))
-        }
-        "integer" => number_value(s, true),
-        "number" => number_value(s, false),
-        "boolean" => json!(true),
-        "array" => json!([]),
-        "object" => Value::Object(base_instance(root, s, depth + 1)),
-        _ => Value::Null,
-    })
-}
-
-/// A number inside the bounds (inclusive or exclusive) and a multiple of `multipleOf`, when
-/// there is one in reach; 0 when nothing bounds it.
-fn number_value(s: &Value, integer: bool) -> Value {
-    let f = |k: &str| s.get(k).and_then(Value::as_f64);
-    let step = if integer { 1.0 } else { 0.5 };
-    let low = match (f("minimum"), f("exclusiveMinimum")) {
-        (Some(m), Some(x)) if x >= m => Some(x + step),
-        (Some(m), _) => Some(m),
-        (None, Some(x)) => Some(x + step),
-        (None, None) => None,
-    };
-    let high = match (f("maximum"), f("exclusiveMaximum")) {
-        (Some(m), Some(x)) if x <= m => Some(x - step),
-        (Some(m), _) => Some(m),
-        (None, Some(x)) => Some(x - step),
-        (None, None) => None,
-    };
-    // From a lower bound, rounding goes up; from an upper bound, down: either stays inside.
-    let (mut v, from_high) = match (low, high) {
-        (Some(l), _) => (l, false),
-        (None, Some(h)) if h < 0.0 => (h, true),
-        _ => (0.0, false),
-    };
-    // Inside ±(2^53−1) where the bounds allow it (RFC 7493 2.2): clamping toward zero keeps
-    // a value above a lower bound below it, and the other way round.
-    let safe = crate::cases::generate::MAX_SAFE;
-    if low.is_none_or(|l| l <= safe) && high.is_none_or(|h| h >= -safe) {
-        v = v.clamp(-safe, safe);
-    }
-    let round = |x: f64| if from_high { x.floor() } else { x.ceil() };
-    if integer {
-        v = round(v);
-    }
-    if let Some(m) = f("multipleOf").filter(|m| *m > 0.0) {
-        v = round(v / m) * m;
-    }
-    if s.get("format").and_then(Value::as_str) == Some("int32") {
-        // What a server that holds the format takes, whether or not it checks it.
-        v = v.clamp(f64::from(i32::MIN), f64::from(i32::MAX));
-    }
-    if integer || v.fract() == 0.0 {
-        if let Some(i) = (v.abs() <= safe).then_some(v as i64) {
-            return json!(i);
-        }
-    }
-    json!(v)
-}
-
-/// The base body, made to pass the schema where the heuristics of [`valid_value`] missed: each
-/// top-level property the validator objects to takes its value from a generated valid body; if
-/// that is not enough, a generated body is the base.
-fn checked_base(contract: &Operation, mut base: Map<String, Value>) -> Map<String, Value> {
-    let validator = &contract.request_validator;
-    if validator.is_valid(&Value::Object(base.clone())) {
-        return base;
-    }
-    let Ok(strategy) = super::generate::valid(&contract.request_schema) else {
-        return base;
-    };
-    let samples: Vec<Map<String, Value>> = super::generate::sample(&strategy, 0x5eed, 64)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|v| match v {
-            Value::Object(m) => Some(m),
-            _ => None,
-        })
-        .collect();
-    let instance = Value::Object(base.clone());
-    let wrong: BTreeSet<String> = validator
-        .iter_errors(&instance)
-        .filter_map(|e| {
-            let path = e.instance_path().to_string();
-            let first = path.split('/').nth(1)?;
-            Some(crate::contract::pointer_unescape(first))
-        })
-        .collect();
-    for prop in &wrong {
-        if let Some(v) = samples.iter().find_map(|m| m.get(prop)) {
-            base.insert(prop.clone(), v.clone());
-        }
-    }
-    if validator.is_valid(&Value::Object(base.clone())) {
-        return base;
-    }
-    samples.into_iter().max_by_key(Map::len).unwrap_or(base)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::Path;
-
-    #[test]
-    fn number_values_stay_inside_their_bounds() {
-        let cases = [
-            (json!({"maximum": -1.5}), true, json!(-2)),
-            (json!({"maximum": -1, "multipleOf": 2}), true, json!(-2)),
-            (json!({"minimum": 1.5}), true, json!(2)),
-            (json!({"exclusiveMinimum": 0}), true, json!(1)),
-            (json!({"exclusiveMaximum": -3}), false, json!(-3.5)),
-            (json!({"minimum": 3, "multipleOf": 5}), true, json!(5)),
-            (
-                json!({"minimum": -1e10, "format": "int32"}),
-                true,
-                json!(i32::MIN),
-            ),
-        ];
-        for (schema, integer, expected) in cases {
-            assert_eq!(number_value(&schema, integer), expected, "{schema}");
-        }
-    }
-
-    fn cases() -> (Operation, Vec<Case>) {
-        let c = Operation::embedded().unwrap();
-        let cases = derive(&c);
-        (c, cases)
-    }
-
-    #[test]
-    fn at_least_sixty_cases_with_unique_ids() {
-        let (_, cases) = cases();
-        assert!(cases.len() >= 60, "{}", cases.len());
-        let mut ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
-        ids.sort();
-        ids.dedup();
-        assert_eq!(ids.len(), cases.len());
-    }
-
-    /// The schema itself is the oracle: every derived body judged by the validator agrees
-    /// with the class the deriver gave it (for cases that vary the body only).
-    #[test]
-    fn classes_agree_with_the_schema() {
-        let (c, cases) = cases();
-        let mut checked = 0;
-        for case in &cases {
-            let body_only = case.request.auth == Auth::Valid
-                && case.request.path.is_empty()
-                && case.request.method == c.endpoint.method
-                && case.request.content_type.as_deref() == Some(c.endpoint.content_type.as_str());
-            let Some(body) = case.request.body.json().filter(|_| body_only) else {
-                continue;
-            };
-            let valid = c.request_validator.is_valid(&body);
-            match case.class() {
-                Class::Valid | Class::Unspecified => {
-                    assert!(valid, "{} should validate: {body}", case.id)
-                }
-                Class::Invalid => assert!(!valid, "{} should not validate: {body}", case.id),
-            }
-            checked += 1;
-        }
-        assert!(checked > 40, "{checked}");
-    }
-
-    #[test]
-    fn lengths_count_code_points() {
-        let (_, cases) = cases();
-        let emoji = cases
-            .iter()
-            .find(|c| c.id == "boundary::name::max_length_plus_1_emoji")
-            .unwrap();
-        let body = emoji.request.body.json().unwrap();
-        let name = body["name"].as_str().unwrap();
-        assert_eq!(name.chars().count(), 56);
-        assert_eq!(emoji.class(), Class::Invalid);
-        assert_eq!(emoji.offending.as_deref(), Some("/name"));
-    }
-
-    fn derive_for(schema: Value) -> Vec<Case> {
-        let mut c = Operation::embedded().unwrap();
-        c.endpoint.fields.clear();
-        c.request_validator = crate::contract::compile(&schema, Path::new("test")).unwrap();
-        c.request_schema = schema;
-        derive(&c)
-    }
-
-    fn find<'a>(cases: &'a [Case], id: &str) -> &'a Case {
-        cases
-            .iter()
-            .find(|c| c.id == id)
-            .unwrap_or_else(|| panic!("no case {id}"))
-    }
-
-    #[test]
-    fn an_escaped_solidus_goes_where_its_decoded_value_is_valid() {
-        let cases = derive_for(json!({
-            "type": "object",
-            "properties": {
-                "at": {"type": "string", "format": "date-time"},
-                "code": {"type": "string", "pattern": "^[a-z]+$"},
-                "path": {"type": "string", "examples": ["x/y"], "pattern": "^x/y$"},
-                "note": {"type": "string"}
-            }
-        }));
-        let case = find(&cases, "json::escaped_solidus");
-        let Body::Raw(text) = &case.request.body else {
-            panic!("a raw body")
-        };
-        assert!(text.contains(r#""path":"x\/y""#), "{text}");
-        assert_eq!(case.class(), Class::Valid);
-        let only_dates = derive_for(json!({
-            "type": "object",
-            "properties": {"at": {"type": "string", "format": "date-time"}}
-        }));
-        assert!(
-            !only_dates.iter().any(|c| c.id == "json::escaped_solidus"),
-            "a/b is no date-time"
-        );
-        let free = derive_for(json!({
-            "type": "object",
-            "properties": {
-                "at": {"type": "string", "format": "date-time"},
-                "note": {"type": "string"}
-            }
-        }));
-        let Body::Raw(text) = &find(&free, "json::escaped_solidus").request.body else {
-            panic!("a raw body")
-        };
-        assert!(text.contains(r#""note":"a\/b""#), "{text}");
-        assert!(find(&free, "json::escaped_key").class() == Class::Valid);
-    }
-
-    #[test]
-    fn prototype_keys_go_only_into_their_own_unspecified_case() {
-        let (_, cases) = cases();
-        let case = find(&cases, "body::prototype_keys");
-        assert_eq!(case.class(), Class::Unspecified);
-        let body = case.request.body.json().unwrap();
-        for key in crate::cases::generate::PROTOTYPE_KEYS {
-            assert!(body.get(*key).is_some(), "{key}: {body}");
-        }
-        for other in cases.iter().filter(|c| c.id != "body::prototype_keys") {
-            let text = other.request.body.to_text();
-            assert!(
-                !crate::cases::generate::PROTOTYPE_KEYS
-                    .iter()
-                    .any(|k| text.contains(&format!("\"{k}\""))),
-                "{}: {text}",
-                other.id
-            );
-        }
-    }
-
-    #[test]
-    fn an_undeclared_past_is_unspecified_and_says_so() {
-        let schema = json!({
-            "type": "object",
-            "properties": {"at": {"type": "string", "format": "date-time"}}
-        });
-        let cases = derive_for(schema.clone());
-        let past = find(&cases, "date_time::at::past");
-        assert_eq!(past.class(), Class::Unspecified);
-        assert!(
-            past.title
-                .ends_with("(unspecified: no `fields` policy declared)"),
-            "{}",
-            past.title
-        );
-        assert_eq!(
-            find(&cases, "date_time::at::year_zero").class(),
-            Class::Unspecified
-        );
-        assert_eq!(find(&cases, "date_time::at::utc").class(), Class::Valid);
-        for (class, source, says) in [
-            (
-                Class::Invalid,
-                crate::contract::FieldsSource::EndpointFile,
-                "(invalid by the endpoint file's fields policy)",
-            ),
-            (
-                Class::Valid,
-                crate::contract::FieldsSource::XConformance,
-                "(valid by x-conformance fields)",
-            ),
-        ] {
-            let mut c = Operation::embedded().unwrap();
-            c.request_validator = crate::contract::compile(&schema, Path::new("t")).unwrap();
-            c.request_schema = schema.clone();
-            c.endpoint.fields = BTreeMap::from([(
-                "/at".to_string(),
-                crate::contract::FieldPolicy { past: Some(class) },
-            )]);
-            c.endpoint.fields_source = source;
-            let cases = derive(&c);
-            let past = find(&cases, "date_time::at::past");
-            assert_eq!(past.class(), class);
-            assert!(past.title.ends_with(says), "{}", past.title);
-        }
-    }
-
-    #[test]
-    fn numbers_beyond_2_53_are_never_valid() {
-        let cases = derive_for(json!({
-            "type": "object",
-            "properties": {
-                "big": {"type": "integer", "minimum": -1e19, "examples": [9007199254740993u64]},
-                "far": {"type": "integer", "minimum": 1e17},
-                "n": {"type": "number", "maximum": -1e300}
-            }
-        }));
-        let base = find(&cases, "json::whitespace");
-        assert_eq!(base.class(), Class::Unspecified, "{}", base.title);
-        assert!(base.title.contains("2^53"), "{}", base.title);
-        for case in &cases {
-            if let Some(body) = case.request.body.json() {
-                if crate::cases::generate::has_unsafe_number(&body) {
-                    assert_eq!(case.class(), Class::Unspecified, "{}", case.id);
-                }
-            }
-        }
-        let safe = derive_for(json!({
-            "type": "object",
-            "properties": {"big": {"type": "integer", "minimum": -1e19, "examples": [9007199254740993u64]}}
-        }));
-        let base = find(&safe, "json::whitespace");
-        assert_eq!(base.class(), Class::Valid);
-        let body = find(&safe, "media_type::charset")
-            .request
-            .body
-            .json()
-            .unwrap();
-        assert_eq!(body["big"], json!(-9_007_199_254_740_991i64));
-    }
-
-    #[test]
-    fn another_schema_gets_its_own_cases() {
-        let mut c = Operation::embedded().unwrap();
-        c.request_schema = json!({
-            "type": "object",
-            "required": ["title"],
-            "additionalProperties": false,
-            "properties": {"title": {"type": "string", "minLength": 2, "maxLength": 4}, "count": {"type": "integer"}}
-        });
-        let cases = derive(&c);
-        let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
-        assert!(ids.contains(&"boundary::title::min_length_minus_1"));
-        assert!(ids.contains(&"type::count::string"));
-        assert!(!ids.iter().any(|i| i.contains("name")), "{ids:?}");
-        let extra = cases
-            .iter()
-            .find(|c| c.id == "body::unknown_property")
-            .unwrap();
-        assert_eq!(extra.class(), Class::Invalid);
     }
 }

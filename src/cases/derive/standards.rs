@@ -416,7 +416,7 @@ impl Deriver<'_> {
 }
 
 fn is_json(media_type: &str) -> bool {
-    crate::check::is_json_media_type(Some(media_type))
+    crate::contract::media::is_json_media_type(Some(media_type))
 }
 
 fn pretty(body: &serde_json::Map<String, Value>) -> String {

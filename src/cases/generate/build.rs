@@ -19,7 +19,8 @@ use super::schema::{
     json_eq, Additional, Format, JsonType, Node, StringRules, MAX_GENERATED_ITEMS,
     MAX_GENERATED_LENGTH,
 };
-use super::{datetime, escape_token, strings, GenError, Invalid};
+use super::{datetime, strings, GenError, Invalid};
+use crate::contract::pointer_token;
 
 type Values = BoxedStrategy<Value>;
 type Breaks = Vec<BoxedStrategy<Invalid>>;
@@ -323,7 +324,7 @@ fn build_object(plan: &ObjectPlan, tweak: &Tweak) -> BoxedStrategy<Drawn> {
                 .prop_map(move |inv| {
                     Some(Entry {
                         broken: Some((
-                            format!("/{}{}", escape_token(&name), inv.pointer),
+                            format!("/{}{}", pointer_token(&name), inv.pointer),
                             inv.keyword,
                         )),
                         name: name.clone(),
@@ -637,7 +638,7 @@ fn object_breaks(node: &Node) -> Result<Breaks, GenError> {
                 let extra = (names.clone(), broken)
                     .prop_map(|(name, inv)| Entry {
                         broken: Some((
-                            format!("/{}{}", escape_token(&name), inv.pointer),
+                            format!("/{}{}", pointer_token(&name), inv.pointer),
                             inv.keyword,
                         )),
                         name,

@@ -429,5 +429,9 @@ mod tests {
         ] {
             assert!(!is_date_time(bad), "{bad}");
         }
+        for miss in crate::contract::datetimes::NEAR_MISSES {
+            assert!(!is_date_time(miss.text), "{}: {:?}", miss.id, miss.text);
+            assert!(!oracle(miss.text), "{}: {:?}", miss.id, miss.text);
+        }
     }
 }

@@ -9,8 +9,6 @@ mod datetime;
 
 pub use datetime::{near_future, unambiguous_variant};
 pub use numbers::{has_unsafe_number, MAX_SAFE};
-pub use schema::NULL_OPEN;
-pub(crate) use schema::{bare_wrapper, is_annotation};
 pub use strings::PROTOTYPE_KEYS;
 mod numbers;
 mod schema;
@@ -174,5 +172,3 @@ pub fn sample<S: Strategy>(strategy: &S, seed: u64, n: usize) -> Result<Vec<S::V
         })
         .collect()
 }
-
-pub(crate) use crate::contract::pointer_token as escape_token;

@@ -6,26 +6,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{escape_token, GenError};
-
-/// Keywords that never constrain an instance; `$defs` only hosts `$ref` targets.
-const ANNOTATIONS: &[&str] = &[
-    "$schema",
-    "$id",
-    "$comment",
-    "$anchor",
-    "$dynamicAnchor",
-    "$vocabulary",
-    "$defs",
-    "definitions",
-    "title",
-    "description",
-    "examples",
-    "default",
-    "deprecated",
-    "readOnly",
-    "writeOnly",
-];
+use super::GenError;
+use crate::contract::pointer_token;
+use crate::contract::schema::{bare_wrapper, is_annotation, BareWrapper, NULL_OPEN};
 
 /// Deep enough for any real contract, shallow enough that a hostile schema cannot overflow the stack.
 const MAX_DEPTH: usize = 64;
@@ -216,10 +199,6 @@ pub(crate) struct Node {
     pub null_open: bool,
 }
 
-/// The annotation the OpenAPI loader puts on a 3.0 `nullable` schema without a `type`, which it
-/// writes `anyOf: [schema, {type: null}]`: servers differ on whether null is allowed there.
-pub const NULL_OPEN: &str = "x-conformance-null-open";
-
 impl Node {
     fn any(pointer: String) -> Node {
         Node {
@@ -236,7 +215,7 @@ impl Node {
     }
 
     pub(crate) fn keyword_pointer(&self, keyword: &str) -> String {
-        format!("{}/{}", self.pointer, escape_token(keyword))
+        format!("{}/{}", self.pointer, pointer_token(keyword))
     }
 
     /// Our own verdict, used to pick `enum` members that satisfy their sibling keywords.
@@ -365,50 +344,9 @@ fn child(pointer: &str, tokens: &[&str]) -> String {
     let mut out = pointer.to_owned();
     for t in tokens {
         out.push('/');
-        out.push_str(&escape_token(t));
+        out.push_str(&pointer_token(t));
     }
     out
-}
-
-/// A bare wrapper's composition and the schema it wraps.
-pub(crate) struct BareWrapper<'a> {
-    /// `allOf`, `anyOf` or `oneOf`.
-    pub keyword: &'a str,
-    /// Where the wrapped schema is in the list.
-    pub index: usize,
-    pub inner: &'a Value,
-    /// Whether null is admitted beside it.
-    pub nullable: bool,
-}
-
-/// The compositions OpenAPI documents are full of, when nothing but annotations stand beside
-/// them: `allOf` with one schema (a `$ref` with annotations), and `anyOf` or `oneOf` of a schema
-/// and `{"type": "null"}` (a nullable `$ref`).
-pub(crate) fn bare_wrapper(map: &Map<String, Value>) -> Option<BareWrapper<'_>> {
-    let mut constraints = map.iter().filter(|(k, _)| !is_annotation(k));
-    let (Some((keyword, Value::Array(list))), None) = (constraints.next(), constraints.next())
-    else {
-        return None;
-    };
-    let null = serde_json::json!({ "type": "null" });
-    let (index, inner, nullable) = match (keyword.as_str(), list.as_slice()) {
-        ("allOf", [only]) => (0, only, false),
-        ("anyOf" | "oneOf", [a, b]) if *b == null && *a != null => (0, a, true),
-        ("anyOf" | "oneOf", [a, b]) if *a == null && *b != null => (1, b, true),
-        _ => return None,
-    };
-    Some(BareWrapper {
-        keyword,
-        index,
-        inner,
-        nullable,
-    })
-}
-
-/// Whether `keyword` only annotates (constrains nothing): JSON Schema's annotations and
-/// `x-` extensions.
-pub(crate) fn is_annotation(keyword: &str) -> bool {
-    ANNOTATIONS.contains(&keyword) || keyword.starts_with("x-")
 }
 
 impl<'a> Reader<'a> {

@@ -21,11 +21,15 @@ const BYTES_PER_NODE: usize = 64;
 pub const MAX_DEPTH: usize = 128;
 
 /// Why a document is not taken, and where (1-based line and column).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
 pub struct YamlError {
     pub message: String,
     pub line: usize,
     pub column: usize,
+    /// The parser's own error, when the text is not YAML at all.
+    #[source]
+    pub source: Option<yaml_rust2::ScanError>,
 }
 
 /// The first document of `text` as JSON.
@@ -36,9 +40,12 @@ pub fn to_json(text: &str) -> Result<Value, YamlError> {
         message,
         line: m.line(),
         column: m.col() + 1,
+        source: None,
     };
     if let Err(e) = parser.load(&mut builder, false) {
-        return Err(at(*e.marker(), format!("not YAML: {}", e.info())));
+        let mut error = at(*e.marker(), format!("not YAML: {}", e.info()));
+        error.source = Some(e);
+        return Err(error);
     }
     if let Some((message, mark)) = builder.error {
         return Err(at(mark, message));
@@ -47,6 +54,7 @@ pub fn to_json(text: &str) -> Result<Value, YamlError> {
         message: "the document is empty".into(),
         line: 1,
         column: 1,
+        source: None,
     })
 }
 
