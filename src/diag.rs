@@ -59,11 +59,11 @@ impl FileError {
         self
     }
 
-    /// Turns a serde_json error into a located diagnostic, adding "did you mean" for unknown keys.
-    /// Given the error itself (not a reference), the diagnostic keeps it as its source.
-    pub fn from_json(path: &Path, err: impl JsonError) -> Self {
-        let text = err.error().to_string();
-        let (line, column) = (err.error().line(), err.error().column());
+    /// Turns a serde_json error into a located diagnostic, adding "did you mean" for unknown keys;
+    /// the diagnostic keeps the error as its source.
+    pub fn from_json(path: &Path, err: serde_json::Error) -> Self {
+        let text = err.to_string();
+        let (line, column) = (err.line(), err.column());
         // serde_json appends " at line L column C"; the location is reported separately.
         let message = match text.rfind(" at line ") {
             Some(i) => text[..i].to_string(),
@@ -75,35 +75,8 @@ impl FileError {
             e = e.at(line, column);
         }
         e.help = help;
-        e.source = err.into_source();
+        e.source = Some(Arc::new(err));
         e
-    }
-}
-
-/// A serde_json error as [`FileError::from_json`] takes it: owned, it becomes the diagnostic's
-/// source; borrowed, only its text and place are kept.
-pub trait JsonError {
-    fn error(&self) -> &serde_json::Error;
-    fn into_source(self) -> Option<Arc<dyn std::error::Error + Send + Sync>>;
-}
-
-impl JsonError for serde_json::Error {
-    fn error(&self) -> &serde_json::Error {
-        self
-    }
-
-    fn into_source(self) -> Option<Arc<dyn std::error::Error + Send + Sync>> {
-        Some(Arc::new(self))
-    }
-}
-
-impl JsonError for &serde_json::Error {
-    fn error(&self) -> &serde_json::Error {
-        self
-    }
-
-    fn into_source(self) -> Option<Arc<dyn std::error::Error + Send + Sync>> {
-        None
     }
 }
 
@@ -401,7 +374,7 @@ mod tests {
         }
         let text = "{\n  \"clas\": \"valid\"\n}";
         let err = serde_json::from_str::<Case>(text).unwrap_err();
-        let diag = FileError::from_json(Path::new("cases/x.json"), &err);
+        let diag = FileError::from_json(Path::new("cases/x.json"), err);
         assert_eq!(diag.location, Some((2, 8)));
         assert_eq!(diag.help.as_deref(), Some("did you mean `class`?"));
         let shown = diag.to_string();

@@ -7,7 +7,8 @@ use include_dir::{include_dir, Dir};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::{Auth, Body, Case, Class, Expect, Origin, RequestSpec};
+use super::{Auth, Body, Case, Expect, Origin, RequestSpec};
+use crate::contract::Class;
 use crate::contract::{check_header_value, check_method, Operation};
 use crate::diag::{did_you_mean, locate_key, read_text, strip_bom, FileError};
 
@@ -153,7 +154,7 @@ pub fn parse_for(
 pub fn parse(path: &Path, text: &str, contract: &Operation) -> Result<Case, FileError> {
     let text = strip_bom(text);
     let mut file: CaseFile =
-        serde_json::from_str(text).map_err(|e| FileError::from_json(path, &e))?;
+        serde_json::from_str(text).map_err(|e| FileError::from_json(path, e))?;
     let located = |key: &str, message: String| {
         let e = FileError::new(path, message);
         match locate_key(text, key) {

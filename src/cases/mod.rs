@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub use crate::contract::Class;
+use crate::contract::Class;
 
 /// The statuses a case accepts, with the label they were looked up by.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -146,7 +146,8 @@ pub fn excerpt(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cases::{Auth, Class, Expect, Origin, RequestSpec};
+    use crate::cases::{Auth, Expect, Origin, RequestSpec};
+    use crate::contract::Class;
 
     #[test]
     fn json_media_types() {

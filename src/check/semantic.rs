@@ -215,7 +215,8 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::cases::{Class, Expect, Origin, RequestSpec};
+    use crate::cases::{Expect, Origin, RequestSpec};
+    use crate::contract::Class;
 
     /// A rule of a made-up endpoint: the engine names no field of this API.
     fn rule(json: serde_json::Value) -> Semantic {

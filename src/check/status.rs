@@ -5,7 +5,8 @@
 use serde_json::Value;
 
 use super::{describe_header, excerpt, is_json_media_type, names, Checker, Verdict};
-use crate::cases::{Case, Class};
+use crate::cases::Case;
+use crate::contract::Class;
 use crate::contract::Severity;
 use crate::http::Response;
 

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cases::{Case, Class};
+use crate::cases::Case;
 use crate::check::Verdict;
+use crate::contract::Class;
 use crate::contract::Severity;
 use crate::engine::collect::CreatedError;
 use crate::engine::known::EntryOutcome;

@@ -364,10 +364,10 @@ fn start_target(plan: &Plan, runtime: &tokio::runtime::Runtime) -> Result<Live, 
                 _ => base_url.as_str(),
             };
             Ok(Live {
-            run_id: random_id(),
-            base_url: shown.to_string(),
-            label: format!("{shown} (--base-url)"),
-            server: None,
+                run_id: random_id(),
+                base_url: shown.to_string(),
+                label: format!("{shown} (--base-url)"),
+                server: None,
             })
         }
         TargetChoice::Embedded(options) => {
@@ -537,7 +537,7 @@ fn run_first(
     tests: &[Test],
 ) -> BTreeMap<usize, (usize, CaseResult)> {
     let valid = tests.iter().enumerate().filter(|(_, t)| {
-        matches!(&t.unit, Unit::Case(c) if c.class() == crate::cases::Class::Valid)
+        matches!(&t.unit, Unit::Case(c) if c.class() == crate::contract::Class::Valid)
             && !filtered_out(args, t)
     });
     let done = Mutex::new(BTreeMap::new());

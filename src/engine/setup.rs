@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cases::Class;
+use crate::contract::Class;
 use crate::engine::outcome::{CaseResult, Status};
 
 /// The answers that, given to every valid request, point at the set-up: no credentials the

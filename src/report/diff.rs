@@ -31,7 +31,7 @@ pub fn load(path: &Path) -> Result<Summary, FileError> {
     // The one way a user-supplied file is read: a device or a huge file fails at once.
     let text = crate::diag::read_text(path)?;
     serde_json::from_str(&text).map_err(|e| {
-        FileError::from_json(path, &e)
+        FileError::from_json(path, e)
             .help("give two summary.json files written by `run` (--summary PATH)")
     })
 }

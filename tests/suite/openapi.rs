@@ -7,8 +7,8 @@ use std::process::Command;
 
 use clap::Parser;
 use provisionr_conformance::app::cli::{Cli, Command as Sub};
-use provisionr_conformance::engine::run::Plan;
 use provisionr_conformance::app::selftest::selftest;
+use provisionr_conformance::engine::run::Plan;
 use serde_json::{json, Value};
 
 use crate::common::{plan, run_with};
@@ -325,13 +325,13 @@ fn openapi_3_0_is_converted_to_2020_12() {
     // The field policy from x-conformance: a past `due` is invalid, not unspecified.
     assert_eq!(
         c.past_date_time("/due"),
-        provisionr_conformance::cases::Class::Invalid
+        provisionr_conformance::contract::Class::Invalid
     );
 }
 
 #[test]
 fn read_only_write_only_nullable_refs_and_neighbour_methods_are_honoured() {
-    use provisionr_conformance::cases::Class;
+    use provisionr_conformance::contract::Class;
     let dir = tempfile::tempdir().unwrap();
     let file = document_30(dir.path(), |d| {
         let note = &mut d["components"]["schemas"]["Note"];
@@ -440,7 +440,7 @@ fn read_only_write_only_nullable_refs_and_neighbour_methods_are_honoured() {
 
 #[test]
 fn year_zero_follows_the_past_policy_but_is_never_required() {
-    use provisionr_conformance::cases::Class;
+    use provisionr_conformance::contract::Class;
     let dir = tempfile::tempdir().unwrap();
     for (policy, expected) in [("invalid", Class::Invalid), ("valid", Class::Unspecified)] {
         let file = document_30(dir.path(), |d| {

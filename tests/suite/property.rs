@@ -462,7 +462,7 @@ fn a_regression_saved_before_today_s_rules_is_replayed_under_them() {
         .expect("the regression ran");
     assert_eq!(
         old.case.class(),
-        provisionr_conformance::cases::Class::Unspecified,
+        provisionr_conformance::contract::Class::Unspecified,
         "{}",
         old.case.title
     );

@@ -1,7 +1,7 @@
 //! Every rule the suite enforces, proven against a server that breaks exactly that rule.
 
 use crate::common::{caught, plan, run_with, verdicts};
-use provisionr_conformance::cases::Class;
+use provisionr_conformance::contract::Class;
 use provisionr_conformance::engine::run::TargetChoice;
 use provisionr_conformance::report::write::run_and_write;
 use provisionr_conformance::server::FaultSet;

@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use provisionr_conformance::cases::Class;
+use provisionr_conformance::contract::Class;
 use provisionr_conformance::engine::outcome::RunOutcome;
 use provisionr_conformance::engine::run;
 use provisionr_conformance::report::write::run_and_write;

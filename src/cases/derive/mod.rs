@@ -7,8 +7,9 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use super::generate::near_future;
-use super::{Auth, Body, Case, Class, Expect, Origin, Patched, RequestSpec};
+use super::{Auth, Body, Case, Expect, Origin, Patched, RequestSpec};
 use crate::contract::datetimes::{parse_rfc3339, NEAR_MISSES};
+use crate::contract::Class;
 use crate::contract::{pointer_token, Operation};
 
 mod standards;

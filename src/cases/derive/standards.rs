@@ -11,7 +11,8 @@
 use serde_json::{json, Value};
 
 use super::Deriver;
-use crate::cases::{Auth, Body, Class, Expect, RequestSpec};
+use crate::cases::{Auth, Body, Expect, RequestSpec};
+use crate::contract::Class;
 
 /// Date-times at the edges of RFC 3339, each with its class and, for a valid one a server may
 /// still refuse, why a refusal is only a warning.

@@ -18,8 +18,9 @@ use proptest::strategy::{BoxedStrategy, ValueTree};
 use serde_json::{json, Value};
 
 use crate::cases::generate::{self, GenError};
-use crate::cases::{Case, Class, Expect, Origin, RequestSpec};
+use crate::cases::{Case, Expect, Origin, RequestSpec};
 use crate::check::Verdict;
+use crate::contract::Class;
 use crate::contract::{Operation, Severity};
 use crate::engine::executor::Executor;
 use crate::engine::outcome::{CaseResult, Status};
