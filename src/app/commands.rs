@@ -317,19 +317,36 @@ fn print_error_as(top: String, e: &dyn Error) {
 }
 
 /// `top`, then `e` and each of its sources on a line of its own (`  caused by: ...`), but for
-/// any whose text the lines before already contain: many messages include their cause.
+/// any whose text the lines before already contain: many messages include their cause, and a
+/// file diagnostic shows a parser's message with its place on a line of its own.
 pub fn error_chain(top: String, e: &dyn Error) -> String {
     let mut out = top;
     let mut next = Some(e);
     while let Some(err) = next {
         let text = err.to_string();
-        if !out.contains(&text) {
+        if !out.contains(without_place(&text)) {
             out.push_str("\n  caused by: ");
             out.push_str(&text);
         }
         next = err.source();
     }
     out
+}
+
+/// A parser's message without the place it appends (serde_json's ` at line L column C`).
+fn without_place(text: &str) -> &str {
+    match text.rfind(" at line ") {
+        Some(i) => {
+            let place: Vec<&str> = text[i + " at line ".len()..].split(" column ").collect();
+            let number = |n: &&str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+            if place.len() == 2 && place.iter().all(number) {
+                &text[..i]
+            } else {
+                text
+            }
+        }
+        None => text,
+    }
 }
 
 #[cfg(test)]
@@ -343,6 +360,21 @@ mod tests {
         Terse(#[source] std::io::Error),
         #[error("cannot read the cases: {0}")]
         Full(#[source] std::io::Error),
+    }
+
+    #[test]
+    fn a_parser_message_shown_with_its_place_apart_is_not_repeated() {
+        let json = serde_json::from_str::<serde_json::Value>("{bad").unwrap_err();
+        let place = json.to_string();
+        let shown = without_place(&place).to_string();
+        assert!(place.len() > shown.len(), "{place}");
+        let e = crate::diag::FileError::from_json(std::path::Path::new("x.json"), json);
+        let chain = error_chain(format!("error: {e}"), &e);
+        assert!(!chain.contains("caused by"), "{chain}");
+        assert_eq!(
+            without_place("expected value at line 1"),
+            "expected value at line 1"
+        );
     }
 
     #[test]
