@@ -371,6 +371,19 @@ mod tests {
     use super::*;
 
     /// The name of the one shipped file whose name ends with `suffix`.
+    /// The shipped schemas in a temporary directory, with `from` replaced by `to` in the file
+    /// ending in `suffix`, and that file's path.
+    fn shipped_edited(suffix: &str, from: &str, to: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        for f in EMBEDDED_SCHEMAS.files() {
+            std::fs::write(dir.path().join(f.path()), f.contents()).unwrap();
+        }
+        let path = dir.path().join(shipped(suffix));
+        let text = std::fs::read_to_string(&path).unwrap().replace(from, to);
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
     fn shipped(suffix: &str) -> String {
         let mut names = EMBEDDED_SCHEMAS
             .files()
@@ -407,15 +420,7 @@ mod tests {
 
     #[test]
     fn a_broken_endpoint_file_names_file_and_line() {
-        let dir = tempfile::tempdir().unwrap();
-        for f in EMBEDDED_SCHEMAS.files() {
-            std::fs::write(dir.path().join(f.path()), f.contents()).unwrap();
-        }
-        let ep = dir.path().join(shipped(".endpoint.json"));
-        let text = std::fs::read_to_string(&ep)
-            .unwrap()
-            .replace("\"success\"", "\"sucess\"");
-        std::fs::write(&ep, text).unwrap();
+        let (dir, ep) = shipped_edited(".endpoint.json", "\"success\"", "\"sucess\"");
         let err = Operation::from_dir(dir.path()).unwrap_err();
         assert_eq!(err.path, ep);
         assert!(err.location.is_some());
@@ -436,15 +441,11 @@ mod tests {
         let source = std::error::Error::source(&err).expect("the I/O error is the source");
         assert!(source.is::<std::io::Error>(), "{source:?}");
 
-        let dir = tempfile::tempdir().unwrap();
-        for f in EMBEDDED_SCHEMAS.files() {
-            std::fs::write(dir.path().join(f.path()), f.contents()).unwrap();
-        }
-        let req = dir.path().join(shipped(".request.schema.json"));
-        let text = std::fs::read_to_string(&req)
-            .unwrap()
-            .replace("\"maxLength\": 55", "\"maxLength\": 1e12");
-        std::fs::write(&req, text).unwrap();
+        let (dir, _req) = shipped_edited(
+            ".request.schema.json",
+            "\"maxLength\": 55",
+            "\"maxLength\": 1e12",
+        );
         let err = Operation::from_dir(dir.path()).unwrap_err();
         let source = std::error::Error::source(&err).expect("the bound error is the source");
         assert!(source.is::<BoundError>(), "{source:?}");
@@ -452,15 +453,11 @@ mod tests {
 
     #[test]
     fn a_broken_schema_is_reported_with_its_pointer() {
-        let dir = tempfile::tempdir().unwrap();
-        for f in EMBEDDED_SCHEMAS.files() {
-            std::fs::write(dir.path().join(f.path()), f.contents()).unwrap();
-        }
-        let req = dir.path().join(shipped(".request.schema.json"));
-        let text = std::fs::read_to_string(&req)
-            .unwrap()
-            .replace("\"maxLength\": 55", "\"maxLength\": \"55\"");
-        std::fs::write(&req, text).unwrap();
+        let (dir, req) = shipped_edited(
+            ".request.schema.json",
+            "\"maxLength\": 55",
+            "\"maxLength\": \"55\"",
+        );
         let err = Operation::from_dir(dir.path()).unwrap_err();
         assert_eq!(err.path, req);
         assert!(

@@ -14,12 +14,12 @@ const MAX_FILE_LINES: usize = 800;
 const MAX_FN_LINES: usize = 80;
 const SHORT_FUNCTION_STAGES: [&str; 4] = ["engine", "check", "http", "report"];
 
-fn src() -> PathBuf {
+pub fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
 /// Every `.rs` file under `dir`, sorted, with its path relative to `src/`.
-fn rust_files(dir: &Path) -> Vec<(String, String)> {
+pub fn rust_files(dir: &Path) -> Vec<(String, String)> {
     let mut files = Vec::new();
     let mut dirs = vec![dir.to_path_buf()];
     while let Some(dir) = dirs.pop() {
@@ -178,7 +178,7 @@ fn module_path(rel: &str) -> Vec<String> {
 }
 
 /// The top-level module a file belongs to: `engine` for `engine/run.rs`, `diag` for `diag.rs`.
-fn stage_of(rel: &str) -> String {
+pub fn stage_of(rel: &str) -> String {
     rel.split('/')
         .next()
         .unwrap()
