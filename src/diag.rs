@@ -82,7 +82,7 @@ impl FileError {
 
 impl FileError {
     /// Turns a toml error into a located diagnostic, adding "did you mean" for unknown keys.
-    pub fn from_toml(path: &Path, text: &str, err: &toml::de::Error) -> Self {
+    pub fn from_toml(path: &Path, text: &str, err: toml::de::Error) -> Self {
         let message = err.message().trim().to_string();
         let mut e = FileError::new(path, message.clone());
         if let Some(span) = err.span() {
@@ -90,7 +90,7 @@ impl FileError {
             e = e.at(line, column);
         }
         e.help = unknown_key_hint(&message);
-        e.with_source(err.clone())
+        e.with_source(err)
     }
 }
 
@@ -280,11 +280,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.commit()
 }
 
-/// A file written under a temporary name beside it ([`temp_path`]) and renamed into place by
+/// A file written under a temporary name beside it and renamed into place by
 /// [`AtomicFile::commit`]; dropped without a commit, the temporary file is removed. The
 /// created-id list streams through one for the whole run.
 pub struct AtomicFile {
-    writer: Option<std::io::BufWriter<std::fs::File>>,
+    writer: std::io::BufWriter<std::fs::File>,
     temp: PathBuf,
     path: PathBuf,
 }
@@ -296,7 +296,7 @@ impl AtomicFile {
         let temp = temp_path(path);
         let file = std::fs::File::create(&temp)?;
         Ok(AtomicFile {
-            writer: Some(std::io::BufWriter::new(file)),
+            writer: std::io::BufWriter::new(file),
             temp,
             path: path.to_path_buf(),
         })
@@ -309,42 +309,31 @@ impl AtomicFile {
 
     /// Flushes the text and renames it into place.
     pub fn commit(mut self) -> std::io::Result<()> {
-        let flushed = match self.writer.take() {
-            Some(mut w) => std::io::Write::flush(&mut w),
-            None => Ok(()),
-        };
-        flushed.and_then(|()| std::fs::rename(&self.temp, &self.path))
+        std::io::Write::flush(&mut self.writer)?;
+        std::fs::rename(&self.temp, &self.path)
     }
 }
 
 impl std::io::Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match &mut self.writer {
-            Some(w) => w.write(buf),
-            None => Err(std::io::Error::other("the file is already committed")),
-        }
+        self.writer.write(buf)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        match &mut self.writer {
-            Some(w) => w.flush(),
-            None => Ok(()),
-        }
+        self.writer.flush()
     }
 }
 
 impl Drop for AtomicFile {
     /// A file not committed, or whose rename failed, leaves no temporary file behind.
     fn drop(&mut self) {
-        self.writer.take();
-        if self.temp.exists() {
-            let _ = std::fs::remove_file(&self.temp);
-        }
+        // After a commit the temporary name is gone and this fails, as it should.
+        let _ = std::fs::remove_file(&self.temp);
     }
 }
 
 /// Creates the directory a file goes into.
-pub fn create_parent(path: &Path) -> std::io::Result<()> {
+fn create_parent(path: &Path) -> std::io::Result<()> {
     match path.parent().filter(|p| !p.as_os_str().is_empty()) {
         Some(parent) => std::fs::create_dir_all(parent),
         None => Ok(()),
@@ -352,7 +341,7 @@ pub fn create_parent(path: &Path) -> std::io::Result<()> {
 }
 
 /// `dir/.name.tmp-PID`: beside the final file, so the rename stays on one file system.
-pub fn temp_path(path: &Path) -> PathBuf {
+fn temp_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());

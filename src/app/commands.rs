@@ -131,7 +131,7 @@ pub fn run_junit_path(argv: &[std::ffi::OsString]) -> Option<PathBuf> {
 /// CI's test view should show why nothing ran, so a run that cannot start still writes its report.
 fn write_setup_report(junit: &Path, message: &str) {
     let xml = crate::report::junit::render_setup_error(message);
-    if let Err(w) = crate::report::write::write_file(junit, &xml) {
+    if let Err(w) = crate::diag::write_atomic(junit, xml.as_bytes()) {
         let top = format!(
             "error: cannot write the JUnit report to {}: {w}",
             junit.display()
@@ -182,7 +182,7 @@ fn selftest_command(args: SelftestArgs) -> i32 {
     };
     print!("{}", crate::app::selftest::render_table(&report));
     let json = serde_json::to_string_pretty(&report).unwrap_or_default();
-    if let Err(e) = crate::report::write::write_file(&args.json, &json) {
+    if let Err(e) = crate::diag::write_atomic(&args.json, json.as_bytes()) {
         print_error_as(
             format!("error: cannot write {}: {e}", args.json.display()),
             &e,

@@ -104,7 +104,7 @@ pub fn load(path: Option<&Path>, name: &str) -> Result<Loaded, FileError> {
     })?;
     refuse_secrets(&path, &text)?;
     let file: ConfigFile =
-        toml::from_str(&text).map_err(|e| FileError::from_toml(&path, &text, &e))?;
+        toml::from_str(&text).map_err(|e| FileError::from_toml(&path, &text, e))?;
     let Some(profile) = file.profiles.get(name).cloned() else {
         let names: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
         let hint = match did_you_mean(name, names.iter().copied()) {

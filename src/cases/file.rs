@@ -299,7 +299,7 @@ pub struct Provenance<'a> {
 /// The case as a case file, the one writer of the format [`parse`] reads: a key is written
 /// only where the case differs from what the parser would default to for `contract`, so
 /// reading the file back gives the same case (a regression case's title gains its note).
-pub fn to_json(case: &Case, contract: &Operation, provenance: &Provenance<'_>) -> Value {
+fn to_json(case: &Case, contract: &Operation, provenance: &Provenance<'_>) -> Value {
     let endpoint = &contract.endpoint;
     let mut file = serde_json::Map::new();
     file.insert("id".into(), Value::from(case.id.as_str()));

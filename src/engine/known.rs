@@ -113,7 +113,7 @@ impl KnownFailures {
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, FileError> {
         let data: FileData =
-            toml::from_str(text).map_err(|e| FileError::from_toml(path, text, &e))?;
+            toml::from_str(text).map_err(|e| FileError::from_toml(path, text, e))?;
         let mut rules = Vec::new();
         for (i, entry) in data.known.into_iter().enumerate() {
             let line = entry_line(text, i);

@@ -252,12 +252,6 @@ pub struct RunOutcome {
     pub tally: Tally,
     pub exit_code: i32,
     pub junit: Option<PathBuf>,
-    /// How many things the run's successful requests created.
-    pub created: u64,
-    /// Requests sent, shrinking and replays included.
-    pub requests: u64,
-    /// Bodies the properties drew.
-    pub generated: u64,
     /// Why the run stopped early, if it did.
     pub stopped: Option<Reason>,
     /// What the run was; `None` when it only listed its tests (`--list`).
@@ -285,6 +279,21 @@ pub struct OperationResults {
 }
 
 impl RunOutcome {
+    /// How many things the run's successful requests created; none for `--list`.
+    pub fn created(&self) -> u64 {
+        self.info.as_ref().map_or(0, |i| i.created)
+    }
+
+    /// Requests sent, shrinking and replays included.
+    pub fn requests(&self) -> u64 {
+        self.info.as_ref().map_or(0, |i| i.requests)
+    }
+
+    /// Bodies the properties drew.
+    pub fn generated(&self) -> u64 {
+        self.info.as_ref().map_or(0, |i| i.generated)
+    }
+
     /// The outcome of `--list`: nothing ran.
     pub fn listed() -> Self {
         RunOutcome {
@@ -292,9 +301,6 @@ impl RunOutcome {
             tally: Tally::default(),
             exit_code: crate::exit::SUCCESS,
             junit: None,
-            created: 0,
-            requests: 0,
-            generated: 0,
             stopped: None,
             info: None,
             operations: Vec::new(),

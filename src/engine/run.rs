@@ -146,6 +146,12 @@ impl Plan {
         let o = &self.operations[op];
         o.prefixed.then(|| o.contract.endpoint.operation.clone())
     }
+
+    /// What masks the run's secrets in every output: the engine's test list and the reports
+    /// mask the same.
+    pub fn redactor(&self) -> Redactor {
+        Redactor::new([self.token.expose().to_string()])
+    }
 }
 
 /// What every test of a run shares: an executor per operation, and the rest.
@@ -411,7 +417,7 @@ fn context(
         &live.run_id,
     )?
     .with_rate(plan.rate);
-    let redactor = Redactor::new([plan.token.expose().to_string()]);
+    let redactor = plan.redactor();
     let created = Arc::new(CreatedList::open(plan.created_list.as_deref())?);
     let mut execs = Vec::new();
     for (op, operation) in plan.operations.iter().enumerate() {
@@ -630,9 +636,6 @@ fn finish(plan: &Plan, ctx: &Context, live: &Live, started: (Instant, SystemTime
         exit_code,
         tally,
         junit: plan.junit.clone(),
-        created: info.created,
-        requests: info.requests,
-        generated: info.generated,
         stopped,
         results,
         info: Some(info),

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use super::junit::JunitError;
 use super::progress::Terminal;
-use crate::diag::{create_parent, temp_path, write_atomic};
+use crate::diag::{write_atomic, AtomicFile};
+use crate::engine::collect::CreatedError;
 use crate::engine::known::KnownFailures;
 use crate::engine::observe::{Observer, Silent};
 use crate::engine::outcome::RunOutcome;
@@ -46,6 +47,10 @@ pub enum WriteError {
         #[source]
         source: std::io::Error,
     },
+    /// The `--created` list could not be finished after the run; it opened before anything was
+    /// sent, so this is no error of the command line.
+    #[error(transparent)]
+    CreatedUnfinished(CreatedError),
 }
 
 impl WriteError {
@@ -80,7 +85,7 @@ pub fn run_and_write(plan: Plan) -> Result<RunOutcome, WriteError> {
     if plan.selection.list {
         return Ok(outcome);
     }
-    let redactor = Redactor::new([plan.token.expose().to_string()]);
+    let redactor = plan.redactor();
     if plan.verbose {
         for line in closing_lines(&plan, &outcome) {
             println!("{}", redactor.for_terminal(&line));
@@ -90,24 +95,18 @@ pub fn run_and_write(plan: Plan) -> Result<RunOutcome, WriteError> {
     Ok(outcome)
 }
 
-/// Writes a report file whole, creating its parent directory.
-pub fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
-    write_atomic(path, text.as_bytes())
-}
-
 /// A report path that cannot be written fails the run before anything is sent.
 fn check_writable(path: &Path) -> Result<(), WriteError> {
     let fail = |source| WriteError::ReportPath {
         path: path.to_path_buf(),
         source,
     };
-    create_parent(path).map_err(fail)?;
     if path.is_dir() {
         return Err(fail(std::io::Error::other("it is a directory")));
     }
-    let probe = temp_path(path);
-    std::fs::write(&probe, b"").map_err(fail)?;
-    let _ = std::fs::remove_file(&probe);
+    // Created and dropped uncommitted: the directory and a file beside the report can be
+    // made, and nothing is left behind.
+    drop(AtomicFile::create(path).map_err(fail)?);
     Ok(())
 }
 
@@ -184,7 +183,7 @@ fn write_reports(
         }
     }
     if let Some(e) = outcome.created_unfinished.take() {
-        return Err(RunError::Created(e).into());
+        return Err(WriteError::CreatedUnfinished(e));
     }
     if let (Some(path), true) = (&plan.created_list, plan.verbose) {
         println!("created ids: {}", path.display());
@@ -193,9 +192,11 @@ fn write_reports(
         // A failure the set-up explains is no failure of the server to accept for a month.
         let (kept, left_out) = outcome.not_explained();
         let text = KnownFailures::updated(plan.known_failures.as_ref(), &kept, outcome.today);
-        write_file(path, &redactor.apply(&text)).map_err(|source| WriteError::KnownFailures {
-            path: path.clone(),
-            source,
+        write_atomic(path, redactor.apply(&text).as_bytes()).map_err(|source| {
+            WriteError::KnownFailures {
+                path: path.clone(),
+                source,
+            }
         })?;
         if plan.verbose {
             let note = match left_out {
@@ -226,7 +227,7 @@ fn write_junit(path: &Path, outcome: &RunOutcome, redactor: &Redactor) -> Result
         })
         .collect();
     let xml = super::junit::render(info, &suites, redactor).map_err(fail)?;
-    write_file(path, &xml).map_err(|e| fail(JunitError::Io(e)))
+    write_atomic(path, xml.as_bytes()).map_err(|e| fail(JunitError::Io(e)))
 }
 
 fn write_summary(
@@ -251,8 +252,28 @@ fn write_summary(
     };
     let summary = super::summary::build(facts, &outcome.results);
     let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
-    write_file(path, &redactor.apply(&json)).map_err(|source| WriteError::Summary {
+    write_atomic(path, redactor.apply(&json).as_bytes()).map_err(|source| WriteError::Summary {
         path: path.to_path_buf(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn created() -> CreatedError {
+        CreatedError {
+            path: PathBuf::from("reports/created.txt"),
+            source: std::io::Error::other("disk full"),
+        }
+    }
+
+    #[test]
+    fn a_created_list_is_a_usage_error_only_when_it_cannot_be_opened() {
+        // Opened before anything was sent: the path is wrong, and the run exits 2 with a set-up
+        // report. Unfinished after the run: the JUnit report of the run stands, exit 3.
+        assert!(WriteError::Run(RunError::Created(created())).before_sending());
+        assert!(!WriteError::CreatedUnfinished(created()).before_sending());
+    }
 }

@@ -76,7 +76,7 @@ fn the_summary_validates_against_its_schema_passing_failing_and_not_tested() {
     let s = summary_of(dir.path());
     assert_eq!(s["verdict"], "pass");
     assert_eq!(s["counts"]["cases"], clean.results.len());
-    assert_eq!(s["requests"], clean.requests);
+    assert_eq!(s["requests"], clean.requests());
     assert_eq!(s["contract"]["files"].as_array().unwrap().len(), 3);
 
     let failing = gate_run(dir.path(), &[Fault::EnumWrongValue], &[]);

@@ -355,7 +355,7 @@ fn a_target_that_never_answers_is_given_up_after_five_errors_in_a_row() {
         .count();
     assert!(aborted > 60, "{aborted} aborted");
     // One round of the 8 tests in flight, and the few started before the fifth error.
-    assert!(outcome.requests <= 16, "{} requests", outcome.requests);
+    assert!(outcome.requests() <= 16, "{} requests", outcome.requests());
     assert!(seen.load(Ordering::SeqCst) <= 16);
     let junit: PathBuf = outcome.junit.unwrap();
     assert_valid_junit(&junit);

@@ -432,8 +432,8 @@ fn a_time_budget_keeps_drawing_until_it_runs_out() {
         "{:?}",
         r.notes
     );
-    assert_eq!(outcome.generated, outcome.requests);
-    assert!(outcome.generated > 1, "{}", outcome.generated);
+    assert_eq!(outcome.generated(), outcome.requests());
+    assert!(outcome.generated() > 1, "{}", outcome.generated());
 }
 
 #[test]
