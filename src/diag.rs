@@ -340,17 +340,38 @@ fn create_parent(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// `dir/.name.tmp-PID`: beside the final file, so the rename stays on one file system.
+/// `dir/.name.tmp-PID-N`: beside the final file, so the rename stays on one file system, and
+/// unique to each [`AtomicFile`] of the process, so two writers of one path (runs in the same
+/// process) never write, rename or remove each other's temporary file.
 fn temp_path(path: &Path) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let name = path
         .file_name()
         .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    path.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_writers_of_one_path_do_not_undo_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.json");
+        let mut first = AtomicFile::create(&path).unwrap();
+        let probe = AtomicFile::create(&path).unwrap();
+        std::io::Write::write_all(&mut first, b"{}").unwrap();
+        first.commit().unwrap();
+        let mut second = AtomicFile::create(&path).unwrap();
+        drop(probe);
+        std::io::Write::write_all(&mut second, b"[]").unwrap();
+        second.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "[]");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left");
+    }
 
     #[test]
     fn unknown_field_gets_a_suggestion_and_a_location() {
