@@ -378,7 +378,7 @@ pub(super) fn load_contracts(args: &SourceArgs) -> Result<Vec<Operation>, PlanEr
 /// Every operation of the contract, and whether `--operation` selects each.
 fn load_and_select(args: &SourceArgs) -> Result<(Vec<Operation>, Vec<bool>), PlanError> {
     let all = match (&args.openapi, &args.schemas) {
-        (Some(file), _) => crate::contract::openapi::load(file)?,
+        (Some(file), _) => crate::contract::openapi::load(file)?.operations,
         (None, Some(dir)) => Operation::load_dir(dir)?,
         (None, None) => Operation::embedded_all()?,
     };

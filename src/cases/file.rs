@@ -279,6 +279,7 @@ pub fn parse(path: &Path, text: &str, contract: &Operation) -> Result<Case, File
                 .content_type
                 .unwrap_or_else(|| Some(endpoint.content_type.clone())),
             body,
+            params: Vec::new(),
         },
         offending: file.offending,
         origin: Origin::File(path.display().to_string()),

@@ -156,18 +156,58 @@ pub struct RequestSpec {
     /// `None` sends no Content-Type header.
     pub content_type: Option<String>,
     pub body: Body,
+    /// Query, header and cookie parameter values that replace the operation's base values
+    /// (each [`Param`](crate::contract::Param)'s `base`); the others are sent as they are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<ParamValue>,
+}
+
+/// One parameter's value in a request, replacing its base value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParamValue {
+    #[serde(rename = "in")]
+    pub location: crate::contract::ParamIn,
+    pub name: String,
+    pub value: ParamSent,
+}
+
+/// How a parameter is sent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamSent {
+    /// Left out of the request.
+    Absent,
+    /// This JSON value, serialized by the parameter's style and explode.
+    Json(Value),
+    /// This text as the whole value, as it is (percent-encoded where it goes into a URL).
+    Raw(String),
 }
 
 impl RequestSpec {
-    /// The endpoint's method, valid auth and content type, and this JSON body.
+    /// The endpoint's method, valid auth and content type, and this body; an operation that
+    /// takes no body gets none, and no Content-Type.
     pub fn json(endpoint: &crate::contract::Endpoint, body: Value) -> Self {
+        let bodiless = endpoint.body_kind == crate::contract::BodyKind::None;
         RequestSpec {
             method: endpoint.method.clone(),
             path: BTreeMap::new(),
             auth: Auth::Valid,
-            content_type: Some(endpoint.content_type.clone()),
-            body: Body::Json(body),
+            content_type: (!bodiless).then(|| endpoint.content_type.clone()),
+            body: if bodiless {
+                Body::Empty
+            } else {
+                Body::Json(body)
+            },
+            params: Vec::new(),
         }
+    }
+
+    /// The value sent for the parameter `name` in `location`, when this request replaces it.
+    pub fn param(&self, location: crate::contract::ParamIn, name: &str) -> Option<&ParamSent> {
+        self.params
+            .iter()
+            .find(|p| p.location == location && p.name == name)
+            .map(|p| &p.value)
     }
 }
 

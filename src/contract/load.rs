@@ -233,6 +233,7 @@ impl Operation {
             endpoint_text: text,
             request_schema,
             response_schema,
+            responses: Vec::new(),
             origin,
         })
     }
@@ -265,8 +266,25 @@ impl Operation {
             }
             status_schemas.insert(status, StatusSchema { schema, validator });
         }
+        let mut responses = Vec::with_capacity(p.responses.len());
+        for r in p.responses {
+            let (schema, schema_path) = match r.schema {
+                Some((schema, path)) => {
+                    let validator = compile(&schema, &path)?;
+                    (Some(StatusSchema { schema, validator }), Some(path))
+                }
+                None => (None, None),
+            };
+            responses.push(super::DocumentedResponse {
+                key: r.key,
+                media_types: r.media_types,
+                schema,
+                schema_path,
+            });
+        }
         let endpoint_path = p.endpoint_path.clone();
         let contract = Operation {
+            responses,
             files,
             endpoint: p.endpoint,
             request_schema: p.request_schema,

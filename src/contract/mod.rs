@@ -10,15 +10,21 @@ use serde_json::Value;
 
 pub mod class;
 pub mod datetimes;
+mod document;
 mod load;
 pub mod media;
 pub mod openapi;
+mod parameters;
 pub mod pointer;
 pub mod schema;
 mod validate;
 
 pub use class::Class;
+pub use document::{Document, LoadWarning, Untested};
 pub use load::{compile, digest_of_all, note_path_methods, SchemaPathError, EMBEDDED_SCHEMAS};
+pub use parameters::{
+    governing, BodyKind, DocumentedResponse, Param, ParamIn, ResponsePart, StatusKey, Style,
+};
 pub use pointer::{pointer_token, pointer_unescape};
 pub use schema::{resolve_local, unwrap_schema};
 pub(crate) use validate::validate_endpoint;
@@ -102,6 +108,13 @@ pub struct Endpoint {
     /// an empty body is no invalid request: the case that sends one is unspecified.
     #[serde(default = "body_required_default")]
     pub body_required: bool,
+    /// What the request body is: JSON (every endpoint file), none, or a form.
+    #[serde(default)]
+    pub body_kind: BodyKind,
+    /// Every parameter (path, query, header, cookie) with its schema and serialization; an
+    /// endpoint file's path parameters are in `path_params` alone.
+    #[serde(default)]
+    pub params: Vec<Param>,
 }
 
 fn body_required_default() -> bool {
@@ -234,6 +247,9 @@ pub struct Parts {
     pub response_path: PathBuf,
     /// The success statuses with a schema of their own, and where each was read.
     pub status_schemas: BTreeMap<u16, (Value, PathBuf)>,
+    /// Every documented response, for the checks of statuses other than the 2xx above and of
+    /// media types; empty for an endpoint file, whose success schemas say it all.
+    pub responses: Vec<ResponsePart>,
     /// A directory, "embedded", or a document.
     pub origin: String,
 }
@@ -264,6 +280,8 @@ pub struct Operation {
     pub response_validator: jsonschema::Validator,
     /// The success statuses whose bodies have a schema of their own.
     pub status_schemas: BTreeMap<u16, StatusSchema>,
+    /// Every documented response (an OpenAPI operation's); empty for an endpoint file.
+    pub responses: Vec<DocumentedResponse>,
     /// Where the files came from, for messages: a directory, or "embedded".
     pub origin: String,
     /// The request schema's path as messages show it.

@@ -161,6 +161,7 @@ mod tests {
                 auth: Auth::Valid,
                 content_type: None,
                 body: Body::Empty,
+                params: Vec::new(),
             },
             offending: None,
             origin: Origin::Derived,

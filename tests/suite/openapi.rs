@@ -278,7 +278,9 @@ fn document_30(dir: &Path, edit: impl FnOnce(&mut Value)) -> PathBuf {
 fn openapi_3_0_is_converted_to_2020_12() {
     let dir = tempfile::tempdir().unwrap();
     let file = document_30(dir.path(), |_| {});
-    let contracts = provisionr_conformance::contract::openapi::load(&file).unwrap();
+    let contracts = provisionr_conformance::contract::openapi::load(&file)
+        .unwrap()
+        .operations;
     assert_eq!(
         contracts.len(),
         1,
@@ -363,7 +365,9 @@ fn read_only_write_only_nullable_refs_and_neighbour_methods_are_honoured() {
         post["x-conformance"] =
             json!({"fields": {"/due": {"past": "invalid"}, "/when": {"past": "invalid"}}});
     });
-    let contracts = provisionr_conformance::contract::openapi::load(&file).unwrap();
+    let contracts = provisionr_conformance::contract::openapi::load(&file)
+        .unwrap()
+        .operations;
     let c = &contracts[0];
     let valid = |v: Value| c.request_validator.is_valid(&v);
     // readOnly is not sent, so not required of a request; writeOnly is.
@@ -461,7 +465,9 @@ fn year_zero_follows_the_past_policy_but_is_never_required() {
         d["paths"]["/projects/{project}/notes"]["post"]["x-conformance"] =
             json!({"expectations": {"media_type": [400]}});
     });
-    let c = &provisionr_conformance::contract::openapi::load(&file).unwrap()[0];
+    let c = &provisionr_conformance::contract::openapi::load(&file)
+        .unwrap()
+        .operations[0];
     assert_eq!(c.endpoint.expectations["media_type"], [400]);
     // A date-time field of a schema that has an `allOf` beside its properties has its policy.
     let file = document_30(dir.path(), |d| {

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::schemas::{component_schemas, convert, drop_properties_marked, with_defs};
 use super::yaml;
 use crate::contract::{
-    pointer_token, AuthSpec, Endpoint, FieldPolicy, Operation, Parts, PathParam, Semantic,
+    pointer_token, AuthSpec, Document, Endpoint, FieldPolicy, Operation, Parts, PathParam, Semantic,
 };
 use crate::diag::{read_text, FileError};
 
@@ -45,7 +45,7 @@ const METHODS: &[&str] = &[
 
 /// Reads an OpenAPI 3.0 or 3.1 document, in YAML or JSON, into one contract per operation that
 /// takes a JSON body.
-pub fn load(path: &Path) -> Result<Vec<Operation>, FileError> {
+pub fn load(path: &Path) -> Result<Document, FileError> {
     let text = read_text(path)?;
     let doc = parse(path, &text)?;
     let at = |pointer: &str, message: String| {
@@ -114,7 +114,10 @@ pub fn load(path: &Path) -> Result<Vec<Operation>, FileError> {
             "no operation takes a JSON request body".into(),
         ));
     }
-    Ok(contracts)
+    Ok(Document {
+        operations: contracts,
+        ..Document::default()
+    })
 }
 
 /// Why the reader refuses part of the document: where, what, and the error it came from.
@@ -273,6 +276,8 @@ fn operation(
             .and_then(|b| b.get("required"))
             .and_then(Value::as_bool)
             .unwrap_or(false),
+        body_kind: crate::contract::BodyKind::Json,
+        params: Vec::new(),
     };
     let endpoint_path = Path::new(&format!("{}#{pointer}", file.display())).to_path_buf();
     let endpoint_text = serde_json::to_string(op).unwrap_or_default();
@@ -287,6 +292,7 @@ fn operation(
         request_path: endpoint.request_schema.clone().into(),
         response_path: endpoint.response_schema.clone().into(),
         status_schemas,
+        responses: Vec::new(),
         endpoint,
         endpoint_path,
         endpoint_text,
