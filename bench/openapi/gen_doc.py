@@ -48,7 +48,6 @@ def components():
             },
             "ItemPatch": {
                 "type": "object",
-                "minProperties": 1,
                 "additionalProperties": False,
                 "properties": {
                     "name": {"type": "string", "minLength": 1, "maxLength": 80},

@@ -250,6 +250,8 @@ def main(args):
         if r["unexplained"]:
             reasons.append(f"{r['unexplained']} valid-case errors no load warning explains")
         verdict = "ok" if not reasons else "FAIL: " + "; ".join(reasons)
+        if not reasons and not r["bon"]:
+            verdict = "ok (no bearer-or-none operation: nothing to reach)"
         bad += bool(reasons)
         verr = f"{r['valid_failed']} ({r['unexplained']})"
         print(
