@@ -7,7 +7,7 @@
 #   bench/openapi/scale.sh                  # 500 1000 2500 5000
 #   bench/openapi/scale.sh 100 5000         # other sizes
 #
-# Prints per size: operations, wall time, peak RSS, RSS per operation, the growth per operation
+# Prints per size: operations, wall time, CPU time (user + system), peak RSS, RSS per operation, the growth per operation
 # since the previous size (its slope: about constant when loading is linear), the exit code and
 # the number of lines --list printed; then the goal: linear, under about 300 MB at 5,000
 # operations. The table is printed whatever the result; the exit code is 1 when a size of 5,000
@@ -45,7 +45,7 @@ else
 fi
 
 echo "suite: $("$BIN" --version 2>/dev/null || echo "$BIN"); $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores"
-printf '%10s %10s %12s %14s %16s %6s %10s\n' operations wall_s peak_rss_mb rss_kb_per_op slope_kb_per_op exit listed
+printf '%10s %10s %8s %12s %14s %16s %6s %10s\n' operations wall_s cpu_s peak_rss_mb rss_kb_per_op slope_kb_per_op exit listed
 over=0 prev_n=0 prev_kb=0
 for n in "${SIZES[@]}"; do
   doc=$CACHE/scale/generated-$n.yaml
@@ -57,6 +57,7 @@ for n in "${SIZES[@]}"; do
   (cd "$out" && PROVISIONR_TOKEN=${PROVISIONR_TOKEN:-scale-bench-token} /usr/bin/time -v -o "$out/time.txt" \
     "$BIN" run --list --openapi "$doc" --base-url http://127.0.0.1:9 "${PATH_PARAM[@]}" >"$out/list.txt" 2>"$out/stderr.txt") || rc=$?
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$out/time.txt")
+  cpu=$(awk -F': ' '/User time|System time/ {t += $2} END {printf "%.2f", t}' "$out/time.txt")
   rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time.txt")
   # The time tool reports a non-zero exit of the command itself as "Command exited with ...".
   secs=$("$PYTHON" -c 'import sys
@@ -70,7 +71,7 @@ print(f"{sum(float(x) * 60 ** i for i, x in enumerate(reversed(p))):.2f}")' "${w
     slope=$(( (${rss_kb:-0} - prev_kb) / (n - prev_n) ))
   fi
   prev_n=$n prev_kb=${rss_kb:-0}
-  printf '%10s %10s %12s %14s %16s %6s %10s\n' "$n" "$secs" "$rss_mb" "$per_op" "$slope" "$rc" "$listed"
+  printf '%10s %10s %8s %12s %14s %16s %6s %10s\n' "$n" "$secs" "$cpu" "$rss_mb" "$per_op" "$slope" "$rc" "$listed"
   if [ "$rc" -ne 0 ]; then
     echo "           exit $rc: $( (grep -m1 '^error' "$out/stderr.txt" || tail -1 "$out/stderr.txt") | cut -c1-160)"
   fi
