@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Write a generated OpenAPI 3.1 document of exactly N operations, as YAML.
 
-    gen_doc.py N OUT.yaml
+    gen_doc.py N OUT.yaml                  # a few schemas shared by every resource
+    gen_doc.py --per-resource N OUT.yaml   # each resource with schemas of its own
 
 Shaped like a real API: resources `/res{K}` with a list (GET, query parameters by `$ref` and
 inline), a create (POST, JSON body by `$ref`), a read (GET `/res{K}/{id}`), an update (PATCH, or
 PUT for every third resource) and a delete (DELETE), five operations a resource, the last
-resource cut to make N. A few shared component schemas (Item, NewItem, ItemPatch, Page, Error),
-shared parameters and responses, every operation behind an HTTP bearer scheme, documented 2xx
+resource cut to make N. A few shared component schemas (Item, NewItem, ItemPatch, Page, Error;
+with --per-resource, each resource has its own Item, NewItem, ItemPatch and Page, as APIs with
+many resources do), shared parameters and responses, every operation behind an HTTP bearer scheme, documented 2xx
 and 4xx answers. Deterministic: the same N gives the same bytes.
 """
 import json
@@ -34,47 +36,6 @@ def components():
             },
         },
         "schemas": {
-            "NewItem": {
-                "type": "object",
-                "required": ["name"],
-                "additionalProperties": False,
-                "properties": {
-                    "name": {"type": "string", "minLength": 1, "maxLength": 80},
-                    "description": {"type": ["string", "null"], "maxLength": 500},
-                    "tags": {"type": "array", "items": {"type": "string", "maxLength": 20}, "maxItems": 10},
-                    "priority": {"type": "integer", "minimum": 0, "maximum": 9},
-                    "kind": {"type": "string", "enum": ["small", "medium", "large"]},
-                },
-            },
-            "ItemPatch": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    "name": {"type": "string", "minLength": 1, "maxLength": 80},
-                    "priority": {"type": "integer", "minimum": 0, "maximum": 9},
-                },
-            },
-            "Item": {
-                "allOf": [
-                    {"$ref": "#/components/schemas/NewItem"},
-                    {
-                        "type": "object",
-                        "required": ["id", "created_at"],
-                        "properties": {
-                            "id": {"type": "string"},
-                            "created_at": {"type": "string", "format": "date-time"},
-                        },
-                    },
-                ]
-            },
-            "Page": {
-                "type": "object",
-                "required": ["items"],
-                "properties": {
-                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}},
-                    "next_cursor": {"type": ["string", "null"]},
-                },
-            },
             "Error": {
                 "type": "object",
                 "required": ["code", "message"],
@@ -89,6 +50,53 @@ def components():
     }
 
 
+def item_schemas(sfx):
+    """The schemas of one resource (sfx = "" for the shared ones)."""
+    return {
+        f"NewItem{sfx}": {
+            "type": "object",
+            "required": ["name"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "maxLength": 80},
+                "description": {"type": ["string", "null"], "maxLength": 500},
+                "tags": {"type": "array", "items": {"type": "string", "maxLength": 20}, "maxItems": 10},
+                "priority": {"type": "integer", "minimum": 0, "maximum": 9},
+                "kind": {"type": "string", "enum": ["small", "medium", "large"]},
+            },
+        },
+        f"ItemPatch{sfx}": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "maxLength": 80},
+                "priority": {"type": "integer", "minimum": 0, "maximum": 9},
+            },
+        },
+        f"Item{sfx}": {
+            "allOf": [
+                {"$ref": f"#/components/schemas/NewItem{sfx}"},
+                {
+                    "type": "object",
+                    "required": ["id", "created_at"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "created_at": {"type": "string", "format": "date-time"},
+                    },
+                },
+            ]
+        },
+        f"Page{sfx}": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": f"#/components/schemas/Item{sfx}"}},
+                "next_cursor": {"type": ["string", "null"]},
+            },
+        },
+    }
+
+
 def json_body(ref):
     return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
 
@@ -97,8 +105,9 @@ def errors(*names):
     return {str(code): {"$ref": f"#/components/responses/{name}"} for code, name in names}
 
 
-def resource_ops(k):
-    """The five operations of resource k, in order: (path, method, operation)."""
+def resource_ops(k, sfx=""):
+    """The five operations of resource k, in order: (path, method, operation); their schemas
+    are those of suffix sfx."""
     col, one = f"/res{k}", f"/res{k}/{{id}}"
     err = [(400, "BadRequest"), (401, "Unauthorized")]
     return [
@@ -110,23 +119,23 @@ def resource_ops(k):
                 {"$ref": "#/components/parameters/Cursor"},
                 {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["name", "-name", "created_at"]}},
             ],
-            "responses": {"200": {"description": "a page", **json_body("Page")}, **errors(*err)},
+            "responses": {"200": {"description": "a page", **json_body("Page" + sfx)}, **errors(*err)},
         }),
         (col, "post", {
             "operationId": f"createRes{k}",
-            "requestBody": {"required": True, **json_body("NewItem")},
-            "responses": {"201": {"description": "created", **json_body("Item")}, **errors(*err)},
+            "requestBody": {"required": True, **json_body("NewItem" + sfx)},
+            "responses": {"201": {"description": "created", **json_body("Item" + sfx)}, **errors(*err)},
         }),
         (one, "get", {
             "operationId": f"getRes{k}",
             "parameters": [{"$ref": "#/components/parameters/ItemId"}],
-            "responses": {"200": {"description": "the item", **json_body("Item")}, **errors(*err, (404, "NotFound"))},
+            "responses": {"200": {"description": "the item", **json_body("Item" + sfx)}, **errors(*err, (404, "NotFound"))},
         }),
         (one, "put" if k % 3 == 2 else "patch", {
             "operationId": f"updateRes{k}",
             "parameters": [{"$ref": "#/components/parameters/ItemId"}],
-            "requestBody": {"required": True, **json_body("NewItem" if k % 3 == 2 else "ItemPatch")},
-            "responses": {"200": {"description": "updated", **json_body("Item")}, **errors(*err, (404, "NotFound"))},
+            "requestBody": {"required": True, **json_body(("NewItem" if k % 3 == 2 else "ItemPatch") + sfx)},
+            "responses": {"200": {"description": "updated", **json_body("Item" + sfx)}, **errors(*err, (404, "NotFound"))},
         }),
         (one, "delete", {
             "operationId": f"deleteRes{k}",
@@ -136,11 +145,17 @@ def resource_ops(k):
     ]
 
 
-def document(n):
+def document(n, per_resource=False):
     paths = {}
+    comps = components()
+    if not per_resource:
+        comps["schemas"].update(item_schemas(""))
     count, k = 0, 0
     while count < n:
-        for path, method, op in resource_ops(k):
+        sfx = str(k) if per_resource else ""
+        if per_resource:
+            comps["schemas"].update(item_schemas(sfx))
+        for path, method, op in resource_ops(k, sfx):
             if count == n:
                 break
             paths.setdefault(path, {})[method] = op
@@ -152,7 +167,7 @@ def document(n):
         "servers": [{"url": "https://api.example.test/v1"}],
         "security": [{"bearerAuth": []}],
         "paths": paths,
-        "components": components(),
+        "components": comps,
     }
 
 
@@ -195,12 +210,14 @@ def scalar(value):
 
 
 def main(argv):
-    if len(argv) != 3:
+    args = argv[1:]
+    per_resource = "--per-resource" in args
+    args = [a for a in args if a != "--per-resource"]
+    if len(args) != 2 or not args[0].isdigit():
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    n = int(argv[1])
-    with open(argv[2], "w", encoding="utf-8") as f:
-        f.write("\n".join(lines(document(n), 0)) + "\n")
+    with open(args[1], "w", encoding="utf-8") as f:
+        f.write("\n".join(lines(document(int(args[0]), per_resource), 0)) + "\n")
     return 0
 
 

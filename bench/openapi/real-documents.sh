@@ -26,7 +26,8 @@ PYTHON=${PYTHON:-python3}
 NODE_MODULES=$CACHE/node_modules
 EX=$NODE_MODULES/@readme/oas-examples
 
-# The documents: NAME  PATH (in the cache)  SOURCE (package@version:path in the package).
+# The documents: NAME  PATH (in the cache)  SOURCE (package@version:path in the package)
+# [EXTRA SUITE FLAGS...] (none today: a path parameter's value comes from the document's example).
 # Every document is used unmodified, as the package ships it. @readme/oas-examples 8.2.2 carries
 # copies of the OpenAPI Initiative's examples (petstore-expanded, uspto, link-example), the
 # Swagger Petstore in 3.0 and 3.1, the Train Travel API (3.1) and the ReadMe API (3.1), among
@@ -115,7 +116,7 @@ WANT=("$@")
 ROWS=()
 echo "suite: $("$BIN" --version 2>/dev/null || echo "$BIN"); prism $(node "$PRISM" --version 2>/dev/null || echo '?'); $(date -u +%Y-%m-%dT%H:%MZ)"
 for line in "${DOCS[@]}"; do
-  read -r name doc source <<<"$line"
+  read -r name doc source extra <<<"$line"
   selected "$name" || continue
   out=$CACHE/reports/$name
   rm -rf "$out"
@@ -138,7 +139,7 @@ for line in "${DOCS[@]}"; do
   rc=0
   # shellcheck disable=SC2086
   (cd "$out" && "$BIN" run --openapi "$doc" --base-url "http://127.0.0.1:$port" \
-    --junit "$out/junit.xml" --summary "$out/summary.json" --no-persist ${SUITE_ARGS:-}) \
+    --junit "$out/junit.xml" --summary "$out/summary.json" --no-persist ${extra:-} ${SUITE_ARGS:-}) \
     >"$out/console.txt" 2>&1 || rc=$?
   stop_prism
   echo "$rc" >"$out/exit_code"

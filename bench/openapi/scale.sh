@@ -6,6 +6,7 @@
 #
 #   bench/openapi/scale.sh                  # 500 1000 2500 5000
 #   bench/openapi/scale.sh 100 5000         # other sizes
+#   SCALE_SHAPE=per-resource bench/openapi/scale.sh   # each resource with schemas of its own
 #
 # Prints per size: operations, wall time, CPU time (user + system), peak RSS, RSS per operation, the growth per operation
 # since the previous size (its slope: about constant when loading is linear), the exit code and
@@ -20,6 +21,14 @@ ROOT=$(cd "$HERE/../.." && pwd)
 CACHE=${OPENAPI_BENCH_CACHE:-$HERE/.cache}
 PYTHON=${PYTHON:-python3}
 GOAL_MB=300
+# SCALE_SHAPE=shared (default: a few schemas shared by all resources) or per-resource (each
+# resource with schemas of its own: more distinct schemas to compile).
+SHAPE=${SCALE_SHAPE:-shared}
+case $SHAPE in
+  shared) GEN_FLAGS=() ;;
+  per-resource) GEN_FLAGS=(--per-resource) ;;
+  *) echo "SCALE_SHAPE is shared or per-resource, not $SHAPE" >&2; exit 2 ;;
+esac
 if [ $# -gt 0 ]; then SIZES=("$@"); else SIZES=(500 1000 2500 5000); fi
 
 mkdir -p "$CACHE/scale"
@@ -44,14 +53,14 @@ else
   BIN=$ROOT/target/release/provisionr-conformance
 fi
 
-echo "suite: $("$BIN" --version 2>/dev/null || echo "$BIN"); $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores"
+echo "suite: $("$BIN" --version 2>/dev/null || echo "$BIN"); $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores; schemas: $SHAPE"
 printf '%10s %10s %8s %12s %14s %16s %6s %10s\n' operations wall_s cpu_s peak_rss_mb rss_kb_per_op slope_kb_per_op exit listed
 over=0 prev_n=0 prev_kb=0
 for n in "${SIZES[@]}"; do
-  doc=$CACHE/scale/generated-$n.yaml
-  out=$CACHE/scale/run-$n
+  doc=$CACHE/scale/generated-$SHAPE-$n.yaml
+  out=$CACHE/scale/run-$SHAPE-$n
   mkdir -p "$out"
-  [ -f "$doc" ] && [ "$doc" -nt "$HERE/gen_doc.py" ] || "$PYTHON" "$HERE/gen_doc.py" "$n" "$doc"
+  [ -f "$doc" ] && [ "$doc" -nt "$HERE/gen_doc.py" ] || "$PYTHON" "$HERE/gen_doc.py" "${GEN_FLAGS[@]}" "$n" "$doc"
   rc=0
   # No token is needed to list; set one anyway in case the binary asks for it.
   (cd "$out" && PROVISIONR_TOKEN=${PROVISIONR_TOKEN:-scale-bench-token} /usr/bin/time -v -o "$out/time.txt" \
