@@ -58,6 +58,12 @@ if [ ! -d "$NODE_MODULES" ] || ! cmp -s "$HERE/npm/package-lock.json" "$CACHE/pa
   (cd "$CACHE" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 PRISM=$NODE_MODULES/@stoplight/prism-cli/dist/index.js
+command -v node >/dev/null || { echo "node is missing: install Node 20.19 or later" >&2; exit 2; }
+# Prism 5.16 declares Node >= 24.18 but runs on 20 (tested on 20.20); its faker needs ^20.19.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "warning: node $(node --version) is older than Prism's dependencies want (20.19 or later)" >&2
+fi
 
 # PyYAML for report.py's own count of the operations; a pinned copy when it is missing.
 if ! "$PYTHON" -c 'import yaml' 2>/dev/null; then

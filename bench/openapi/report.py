@@ -251,7 +251,7 @@ def main(args):
             reasons.append(f"{r['unexplained']} valid-case errors no load warning explains")
         verdict = "ok" if not reasons else "FAIL: " + "; ".join(reasons)
         if not reasons and not r["bon"]:
-            verdict = "ok (no bearer-or-none operation: nothing to reach)"
+            verdict = "ok (no bearer-or-none operation)"
         bad += bool(reasons)
         verr = f"{r['valid_failed']} ({r['unexplained']})"
         print(
