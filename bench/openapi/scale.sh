@@ -8,9 +8,9 @@
 #   bench/openapi/scale.sh 100 5000         # other sizes
 #   SCALE_SHAPE=per-resource bench/openapi/scale.sh   # each resource with schemas of its own
 #
-# Prints per size: operations, wall time, CPU time (user + system), peak RSS, RSS per operation, the growth per operation
-# since the previous size (its slope: about constant when loading is linear), the exit code and
-# the number of lines --list printed; then the goal: linear, under about 300 MB at 5,000
+# Prints per size: operations, wall time, CPU time (user + system), peak RSS, RSS per operation,
+# the growth per operation since the previous size (its slope: about constant when loading is
+# linear), the exit code and the number of lines --list printed; then the goal: linear, under about 300 MB at 5,000
 # operations. The table is printed whatever the result; the exit code is 1 when a size of 5,000
 # operations or more took 300 MB or more.
 # The suite binary: $PROVISIONR_CONFORMANCE, else target/release/provisionr-conformance (built).
