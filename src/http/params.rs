@@ -172,8 +172,8 @@ fn flat_pairs(pairs: &[(&str, String)], sep: &str) -> String {
 }
 
 /// A header's value, `simple` style, not percent-encoded.
-pub fn header_value(_param: &Param, value: &Value) -> String {
-    simple(shape(value), _param.explode, false)
+pub fn header_value(param: &Param, value: &Value) -> String {
+    simple(shape(value), param.explode, false)
 }
 
 /// A cookie parameter's `name=value` pairs, `form` style, joined by `; ` (an exploded array or
