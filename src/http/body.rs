@@ -22,12 +22,13 @@ pub fn encoding_of(content_type: Option<&str>) -> Encoding {
     let essence = content_type
         .and_then(|c| c.split(';').next())
         .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    match essence.as_str() {
-        "application/x-www-form-urlencoded" => Encoding::Form,
-        "multipart/form-data" => Encoding::Multipart,
-        _ => Encoding::Text,
+        .trim();
+    if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        Encoding::Form
+    } else if essence.eq_ignore_ascii_case("multipart/form-data") {
+        Encoding::Multipart
+    } else {
+        Encoding::Text
     }
 }
 
