@@ -396,7 +396,13 @@ impl Target {
     /// The URL as text and parsed. The run's own path values give the same URL every time, so
     /// that one is built and parsed once per path template.
     fn resolve(&self, endpoint: &Endpoint, spec: &RequestSpec) -> (String, Result<Url, String>) {
-        if !spec.path.is_empty() {
+        // A styled path parameter (`label`, `matrix`) is the operation's own: two operations on
+        // one path template may style it differently, so such a URL is not cached by template.
+        let styled = endpoint
+            .params
+            .iter()
+            .any(|p| p.location == ParamIn::Path && p.style != Style::Simple);
+        if !spec.path.is_empty() || styled {
             let url = self.path_url(endpoint, spec);
             let parsed = match spec.path.iter().find_map(|(k, v)| segment_problem(k, v)) {
                 Some(problem) => Err(problem),

@@ -317,3 +317,18 @@ fn form_and_multipart_bodies_are_encoded_from_the_object() {
     raw.body = Body::Raw(object.to_string());
     assert_eq!(send(app(), &e, &raw).unwrap().0, 400);
 }
+
+#[test]
+fn two_operations_on_one_path_keep_their_own_path_styles() {
+    let labelled = endpoint();
+    let mut plain = endpoint();
+    plain.params.clear();
+    let (addr, _rt) = serve_app(axum::Router::new());
+    let t = target(addr);
+    for _ in 0..2 {
+        let a = t.prepare(&plain, &RequestSpec::json(&plain, json!({})));
+        let b = t.prepare(&labelled, &RequestSpec::json(&labelled, json!({})));
+        assert!(a.request.url.ends_with("/items/7"), "{}", a.request.url);
+        assert!(b.request.url.contains("/items/.7?"), "{}", b.request.url);
+    }
+}
