@@ -9,6 +9,7 @@ use crate::cases::Case;
 use crate::contract::{Operation, Severity};
 use crate::http::Response;
 
+mod documented;
 mod http;
 mod schema;
 mod semantic;
@@ -26,6 +27,8 @@ pub struct Checker {
     enums: Vec<(String, Vec<Value>)>,
     /// The same, for each success status with a schema of its own.
     status_enums: BTreeMap<u16, Vec<(String, Vec<Value>)>>,
+    /// The same, for each documented response (an OpenAPI operation's), in their order.
+    documented_enums: Vec<Vec<(String, Vec<Value>)>>,
     disabled: BTreeSet<String>,
     seen: Mutex<Seen>,
 }
@@ -43,6 +46,16 @@ impl Checker {
                 .status_schemas
                 .iter()
                 .map(|(status, s)| (*status, enums_of(&s.schema)))
+                .collect(),
+            documented_enums: contract
+                .responses
+                .iter()
+                .map(|r| {
+                    r.schema
+                        .as_ref()
+                        .map(|s| enums_of(&s.schema))
+                        .unwrap_or_default()
+                })
                 .collect(),
             disabled,
             seen: Mutex::new(Seen::default()),
@@ -86,11 +99,23 @@ impl Checker {
         http::envelope(contract, case, resp, |name| self.on(name), &mut out);
         if !(200..300).contains(&status) {
             self.rejection(case, resp, &resp.body_text(), &mut out);
+            if !contract.responses.is_empty() {
+                self.documented_error(contract, case, resp, &mut out);
+            }
             return (out, None);
         }
         if status::answers_without_content(&case.request.method, &contract.endpoint.method) {
             return (out, None);
         }
+        let (validator, enums) = if contract.responses.is_empty() {
+            let enums = self.status_enums.get(&status).unwrap_or(&self.enums);
+            (contract.response_for(status).1, enums.as_slice())
+        } else {
+            match self.documented_success(contract, resp, &mut out) {
+                documented::Success::Schema(validator, enums) => (validator, enums),
+                documented::Success::Done(body) => return (out, body),
+            }
+        };
         if self.on(names::CONTENT_TYPE) && !is_json_media_type(resp.header("content-type")) {
             out.push(Verdict::new(
                 names::CONTENT_TYPE,
@@ -116,12 +141,11 @@ impl Checker {
             }
         };
         // Most bodies conform: the cheap yes/no first, the error list only when it is no.
-        let (_, validator) = contract.response_for(status);
         if self.on(names::RESPONSE_SCHEMA) && !validator.is_valid(&body) {
             schema::schema_verdicts(validator, &body, &mut out);
         }
         if self.on(names::ENUM) {
-            self.enum_verdicts(status, &body, &mut out);
+            schema::enum_verdicts(enums, &body, &mut out);
         }
         self.semantics(contract, case, &body, &mut out);
         (out, Some(body))

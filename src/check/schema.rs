@@ -3,24 +3,22 @@
 
 use serde_json::Value;
 
-use super::{excerpt, names, Checker, Verdict};
+use super::{excerpt, names, Verdict};
 use crate::contract::Severity;
 
-impl Checker {
-    pub(super) fn enum_verdicts(&self, status: u16, body: &Value, out: &mut Vec<Verdict>) {
-        let enums = self.status_enums.get(&status).unwrap_or(&self.enums);
-        for (pointer, values) in enums {
-            if let Some(actual) = body.pointer(pointer) {
-                if !values.contains(actual) {
-                    let allowed: Vec<String> = values.iter().map(Value::to_string).collect();
-                    out.push(Verdict::new(
-                        names::ENUM,
-                        Severity::Error,
-                        pointer.clone(),
-                        format!("one of {}", allowed.join(", ")),
-                        excerpt(&actual.to_string()),
-                    ));
-                }
+/// One verdict per enum-typed field of `enums` whose value in the body is none of its values.
+pub(super) fn enum_verdicts(enums: &[(String, Vec<Value>)], body: &Value, out: &mut Vec<Verdict>) {
+    for (pointer, values) in enums {
+        if let Some(actual) = body.pointer(pointer) {
+            if !values.contains(actual) {
+                let allowed: Vec<String> = values.iter().map(Value::to_string).collect();
+                out.push(Verdict::new(
+                    names::ENUM,
+                    Severity::Error,
+                    pointer.clone(),
+                    format!("one of {}", allowed.join(", ")),
+                    excerpt(&actual.to_string()),
+                ));
             }
         }
     }

@@ -16,6 +16,7 @@ pub mod names {
     pub const ALLOW_HEADER: &str = "allow_header";
     pub const WWW_AUTHENTICATE: &str = "www_authenticate";
     pub const DATE_HEADER: &str = "date_header";
+    pub const ERROR_SCHEMA: &str = "error_schema";
 }
 
 /// The built-in checks; their severities and rules are tabled in the README.
@@ -28,6 +29,7 @@ pub(super) const BUILTIN_CHECKS: &[&str] = &[
     names::ALLOW_HEADER,
     names::WWW_AUTHENTICATE,
     names::DATE_HEADER,
+    names::ERROR_SCHEMA,
 ];
 
 /// One failed check: which, where, what was expected and what came.

@@ -1,8 +1,11 @@
 //! The HTTP stage: where requests go ([`target`]: the [`Target`], its URL checks, the token
 //! and the pacer) and what one exchange was ([`exchange`]: the request sent, the response or the
-//! transport error).
+//! transport error); how parameters are serialized ([`params`]) and form bodies encoded
+//! ([`body`]).
 
+pub mod body;
 pub mod exchange;
+pub mod params;
 pub mod target;
 
 pub use exchange::{

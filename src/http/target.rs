@@ -13,8 +13,9 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::Url;
 
 use super::exchange::{Response, SentRequest, TransportError, TransportKind, MAX_BODY};
+use super::{body, params};
 use crate::cases::{Auth, RequestSpec};
-use crate::contract::Endpoint;
+use crate::contract::{Endpoint, Param, ParamIn, Style};
 
 /// Path segment encoding: everything but RFC 3986 unreserved characters.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -267,8 +268,20 @@ impl Target {
         self
     }
 
-    /// The full URL for a request, with path parameters percent-encoded as segments.
+    /// The full URL for a request: path parameters percent-encoded as segments (in their
+    /// `label` or `matrix` form when the operation says so), and the query parameters.
     pub fn url(&self, endpoint: &Endpoint, spec: &RequestSpec) -> String {
+        let mut url = self.path_url(endpoint, spec);
+        let query = extras(endpoint, spec).query;
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&query.join("&"));
+        }
+        url
+    }
+
+    /// The URL up to its path.
+    fn path_url(&self, endpoint: &Endpoint, spec: &RequestSpec) -> String {
         let mut path = endpoint.path.clone();
         for name in crate::contract::path_placeholders(&endpoint.path) {
             let value = spec
@@ -277,7 +290,15 @@ impl Target {
                 .or_else(|| self.path_values.get(&name))
                 .map(String::as_str)
                 .unwrap_or("");
-            let encoded = utf8_percent_encode(value, SEGMENT).to_string();
+            let styled = endpoint
+                .params
+                .iter()
+                .find(|p| p.location == ParamIn::Path && p.name == name)
+                .filter(|p| p.style != Style::Simple);
+            let encoded = match styled {
+                Some(p) => params::path_value(p, &serde_json::Value::String(value.into())),
+                None => utf8_percent_encode(value, SEGMENT).to_string(),
+            };
             path = path.replace(&format!("{{{name}}}"), &encoded);
         }
         format!("{}{}", self.base_url, path)
@@ -286,14 +307,29 @@ impl Target {
     /// The record of a request, ready to send. The record names the token by its placeholder;
     /// the real header exists only while sending.
     pub fn prepare(&self, endpoint: &Endpoint, spec: &RequestSpec) -> Prepared {
-        let (url, parsed) = self.resolve(endpoint, spec);
-        let mut headers: Vec<(String, String)> = Vec::with_capacity(3);
+        let extras = extras(endpoint, spec);
+        let (mut url, resolved) = self.resolve(endpoint, spec);
+        let mut parsed = resolved.map_err(|e| format!("not sent: the URL {url} is not valid: {e}"));
+        if !extras.query.is_empty() {
+            let query = extras.query.join("&");
+            url.push('?');
+            url.push_str(&query);
+            if let Ok(u) = &mut parsed {
+                u.set_query(Some(&query));
+            }
+        }
+        if let (Some(problem), Ok(_)) = (&extras.problem, &parsed) {
+            parsed = Err(problem.clone());
+        }
+        let mut headers: Vec<(String, String)> = Vec::with_capacity(3 + extras.headers.len());
         headers.push((
             "Accept".into(),
             accept_header(&endpoint.response_media_types),
         ));
         let mut placeholder = None;
+        let no_auth = endpoint.auth.scheme.eq_ignore_ascii_case("none");
         let scheme = match &spec.auth {
+            Auth::Valid if no_auth => None,
             Auth::Valid => Some("Bearer "),
             Auth::Scheme(s) => Some(s.as_str()),
             Auth::None => None,
@@ -310,14 +346,18 @@ impl Target {
             ));
         }
         if let Some(ct) = &spec.content_type {
-            headers.push(("Content-Type".into(), ct.clone()));
+            headers.push(("Content-Type".into(), body::content_type_header(ct)));
+        }
+        headers.extend(extras.headers);
+        if !extras.cookies.is_empty() {
+            headers.push(("Cookie".into(), extras.cookies.join("; ")));
         }
         let request = SentRequest {
             method: spec.method.clone(),
             url,
             headers,
             placeholder,
-            body: Bytes::from(spec.body.to_text()),
+            body: Bytes::from(body::encode(&spec.body, spec.content_type.as_deref())),
             body_cut: None,
         };
         Prepared { request, parsed }
@@ -344,13 +384,7 @@ impl Target {
         }
         match &prepared.parsed {
             Ok(url) => self.fire(client, &prepared.request, url.clone()).await,
-            Err(e) => Err(TransportError::new(
-                TransportKind::Other,
-                format!(
-                    "not sent: the URL {} is not valid: {e}",
-                    prepared.request.url
-                ),
-            )),
+            Err(why) => Err(TransportError::new(TransportKind::Other, why.clone())),
         }
     }
 
@@ -362,8 +396,14 @@ impl Target {
     /// The URL as text and parsed. The run's own path values give the same URL every time, so
     /// that one is built and parsed once per path template.
     fn resolve(&self, endpoint: &Endpoint, spec: &RequestSpec) -> (String, Result<Url, String>) {
-        if !spec.path.is_empty() {
-            let url = self.url(endpoint, spec);
+        // A styled path parameter (`label`, `matrix`) is the operation's own: two operations on
+        // one path template may style it differently, so such a URL is not cached by template.
+        let styled = endpoint
+            .params
+            .iter()
+            .any(|p| p.location == ParamIn::Path && p.style != Style::Simple);
+        if !spec.path.is_empty() || styled {
+            let url = self.path_url(endpoint, spec);
             let parsed = match spec.path.iter().find_map(|(k, v)| segment_problem(k, v)) {
                 Some(problem) => Err(problem),
                 None => Url::parse(&url).map_err(|e| e.to_string()),
@@ -379,7 +419,7 @@ impl Target {
         if let Some((url, parsed)) = cached {
             return (url, Ok(parsed));
         }
-        let url = self.url(endpoint, spec);
+        let url = self.path_url(endpoint, spec);
         let parsed = Url::parse(&url).map_err(|e| e.to_string());
         if let Ok(p) = &parsed {
             self.resolved
@@ -445,5 +485,101 @@ impl Target {
 #[derive(Debug)]
 pub struct Prepared {
     pub request: SentRequest,
+    /// The URL parsed, or why the request cannot be sent (a message of its own).
     parsed: Result<Url, String>,
+}
+
+/// What a request's query, header and cookie parameters add to it.
+#[derive(Default)]
+struct Extras {
+    /// Encoded pairs, one entry per parameter.
+    query: Vec<String>,
+    headers: Vec<(String, String)>,
+    /// `name=value` pairs, one entry per parameter.
+    cookies: Vec<String>,
+    /// Why the request cannot be sent: a header or cookie value that no header can carry.
+    problem: Option<String>,
+}
+
+/// Header parameters OpenAPI ignores (4.8.12.1): the request's own headers say these.
+const IGNORED_HEADERS: [&str; 3] = ["accept", "content-type", "authorization"];
+
+/// Every non-path parameter of the endpoint with the request's value for it, or else its base
+/// value; then any value the request gives for a parameter the endpoint does not declare, in
+/// its location's default style.
+fn extras(endpoint: &Endpoint, spec: &RequestSpec) -> Extras {
+    let mut out = Extras::default();
+    if endpoint.params.is_empty() && spec.params.is_empty() {
+        return out;
+    }
+    for p in endpoint
+        .params
+        .iter()
+        .filter(|p| p.location != ParamIn::Path)
+    {
+        let serialized = match spec.param(p.location, &p.name) {
+            Some(sent) => params::serialize(p, sent),
+            None => p.base.as_ref().and_then(|b| params::serialize_json(p, b)),
+        };
+        add(&mut out, p, serialized);
+    }
+    for v in &spec.params {
+        let declared = endpoint
+            .params
+            .iter()
+            .any(|p| p.location == v.location && p.name == v.name);
+        if declared || v.location == ParamIn::Path {
+            continue;
+        }
+        let style = v.location.default_style();
+        let undeclared = Param {
+            name: v.name.clone(),
+            location: v.location,
+            required: false,
+            schema: serde_json::Value::Object(Default::default()),
+            style,
+            explode: style == Style::Form,
+            example: None,
+            base: None,
+            pointer: String::new(),
+        };
+        let serialized = params::serialize(&undeclared, &v.value);
+        add(&mut out, &undeclared, serialized);
+    }
+    out
+}
+
+fn add(out: &mut Extras, p: &Param, serialized: Option<params::Serialized>) {
+    let at = if p.pointer.is_empty() {
+        String::new()
+    } else {
+        format!(" (declared at {})", p.pointer)
+    };
+    match serialized {
+        None => {}
+        Some(params::Serialized::Query(q)) => out.query.push(q),
+        Some(params::Serialized::Header(name, _))
+            if IGNORED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) => {}
+        Some(params::Serialized::Header(name, value)) => {
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                out.problem.get_or_insert(format!(
+                    "not sent: the header parameter `{name}`{at} is not a valid header name"
+                ));
+            } else if let Some(why) = params::header_problem(&value) {
+                out.problem.get_or_insert(format!(
+                    "not sent: the value of the header parameter `{name}`{at} {why}"
+                ));
+            }
+            out.headers.push((name, value));
+        }
+        Some(params::Serialized::Cookie(c)) => {
+            if let Some(why) = params::header_problem(&c) {
+                out.problem.get_or_insert(format!(
+                    "not sent: the value of the cookie parameter `{}`{at} {why}",
+                    p.name
+                ));
+            }
+            out.cookies.push(c);
+        }
+    }
 }

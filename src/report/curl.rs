@@ -35,14 +35,16 @@ fn quote(s: &str) -> String {
 pub fn command(req: &SentRequest) -> String {
     // `-X HEAD` would wait for the body a HEAD answer's Content-Length announces.
     let mut parts = if req.method == "HEAD" {
-        vec!["curl -sS -I".to_string(), quote(&req.url)]
+        vec!["curl -sS -I".to_string()]
     } else {
-        vec![
-            "curl -sS -i".to_string(),
-            format!("-X {}", req.method),
-            quote(&req.url),
-        ]
+        vec!["curl -sS -i".to_string(), format!("-X {}", req.method)]
     };
+    // curl reads `[...]` and `{...}` in a URL as globs: a deepObject query (`filter[status]=`)
+    // must go as it is.
+    if req.url.contains(['[', ']', '{', '}']) {
+        parts.push("-g".to_string());
+    }
+    parts.push(quote(&req.url));
     for (i, (k, v)) in req.headers.iter().enumerate() {
         let line = format!("{k}: {v}");
         if req.placeholder == Some(i) {
@@ -82,6 +84,18 @@ mod tests {
         assert!(!line.chars().any(char::is_control), "{line:?}");
         let plain = command(&request("POST", "{}"));
         assert!(plain.ends_with("--data-binary '{}'"), "{plain}");
+    }
+
+    #[test]
+    fn a_url_with_brackets_turns_globbing_off() {
+        let mut req = request("GET", "");
+        assert!(!command(&req).contains(" -g "));
+        req.url = "http://127.0.0.1:1/x?filter[status]=open".into();
+        let line = command(&req);
+        assert!(
+            line.starts_with("curl -sS -i -X GET -g 'http://127.0.0.1:1/x?filter[status]=open'"),
+            "{line}"
+        );
     }
 
     #[test]
