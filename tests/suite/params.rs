@@ -459,3 +459,103 @@ fn the_embedded_contract_assembles_as_before() {
         .iter()
         .all(|c| c.request.params.is_empty()));
 }
+
+/// The embedded operation without a body, with a required integer query parameter and an
+/// optional header.
+fn bodiless() -> Operation {
+    let mut op = with_params(vec![
+        param(
+            "limit",
+            ParamIn::Query,
+            true,
+            json!({"type": "integer", "maximum": 10}),
+        ),
+        param("X-Trace", ParamIn::Header, false, json!({"type": "string"})),
+    ]);
+    op.endpoint.body_kind = BodyKind::None;
+    op
+}
+
+#[test]
+fn a_property_of_an_operation_without_a_body_sends_its_parameters() {
+    use provisionr_conformance::engine::property::Property;
+    let op = bodiless();
+    let broken = Property::InvalidBody.case(
+        &op,
+        "property::invalid_body".into(),
+        json!({"limit": 11}),
+        Some("/limit".into()),
+    );
+    assert_eq!(broken.request.body, Body::Empty);
+    assert_eq!(broken.request.content_type, None);
+    let sent: Vec<(&str, &ParamSent)> = broken
+        .request
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), &p.value))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("limit", &ParamSent::Json(json!(11))),
+            ("X-Trace", &ParamSent::Absent)
+        ]
+    );
+    assert_eq!(broken.offending.as_deref(), Some("limit"));
+    assert_eq!(broken.expect.label, "invalid_param");
+    assert_eq!(broken.expect.statuses, vec![400, 422]);
+    let valid =
+        Property::ValidBody.case(&op, "v".into(), json!({"limit": 3, "X-Trace": "t"}), None);
+    assert_eq!(valid.class(), Class::Valid);
+    assert_eq!(
+        valid.request.param(ParamIn::Header, "X-Trace"),
+        Some(&ParamSent::Json(json!("t")))
+    );
+}
+
+#[test]
+fn a_case_file_sets_parameters_and_reads_back() {
+    use provisionr_conformance::cases::file::{parse, to_text, Provenance};
+    let op = bodiless();
+    let text = r#"{"title": "t", "kind": "regression", "class": "invalid", "expect": [400, 422],
+        "offending": "limit",
+        "request": {"params": [{"in": "query", "name": "limit", "value": {"json": 11}},
+                               {"in": "header", "name": "X-Trace", "value": "absent"}]}}"#;
+    let case = parse(Path::new("cases/regressions/p.json"), text, &op).unwrap();
+    assert_eq!(
+        case.request.param(ParamIn::Query, "limit"),
+        Some(&ParamSent::Json(json!(11)))
+    );
+    assert_eq!(
+        case.request.param(ParamIn::Header, "X-Trace"),
+        Some(&ParamSent::Absent)
+    );
+    assert_eq!(case.request.body, Body::Empty);
+    assert_eq!(case.request.content_type, None, "no body, no Content-Type");
+    let written = to_text(&case, &op, &Provenance::default());
+    let back = parse(Path::new("cases/regressions/q.json"), &written, &op).unwrap();
+    assert_eq!(back.request, case.request);
+    assert_eq!(back.expect.statuses, case.expect.statuses);
+    assert_eq!(back.offending, case.offending);
+}
+
+#[test]
+fn a_case_file_naming_an_unknown_parameter_is_an_error_naming_the_file() {
+    use provisionr_conformance::cases::file::parse;
+    let op = bodiless();
+    let text = r#"{"title": "t", "class": "invalid",
+        "request": {"params": [{"in": "query", "name": "limt", "value": {"json": 1}}]}}"#;
+    let err = parse(Path::new("cases/bad.json"), text, &op).unwrap_err();
+    assert_eq!(err.path, Path::new("cases/bad.json"));
+    assert!(
+        err.message.contains("unknown query parameter `limt`"),
+        "{}",
+        err.message
+    );
+    assert_eq!(err.help.as_deref(), Some("did you mean `limit`?"));
+    assert!(err.location.is_some());
+    // A header is not a query parameter.
+    let text = r#"{"title": "t", "class": "invalid",
+        "request": {"params": [{"in": "query", "name": "X-Trace", "value": "absent"}]}}"#;
+    assert!(parse(Path::new("cases/bad.json"), text, &op).is_err());
+}

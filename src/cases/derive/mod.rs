@@ -17,7 +17,9 @@ mod standards;
 mod tests;
 mod values;
 
-pub use params::{as_text, settle_params, valid_param_value, INVALID_PARAM, INVALID_PATH};
+pub use params::{
+    as_text, param_expect, settle_params, valid_param_value, INVALID_PARAM, INVALID_PATH,
+};
 use values::{
     base_instance, checked_base, length_bound, repeat_code_points, sample_of_type, types_of,
 };

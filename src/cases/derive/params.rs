@@ -13,7 +13,7 @@ use super::values::{length_bound, repeat_code_points, types_of, valid_value};
 use super::Deriver;
 use crate::cases::generate::{self, GenError};
 use crate::cases::{Expect, ParamSent, ParamValue};
-use crate::contract::{Class, Endpoint, Param, ParamIn, PathParam};
+use crate::contract::{Class, Endpoint, Operation, Param, ParamIn, PathParam};
 
 /// What a rejected query, header or cookie parameter expects when the operation does not say
 /// (`invalid_param`): 400, or 422 as many frameworks answer a failed validation.
@@ -311,6 +311,21 @@ fn ranges(s: &Value, integer: bool) -> Vec<Trial> {
     out
 }
 
+/// What a case judged `class` for a parameter in `location` expects: for an invalid one, the
+/// operation's `invalid_param` (query, header, cookie) or `invalid_path`, else
+/// [`INVALID_PARAM`] or [`INVALID_PATH`].
+pub fn param_expect(contract: &Operation, class: Class, location: ParamIn) -> Expect {
+    let (key, fallback) = match location {
+        ParamIn::Path => ("invalid_path", INVALID_PATH),
+        _ => ("invalid_param", INVALID_PARAM),
+    };
+    let mut expect = Expect::of(contract, class, key);
+    if class == Class::Invalid && contract.expectation(key).is_none() {
+        expect.statuses = fallback.to_vec();
+    }
+    expect
+}
+
 impl Deriver<'_> {
     /// The cases of every parameter the operation declares, in declaration order.
     pub(super) fn params(&mut self) {
@@ -327,14 +342,7 @@ impl Deriver<'_> {
     }
 
     fn param_case(&mut self, p: &Param, t: Trial) {
-        let (key, fallback) = match p.location {
-            ParamIn::Path => ("invalid_path", INVALID_PATH),
-            _ => ("invalid_param", INVALID_PARAM),
-        };
-        let mut expect = Expect::of(self.contract, t.class, key);
-        if t.class == Class::Invalid && self.contract.expectation(key).is_none() {
-            expect.statuses = fallback.to_vec();
-        }
+        let expect = param_expect(self.contract, t.class, p.location);
         let mut request = self.patched_request(self.base_body());
         let offending = match p.location {
             ParamIn::Path => {
