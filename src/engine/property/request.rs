@@ -95,3 +95,66 @@ pub fn param_at(contract: &Operation, pointer: &str) -> Option<(ParamIn, String)
         .find(|(k, _)| *k == key)
         .map(|(_, p)| (p.location, p.name.clone()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::property::Property;
+    use proptest::strategy::{Strategy, ValueTree};
+
+    fn param(name: &str, location: ParamIn, required: bool, schema: Value) -> Param {
+        Param {
+            name: name.into(),
+            location,
+            required,
+            schema,
+            style: location.default_style(),
+            explode: true,
+            example: None,
+            base: None,
+            pointer: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_operation_without_a_body_generates_its_parameters() {
+        let mut op = Operation::embedded().unwrap();
+        assert!(matches!(generated(&op), Generated::Body(_)));
+        op.endpoint.body_kind = BodyKind::None;
+        assert!(matches!(generated(&op), Generated::Nothing));
+        op.endpoint.params = vec![
+            param(
+                "id",
+                ParamIn::Query,
+                true,
+                json!({"type": "integer", "maximum": 9}),
+            ),
+            param("id", ParamIn::Header, false, json!({"type": "string"})),
+            param("p", ParamIn::Path, true, json!({"type": "string"})),
+        ];
+        let Generated::Params(schema) = generated(&op) else {
+            panic!("parameters to generate");
+        };
+        assert_eq!(schema["required"], json!(["query.id"]));
+        assert!(
+            schema["properties"].get("p").is_none(),
+            "a path value is the run's"
+        );
+        for prop in Property::ALL {
+            let strategy = prop.strategy(&schema).unwrap();
+            let mut runner = crate::cases::generate::runner(7);
+            for _ in 0..16 {
+                let (value, offending) = strategy.new_tree(&mut runner).unwrap().current();
+                let case = prop.case(&op, "x".into(), value, offending);
+                assert_eq!(case.request.params.len(), 2);
+                assert_eq!(case.request.body, crate::cases::Body::Empty);
+                if let Some(name) = &case.offending {
+                    assert_eq!(name, "id");
+                }
+            }
+        }
+        let o = overrides(&op, &json!({"query.id": 3}));
+        assert_eq!(o[0].value, ParamSent::Json(json!(3)));
+        assert_eq!(o[1].value, ParamSent::Absent);
+    }
+}
