@@ -559,3 +559,13 @@ fn a_case_file_naming_an_unknown_parameter_is_an_error_naming_the_file() {
         "request": {"params": [{"in": "query", "name": "X-Trace", "value": "absent"}]}}"#;
     assert!(parse(Path::new("cases/bad.json"), text, &op).is_err());
 }
+
+#[test]
+fn the_headers_openapi_ignores_get_no_cases() {
+    let op = with_params(vec![
+        param("Accept", ParamIn::Header, true, json!({"type": "string"})),
+        param("authorization", ParamIn::Header, true, json!({"type": "string"})),
+    ]);
+    let cases = derive(&op);
+    assert!(cases.iter().all(|c| c.kind != "header"));
+}

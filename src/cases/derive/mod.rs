@@ -18,7 +18,7 @@ mod tests;
 mod values;
 
 pub use params::{
-    as_text, param_expect, settle_params, valid_param_value, INVALID_PARAM, INVALID_PATH,
+    as_text, ignored, param_expect, settle_params, valid_param_value, INVALID_PARAM, INVALID_PATH,
 };
 use values::{
     base_instance, checked_base, length_bound, repeat_code_points, sample_of_type, types_of,

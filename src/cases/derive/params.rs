@@ -117,6 +117,15 @@ pub fn settle_params(endpoint: &mut Endpoint) -> Result<(), (String, String)> {
     Ok(())
 }
 
+/// A header parameter OpenAPI says to ignore (3.1 4.8.12.1): `Accept`, `Content-Type` and
+/// `Authorization` are the request's own.
+pub fn ignored(p: &Param) -> bool {
+    p.location == ParamIn::Header
+        && ["accept", "content-type", "authorization"]
+            .iter()
+            .any(|h| p.name.eq_ignore_ascii_case(h))
+}
+
 /// A number as JSON: an integer when it is one within ±(2^53−1).
 fn number(v: f64) -> Value {
     if v.fract() == 0.0 && v.abs() <= generate::MAX_SAFE {
@@ -330,6 +339,9 @@ impl Deriver<'_> {
     /// The cases of every parameter the operation declares, in declaration order.
     pub(super) fn params(&mut self) {
         for p in self.contract.endpoint.params.clone() {
+            if ignored(&p) {
+                continue;
+            }
             let at = format!("{}/schema", p.pointer);
             let Ok(validator) = crate::contract::compile(&p.schema, Path::new(&at)) else {
                 // Listed as untested when the cases were assembled.

@@ -505,29 +505,7 @@ fn regression_file(
         true => fnv1a(body.to_string().as_bytes()),
         false => fnv1a(serde_json::to_string(params).unwrap_or_default().as_bytes()),
     };
-    // Two operations may find the same body: each keeps its own file. An operation id may hold
-    // any character (an OpenAPI operationId is free text): only a safe file name is made of it.
-    let stem = match exec.operation_prefix() {
-        Some(op) => {
-            let mut safe: String = op
-                .chars()
-                .take(48)
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '_' {
-                        c
-                    } else {
-                        '-'
-                    }
-                })
-                .collect();
-            if safe != op {
-                // Changed or cut short: the whole id's hash keeps two ids apart.
-                safe = format!("{safe}-{:08x}", fnv1a(op.as_bytes()) as u32);
-            }
-            format!("{safe}-{}-{hash:016x}", prop.name())
-        }
-        None => format!("{}-{hash:016x}", prop.name()),
-    };
+    let stem = file_stem(exec.operation_prefix(), prop, hash);
     let found = best
         .errors()
         .next()
@@ -548,16 +526,7 @@ fn regression_file(
             prop.name()
         ),
         kind: "regression".into(),
-        expect: match params.is_empty() {
-            true => Expect::of(contract, prop.class(), "invalid_body"),
-            false => {
-                let at = params
-                    .iter()
-                    .find(|p| best.case.offending.as_deref() == Some(p.name.as_str()));
-                let location = at.map_or(crate::contract::ParamIn::Query, |p| p.location);
-                crate::cases::derive::param_expect(contract, prop.class(), location)
-            }
-        },
+        expect: regression_expect(contract, prop, &best.case),
         request: RequestSpec {
             params: params.clone(),
             ..RequestSpec::json(&contract.endpoint, body)
@@ -572,6 +541,49 @@ fn regression_file(
     };
     let text = crate::cases::file::to_text(&case, contract, &provenance);
     (dir.join(format!("{stem}.json")), redactor.apply(&text))
+}
+
+/// A regression file's name, without `.json`: the property and the hash of what it sends,
+/// after the operation when the run has several.
+fn file_stem(operation: Option<&str>, prop: Property, hash: u64) -> String {
+    // Two operations may find the same body: each keeps its own file. An operation id may hold
+    // any character (an OpenAPI operationId is free text): only a safe file name is made of it.
+    match operation {
+        Some(op) => {
+            let mut safe: String = op
+                .chars()
+                .take(48)
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            if safe != op {
+                // Changed or cut short: the whole id's hash keeps two ids apart.
+                safe = format!("{safe}-{:08x}", fnv1a(op.as_bytes()) as u32);
+            }
+            format!("{safe}-{}-{hash:016x}", prop.name())
+        }
+        None => format!("{}-{hash:016x}", prop.name()),
+    }
+}
+
+/// What a regression case expects: a body's rejection, or for generated parameters the
+/// rejection of the one at fault.
+fn regression_expect(contract: &Operation, prop: Property, best: &Case) -> Expect {
+    if best.request.params.is_empty() {
+        return Expect::of(contract, prop.class(), "invalid_body");
+    }
+    let at = best
+        .request
+        .params
+        .iter()
+        .find(|p| best.offending.as_deref() == Some(p.name.as_str()));
+    let location = at.map_or(crate::contract::ParamIn::Query, |p| p.location);
+    crate::cases::derive::param_expect(contract, prop.class(), location)
 }
 
 /// Where a property runs: the run's seed, its deadline, and where its regression cases wait.

@@ -54,7 +54,7 @@ fn sent(contract: &Operation) -> Vec<(String, &Param)> {
         .endpoint
         .params
         .iter()
-        .filter(|p| p.location != ParamIn::Path)
+        .filter(|p| p.location != ParamIn::Path && !crate::cases::derive::ignored(p))
         .collect();
     params
         .iter()
