@@ -564,7 +564,12 @@ fn a_case_file_naming_an_unknown_parameter_is_an_error_naming_the_file() {
 fn the_headers_openapi_ignores_get_no_cases() {
     let op = with_params(vec![
         param("Accept", ParamIn::Header, true, json!({"type": "string"})),
-        param("authorization", ParamIn::Header, true, json!({"type": "string"})),
+        param(
+            "authorization",
+            ParamIn::Header,
+            true,
+            json!({"type": "string"}),
+        ),
     ]);
     let cases = derive(&op);
     assert!(cases.iter().all(|c| c.kind != "header"));
