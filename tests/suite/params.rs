@@ -574,3 +574,76 @@ fn the_headers_openapi_ignores_get_no_cases() {
     let cases = derive(&op);
     assert!(cases.iter().all(|c| c.kind != "header"));
 }
+
+/// A server that answers the path value after `services/` by its length: over 12 characters
+/// with 400 when it checks the length, with 201 when it takes anything; else 404.
+fn length_server(checks: bool) -> (std::net::SocketAddr, tokio::runtime::Runtime) {
+    use axum::http::{StatusCode, Uri};
+    use axum::response::IntoResponse;
+    let app = axum::Router::new().fallback(move |uri: Uri| async move {
+        let segments: Vec<&str> = uri.path().split('/').collect();
+        let value = segments
+            .iter()
+            .position(|s| *s == "services")
+            .and_then(|i| segments.get(i + 1))
+            .copied()
+            .unwrap_or_default();
+        let status = match (value.len() > 12, checks) {
+            (true, true) => StatusCode::BAD_REQUEST,
+            (true, false) => StatusCode::CREATED,
+            (false, _) => StatusCode::NOT_FOUND,
+        };
+        (
+            status,
+            [("content-type", "application/json")],
+            r#"{"error":"path"}"#,
+        )
+            .into_response()
+    });
+    crate::common::serve_app(app)
+}
+
+/// The derived path-length case, run against a server that checks the length and one that
+/// takes any value.
+fn run_path_length(checks: bool) -> provisionr_conformance::engine::outcome::RunOutcome {
+    use provisionr_conformance::engine::run::{Suite, TargetChoice};
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = crate::common::plan(dir.path(), &["--test-threads", "1"]);
+    let mut op = Operation::embedded().unwrap();
+    let name = path_name(&op);
+    op.endpoint.params = vec![param(
+        &name,
+        ParamIn::Path,
+        true,
+        json!({"type": "string", "maxLength": 12}),
+    )];
+    settle_params(&mut op.endpoint).unwrap();
+    let id = format!("path::{name}::max_length_plus_1");
+    let cases: Vec<Case> = derive(&op).into_iter().filter(|c| c.id == id).collect();
+    assert_eq!(cases.len(), 1);
+    p.operations = vec![Suite {
+        contract: std::sync::Arc::new(op),
+        cases,
+        prefixed: false,
+    }];
+    p.properties = None;
+    let (addr, _rt) = length_server(checks);
+    p.target = TargetChoice::Remote {
+        base_url: format!("http://{addr}/api/v1").parse().unwrap(),
+    };
+    provisionr_conformance::report::write::run_and_write(p).unwrap()
+}
+
+#[test]
+fn a_path_value_past_its_length_is_caught_against_a_server_that_takes_it() {
+    let taken = run_path_length(false);
+    assert_eq!(taken.exit_code, 1, "{:?}", crate::common::verdicts(&taken));
+    assert!(crate::common::caught(&taken, "max_length_plus_1", "status"));
+    let refused = run_path_length(true);
+    assert_eq!(
+        refused.exit_code,
+        0,
+        "{:?}",
+        crate::common::verdicts(&refused)
+    );
+}
