@@ -431,7 +431,7 @@ fn load_operations(args: &ContractArgs) -> Result<Vec<Suite>, PlanError> {
         cases_dir: args.cases_dir().map(PathBuf::as_path),
         regressions: &regressions,
     };
-    let assembled = assemble::assemble(all, &selected, sources, property::validate)?;
+    let (assembled, _untested) = assemble::assemble(all, &selected, sources, property::validate)?;
     Ok(assembled
         .into_iter()
         .map(|a| Suite {

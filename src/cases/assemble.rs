@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::generate::GenError;
 use super::{derive, file, Case, Origin};
-use crate::contract::Operation;
+use crate::contract::{BodyKind, Operation, Untested};
 use crate::diag::FileError;
 
 /// One operation of the contract with the cases assembled for it.
@@ -32,7 +32,9 @@ pub struct CaseSources<'a> {
     pub regressions: &'a Path,
 }
 
-/// Why the cases could not be assembled.
+/// Why the cases could not be assembled. No longer returned by [`assemble`], which lists a
+/// request schema the generator refuses as an untested operation; kept for the callers that
+/// still name it.
 #[derive(Debug, thiserror::Error)]
 pub enum AssembleError {
     /// A case file, or the contract the shipped cases belong to, could not be read; or two
@@ -49,19 +51,41 @@ pub enum AssembleError {
     },
 }
 
-/// Each selected operation with its cases. Case files are read against every operation of the
-/// contract (one for an operation left out of `selected` is no error), and when the contract
-/// has several, each case id is prefixed with its operation, whichever are selected, so ids
-/// stay the same in a narrowed run. Each selected request schema is handed to `generable`
-/// before its cases are derived, so a schema the generator refuses stops at once. Ids must be
-/// unique.
+/// Each selected operation with its cases, and the selected operations that cannot be tested,
+/// each with why. Case files are read against every operation of the contract (one for an
+/// operation left out of `selected` is no error), and when the contract has several, each case
+/// id is prefixed with its operation, whichever are selected, so ids stay the same in a
+/// narrowed run. Before its cases are derived, each selected operation's parameters get their
+/// base values ([`derive::settle_params`]) and its request schema is handed to `generable`: an
+/// operation whose body or parameter the generator cannot build is untested, and the others
+/// run. Ids must be unique.
 pub fn assemble(
-    all: Vec<Operation>,
+    mut all: Vec<Operation>,
     selected: &[bool],
     sources: CaseSources<'_>,
     generable: impl Fn(&Value) -> Result<(), GenError>,
-) -> Result<Vec<Assembled>, AssembleError> {
+) -> Result<(Vec<Assembled>, Vec<Untested>), FileError> {
     let several = all.len() > 1;
+    let mut selected: Vec<bool> = (0..all.len())
+        .map(|i| selected.get(i).copied().unwrap_or(false))
+        .collect();
+    let mut untested = Vec::new();
+    for (op, chosen) in all.iter_mut().zip(selected.iter_mut()) {
+        if !*chosen {
+            continue;
+        }
+        if let Err((pointer, reason)) = prepare(op, &generable) {
+            let ep = &op.endpoint;
+            untested.push(Untested {
+                operation: ep.operation.clone(),
+                method: ep.method.clone(),
+                path: ep.path.clone(),
+                pointer,
+                reason,
+            });
+            *chosen = false;
+        }
+    }
     let contracts: Vec<Arc<Operation>> = all.into_iter().map(Arc::new).collect();
     let refs: Vec<&Operation> = contracts.iter().map(Arc::as_ref).collect();
     let mut by_op: Vec<Vec<Case>> = vec![Vec::new(); contracts.len()];
@@ -86,23 +110,15 @@ pub fn assemble(
     for ((contract, cases), _) in contracts
         .iter()
         .zip(by_op.iter_mut())
-        .zip(selected)
+        .zip(&selected)
         .filter(|(_, s)| **s)
     {
-        // Checked before deriving: a schema the generator refuses stops the run at once.
-        generable(&contract.request_schema).map_err(|source| AssembleError::Ungenerable {
-            diagnostic: Box::new(FileError::new(
-                contract.request_schema_path.clone(),
-                format!("cannot generate bodies from the request schema: {source}"),
-            )),
-            source,
-        })?;
         cases.extend(derive::derive(contract));
     }
     let operations: Vec<Assembled> = contracts
         .into_iter()
         .zip(by_op)
-        .zip(selected)
+        .zip(&selected)
         .filter(|(_, s)| **s)
         .map(|((operation, mut cases), _)| {
             if several {
@@ -118,7 +134,30 @@ pub fn assemble(
         })
         .collect();
     check_unique_ids(sources.cases_dir, &operations)?;
-    Ok(operations)
+    Ok((operations, untested))
+}
+
+/// Readies one operation for its cases: its parameters' base values, and its request body
+/// checked against the generator (an operation without a body has none to check). The error
+/// is where in the document the problem is, and what it is.
+fn prepare(
+    op: &mut Operation,
+    generable: &impl Fn(&Value) -> Result<(), GenError>,
+) -> Result<(), (String, String)> {
+    if op.endpoint.body_kind != BodyKind::None {
+        generable(&op.request_schema).map_err(|e| {
+            let shown = op.request_schema_path.display().to_string();
+            let pointer = match shown.split_once('#') {
+                Some((_, pointer)) => pointer.to_string(),
+                None => shown,
+            };
+            (
+                pointer,
+                format!("cannot generate bodies from the request schema: {e}"),
+            )
+        })?;
+    }
+    derive::settle_params(&mut op.endpoint)
 }
 
 /// The shipped case files, for the operation the shipped contract describes, if it is tested.

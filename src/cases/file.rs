@@ -7,7 +7,7 @@ use include_dir::{include_dir, Dir};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::{Auth, Body, Case, Expect, Origin, RequestSpec};
+use super::{Auth, Body, Case, Expect, Origin, ParamValue, RequestSpec};
 use crate::contract::Class;
 use crate::contract::{check_header_value, check_method, Operation};
 use crate::diag::{did_you_mean, locate_key, read_text, strip_bom, FileError};
@@ -59,6 +59,9 @@ struct RequestFile {
     #[serde(default, deserialize_with = "present")]
     body: Option<Value>,
     raw_body: Option<String>,
+    /// Query, header and cookie parameter values, replacing their base values.
+    #[serde(default)]
+    params: Vec<ParamValue>,
 }
 
 /// Tells a key given as `null` apart from a key left out.
@@ -243,6 +246,7 @@ pub fn parse(path: &Path, text: &str, contract: &Operation) -> Result<Case, File
             return Err(e);
         }
     }
+    check_params(&r.params, endpoint, &located)?;
     let body = match (r.body, r.raw_body) {
         (Some(_), Some(_)) => {
             return Err(located(
@@ -255,10 +259,15 @@ pub fn parse(path: &Path, text: &str, contract: &Operation) -> Result<Case, File
         (None, None) => Body::Empty,
     };
     if let Some(p) = &file.offending {
-        if !p.starts_with('/') {
+        // A rejected parameter is named; a body field is pointed at.
+        let a_param = r.params.iter().any(|v| v.name == *p);
+        if !p.starts_with('/') && !a_param {
             return Err(located(
                 "offending",
-                format!("`offending` must be a JSON pointer such as `/name`, got `{p}`"),
+                format!(
+                    "`offending` must be a JSON pointer such as `/name`, or the name of a \
+                     parameter the request sends, got `{p}`"
+                ),
             ));
         }
     }
@@ -277,15 +286,52 @@ pub fn parse(path: &Path, text: &str, contract: &Operation) -> Result<Case, File
             auth: r.auth.unwrap_or(Auth::Valid),
             content_type: r
                 .content_type
-                .unwrap_or_else(|| Some(endpoint.content_type.clone())),
+                .unwrap_or_else(|| default_content_type(endpoint)),
             body,
-            params: Vec::new(),
+            params: r.params,
         },
         offending: file.offending,
         origin: Origin::File(path.display().to_string()),
     };
     case.tolerate_date_time_variant(contract);
     Ok(case)
+}
+
+/// Each parameter a case file's request sets must be a query, header or cookie parameter of the
+/// operation (a path value goes in `path`).
+fn check_params(
+    params: &[ParamValue],
+    endpoint: &crate::contract::Endpoint,
+    located: &impl Fn(&str, String) -> FileError,
+) -> Result<(), FileError> {
+    for v in params {
+        let known = endpoint
+            .params
+            .iter()
+            .any(|p| p.location == v.location && p.name == v.name);
+        if known && v.location != crate::contract::ParamIn::Path {
+            continue;
+        }
+        let names = endpoint
+            .params
+            .iter()
+            .filter(|p| p.location == v.location && p.location != crate::contract::ParamIn::Path)
+            .map(|p| p.name.as_str());
+        let mut e = located(
+            "params",
+            format!(
+                "unknown {} parameter `{}` in `request.params`",
+                v.location.as_str(),
+                v.name
+            ),
+        );
+        e.help = match v.location {
+            crate::contract::ParamIn::Path => Some("a path value goes in `request.path`".into()),
+            _ => did_you_mean(&v.name, names).map(|b| format!("did you mean `{b}`?")),
+        };
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// What a written case file says besides the case: the operation it is for (needed when the
@@ -312,9 +358,12 @@ fn to_json(case: &Case, contract: &Operation, provenance: &Provenance<'_>) -> Va
     let default_expect = Expect::of(contract, case.class(), "invalid_body");
     if case.expect.statuses != default_expect.statuses || case.expect.label != default_expect.label
     {
+        // A key the operation does not name (a fallback such as `invalid_param` on an
+        // endpoint file) is written as its statuses, which read back as they are.
+        let known = |key: &str| key == "success" || contract.expectation(key).is_some();
         let expect = match case.expect.label.as_str() {
-            "custom" => Value::from(case.expect.statuses.clone()),
-            key => Value::from(key),
+            key if key != "custom" && known(key) => Value::from(key),
+            _ => Value::from(case.expect.statuses.clone()),
         };
         file.insert("expect".into(), expect);
     }
@@ -352,8 +401,11 @@ fn request_json(r: &RequestSpec, endpoint: &crate::contract::Endpoint) -> Value 
     if r.auth != Auth::Valid {
         out.insert("auth".into(), serde_json::json!(r.auth));
     }
-    if r.content_type.as_deref() != Some(endpoint.content_type.as_str()) {
+    if r.content_type != default_content_type(endpoint) {
         out.insert("content_type".into(), serde_json::json!(r.content_type));
+    }
+    if !r.params.is_empty() {
+        out.insert("params".into(), serde_json::json!(r.params));
     }
     match &r.body {
         Body::Empty => {}
@@ -368,6 +420,12 @@ fn request_json(r: &RequestSpec, endpoint: &crate::contract::Endpoint) -> Value 
         }
     }
     Value::Object(out)
+}
+
+/// The Content-Type a case file's request has when it names none: the endpoint's, or none for
+/// an operation that takes no body.
+fn default_content_type(endpoint: &crate::contract::Endpoint) -> Option<String> {
+    (endpoint.body_kind != crate::contract::BodyKind::None).then(|| endpoint.content_type.clone())
 }
 
 /// A regression case says in its title what it once caught.

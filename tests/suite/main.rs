@@ -19,6 +19,7 @@ mod loaders;
 mod misconfigured;
 mod openapi;
 mod operations;
+mod params;
 mod property;
 mod responses;
 mod rules;

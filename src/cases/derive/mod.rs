@@ -9,14 +9,17 @@ use serde_json::{json, Map, Value};
 use super::generate::near_future;
 use super::{Auth, Body, Case, Expect, Origin, Patched, RequestSpec};
 use crate::contract::datetimes::{parse_rfc3339, NEAR_MISSES};
-use crate::contract::Class;
-use crate::contract::{pointer_token, Operation};
+use crate::contract::{pointer_token, BodyKind, Class, Operation};
 
+mod params;
 mod standards;
 #[cfg(test)]
 mod tests;
 mod values;
 
+pub use params::{
+    as_text, ignored, param_expect, settle_params, valid_param_value, INVALID_PARAM, INVALID_PATH,
+};
 use values::{
     base_instance, checked_base, length_bound, repeat_code_points, sample_of_type, types_of,
 };
@@ -49,7 +52,9 @@ const DATE_TIME_PAST: &str = "2001-02-03T04:05:06Z";
 /// What each JSON type looks like when sent where it does not belong.
 const WRONG_TYPES: &[&str] = &["string", "integer", "number", "boolean", "array", "object"];
 
-/// Every case the request schema implies, in a stable order.
+/// Every case the request schema and the parameters imply, in a stable order. An operation
+/// without a body gets no body cases; a form body no JSON-syntax cases; an operation without
+/// security no auth cases.
 pub fn derive(contract: &Operation) -> Vec<Case> {
     let mut d = Deriver {
         contract,
@@ -59,10 +64,18 @@ pub fn derive(contract: &Operation) -> Vec<Case> {
         )),
         out: Vec::new(),
     };
-    d.properties();
-    d.body();
-    d.auth();
+    let kind = contract.endpoint.body_kind;
+    if kind != BodyKind::None {
+        d.properties();
+    }
+    if kind == BodyKind::Json {
+        d.body();
+    }
+    if !contract.endpoint.auth.scheme.eq_ignore_ascii_case("none") {
+        d.auth();
+    }
     d.path();
+    d.params();
     d.methods();
     d.standards();
     let mut out = d.out;
@@ -159,12 +172,14 @@ impl Deriver<'_> {
         RequestSpec::json(&self.contract.endpoint, body)
     }
 
-    /// A request with the endpoint's method, auth and content type, and a (patched) base body.
+    /// A request with the endpoint's method, auth and content type, and a (patched) base body;
+    /// none for an operation that takes no body.
     fn patched_request(&self, body: Patched) -> RequestSpec {
-        RequestSpec {
-            body: Body::Patched(body),
-            ..self.json_request(Value::Null)
+        let mut request = self.json_request(Value::Null);
+        if self.contract.endpoint.body_kind != BodyKind::None {
+            request.body = Body::Patched(body);
         }
+        request
     }
 
     /// The base body with one property set (`Some`) or removed (`None`).
@@ -252,6 +267,8 @@ impl Deriver<'_> {
                     None,
                 );
             }
+            // A form field has no null: only a JSON body gets the null cases.
+            let json = self.contract.endpoint.body_kind == BodyKind::Json;
             if !types.is_empty() {
                 let nullable = types.iter().any(|t| t == "null") || wrapped_null;
                 let (class, why) = if null_open {
@@ -264,14 +281,16 @@ impl Deriver<'_> {
                 } else {
                     (Class::Invalid, "not allowed")
                 };
-                self.prop_case(
-                    "null",
-                    &prop,
-                    "null",
-                    format!("null ({why})"),
-                    class,
-                    Some(Value::Null),
-                );
+                if json {
+                    self.prop_case(
+                        "null",
+                        &prop,
+                        "null",
+                        format!("null ({why})"),
+                        class,
+                        Some(Value::Null),
+                    );
+                }
                 for wrong in WRONG_TYPES {
                     let allowed = types
                         .iter()

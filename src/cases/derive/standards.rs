@@ -104,7 +104,8 @@ const DEEP: usize = 10_000;
 impl Deriver<'_> {
     /// Everything this module derives, in a stable order.
     pub(super) fn standards(&mut self) {
-        if is_json(&self.contract.endpoint.content_type) {
+        let json_body = self.contract.endpoint.body_kind == crate::contract::BodyKind::Json;
+        if json_body && is_json(&self.contract.endpoint.content_type) {
             self.media_types();
             self.json_grammar();
         }

@@ -6,6 +6,7 @@
 //! Each body is drawn from its own seed, derived from the run seed, the property and the body's
 //! number, so any body can be rebuilt (and shrunk) without keeping it.
 
+mod request;
 mod sweep;
 
 use std::path::{Path, PathBuf};
@@ -179,7 +180,9 @@ impl Property {
         })
     }
 
-    /// The case one generated body makes.
+    /// The case one generated body makes; for an operation without a body, the generated
+    /// object of its parameters, sent as their values, and a broken one judged as a rejected
+    /// parameter (`offending` its name).
     pub fn case(
         self,
         contract: &Operation,
@@ -187,12 +190,28 @@ impl Property {
         body: Value,
         offending: Option<String>,
     ) -> Case {
+        let (expect, request, offending) = if request::in_params(contract) {
+            let at = offending.and_then(|p| request::param_at(contract, &p));
+            let location = at.as_ref().map_or(crate::contract::ParamIn::Query, |a| a.0);
+            let request = RequestSpec {
+                params: request::overrides(contract, &body),
+                ..RequestSpec::json(&contract.endpoint, Value::Null)
+            };
+            let expect = crate::cases::derive::param_expect(contract, self.class(), location);
+            (expect, request, at.map(|a| a.1))
+        } else {
+            (
+                Expect::of(contract, self.class(), "invalid_body"),
+                RequestSpec::json(&contract.endpoint, body),
+                offending,
+            )
+        };
         let mut case = Case {
             id,
             title: self.title().to_string(),
             kind: "property".into(),
-            expect: Expect::of(contract, self.class(), "invalid_body"),
-            request: RequestSpec::json(&contract.endpoint, body),
+            expect,
+            request,
             offending,
             origin: Origin::Derived,
         };
@@ -248,7 +267,14 @@ pub fn run(
 ) -> CaseResult {
     let (run_seed, deadline) = (run.seed, run.deadline);
     let contract = exec.contract().clone();
-    let strategy = match prop.strategy(&contract.request_schema) {
+    let schema = match request::generated(&contract) {
+        request::Generated::Body(schema) | request::Generated::Params(schema) => schema,
+        request::Generated::Nothing => {
+            let why = "the operation takes no body and no query, header or cookie parameter";
+            return not_run(prop, exec, format!("nothing to generate: {why}"));
+        }
+    };
+    let strategy = match prop.strategy(&schema) {
         Ok(s) => s,
         Err(e) => return not_run(prop, exec, format!("cannot generate: {e}")),
     };
@@ -474,30 +500,12 @@ fn regression_file(
         .json()
         .map(std::borrow::Cow::into_owned)
         .unwrap_or(Value::Null);
-    let hash = fnv1a(body.to_string().as_bytes());
-    // Two operations may find the same body: each keeps its own file. An operation id may hold
-    // any character (an OpenAPI operationId is free text): only a safe file name is made of it.
-    let stem = match exec.operation_prefix() {
-        Some(op) => {
-            let mut safe: String = op
-                .chars()
-                .take(48)
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '_' {
-                        c
-                    } else {
-                        '-'
-                    }
-                })
-                .collect();
-            if safe != op {
-                // Changed or cut short: the whole id's hash keeps two ids apart.
-                safe = format!("{safe}-{:08x}", fnv1a(op.as_bytes()) as u32);
-            }
-            format!("{safe}-{}-{hash:016x}", prop.name())
-        }
-        None => format!("{}-{hash:016x}", prop.name()),
+    let params = &best.case.request.params;
+    let hash = match params.is_empty() {
+        true => fnv1a(body.to_string().as_bytes()),
+        false => fnv1a(serde_json::to_string(params).unwrap_or_default().as_bytes()),
     };
+    let stem = file_stem(exec.operation_prefix(), prop, hash);
     let found = best
         .errors()
         .next()
@@ -518,8 +526,11 @@ fn regression_file(
             prop.name()
         ),
         kind: "regression".into(),
-        expect: Expect::of(contract, prop.class(), "invalid_body"),
-        request: RequestSpec::json(&contract.endpoint, body),
+        expect: regression_expect(contract, prop, &best.case),
+        request: RequestSpec {
+            params: params.clone(),
+            ..RequestSpec::json(&contract.endpoint, body)
+        },
         offending: best.case.offending.clone(),
         origin: Origin::Derived,
     };
@@ -530,6 +541,49 @@ fn regression_file(
     };
     let text = crate::cases::file::to_text(&case, contract, &provenance);
     (dir.join(format!("{stem}.json")), redactor.apply(&text))
+}
+
+/// A regression file's name, without `.json`: the property and the hash of what it sends,
+/// after the operation when the run has several.
+fn file_stem(operation: Option<&str>, prop: Property, hash: u64) -> String {
+    // Two operations may find the same body: each keeps its own file. An operation id may hold
+    // any character (an OpenAPI operationId is free text): only a safe file name is made of it.
+    match operation {
+        Some(op) => {
+            let mut safe: String = op
+                .chars()
+                .take(48)
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            if safe != op {
+                // Changed or cut short: the whole id's hash keeps two ids apart.
+                safe = format!("{safe}-{:08x}", fnv1a(op.as_bytes()) as u32);
+            }
+            format!("{safe}-{}-{hash:016x}", prop.name())
+        }
+        None => format!("{}-{hash:016x}", prop.name()),
+    }
+}
+
+/// What a regression case expects: a body's rejection, or for generated parameters the
+/// rejection of the one at fault.
+fn regression_expect(contract: &Operation, prop: Property, best: &Case) -> Expect {
+    if best.request.params.is_empty() {
+        return Expect::of(contract, prop.class(), "invalid_body");
+    }
+    let at = best
+        .request
+        .params
+        .iter()
+        .find(|p| best.offending.as_deref() == Some(p.name.as_str()));
+    let location = at.map_or(crate::contract::ParamIn::Query, |p| p.location);
+    crate::cases::derive::param_expect(contract, prop.class(), location)
 }
 
 /// Where a property runs: the run's seed, its deadline, and where its regression cases wait.

@@ -1,0 +1,160 @@
+//! What a property generates for an operation: its body when it takes one; for an operation
+//! without a body, its query, header and cookie parameters as one object (a schema of the
+//! parameters, each required as declared), sent as parameter overrides; nothing when it has
+//! neither.
+
+use serde_json::{json, Map, Value};
+
+use crate::cases::{ParamSent, ParamValue};
+use crate::contract::{BodyKind, Operation, Param, ParamIn};
+
+/// What the properties of an operation draw.
+pub enum Generated {
+    /// The request body, from the request schema.
+    Body(Value),
+    /// The parameters, from this object schema of them.
+    Params(Value),
+    /// No body and no parameter to generate.
+    Nothing,
+}
+
+/// What the properties of `contract` draw.
+pub fn generated(contract: &Operation) -> Generated {
+    if contract.endpoint.body_kind != BodyKind::None {
+        return Generated::Body(contract.request_schema.clone());
+    }
+    let params = sent(contract);
+    if params.is_empty() {
+        return Generated::Nothing;
+    }
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for (key, p) in &params {
+        properties.insert(key.clone(), p.schema.clone());
+        if p.required {
+            required.push(Value::from(key.as_str()));
+        }
+    }
+    Generated::Params(json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+    }))
+}
+
+/// Whether the properties of `contract` send generated parameters rather than a body.
+pub fn in_params(contract: &Operation) -> bool {
+    matches!(generated(contract), Generated::Params(_))
+}
+
+/// The query, header and cookie parameters, each under its key in the generated object: its
+/// name, or `location.name` when another location has a parameter of that name.
+fn sent(contract: &Operation) -> Vec<(String, &Param)> {
+    let params: Vec<&Param> = contract
+        .endpoint
+        .params
+        .iter()
+        .filter(|p| p.location != ParamIn::Path && !crate::cases::derive::ignored(p))
+        .collect();
+    params
+        .iter()
+        .map(|p| {
+            let clash = params
+                .iter()
+                .any(|q| q.name == p.name && q.location != p.location);
+            let key = match clash {
+                true => format!("{}.{}", p.location.as_str(), p.name),
+                false => p.name.clone(),
+            };
+            (key, *p)
+        })
+        .collect()
+}
+
+/// The parameter overrides a generated object gives: each parameter it holds with its value,
+/// each it leaves out absent (whatever its base value), keys no parameter has ignored.
+pub fn overrides(contract: &Operation, value: &Value) -> Vec<ParamValue> {
+    sent(contract)
+        .into_iter()
+        .map(|(key, p)| ParamValue {
+            location: p.location,
+            name: p.name.clone(),
+            value: match value.get(&key) {
+                Some(v) => ParamSent::Json(v.clone()),
+                None => ParamSent::Absent,
+            },
+        })
+        .collect()
+}
+
+/// The parameter a pointer into the generated object is at, and its location.
+pub fn param_at(contract: &Operation, pointer: &str) -> Option<(ParamIn, String)> {
+    let key = crate::contract::pointer::first_token(pointer)?;
+    sent(contract)
+        .into_iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, p)| (p.location, p.name.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::property::Property;
+    use proptest::strategy::{Strategy, ValueTree};
+
+    fn param(name: &str, location: ParamIn, required: bool, schema: Value) -> Param {
+        Param {
+            name: name.into(),
+            location,
+            required,
+            schema,
+            style: location.default_style(),
+            explode: true,
+            example: None,
+            base: None,
+            pointer: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_operation_without_a_body_generates_its_parameters() {
+        let mut op = Operation::embedded().unwrap();
+        assert!(matches!(generated(&op), Generated::Body(_)));
+        op.endpoint.body_kind = BodyKind::None;
+        assert!(matches!(generated(&op), Generated::Nothing));
+        op.endpoint.params = vec![
+            param(
+                "id",
+                ParamIn::Query,
+                true,
+                json!({"type": "integer", "maximum": 9}),
+            ),
+            param("id", ParamIn::Header, false, json!({"type": "string"})),
+            param("p", ParamIn::Path, true, json!({"type": "string"})),
+        ];
+        let Generated::Params(schema) = generated(&op) else {
+            panic!("parameters to generate");
+        };
+        assert_eq!(schema["required"], json!(["query.id"]));
+        assert!(
+            schema["properties"].get("p").is_none(),
+            "a path value is the run's"
+        );
+        for prop in Property::ALL {
+            let strategy = prop.strategy(&schema).unwrap();
+            let mut runner = crate::cases::generate::runner(7);
+            for _ in 0..16 {
+                let (value, offending) = strategy.new_tree(&mut runner).unwrap().current();
+                let case = prop.case(&op, "x".into(), value, offending);
+                assert_eq!(case.request.params.len(), 2);
+                assert_eq!(case.request.body, crate::cases::Body::Empty);
+                if let Some(name) = &case.offending {
+                    assert_eq!(name, "id");
+                }
+            }
+        }
+        let o = overrides(&op, &json!({"query.id": 3}));
+        assert_eq!(o[0].value, ParamSent::Json(json!(3)));
+        assert_eq!(o[1].value, ParamSent::Absent);
+    }
+}
