@@ -13,11 +13,11 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 use crate::cases::Case;
 use crate::check::Checker;
-use crate::contract::Operation;
+use crate::contract::{LoadWarning, Operation, Untested};
 use crate::engine::collect::{CreatedError, CreatedList, Results};
 use crate::engine::executor::{Executor, Settings, Totals};
 use crate::engine::known::{EntryOutcome, KnownFailures};
-use crate::engine::observe::{Header, Observer};
+use crate::engine::observe::{DocumentNotes, Header, Observer};
 use crate::engine::outcome::{CaseResult, OperationResults, RunInfo, RunOutcome, Status, Tally};
 use crate::engine::property::{
     self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget,
@@ -66,6 +66,15 @@ pub struct Suite {
 pub struct Plan {
     /// Every operation the run tests, in order; at least one.
     pub operations: Vec<Suite>,
+    /// The operations of the document that are not tested, each with why: listed in every
+    /// output, never a verdict.
+    pub untested: Vec<Untested>,
+    /// What the document was told at load (an example that breaks its schema, say).
+    pub load_warnings: Vec<LoadWarning>,
+    /// The document's `servers[0].url`, for the API-root hint.
+    pub server_url: Option<String>,
+    /// The OpenAPI document the contract comes from (`--openapi`), if any.
+    pub document: Option<PathBuf>,
     pub target: TargetChoice,
     pub token: Secret,
     pub token_env: String,
@@ -279,6 +288,7 @@ pub fn run(plan: &Plan, observer: Arc<dyn Observer>) -> Result<RunOutcome, RunEr
                 ));
             }
         }
+        observer.document_notes(&document_notes(plan, true));
         return Ok(RunOutcome::listed());
     }
     let started = (Instant::now(), SystemTime::now());
@@ -298,6 +308,7 @@ pub fn run(plan: &Plan, observer: Arc<dyn Observer>) -> Result<RunOutcome, RunEr
         insecure_http: plan.insecure_http,
         seed: plan.properties.as_ref().map(|_| plan.seed),
     });
+    observer.document_notes(&document_notes(plan, false));
     let ctx = context(plan, &live, &runtime, &args, stop, started.0, observer)?;
     run_units(plan, &ctx, &args);
     if let Some(s) = live.server {
@@ -308,6 +319,16 @@ pub fn run(plan: &Plan, observer: Arc<dyn Observer>) -> Result<RunOutcome, RunEr
         ..live
     };
     Ok(finish(plan, &ctx, &live, started))
+}
+
+/// What the plan's document could not test, and was told at load.
+fn document_notes(plan: &Plan, listing: bool) -> DocumentNotes<'_> {
+    DocumentNotes {
+        document: plan.document.as_deref(),
+        untested: &plan.untested,
+        warnings: &plan.load_warnings,
+        listing,
+    }
 }
 
 /// 64 random bits. RandomState is keyed from the OS per instance, which is enough for seeds and
