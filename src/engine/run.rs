@@ -4,9 +4,8 @@
 //! no report: `report::write` does, from the outcome.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
@@ -18,15 +17,18 @@ use crate::engine::collect::{CreatedError, CreatedList, Results};
 use crate::engine::executor::{Executor, Settings, Totals};
 use crate::engine::known::{EntryOutcome, KnownFailures};
 use crate::engine::observe::{DocumentNotes, Header, Observer};
+use crate::engine::order::{self, Gate};
 use crate::engine::outcome::{CaseResult, OperationResults, RunInfo, RunOutcome, Status, Tally};
 use crate::engine::property::{
     self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget,
 };
-use crate::engine::setup::{SetUp, SetupCause};
+use crate::engine::setup::{ApiRoot, SetUp, SetupCause};
+pub use crate::engine::start::random_u64;
+use crate::engine::start::{listen_for_signals, start_target, Live};
 use crate::engine::stop::{Reason, Stop};
 use crate::http::{Secret, Target};
 use crate::redact::Redactor;
-use crate::server::{self, RunningServer, ServerConfig};
+use crate::server;
 
 /// Which server the run tests.
 #[derive(Clone, Debug)]
@@ -143,6 +145,8 @@ enum Unit {
 #[derive(Clone)]
 struct Test {
     op: usize,
+    /// When it runs ([`order::wave`]): what changes or deletes runs last.
+    wave: usize,
     unit: Unit,
     id: String,
     kind: String,
@@ -184,7 +188,10 @@ struct Context {
     /// What each operation was told (the token variable, the path parameters), for the hint.
     setups: Vec<SetUp>,
     /// Each operation's set-up cause, once its valid cases have run.
-    causes: OnceLock<Vec<Option<SetupCause>>>,
+    causes: Mutex<Vec<Option<SetupCause>>>,
+    /// The valid cases' results by test index, with the operation of each, as each wave's
+    /// first pass ran them.
+    firsts: Mutex<BTreeMap<usize, (usize, CaseResult)>>,
 }
 
 impl Context {
@@ -223,19 +230,21 @@ impl Context {
             }
             Status::Failed => {
                 let cause = self.cause(op).filter(|c| c.explains(result));
-                self.observer.failure_text(result, cause, &self.redactor)
+                self.observer
+                    .failure_text(result, cause.as_ref(), &self.redactor)
             }
         };
         Err(Failed::from(self.redactor.for_terminal(&text)))
     }
 
     /// Operation `op`'s set-up cause, once known.
-    fn cause(&self, op: usize) -> Option<&SetupCause> {
-        self.causes.get()?.get(op)?.as_ref()
+    fn cause(&self, op: usize) -> Option<SetupCause> {
+        lock(&self.causes).get(op)?.clone()
     }
 
-    /// Each operation's set-up cause, from the results of its valid cases.
-    fn find_causes(&self, plan: &Plan, first: &BTreeMap<usize, (usize, CaseResult)>) {
+    /// Each operation's set-up cause, from the results of the valid cases run so far.
+    fn find_causes(&self, plan: &Plan) {
+        let first = lock(&self.firsts);
         let causes = plan
             .operations
             .iter()
@@ -249,7 +258,28 @@ impl Context {
                 )
             })
             .collect();
-        let _ = self.causes.set(causes);
+        *lock(&self.causes) = causes;
+    }
+
+    /// Runs the selected valid cases of one wave on worker threads, before its other tests:
+    /// their results by test index, with the operation of each, kept for the set-up causes.
+    fn first_pass(
+        &self,
+        threads: usize,
+        valid: &[(usize, Test)],
+    ) -> Vec<(usize, (usize, CaseResult))> {
+        let done = Mutex::new(Vec::new());
+        on_workers(
+            threads,
+            valid.iter().map(|(i, t)| (*i, t)),
+            |index, test: &Test| {
+                let result = self.run_test(test);
+                lock(&done).push((index, (test.op, result)));
+            },
+        );
+        let done = done.into_inner().unwrap_or_else(|p| p.into_inner());
+        lock(&self.firsts).extend(done.iter().cloned());
+        done
     }
 
     /// Why the run stopped early, if it did (the stop is shared by every executor).
@@ -260,16 +290,6 @@ impl Context {
     fn requests_so_far(&self) -> u64 {
         self.execs.iter().map(|e| e.requests_so_far()).sum()
     }
-}
-
-/// The server under test, as the run sees it.
-struct Live {
-    /// Sent on every request (`X-Conformance-Run`) and kept in the summary.
-    run_id: String,
-    base_url: String,
-    label: String,
-    /// The embedded server, stopped when the run ends.
-    server: Option<RunningServer>,
 }
 
 /// Runs the plan: starts the target, runs every test through an executor per operation, and
@@ -328,93 +348,6 @@ fn document_notes(plan: &Plan, listing: bool) -> DocumentNotes<'_> {
         untested: &plan.untested,
         warnings: &plan.load_warnings,
         listing,
-    }
-}
-
-/// 64 random bits. RandomState is keyed from the OS per instance, which is enough for seeds and
-/// run ids.
-pub fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    h.finish()
-}
-
-/// A run id: the start time and 64 random bits, so ids sort by time in a server's logs.
-fn random_id() -> String {
-    let secs = SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    format!("{secs:x}-{:016x}", random_u64())
-}
-
-/// The first SIGINT or SIGTERM stops the run, which then writes its reports; a second one ends
-/// the process at once.
-async fn listen_for_signals(stop: Arc<Stop>, observer: Arc<dyn Observer>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        return;
-    };
-    let mut first = true;
-    loop {
-        let n = tokio::select! {
-            _ = int.recv() => 2,
-            _ = term.recv() => 15,
-        };
-        if !first {
-            std::process::exit(128 + n);
-        }
-        first = false;
-        observer.note(&format!(
-            "\n{} received: no new requests; finishing the reports (send it again to quit at once)",
-            crate::engine::stop::signal_name(n)
-        ));
-        stop.raise(Reason::Signal(n));
-    }
-}
-
-/// Starts the embedded server when the plan asks for it.
-fn start_target(plan: &Plan, runtime: &tokio::runtime::Runtime) -> Result<Live, RunError> {
-    match &plan.target {
-        TargetChoice::Remote { base_url } => {
-            // As the user wrote it: the parser adds a `/` to a bare host, which the run would
-            // then show in its header, JUnit report and summary.
-            let shown = match base_url.path() {
-                "/" => base_url.as_str().trim_end_matches('/'),
-                _ => base_url.as_str(),
-            };
-            Ok(Live {
-                run_id: random_id(),
-                base_url: shown.to_string(),
-                label: format!("{shown} (--base-url)"),
-                server: None,
-            })
-        }
-        TargetChoice::Embedded(options) => {
-            let config = ServerConfig::new(
-                plan.token.expose().to_string(),
-                plan.path_values.values().cloned().collect(),
-                options.clone(),
-            );
-            let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-            let running = runtime
-                .block_on(server::spawn(addr, config))
-                .map_err(RunError::Server)?;
-            let url = running.base_url();
-            Ok(Live {
-                run_id: random_id(),
-                label: format!("embedded reference server at {url}"),
-                base_url: url,
-                server: Some(running),
-            })
-        }
     }
 }
 
@@ -480,7 +413,8 @@ fn context(
         today: crate::engine::known::today(),
         regressions: Regressions::default(),
         setups: setups(plan),
-        causes: OnceLock::new(),
+        causes: Mutex::new(Vec::new()),
+        firsts: Mutex::new(BTreeMap::new()),
     }))
 }
 
@@ -500,8 +434,22 @@ fn setups(plan: &Plan) -> Vec<SetUp> {
                     (name.clone(), value)
                 })
                 .collect(),
+            api_root: api_root(plan, &o.contract.endpoint.path),
         })
         .collect()
+}
+
+/// For a document's operation sent to `--base-url`: what the API-root hint compares.
+fn api_root(plan: &Plan, operation_path: &str) -> Option<ApiRoot> {
+    let TargetChoice::Remote { base_url } = &plan.target else {
+        return None;
+    };
+    plan.document.as_ref()?;
+    Some(ApiRoot {
+        server_url: plan.server_url.clone(),
+        base_path: base_url.path().to_string(),
+        operation_path: operation_path.to_string(),
+    })
 }
 
 /// How many tests run at once: `--test-threads`, or [`DEFAULT_THREADS`].
@@ -517,63 +465,78 @@ fn filtered_out(args: &Arguments, test: &Test) -> bool {
     args.is_filtered_out(&Trial::test(test.id.clone(), || Ok(())))
 }
 
-/// Runs every selected test: the valid cases first, whose answers tell whether the set-up (the
-/// base URL, the token, a path parameter) is the likely cause of what follows, said before the
-/// test list; then every test as a libtest trial when verbose, else silently on worker threads.
+/// Runs every selected test, wave by wave ([`order`]): what changes or deletes what exists
+/// runs last. In each wave the valid cases run first, whose answers tell whether the set-up (the
+/// base URL, the token, a path parameter) is the likely cause of what follows; the first wave's
+/// are said before the test list. Then every test runs as a libtest trial when verbose, else
+/// silently on worker threads.
 fn run_units(plan: &Plan, ctx: &Arc<Context>, args: &Arguments) {
     let tests = tests(plan);
-    let first = run_first(plan, ctx, args, &tests);
-    ctx.find_causes(plan, &first);
-    if plan.verbose {
-        let causes: Vec<&SetupCause> = ctx.causes.get().into_iter().flatten().flatten().collect();
-        ctx.observer.setup_causes(&causes, &ctx.redactor);
-        let selected = tests.iter().filter(|t| !filtered_out(args, t)).count();
-        let counting = ctx.clone();
-        ctx.observer
-            .tests_starting(selected, Box::new(move || counting.requests_so_far()));
-        let first = Arc::new(Mutex::new(first));
-        let trials = tests
-            .into_iter()
-            .enumerate()
-            .map(|(index, test)| trial(ctx, index, test, &first))
-            .collect::<Vec<_>>();
-        let _ = libtest_mimic::run(args, trials);
-        ctx.observer.tests_finished();
+    let mut valid: Vec<Vec<(usize, Test)>> = vec![Vec::new(); order::WAVES];
+    for (i, t) in tests.iter().enumerate() {
+        let is_valid =
+            matches!(&t.unit, Unit::Case(c) if c.class() == crate::contract::Class::Valid);
+        if is_valid && !filtered_out(args, t) {
+            valid[t.wave].push((i, t.clone()));
+        }
+    }
+    if !plan.verbose {
+        for (wave, valid) in valid.iter().enumerate() {
+            let first = ctx.first_pass(threads(plan), valid);
+            let ran: BTreeSet<usize> = first.iter().map(|(i, _)| *i).collect();
+            for (index, (op, result)) in first {
+                ctx.results[op].record(index, result);
+            }
+            let rest = tests
+                .iter()
+                .cloned()
+                .enumerate()
+                .filter(|(i, t)| t.wave == wave && !ran.contains(i) && !filtered_out(args, t));
+            on_workers(threads(plan), rest, |index, test| {
+                let result = ctx.run_test(&test);
+                ctx.results[test.op].record(index, result);
+            });
+        }
+        ctx.find_causes(plan);
         return;
     }
-    let ran: BTreeSet<usize> = first.keys().copied().collect();
-    for (index, (op, result)) in first {
-        ctx.results[op].record(index, result);
-    }
-    let rest = tests
+    let selected = tests.iter().filter(|t| !filtered_out(args, t));
+    let gate = Arc::new(Gate::new(selected.map(|t| t.wave)));
+    let done: Done = Arc::new(Mutex::new(BTreeMap::new()));
+    let first_wave = valid.iter().position(|v| !v.is_empty()).unwrap_or(0);
+    gate.first_pass(first_wave, || {
+        lock(&done).extend(ctx.first_pass(threads(plan), &valid[first_wave]));
+    });
+    ctx.find_causes(plan);
+    let causes: Vec<SetupCause> = lock(&ctx.causes).iter().flatten().cloned().collect();
+    ctx.observer
+        .setup_causes(&causes.iter().collect::<Vec<_>>(), &ctx.redactor);
+    let selected = tests.iter().filter(|t| !filtered_out(args, t)).count();
+    let counting = ctx.clone();
+    ctx.observer
+        .tests_starting(selected, Box::new(move || counting.requests_so_far()));
+    let valid = Arc::new(valid);
+    let trials = tests
         .into_iter()
         .enumerate()
-        .filter(|(i, t)| !ran.contains(i) && !filtered_out(args, t));
-    on_workers(threads(plan), rest, |index, test| {
-        let result = ctx.run_test(&test);
-        ctx.results[test.op].record(index, result);
-    });
+        .map(|(index, test)| {
+            let waves = Waves {
+                gate: gate.clone(),
+                valid: valid.clone(),
+                threads: threads(plan),
+            };
+            trial(ctx, index, test, &done, waves)
+        })
+        .collect::<Vec<_>>();
+    let _ = libtest_mimic::run(args, trials);
+    ctx.observer.tests_finished();
+    // The causes of the later waves' operations too, for the reports.
+    ctx.find_causes(plan);
 }
 
-/// Runs the selected valid cases, on worker threads, before any other test: their results by
-/// test index, with the operation of each.
-fn run_first(
-    plan: &Plan,
-    ctx: &Context,
-    args: &Arguments,
-    tests: &[Test],
-) -> BTreeMap<usize, (usize, CaseResult)> {
-    let valid = tests.iter().enumerate().filter(|(_, t)| {
-        matches!(&t.unit, Unit::Case(c) if c.class() == crate::contract::Class::Valid)
-            && !filtered_out(args, t)
-    });
-    let done = Mutex::new(BTreeMap::new());
-    on_workers(threads(plan), valid, |index, test: &Test| {
-        let result = ctx.run_test(test);
-        let mut done = done.lock().unwrap_or_else(|p| p.into_inner());
-        done.insert(index, (test.op, result));
-    });
-    done.into_inner().unwrap_or_else(|p| p.into_inner())
+/// A mutex's data, poisoned or not: a panicked test leaves nothing half written here.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Hands the items to `threads` worker threads, one at a time, until none is left.
@@ -597,14 +560,25 @@ fn on_workers<T: Send>(
 /// Results already in hand (the valid cases run first), taken by their trials.
 type Done = Arc<Mutex<BTreeMap<usize, (usize, CaseResult)>>>;
 
-fn trial(ctx: &Arc<Context>, index: usize, test: Test, done: &Done) -> Trial {
+/// What a trial needs to keep to its wave: the gate, each wave's valid cases (its first pass),
+/// and how many run at once.
+struct Waves {
+    gate: Arc<Gate>,
+    valid: Arc<Vec<Vec<(usize, Test)>>>,
+    threads: usize,
+}
+
+fn trial(ctx: &Arc<Context>, index: usize, test: Test, done: &Done, waves: Waves) -> Trial {
     let (id, kind) = (test.id.clone(), test.kind.clone());
     let (ctx, done) = (ctx.clone(), done.clone());
     Trial::ignorable_test(id, move || {
-        let ran_first = done
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&index);
+        let wave = test.wave;
+        let _entered = waves.gate.enter(wave);
+        waves.gate.first_pass(wave, || {
+            let first = ctx.first_pass(waves.threads, &waves.valid[wave]);
+            lock(&done).extend(first);
+        });
+        let ran_first = lock(&done).remove(&index);
         let result = match ran_first {
             Some((_, result)) => result,
             None => ctx.run_test(&test),
@@ -706,7 +680,7 @@ fn settle_causes(
     results: &mut [CaseResult],
     operations: &mut [OperationResults],
 ) -> property::Settled {
-    let mut causes: Vec<Option<SetupCause>> = ctx.causes.get().cloned().unwrap_or_default();
+    let mut causes: Vec<Option<SetupCause>> = lock(&ctx.causes).clone();
     causes.resize(operations.len(), None);
     let mut regressions = property::Settled::default();
     for (mut cause, op) in causes.into_iter().zip(operations.iter_mut()) {
@@ -740,14 +714,23 @@ fn libtest_args(sel: &Selection) -> Arguments {
     }
 }
 
-/// The run's tests in order: for each operation, its cases (regressions first, as loaded), then
-/// its properties.
+/// The run's tests in order: wave by wave ([`order::wave`]), for each operation in the plan's
+/// order, its cases (regressions first, as loaded), then its properties.
 fn tests(plan: &Plan) -> Vec<Test> {
     let mut out = Vec::new();
-    for (op, operation) in plan.operations.iter().enumerate() {
+    let mut ops: Vec<(usize, usize)> = plan
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(op, o)| (order::wave(&o.contract.endpoint.method), op))
+        .collect();
+    ops.sort();
+    for (wave, op) in ops {
+        let operation = &plan.operations[op];
         for case in &operation.cases {
             out.push(Test {
                 op,
+                wave,
                 id: case.id.clone(),
                 kind: case.kind.to_string(),
                 unit: Unit::Case(Arc::new(case.clone())),
@@ -761,6 +744,7 @@ fn tests(plan: &Plan) -> Vec<Test> {
                 };
                 out.push(Test {
                     op,
+                    wave,
                     id,
                     kind: "property".into(),
                     unit: Unit::Property(p),

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use crate::check::excerpt;
 use crate::contract::{LoadWarning, Severity, Untested};
-use crate::engine::observe::DocumentNotes;
 use crate::engine::known::EntryState;
+use crate::engine::observe::DocumentNotes;
 use crate::engine::outcome::{CaseResult, RunInfo, Status, Tally};
 use crate::engine::setup::SetupCause;
 use crate::http::TransportKind;
