@@ -602,6 +602,110 @@ mod tests {
     }
 
     #[test]
+    fn the_base_url_error_shows_the_document_s_server() {
+        let with = base_url_required(Some("https://api.example.test/v1"));
+        assert!(
+            with.contains("servers[0].url is https://api.example.test/v1"),
+            "{with}"
+        );
+        assert!(base_url_required(None).contains("names no server"));
+    }
+
+    fn source(operation: &[&str]) -> SourceArgs {
+        SourceArgs {
+            schemas: None,
+            openapi: None,
+            operation: operation.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn an_untested_operation_named_by_operation_says_why() {
+        let mut doc = load_document(&source(&[])).unwrap();
+        doc.untested.push(Untested {
+            operation: "list_pets".into(),
+            method: "GET".into(),
+            path: "/pets".into(),
+            pointer: "/paths/~1pets/get/security".into(),
+            reason: "apiKey security is not supported".into(),
+        });
+        let err = load_and_select(&source(&["list_pets"]), &doc)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "--operation: `list_pets` (GET /pets) is not tested: apiKey security is not supported (at /paths/~1pets/get/security)"
+        );
+        let err = load_and_select(&source(&["list_pet"]), &doc)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("did you mean `list_pets`?"), "{err}");
+        let picked = load_and_select(&source(&["create_service_access_token"]), &doc).unwrap();
+        assert_eq!(picked, [true]);
+    }
+
+    #[test]
+    fn nothing_to_test_is_refused_with_every_reason() {
+        let doc = Document {
+            untested: vec![
+                Untested {
+                    operation: "a".into(),
+                    method: "GET".into(),
+                    path: "/a".into(),
+                    pointer: "/paths/~1a/get".into(),
+                    reason: "one".into(),
+                },
+                Untested {
+                    operation: "b".into(),
+                    method: "GET".into(),
+                    path: "/b".into(),
+                    pointer: "/paths/~1b/get".into(),
+                    reason: "two".into(),
+                },
+            ],
+            ..Document::default()
+        };
+        let err = loaded(doc, Vec::new(), Vec::new())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.starts_with("nothing in the contract can be tested"),
+            "{err}"
+        );
+        assert!(
+            err.contains("not tested: a (GET /a): one (at /paths/~1a/get)"),
+            "{err}"
+        );
+        assert!(err.contains("not tested: b (GET /b): two"), "{err}");
+    }
+
+    #[test]
+    fn a_document_s_example_path_values_tolerate_a_404_on_valid_cases() {
+        let mut p =
+            plan_from_args(["provisionr-conformance", "run", "--list", "--no-persist"]).unwrap();
+        let from_doc: BTreeSet<String> = ["service".to_string()].into();
+        tolerate_unknown_examples(&mut p.operations, &from_doc);
+        for case in &p.operations[0].cases {
+            let tolerated = case.expect.tolerated.contains(&404);
+            if case.class() == Class::Valid {
+                assert!(tolerated, "{}", case.id);
+                let why = case.expect.tolerated_why.as_deref().unwrap_or_default();
+                assert!(why.contains(EXAMPLE_404_WHY), "{}: {why}", case.id);
+            }
+        }
+        // Given with --path-param, nothing is tolerated.
+        let mut q =
+            plan_from_args(["provisionr-conformance", "run", "--list", "--no-persist"]).unwrap();
+        tolerate_unknown_examples(&mut q.operations, &BTreeSet::new());
+        assert!(q.operations[0]
+            .cases
+            .iter()
+            .filter(|c| c.class() == Class::Valid)
+            .all(|c| !c.expect.tolerated.contains(&404)));
+    }
+
+    #[test]
     fn service_is_the_alias_of_its_path_param() {
         let by_alias = values(&["--service", "svc_alias"]).unwrap();
         let by_param = values(&["--path-param", "service=svc_alias"]).unwrap();

@@ -1,6 +1,7 @@
 //! Integration tests: the suite run in-process and as a binary against reference servers that
 //! are clean, carry exactly one fault, or vary in a way a correct server may.
 
+mod api_root;
 mod canary;
 mod ci_recipes;
 mod cli;
@@ -19,10 +20,12 @@ mod loaders;
 mod misconfigured;
 mod openapi;
 mod operations;
+mod order;
 mod property;
 mod rules;
 mod selftest;
 mod snapshot;
 mod transport;
 mod unstated;
+mod untested;
 mod variations;
