@@ -61,6 +61,10 @@ pub struct Suite {
     /// Whether the operation's name goes before its test ids: when the contract has several
     /// operations, even if the run selects one, so ids do not change with `--operation`.
     pub prefixed: bool,
+    /// Why a valid request of this operation may be answered 404 (its path value is the
+    /// document's example): every valid case, generated ones too, tolerates it with this
+    /// warning.
+    pub tolerate_404: Option<String>,
 }
 
 /// A validated run configuration: everything checked before any request is sent.
@@ -388,6 +392,7 @@ fn context(
                 created: created.clone(),
                 prefix: plan.prefix(op),
                 max_wait: plan.max_wait,
+                tolerate_404: operation.tolerate_404.clone(),
             },
         );
         execs.push(Arc::new(exec));

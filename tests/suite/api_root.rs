@@ -198,3 +198,92 @@ fn the_right_root_gets_no_hint() {
         .count();
     assert!(created > 0, "the valid requests reached the root");
 }
+
+/// A document whose operation has a path parameter with an example, `POST /notes/{book}`.
+fn document_with_book(dir: &Path) -> PathBuf {
+    let file = document(dir, SERVER, "/notes/{book}");
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    doc["paths"]["/notes/{book}"]["post"]["parameters"] = json!([{
+        "name": "book", "in": "path", "required": true,
+        "schema": { "type": "string", "example": "b_1" }
+    }]);
+    std::fs::write(&file, doc.to_string()).unwrap();
+    file
+}
+
+#[test]
+fn a_document_s_example_path_value_may_get_404_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    // The server has book b_2 only; every other path is 404.
+    let notes = post(|| async {
+        (
+            StatusCode::CREATED,
+            [("content-type", "application/json")],
+            json!({ "title": "t" }).to_string(),
+        )
+    });
+    let app = axum::Router::new()
+        .route("/v1/notes/b_2", notes)
+        .fallback(|| async { StatusCode::NOT_FOUND });
+    let (addr, _rt) = serve_app(app);
+    let doc = document_with_book(dir.path());
+    let base = format!("http://{addr}/v1");
+    // No --path-param: the example b_1 is sent, and a valid case's 404 is a warning, not a
+    // rejected valid request.
+    let (outcome, summary) = run(dir.path(), &doc, &base);
+    let valid: Vec<_> = outcome
+        .results
+        .iter()
+        .filter(|r| r.case.class() == provisionr_conformance::contract::Class::Valid)
+        .collect();
+    assert!(!valid.is_empty());
+    for r in &valid {
+        assert!(
+            r.errors().all(|v| v.check != "status"),
+            "{}: {:?}",
+            r.case.id,
+            r.verdicts
+        );
+    }
+    let warned = summary["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["check"] == "status")
+        .map(|w| w["actual"].as_str().unwrap())
+        .collect::<Vec<_>>();
+    assert!(!warned.is_empty());
+    assert!(
+        warned.iter().all(|a| a.starts_with("404 (tolerated: ")
+            && a.contains(
+                "the path value is the document's example, which the server may not have"
+            )),
+        "{warned:?}"
+    );
+    // A 404 to every valid request still points at the set-up.
+    assert_eq!(hints(&summary).len(), 1);
+}
+
+#[test]
+fn a_path_value_given_gets_no_tolerance() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = document_with_book(dir.path());
+    std::env::set_var(TOKEN_ENV, "pvt_api_root_0123456789");
+    let p = plan(
+        dir.path(),
+        &[
+            "--openapi",
+            doc.to_str().unwrap(),
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--token-env",
+            TOKEN_ENV,
+            "--path-param",
+            "book=b_2",
+        ],
+    );
+    assert_eq!(p.path_values["book"], "b_2");
+    for case in &p.operations[0].cases {
+        assert!(!case.expect.tolerated.contains(&404), "{}", case.id);
+    }
+}
