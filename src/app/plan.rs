@@ -62,11 +62,8 @@ impl RunArgs {
         self.check_counts()?;
         check_token_env(&self.token_env)?;
         let document = self.contract.source.openapi.is_some();
-        if document && self.base_url.is_none() && !self.list && !embedded_serves(&operations)? {
-            return Err(PlanError::Usage(base_url_required(
-                loaded.server_url.as_deref(),
-            )));
-        }
+        let embedded_refusal = (document && !embedded_serves(&operations)?)
+            .then(|| base_url_required(loaded.server_url.as_deref()));
         let given = self.given_path_values();
         let remote = self.base_url.is_some();
         let (path_values, from_document) = path_values(&operations, &given, remote, document)?;
@@ -78,6 +75,7 @@ impl RunArgs {
             load_warnings: loaded.warnings,
             server_url: loaded.server_url,
             document: self.contract.source.openapi.clone(),
+            embedded_refusal,
             target,
             token: Secret::new(token),
             token_env: self.token_env.clone(),
@@ -419,6 +417,7 @@ impl SelftestArgs {
             load_warnings: loaded.warnings,
             server_url: loaded.server_url,
             document: self.contract.source.openapi.clone(),
+            embedded_refusal: None,
             target: TargetChoice::Embedded(server::Options::default()),
             token: Secret::new(token_from_env(&self.token_env).unwrap_or_else(random_token)),
             token_env: self.token_env.clone(),

@@ -4,6 +4,7 @@
 //! no report: `report::write` does, from the outcome.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -16,19 +17,19 @@ use crate::contract::{LoadWarning, Operation, Untested};
 use crate::engine::collect::{CreatedError, CreatedList, Results};
 use crate::engine::executor::{Executor, Settings, Totals};
 use crate::engine::known::{EntryOutcome, KnownFailures};
-use crate::engine::observe::{DocumentNotes, Header, Observer};
+use crate::engine::observe::{Header, Observer};
 use crate::engine::order::{self, Gate};
 use crate::engine::outcome::{CaseResult, OperationResults, RunInfo, RunOutcome, Status, Tally};
 use crate::engine::property::{
     self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget,
 };
-use crate::engine::setup::{ApiRoot, SetUp, SetupCause};
+use crate::engine::setup::{SetUp, SetupCause};
 pub use crate::engine::start::random_u64;
-use crate::engine::start::{listen_for_signals, start_target, Live};
+use crate::engine::start::{document_notes, listen_for_signals, random_id, setups};
 use crate::engine::stop::{Reason, Stop};
 use crate::http::{Secret, Target};
 use crate::redact::Redactor;
-use crate::server;
+use crate::server::{self, RunningServer, ServerConfig};
 
 /// Which server the run tests.
 #[derive(Clone, Debug)]
@@ -81,6 +82,9 @@ pub struct Plan {
     pub server_url: Option<String>,
     /// The OpenAPI document the contract comes from (`--openapi`), if any.
     pub document: Option<PathBuf>,
+    /// Why the embedded server cannot stand in for the target (a document it does not serve):
+    /// a run against it stops with this, before anything is sent.
+    pub embedded_refusal: Option<String>,
     pub target: TargetChoice,
     pub token: Secret,
     pub token_env: String,
@@ -128,13 +132,19 @@ pub enum RunError {
     /// The `--created` file cannot be opened; checked before anything is sent.
     #[error(transparent)]
     Created(#[from] CreatedError),
+    /// The contract needs a `--base-url`: the embedded server does not serve it.
+    #[error("{0}")]
+    NeedsBaseUrl(String),
 }
 
 impl RunError {
     /// Whether the error was found before anything was sent: the command line or a path is
     /// wrong, not the target.
     pub fn before_sending(&self) -> bool {
-        matches!(self, RunError::Target(_) | RunError::Created(_))
+        matches!(
+            self,
+            RunError::Target(_) | RunError::Created(_) | RunError::NeedsBaseUrl(_)
+        )
     }
 }
 
@@ -315,6 +325,9 @@ pub fn run(plan: &Plan, observer: Arc<dyn Observer>) -> Result<RunOutcome, RunEr
         observer.document_notes(&document_notes(plan, true));
         return Ok(RunOutcome::listed());
     }
+    if let (TargetChoice::Embedded(_), Some(why)) = (&plan.target, &plan.embedded_refusal) {
+        return Err(RunError::NeedsBaseUrl(why.clone()));
+    }
     let started = (Instant::now(), SystemTime::now());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -345,16 +358,53 @@ pub fn run(plan: &Plan, observer: Arc<dyn Observer>) -> Result<RunOutcome, RunEr
     Ok(finish(plan, &ctx, &live, started))
 }
 
-/// What the plan's document could not test, and was told at load.
-fn document_notes(plan: &Plan, listing: bool) -> DocumentNotes<'_> {
-    DocumentNotes {
-        document: plan.document.as_deref(),
-        untested: &plan.untested,
-        warnings: &plan.load_warnings,
-        listing,
-    }
+/// The server under test, as the run sees it.
+struct Live {
+    /// Sent on every request (`X-Conformance-Run`) and kept in the summary.
+    run_id: String,
+    base_url: String,
+    label: String,
+    /// The embedded server, stopped when the run ends.
+    server: Option<RunningServer>,
 }
 
+/// Starts the embedded server when the plan asks for it.
+fn start_target(plan: &Plan, runtime: &tokio::runtime::Runtime) -> Result<Live, RunError> {
+    match &plan.target {
+        TargetChoice::Remote { base_url } => {
+            // As the user wrote it: the parser adds a `/` to a bare host, which the run would
+            // then show in its header, JUnit report and summary.
+            let shown = match base_url.path() {
+                "/" => base_url.as_str().trim_end_matches('/'),
+                _ => base_url.as_str(),
+            };
+            Ok(Live {
+                run_id: random_id(),
+                base_url: shown.to_string(),
+                label: format!("{shown} (--base-url)"),
+                server: None,
+            })
+        }
+        TargetChoice::Embedded(options) => {
+            let config = ServerConfig::new(
+                plan.token.expose().to_string(),
+                plan.path_values.values().cloned().collect(),
+                options.clone(),
+            );
+            let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+            let running = runtime
+                .block_on(server::spawn(addr, config))
+                .map_err(RunError::Server)?;
+            let url = running.base_url();
+            Ok(Live {
+                run_id: random_id(),
+                label: format!("embedded reference server at {url}"),
+                base_url: url,
+                server: Some(running),
+            })
+        }
+    }
+}
 /// An executor per operation and what the tests share; the `--created` file is opened here,
 /// before any request is sent.
 fn context(
@@ -423,40 +473,6 @@ fn context(
     }))
 }
 
-/// What each operation was told (the token variable, its path parameters), for the hint.
-fn setups(plan: &Plan) -> Vec<SetUp> {
-    plan.operations
-        .iter()
-        .map(|o| SetUp {
-            token_env: plan.token_env.clone(),
-            path_params: o
-                .contract
-                .endpoint
-                .path_params
-                .keys()
-                .map(|name| {
-                    let value = plan.path_values.get(name).cloned().unwrap_or_default();
-                    (name.clone(), value)
-                })
-                .collect(),
-            api_root: api_root(plan, &o.contract.endpoint.path),
-        })
-        .collect()
-}
-
-/// For a document's operation sent to `--base-url`: what the API-root hint compares.
-fn api_root(plan: &Plan, operation_path: &str) -> Option<ApiRoot> {
-    let TargetChoice::Remote { base_url } = &plan.target else {
-        return None;
-    };
-    plan.document.as_ref()?;
-    Some(ApiRoot {
-        server_url: plan.server_url.clone(),
-        base_path: base_url.path().to_string(),
-        operation_path: operation_path.to_string(),
-    })
-}
-
 /// How many tests run at once: `--test-threads`, or [`DEFAULT_THREADS`].
 fn threads(plan: &Plan) -> usize {
     plan.selection.test_threads.unwrap_or(DEFAULT_THREADS)
@@ -505,10 +521,15 @@ fn run_units(plan: &Plan, ctx: &Arc<Context>, args: &Arguments) {
         ctx.find_causes(plan);
         return;
     }
-    let selected = tests.iter().filter(|t| !filtered_out(args, t));
-    let gate = Arc::new(Gate::new(selected.map(|t| t.wave)));
+    let selected: Vec<usize> = tests
+        .iter()
+        .filter(|t| !filtered_out(args, t))
+        .map(|t| t.wave)
+        .collect();
+    let gate = Arc::new(Gate::new(selected.iter().copied()));
     let done: Done = Arc::new(Mutex::new(BTreeMap::new()));
-    let first_wave = valid.iter().position(|v| !v.is_empty()).unwrap_or(0);
+    // The wave the list starts with: its valid cases run before the list, for the causes.
+    let first_wave = selected.iter().copied().min().unwrap_or(0);
     gate.first_pass(first_wave, || {
         lock(&done).extend(ctx.first_pass(threads(plan), &valid[first_wave]));
     });
@@ -516,10 +537,9 @@ fn run_units(plan: &Plan, ctx: &Arc<Context>, args: &Arguments) {
     let causes: Vec<SetupCause> = lock(&ctx.causes).iter().flatten().cloned().collect();
     ctx.observer
         .setup_causes(&causes.iter().collect::<Vec<_>>(), &ctx.redactor);
-    let selected = tests.iter().filter(|t| !filtered_out(args, t)).count();
     let counting = ctx.clone();
     ctx.observer
-        .tests_starting(selected, Box::new(move || counting.requests_so_far()));
+        .tests_starting(selected.len(), Box::new(move || counting.requests_so_far()));
     let valid = Arc::new(valid);
     let trials = tests
         .into_iter()

@@ -1,24 +1,16 @@
-//! Starting what a run tests: the embedded reference server or the `--base-url` as given, the
-//! run id sent on every request, and the signals that stop a run.
+//! What a run starts from, besides the server: the target as given (the embedded reference
+//! server is started by `engine::run`, the only stage besides `app` that names it), the run id
+//! sent on every request, the signals that stop a run, what each operation was told for the
+//! set-up hint, and the document's notes for the console.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use crate::engine::observe::DocumentNotes;
 use crate::engine::observe::Observer;
-use crate::engine::run::{Plan, RunError, TargetChoice};
+use crate::engine::run::{Plan, TargetChoice};
+use crate::engine::setup::{ApiRoot, SetUp};
 use crate::engine::stop::{Reason, Stop};
-use crate::server::{self, RunningServer, ServerConfig};
-
-/// The server under test, as the run sees it.
-pub(super) struct Live {
-    /// Sent on every request (`X-Conformance-Run`) and kept in the summary.
-    pub(super) run_id: String,
-    pub(super) base_url: String,
-    pub(super) label: String,
-    /// The embedded server, stopped when the run ends.
-    pub(super) server: Option<RunningServer>,
-}
 
 /// 64 random bits. RandomState is keyed from the OS per instance, which is enough for seeds and
 /// run ids.
@@ -69,43 +61,46 @@ pub(super) async fn listen_for_signals(stop: Arc<Stop>, observer: Arc<dyn Observ
     }
 }
 
-/// Starts the embedded server when the plan asks for it.
-pub(super) fn start_target(
-    plan: &Plan,
-    runtime: &tokio::runtime::Runtime,
-) -> Result<Live, RunError> {
-    match &plan.target {
-        TargetChoice::Remote { base_url } => {
-            // As the user wrote it: the parser adds a `/` to a bare host, which the run would
-            // then show in its header, JUnit report and summary.
-            let shown = match base_url.path() {
-                "/" => base_url.as_str().trim_end_matches('/'),
-                _ => base_url.as_str(),
-            };
-            Ok(Live {
-                run_id: random_id(),
-                base_url: shown.to_string(),
-                label: format!("{shown} (--base-url)"),
-                server: None,
-            })
-        }
-        TargetChoice::Embedded(options) => {
-            let config = ServerConfig::new(
-                plan.token.expose().to_string(),
-                plan.path_values.values().cloned().collect(),
-                options.clone(),
-            );
-            let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-            let running = runtime
-                .block_on(server::spawn(addr, config))
-                .map_err(RunError::Server)?;
-            let url = running.base_url();
-            Ok(Live {
-                run_id: random_id(),
-                label: format!("embedded reference server at {url}"),
-                base_url: url,
-                server: Some(running),
-            })
-        }
+/// What each operation was told (the token variable, its path parameters), for the hint.
+pub(super) fn setups(plan: &Plan) -> Vec<SetUp> {
+    plan.operations
+        .iter()
+        .map(|o| SetUp {
+            token_env: plan.token_env.clone(),
+            path_params: o
+                .contract
+                .endpoint
+                .path_params
+                .keys()
+                .map(|name| {
+                    let value = plan.path_values.get(name).cloned().unwrap_or_default();
+                    (name.clone(), value)
+                })
+                .collect(),
+            api_root: api_root(plan, &o.contract.endpoint.path),
+        })
+        .collect()
+}
+
+/// For a document's operation sent to `--base-url`: what the API-root hint compares.
+fn api_root(plan: &Plan, operation_path: &str) -> Option<ApiRoot> {
+    let TargetChoice::Remote { base_url } = &plan.target else {
+        return None;
+    };
+    plan.document.as_ref()?;
+    Some(ApiRoot {
+        server_url: plan.server_url.clone(),
+        base_path: base_url.path().to_string(),
+        operation_path: operation_path.to_string(),
+    })
+}
+
+/// What the plan's document could not test, and was told at load.
+pub(super) fn document_notes(plan: &Plan, listing: bool) -> DocumentNotes<'_> {
+    DocumentNotes {
+        document: plan.document.as_deref(),
+        untested: &plan.untested,
+        warnings: &plan.load_warnings,
+        listing,
     }
 }

@@ -118,24 +118,34 @@ fn hints(summary: &Value) -> Vec<String> {
 fn a_document_needs_a_base_url_and_the_error_shows_its_server() {
     let dir = tempfile::tempdir().unwrap();
     let doc = document(dir.path(), SERVER, "/notes");
-    let argv = ["provisionr-conformance", "run", "--no-persist", "--openapi"];
-    let err = plan_from_args(argv.iter().copied().chain([doc.to_str().unwrap()]))
-        .unwrap_err()
-        .to_string();
+    let junit = dir.path().join("junit.xml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_provisionr-conformance"))
+        .args(["run", "--no-persist", "--cases", "4", "--junit"])
+        .arg(&junit)
+        .arg("--openapi")
+        .arg(&doc)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        err.contains("--base-url URL is required with --openapi") && err.contains("servers[0].url"),
-        "{err}"
+        stderr.contains("--base-url URL is required with --openapi")
+            && stderr.contains("servers[0].url"),
+        "{stderr}"
     );
-    // `--list` sends nothing, and needs none.
-    let listed = argv
-        .iter()
-        .copied()
-        .chain([doc.to_str().unwrap(), "--list"]);
-    assert!(plan_from_args(listed).is_ok());
+    // Nothing was sent, and CI's test view says why.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("--base-url URL is required"), "{xml}");
+    // The plan itself builds (`--list` sends nothing, and needs no target); only the run
+    // against the embedded server stops.
+    let argv = ["provisionr-conformance", "run", "--no-persist", "--openapi"];
+    let p = plan_from_args(argv.iter().copied().chain([doc.to_str().unwrap()])).unwrap();
+    assert!(p.embedded_refusal.is_some());
     // The committed document is the shipped contract, which the embedded server serves.
     let committed =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/provisionr-workspace.openapi.yaml");
-    assert!(plan_from_args(argv.iter().copied().chain([committed.to_str().unwrap()])).is_ok());
+    let p = plan_from_args(argv.iter().copied().chain([committed.to_str().unwrap()])).unwrap();
+    assert_eq!(p.embedded_refusal, None);
 }
 
 #[test]
