@@ -312,7 +312,7 @@ fn path_values(
             } else {
                 "--path-param"
             };
-            let flag = if given.contains_key(name) {
+            let flag = if given.contains_key(name) || !document {
                 flag.to_string()
             } else {
                 format!("the document's example of `{name}` (give --path-param {name}=VALUE)")
