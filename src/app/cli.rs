@@ -74,7 +74,7 @@ pub struct SourceArgs {
     #[arg(long, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
     /// Take the contract from this OpenAPI 3.0 or 3.1 document (YAML or JSON) instead: every
-    /// operation with a JSON request body.
+    /// operation, those it cannot test listed with why; needs --base-url.
     #[arg(long, value_name = "FILE", conflicts_with = "schemas")]
     pub openapi: Option<PathBuf>,
     /// Test only this operation of the contract (repeatable) [default: every one].
@@ -154,7 +154,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH", requires = "profile")]
     pub config: Option<PathBuf>,
     /// API root of the workspace, e.g. https://wks-a1b2c3d4.provisionr.io/api/v1. Without it, the
-    /// embedded reference server is started on 127.0.0.1 and tested.
+    /// embedded reference server is started on 127.0.0.1 and tested (the shipped contract
+    /// only: an OpenAPI document needs it).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// Workspace service id for the {service} path parameter (required with --base-url); the
@@ -162,7 +163,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "ID")]
     pub service: Option<String>,
     /// A value for a path parameter of the endpoints' templates (repeatable), e.g.
-    /// --path-param service=svc_01hq8xyz; required with --base-url for each parameter.
+    /// --path-param service=svc_01hq8xyz; required with --base-url for each parameter of an
+    /// endpoint file (a document's example is taken otherwise).
     #[arg(long = "path-param", value_name = "NAME=VALUE", value_parser = parse_path_param)]
     pub path_params: Vec<(String, String)>,
     /// Environment variable that holds the bearer token (never passed as a flag).

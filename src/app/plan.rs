@@ -13,7 +13,7 @@ use super::cli::{Cli, Command, ContractArgs, RunArgs, SelftestArgs, SourceArgs};
 use super::selftest::Subjects;
 use crate::cases::assemble::{self, AssembleError};
 use crate::check::Checker;
-use crate::contract::Operation;
+use crate::contract::{Class, Document, LoadWarning, Operation, Untested};
 use crate::diag::{did_you_mean, FileError};
 use crate::engine::known::KnownFailures;
 use crate::engine::property::{self, PropertySettings};
@@ -56,15 +56,26 @@ where
 impl RunArgs {
     /// Validates the flags and loads everything the run needs, before any request is sent.
     pub fn plan(&self) -> Result<Plan, PlanError> {
-        let operations = load_operations(&self.contract)?;
+        let loaded = load_operations(&self.contract)?;
+        let mut operations = loaded.suites;
         let skip_checks = checked_names(&operations, &self.skip_checks)?;
         self.check_counts()?;
         check_token_env(&self.token_env)?;
+        let document = self.contract.source.openapi.is_some();
+        let embedded_refusal = (document && !embedded_serves(&operations)?)
+            .then(|| base_url_required(loaded.server_url.as_deref()));
         let given = self.given_path_values();
-        let path_values = path_values(&operations, &given, self.base_url.is_some())?;
+        let remote = self.base_url.is_some();
+        let (path_values, from_document) = path_values(&operations, &given, remote, document)?;
+        tolerate_unknown_examples(&mut operations, &from_document);
         let (target, token, insecure_http) = self.target_and_token()?;
         Ok(Plan {
             operations,
+            untested: loaded.untested,
+            load_warnings: loaded.warnings,
+            server_url: loaded.server_url,
+            document: self.contract.source.openapi.clone(),
+            embedded_refusal,
             target,
             token: Secret::new(token),
             token_env: self.token_env.clone(),
@@ -242,13 +253,16 @@ const SERVICE_ALIAS: PathParamAlias = PathParamAlias {
 };
 
 /// A value for every path parameter of every operation: the one given (`--path-param`, or
-/// `--service`), else the endpoint file's example. A real workspace has no example values, so
-/// with `--base-url` each must be given.
+/// `--service`), else the example (an endpoint file's, or a document's, or the value the deriver
+/// generated for it). A real workspace has no example values, so with `--base-url` an endpoint
+/// file's parameters must each be given; a document's examples are taken, and returned apart so
+/// that a 404 they may cause is tolerated ([`tolerate_unknown_examples`]).
 fn path_values(
     operations: &[Suite],
     given: &BTreeMap<String, String>,
     remote: bool,
-) -> Result<BTreeMap<String, String>, PlanError> {
+    document: bool,
+) -> Result<(BTreeMap<String, String>, BTreeSet<String>), PlanError> {
     let declared: BTreeMap<&String, &String> = operations
         .iter()
         .flat_map(|o| o.contract.endpoint.path_params.iter())
@@ -265,14 +279,21 @@ fn path_values(
         }
     }
     let mut values = BTreeMap::new();
+    let mut from_document = BTreeSet::new();
     for (name, example) in declared {
-        let value = match (given.get(name), remote) {
+        let value = match (given.get(name), remote && !document) {
             (Some(v), _) => v.clone(),
-            (None, false) if !example.is_empty() => example.clone(),
+            (None, false) if !example.is_empty() => {
+                if remote {
+                    from_document.insert(name.clone());
+                }
+                example.clone()
+            }
             (None, false) => {
+                let source = if document { "document" } else { "contract" };
                 return Err(PlanError::Usage(format!(
-                    "--path-param {name}=VALUE is required: the contract gives `{name}` no example"
-                )))
+                    "--path-param {name}=VALUE is required: the {source} gives `{name}` no example"
+                )));
             }
             (None, true) => {
                 let shorthand = if name == SERVICE_ALIAS.param {
@@ -291,11 +312,66 @@ fn path_values(
             } else {
                 "--path-param"
             };
+            let flag = if given.contains_key(name) || !document {
+                flag.to_string()
+            } else {
+                format!("the document's example of `{name}` (give --path-param {name}=VALUE)")
+            };
             return Err(PlanError::Usage(format!("{flag}: {problem}")));
         }
         values.insert(name.clone(), value);
     }
-    Ok(values)
+    Ok((values, from_document))
+}
+
+/// Why a valid case may get 404 when its path value is the document's example.
+pub const EXAMPLE_404_WHY: &str = "the path value is the document's example, which the server may not have; ids that exist come with the next issue";
+
+/// The valid cases of every operation whose path takes a value from the document rather than
+/// from `--path-param` tolerate a 404, with a warning that says why.
+fn tolerate_unknown_examples(operations: &mut [Suite], from_document: &BTreeSet<String>) {
+    for suite in operations.iter_mut() {
+        let params = &suite.contract.endpoint.path_params;
+        if !params.keys().any(|name| from_document.contains(name)) {
+            continue;
+        }
+        // Generated cases too: the executor adds the same to each valid case it sends.
+        suite.tolerate_404 = Some(EXAMPLE_404_WHY.to_string());
+        for case in suite.cases.iter_mut().filter(|c| c.class() == Class::Valid) {
+            let expect = &mut case.expect;
+            if expect.statuses.contains(&404) || expect.tolerated.contains(&404) {
+                continue;
+            }
+            expect.tolerated.push(404);
+            expect.tolerated_why = Some(match expect.tolerated_why.take() {
+                Some(why) => format!("{why}; 404: {EXAMPLE_404_WHY}"),
+                None => EXAMPLE_404_WHY.to_string(),
+            });
+        }
+    }
+}
+
+/// Whether the embedded reference server serves every operation: each is one of the shipped
+/// contract's (same method, same path template).
+fn embedded_serves(operations: &[Suite]) -> Result<bool, PlanError> {
+    let shipped = Operation::embedded_all()?;
+    Ok(operations.iter().all(|o| {
+        let e = &o.contract.endpoint;
+        shipped
+            .iter()
+            .any(|s| s.endpoint.method == e.method && s.endpoint.path == e.path)
+    }))
+}
+
+/// The error of a document run without `--base-url`, with the document's server as a hint.
+fn base_url_required(server_url: Option<&str>) -> String {
+    let hint = match server_url {
+        Some(url) => format!("; the document's servers[0].url is {url}"),
+        None => "; the document names no server (servers[0].url)".to_string(),
+    };
+    format!(
+        "--base-url URL is required with --openapi: the embedded server serves only the shipped contract{hint}"
+    )
 }
 
 pub(super) fn parse_faults(names: &[String]) -> Result<Vec<Fault>, PlanError> {
@@ -322,7 +398,8 @@ impl SelftestArgs {
     /// The plan every self-test run starts from (the shipped cases against the embedded
     /// server), and the faults and variations to try: what is named, or everything.
     pub fn plan(&self) -> Result<(Plan, Subjects), PlanError> {
-        let operations = load_operations(&self.contract)?;
+        let loaded = load_operations(&self.contract)?;
+        let operations = loaded.suites;
         let skip_checks = checked_names(&operations, &self.skip_checks)?;
         check_token_env(&self.token_env)?;
         let subjects = if self.fault.is_empty() && self.variation.is_empty() {
@@ -334,8 +411,13 @@ impl SelftestArgs {
             }
         };
         let plan = Plan {
-            path_values: path_values(&operations, &BTreeMap::new(), false)?,
+            path_values: path_values(&operations, &BTreeMap::new(), false, false)?.0,
             operations,
+            untested: loaded.untested,
+            load_warnings: loaded.warnings,
+            server_url: loaded.server_url,
+            document: self.contract.source.openapi.clone(),
+            embedded_refusal: None,
             target: TargetChoice::Embedded(server::Options::default()),
             token: Secret::new(token_from_env(&self.token_env).unwrap_or_else(random_token)),
             token_env: self.token_env.clone(),
@@ -367,29 +449,53 @@ impl SelftestArgs {
 /// Every operation of the contract (`--schemas DIR` or the shipped one), narrowed to those
 /// `--operation` names.
 pub(super) fn load_contracts(args: &SourceArgs) -> Result<Vec<Operation>, PlanError> {
-    let (all, selected) = load_and_select(args)?;
-    Ok(all
+    let doc = load_document(args)?;
+    let selected = load_and_select(args, &doc)?;
+    Ok(doc
+        .operations
         .into_iter()
         .zip(selected)
         .filter_map(|(c, s)| s.then_some(c))
         .collect())
 }
 
-/// Every operation of the contract, and whether `--operation` selects each.
-fn load_and_select(args: &SourceArgs) -> Result<(Vec<Operation>, Vec<bool>), PlanError> {
-    let all = match (&args.openapi, &args.schemas) {
-        (Some(file), _) => crate::contract::openapi::load(file)?.operations,
-        (None, Some(dir)) => Operation::load_dir(dir)?,
-        (None, None) => Operation::embedded_all()?,
-    };
+/// The contract as a [`Document`]: an OpenAPI document as read, or the endpoint files (the
+/// shipped ones or `--schemas DIR`), which leave nothing untested.
+fn load_document(args: &SourceArgs) -> Result<Document, PlanError> {
+    Ok(match (&args.openapi, &args.schemas) {
+        (Some(file), _) => crate::contract::openapi::load(file)?,
+        (None, Some(dir)) => Document {
+            operations: Operation::load_dir(dir)?,
+            ..Document::default()
+        },
+        (None, None) => Document {
+            operations: Operation::embedded_all()?,
+            ..Document::default()
+        },
+    })
+}
+
+/// Whether `--operation` selects each operation of the document. Naming an operation the
+/// document cannot test is an error that says why.
+fn load_and_select(args: &SourceArgs, doc: &Document) -> Result<Vec<bool>, PlanError> {
+    let all = &doc.operations;
     if args.operation.is_empty() {
-        let selected = vec![true; all.len()];
-        return Ok((all, selected));
+        return Ok(vec![true; all.len()]);
     }
     let names: Vec<String> = all.iter().map(|c| c.endpoint.operation.clone()).collect();
     for wanted in &args.operation {
+        if let Some(u) = doc.untested.iter().find(|u| &u.operation == wanted) {
+            return Err(PlanError::Usage(format!(
+                "--operation: `{wanted}` ({} {}) is not tested: {} (at {})",
+                u.method, u.path, u.reason, u.pointer
+            )));
+        }
         if !names.contains(wanted) {
-            let hint = did_you_mean(wanted, names.iter().map(String::as_str))
+            let known = names
+                .iter()
+                .map(String::as_str)
+                .chain(doc.untested.iter().map(|u| u.operation.as_str()));
+            let hint = did_you_mean(wanted, known)
                 .map(|b| format!(" (did you mean `{b}`?)"))
                 .unwrap_or_default();
             return Err(PlanError::Usage(format!(
@@ -398,8 +504,7 @@ fn load_and_select(args: &SourceArgs) -> Result<(Vec<Operation>, Vec<bool>), Pla
             )));
         }
     }
-    let selected = names.iter().map(|n| args.operation.contains(n)).collect();
-    Ok((all, selected))
+    Ok(names.iter().map(|n| args.operation.contains(n)).collect())
 }
 
 /// Where shrunk property failures are saved and replayed from: `regressions/` in the cases
@@ -421,25 +526,71 @@ fn random_token() -> String {
     format!("pvt_{:016x}{:016x}", random_seed(), random_seed())
 }
 
+/// What the plan takes from the contract: the selected operations with their cases, and what
+/// the document could not test.
+struct Loaded {
+    suites: Vec<Suite>,
+    untested: Vec<Untested>,
+    warnings: Vec<LoadWarning>,
+    server_url: Option<String>,
+}
+
 /// Each selected operation with its cases ([`assemble::assemble`]): the shipped cases, or
 /// `--cases DIR`, and the regression cases saved beside them; each request schema checked
-/// against the body generator first.
-fn load_operations(args: &ContractArgs) -> Result<Vec<Suite>, PlanError> {
-    let (all, selected) = load_and_select(&args.source)?;
+/// against the body generator first. What neither the document nor the generator can test is
+/// listed with why; a document with nothing left to test is refused with every reason.
+fn load_operations(args: &ContractArgs) -> Result<Loaded, PlanError> {
+    let mut doc = load_document(&args.source)?;
+    let selected = load_and_select(&args.source, &doc)?;
     let regressions = regressions_dir(args);
     let sources = assemble::CaseSources {
         cases_dir: args.cases_dir().map(PathBuf::as_path),
         regressions: &regressions,
     };
-    let (assembled, _untested) = assemble::assemble(all, &selected, sources, property::validate)?;
-    Ok(assembled
+    let all = std::mem::take(&mut doc.operations);
+    let (assembled, generator_untested) =
+        assemble::assemble(all, &selected, sources, property::validate)?;
+    // With `--operation`, only what is named is listed (an untested name is refused above).
+    if !args.source.operation.is_empty() {
+        doc.untested.clear();
+    }
+    loaded(doc, assembled, generator_untested)
+}
+
+/// The suites of what `assemble` gave, with the document's untested operations and those the
+/// generator could not build (`extra`).
+fn loaded(
+    doc: Document,
+    assembled: Vec<assemble::Assembled>,
+    extra: Vec<Untested>,
+) -> Result<Loaded, PlanError> {
+    let mut untested = doc.untested;
+    untested.extend(extra);
+    let suites: Vec<Suite> = assembled
         .into_iter()
         .map(|a| Suite {
             contract: a.operation,
             cases: a.cases,
             prefixed: a.prefixed,
+            tolerate_404: None,
         })
-        .collect())
+        .collect();
+    if suites.is_empty() {
+        let reasons: Vec<String> = untested
+            .iter()
+            .map(crate::report::human::untested_line)
+            .collect();
+        return Err(PlanError::Usage(format!(
+            "nothing in the contract can be tested:\n  {}",
+            reasons.join("\n  ")
+        )));
+    }
+    Ok(Loaded {
+        suites,
+        untested,
+        warnings: doc.warnings,
+        server_url: doc.server_url,
+    })
 }
 
 #[cfg(test)]
@@ -449,6 +600,110 @@ mod tests {
     fn values(flags: &[&str]) -> Result<BTreeMap<String, String>, PlanError> {
         let argv = ["provisionr-conformance", "run", "--list", "--no-persist"];
         plan_from_args(argv.iter().chain(flags)).map(|p| p.path_values)
+    }
+
+    #[test]
+    fn the_base_url_error_shows_the_document_s_server() {
+        let with = base_url_required(Some("https://api.example.test/v1"));
+        assert!(
+            with.contains("servers[0].url is https://api.example.test/v1"),
+            "{with}"
+        );
+        assert!(base_url_required(None).contains("names no server"));
+    }
+
+    fn source(operation: &[&str]) -> SourceArgs {
+        SourceArgs {
+            schemas: None,
+            openapi: None,
+            operation: operation.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn an_untested_operation_named_by_operation_says_why() {
+        let mut doc = load_document(&source(&[])).unwrap();
+        doc.untested.push(Untested {
+            operation: "list_pets".into(),
+            method: "GET".into(),
+            path: "/pets".into(),
+            pointer: "/paths/~1pets/get/security".into(),
+            reason: "apiKey security is not supported".into(),
+        });
+        let err = load_and_select(&source(&["list_pets"]), &doc)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "--operation: `list_pets` (GET /pets) is not tested: apiKey security is not supported (at /paths/~1pets/get/security)"
+        );
+        let err = load_and_select(&source(&["list_pet"]), &doc)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("did you mean `list_pets`?"), "{err}");
+        let picked = load_and_select(&source(&["create_service_access_token"]), &doc).unwrap();
+        assert_eq!(picked, [true]);
+    }
+
+    #[test]
+    fn nothing_to_test_is_refused_with_every_reason() {
+        let doc = Document {
+            untested: vec![
+                Untested {
+                    operation: "a".into(),
+                    method: "GET".into(),
+                    path: "/a".into(),
+                    pointer: "/paths/~1a/get".into(),
+                    reason: "one".into(),
+                },
+                Untested {
+                    operation: "b".into(),
+                    method: "GET".into(),
+                    path: "/b".into(),
+                    pointer: "/paths/~1b/get".into(),
+                    reason: "two".into(),
+                },
+            ],
+            ..Document::default()
+        };
+        let err = loaded(doc, Vec::new(), Vec::new())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.starts_with("nothing in the contract can be tested"),
+            "{err}"
+        );
+        assert!(
+            err.contains("not tested: a (GET /a): one (at /paths/~1a/get)"),
+            "{err}"
+        );
+        assert!(err.contains("not tested: b (GET /b): two"), "{err}");
+    }
+
+    #[test]
+    fn a_document_s_example_path_values_tolerate_a_404_on_valid_cases() {
+        let mut p =
+            plan_from_args(["provisionr-conformance", "run", "--list", "--no-persist"]).unwrap();
+        let from_doc: BTreeSet<String> = ["service".to_string()].into();
+        tolerate_unknown_examples(&mut p.operations, &from_doc);
+        for case in &p.operations[0].cases {
+            let tolerated = case.expect.tolerated.contains(&404);
+            if case.class() == Class::Valid {
+                assert!(tolerated, "{}", case.id);
+                let why = case.expect.tolerated_why.as_deref().unwrap_or_default();
+                assert!(why.contains(EXAMPLE_404_WHY), "{}: {why}", case.id);
+            }
+        }
+        // Given with --path-param, nothing is tolerated.
+        let mut q =
+            plan_from_args(["provisionr-conformance", "run", "--list", "--no-persist"]).unwrap();
+        tolerate_unknown_examples(&mut q.operations, &BTreeSet::new());
+        assert!(q.operations[0]
+            .cases
+            .iter()
+            .filter(|c| c.class() == Class::Valid)
+            .all(|c| !c.expect.tolerated.contains(&404)));
     }
 
     #[test]

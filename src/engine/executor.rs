@@ -46,6 +46,7 @@ pub struct Executor {
     created: Arc<CreatedList>,
     /// Put before each case id when the run has more than one operation.
     prefix: Option<String>,
+    tolerate_404: Option<String>,
 }
 
 /// How the executor judges and what it must keep safe.
@@ -61,6 +62,8 @@ pub struct Settings {
     pub prefix: Option<String>,
     /// The longest `Retry-After` the run waits out.
     pub max_wait: Duration,
+    /// Why a valid case of the operation may get 404: each valid case without it tolerates it.
+    pub tolerate_404: Option<String>,
 }
 
 /// The counts a run ends with, beside its results.
@@ -99,6 +102,7 @@ impl Executor {
             generated: AtomicU64::new(0),
             created: settings.created,
             prefix: settings.prefix,
+            tolerate_404: settings.tolerate_404,
         }
     }
 
@@ -114,6 +118,7 @@ impl Executor {
     /// Sends a case and judges the answer: the one path every kind of case goes through. Once
     /// the run is stopped, nothing more is sent, and a request in flight may be cut.
     pub async fn execute(&self, case: Arc<Case>) -> CaseResult {
+        let case = self.tolerating_404(case);
         let prepared = self.target.prepare(&self.contract.endpoint, &case.request);
         if let Some(reason) = self.stop.reason() {
             let exchange = stopped(prepared.request, reason, Duration::ZERO);
@@ -270,6 +275,28 @@ impl Executor {
     }
 
     /// The run's redactor, for everything that leaves the process.
+    /// The case, tolerating a 404 when it is valid and the operation's path value may name
+    /// nothing on the server ([`Settings::tolerate_404`]).
+    fn tolerating_404(&self, case: Arc<Case>) -> Arc<Case> {
+        let Some(why) = &self.tolerate_404 else {
+            return case;
+        };
+        let e = &case.expect;
+        if case.class() != crate::contract::Class::Valid
+            || e.statuses.contains(&404)
+            || e.tolerated.contains(&404)
+        {
+            return case;
+        }
+        let mut tolerant = (*case).clone();
+        tolerant.expect.tolerated.push(404);
+        tolerant.expect.tolerated_why = Some(match tolerant.expect.tolerated_why.take() {
+            Some(earlier) => format!("{earlier}; 404: {why}"),
+            None => why.clone(),
+        });
+        Arc::new(tolerant)
+    }
+
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
     }

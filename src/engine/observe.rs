@@ -2,6 +2,9 @@
 //! report stage decides what reaches the terminal (`report::progress::Terminal`), and in-process
 //! callers (tests, the self-test) hand it [`Silent`].
 
+use std::path::Path;
+
+use crate::contract::{LoadWarning, Untested};
 use crate::engine::outcome::CaseResult;
 use crate::engine::setup::SetupCause;
 use crate::redact::Redactor;
@@ -18,11 +21,25 @@ pub struct Header<'a> {
     pub seed: Option<u64>,
 }
 
+/// What the document could not test and what it was told at load: listed before the tests
+/// (after the header of a run, or beside the list of `--list`), never a verdict.
+pub struct DocumentNotes<'a> {
+    /// The OpenAPI document, when the contract is one.
+    pub document: Option<&'a Path>,
+    pub untested: &'a [Untested],
+    pub warnings: &'a [LoadWarning],
+    /// `--list`: stdout is the list tools parse, so the notes go elsewhere.
+    pub listing: bool,
+}
+
 /// Told what happens during a run. Every method has a default that does nothing, so an observer
 /// only says what it shows. Called from the test threads at once: `Send + Sync`.
 pub trait Observer: Send + Sync {
     /// The target is up; no test has run.
     fn header(&self, _header: &Header<'_>) {}
+
+    /// The document's untested operations and load warnings, if it has any.
+    fn document_notes(&self, _notes: &DocumentNotes<'_>) {}
 
     /// A line for stderr, outside the test list (a note of `--list`, a signal received).
     fn note(&self, _line: &str) {}

@@ -6,23 +6,26 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 use crate::cases::Case;
 use crate::check::Checker;
-use crate::contract::Operation;
+use crate::contract::{LoadWarning, Operation, Untested};
 use crate::engine::collect::{CreatedError, CreatedList, Results};
 use crate::engine::executor::{Executor, Settings, Totals};
 use crate::engine::known::{EntryOutcome, KnownFailures};
 use crate::engine::observe::{Header, Observer};
+use crate::engine::order::{self, Gate};
 use crate::engine::outcome::{CaseResult, OperationResults, RunInfo, RunOutcome, Status, Tally};
 use crate::engine::property::{
     self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget,
 };
 use crate::engine::setup::{SetUp, SetupCause};
+pub use crate::engine::start::random_u64;
+use crate::engine::start::{document_notes, listen_for_signals, random_id, setups};
 use crate::engine::stop::{Reason, Stop};
 use crate::http::{Secret, Target};
 use crate::redact::Redactor;
@@ -59,6 +62,10 @@ pub struct Suite {
     /// Whether the operation's name goes before its test ids: when the contract has several
     /// operations, even if the run selects one, so ids do not change with `--operation`.
     pub prefixed: bool,
+    /// Why a valid request of this operation may be answered 404 (its path value is the
+    /// document's example): every valid case, generated ones too, tolerates it with this
+    /// warning.
+    pub tolerate_404: Option<String>,
 }
 
 /// A validated run configuration: everything checked before any request is sent.
@@ -66,6 +73,18 @@ pub struct Suite {
 pub struct Plan {
     /// Every operation the run tests, in order; at least one.
     pub operations: Vec<Suite>,
+    /// The operations of the document that are not tested, each with why: listed in every
+    /// output, never a verdict.
+    pub untested: Vec<Untested>,
+    /// What the document was told at load (an example that breaks its schema, say).
+    pub load_warnings: Vec<LoadWarning>,
+    /// The document's `servers[0].url`, for the API-root hint.
+    pub server_url: Option<String>,
+    /// The OpenAPI document the contract comes from (`--openapi`), if any.
+    pub document: Option<PathBuf>,
+    /// Why the embedded server cannot stand in for the target (a document it does not serve):
+    /// a run against it stops with this, before anything is sent.
+    pub embedded_refusal: Option<String>,
     pub target: TargetChoice,
     pub token: Secret,
     pub token_env: String,
@@ -113,13 +132,19 @@ pub enum RunError {
     /// The `--created` file cannot be opened; checked before anything is sent.
     #[error(transparent)]
     Created(#[from] CreatedError),
+    /// The contract needs a `--base-url`: the embedded server does not serve it.
+    #[error("{0}")]
+    NeedsBaseUrl(String),
 }
 
 impl RunError {
     /// Whether the error was found before anything was sent: the command line or a path is
     /// wrong, not the target.
     pub fn before_sending(&self) -> bool {
-        matches!(self, RunError::Target(_) | RunError::Created(_))
+        matches!(
+            self,
+            RunError::Target(_) | RunError::Created(_) | RunError::NeedsBaseUrl(_)
+        )
     }
 }
 
@@ -134,6 +159,8 @@ enum Unit {
 #[derive(Clone)]
 struct Test {
     op: usize,
+    /// When it runs ([`order::wave`]): what changes or deletes runs last.
+    wave: usize,
     unit: Unit,
     id: String,
     kind: String,
@@ -175,7 +202,10 @@ struct Context {
     /// What each operation was told (the token variable, the path parameters), for the hint.
     setups: Vec<SetUp>,
     /// Each operation's set-up cause, once its valid cases have run.
-    causes: OnceLock<Vec<Option<SetupCause>>>,
+    causes: Mutex<Vec<Option<SetupCause>>>,
+    /// The valid cases' results by test index, with the operation of each, as each wave's
+    /// first pass ran them.
+    firsts: Mutex<BTreeMap<usize, (usize, CaseResult)>>,
 }
 
 impl Context {
@@ -214,19 +244,21 @@ impl Context {
             }
             Status::Failed => {
                 let cause = self.cause(op).filter(|c| c.explains(result));
-                self.observer.failure_text(result, cause, &self.redactor)
+                self.observer
+                    .failure_text(result, cause.as_ref(), &self.redactor)
             }
         };
         Err(Failed::from(self.redactor.for_terminal(&text)))
     }
 
     /// Operation `op`'s set-up cause, once known.
-    fn cause(&self, op: usize) -> Option<&SetupCause> {
-        self.causes.get()?.get(op)?.as_ref()
+    fn cause(&self, op: usize) -> Option<SetupCause> {
+        lock(&self.causes).get(op)?.clone()
     }
 
-    /// Each operation's set-up cause, from the results of its valid cases.
-    fn find_causes(&self, plan: &Plan, first: &BTreeMap<usize, (usize, CaseResult)>) {
+    /// Each operation's set-up cause, from the results of the valid cases run so far.
+    fn find_causes(&self, plan: &Plan) {
+        let first = lock(&self.firsts);
         let causes = plan
             .operations
             .iter()
@@ -240,7 +272,28 @@ impl Context {
                 )
             })
             .collect();
-        let _ = self.causes.set(causes);
+        *lock(&self.causes) = causes;
+    }
+
+    /// Runs the selected valid cases of one wave on worker threads, before its other tests:
+    /// their results by test index, with the operation of each, kept for the set-up causes.
+    fn first_pass(
+        &self,
+        threads: usize,
+        valid: &[(usize, Test)],
+    ) -> Vec<(usize, (usize, CaseResult))> {
+        let done = Mutex::new(Vec::new());
+        on_workers(
+            threads,
+            valid.iter().map(|(i, t)| (*i, t)),
+            |index, test: &Test| {
+                let result = self.run_test(test);
+                lock(&done).push((index, (test.op, result)));
+            },
+        );
+        let done = done.into_inner().unwrap_or_else(|p| p.into_inner());
+        lock(&self.firsts).extend(done.iter().cloned());
+        done
     }
 
     /// Why the run stopped early, if it did (the stop is shared by every executor).
@@ -251,16 +304,6 @@ impl Context {
     fn requests_so_far(&self) -> u64 {
         self.execs.iter().map(|e| e.requests_so_far()).sum()
     }
-}
-
-/// The server under test, as the run sees it.
-struct Live {
-    /// Sent on every request (`X-Conformance-Run`) and kept in the summary.
-    run_id: String,
-    base_url: String,
-    label: String,
-    /// The embedded server, stopped when the run ends.
-    server: Option<RunningServer>,
 }
 
 /// Runs the plan: starts the target, runs every test through an executor per operation, and
@@ -279,7 +322,11 @@ pub fn run(plan: &Plan, observer: Arc<dyn Observer>) -> Result<RunOutcome, RunEr
                 ));
             }
         }
+        observer.document_notes(&document_notes(plan, true));
         return Ok(RunOutcome::listed());
+    }
+    if let (TargetChoice::Embedded(_), Some(why)) = (&plan.target, &plan.embedded_refusal) {
+        return Err(RunError::NeedsBaseUrl(why.clone()));
     }
     let started = (Instant::now(), SystemTime::now());
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -298,6 +345,7 @@ pub fn run(plan: &Plan, observer: Arc<dyn Observer>) -> Result<RunOutcome, RunEr
         insecure_http: plan.insecure_http,
         seed: plan.properties.as_ref().map(|_| plan.seed),
     });
+    observer.document_notes(&document_notes(plan, false));
     let ctx = context(plan, &live, &runtime, &args, stop, started.0, observer)?;
     run_units(plan, &ctx, &args);
     if let Some(s) = live.server {
@@ -310,53 +358,14 @@ pub fn run(plan: &Plan, observer: Arc<dyn Observer>) -> Result<RunOutcome, RunEr
     Ok(finish(plan, &ctx, &live, started))
 }
 
-/// 64 random bits. RandomState is keyed from the OS per instance, which is enough for seeds and
-/// run ids.
-pub fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    h.finish()
-}
-
-/// A run id: the start time and 64 random bits, so ids sort by time in a server's logs.
-fn random_id() -> String {
-    let secs = SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    format!("{secs:x}-{:016x}", random_u64())
-}
-
-/// The first SIGINT or SIGTERM stops the run, which then writes its reports; a second one ends
-/// the process at once.
-async fn listen_for_signals(stop: Arc<Stop>, observer: Arc<dyn Observer>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        return;
-    };
-    let mut first = true;
-    loop {
-        let n = tokio::select! {
-            _ = int.recv() => 2,
-            _ = term.recv() => 15,
-        };
-        if !first {
-            std::process::exit(128 + n);
-        }
-        first = false;
-        observer.note(&format!(
-            "\n{} received: no new requests; finishing the reports (send it again to quit at once)",
-            crate::engine::stop::signal_name(n)
-        ));
-        stop.raise(Reason::Signal(n));
-    }
+/// The server under test, as the run sees it.
+struct Live {
+    /// Sent on every request (`X-Conformance-Run`) and kept in the summary.
+    run_id: String,
+    base_url: String,
+    label: String,
+    /// The embedded server, stopped when the run ends.
+    server: Option<RunningServer>,
 }
 
 /// Starts the embedded server when the plan asks for it.
@@ -396,7 +405,6 @@ fn start_target(plan: &Plan, runtime: &tokio::runtime::Runtime) -> Result<Live, 
         }
     }
 }
-
 /// An executor per operation and what the tests share; the `--created` file is opened here,
 /// before any request is sent.
 fn context(
@@ -434,6 +442,7 @@ fn context(
                 created: created.clone(),
                 prefix: plan.prefix(op),
                 max_wait: plan.max_wait,
+                tolerate_404: operation.tolerate_404.clone(),
             },
         );
         execs.push(Arc::new(exec));
@@ -459,28 +468,9 @@ fn context(
         today: crate::engine::known::today(),
         regressions: Regressions::default(),
         setups: setups(plan),
-        causes: OnceLock::new(),
+        causes: Mutex::new(Vec::new()),
+        firsts: Mutex::new(BTreeMap::new()),
     }))
-}
-
-/// What each operation was told (the token variable, its path parameters), for the hint.
-fn setups(plan: &Plan) -> Vec<SetUp> {
-    plan.operations
-        .iter()
-        .map(|o| SetUp {
-            token_env: plan.token_env.clone(),
-            path_params: o
-                .contract
-                .endpoint
-                .path_params
-                .keys()
-                .map(|name| {
-                    let value = plan.path_values.get(name).cloned().unwrap_or_default();
-                    (name.clone(), value)
-                })
-                .collect(),
-        })
-        .collect()
 }
 
 /// How many tests run at once: `--test-threads`, or [`DEFAULT_THREADS`].
@@ -496,63 +486,82 @@ fn filtered_out(args: &Arguments, test: &Test) -> bool {
     args.is_filtered_out(&Trial::test(test.id.clone(), || Ok(())))
 }
 
-/// Runs every selected test: the valid cases first, whose answers tell whether the set-up (the
-/// base URL, the token, a path parameter) is the likely cause of what follows, said before the
-/// test list; then every test as a libtest trial when verbose, else silently on worker threads.
+/// Runs every selected test, wave by wave ([`order`]): what changes or deletes what exists
+/// runs last. In each wave the valid cases run first, whose answers tell whether the set-up (the
+/// base URL, the token, a path parameter) is the likely cause of what follows; the first wave's
+/// are said before the test list. Then every test runs as a libtest trial when verbose, else
+/// silently on worker threads.
 fn run_units(plan: &Plan, ctx: &Arc<Context>, args: &Arguments) {
     let tests = tests(plan);
-    let first = run_first(plan, ctx, args, &tests);
-    ctx.find_causes(plan, &first);
-    if plan.verbose {
-        let causes: Vec<&SetupCause> = ctx.causes.get().into_iter().flatten().flatten().collect();
-        ctx.observer.setup_causes(&causes, &ctx.redactor);
-        let selected = tests.iter().filter(|t| !filtered_out(args, t)).count();
-        let counting = ctx.clone();
-        ctx.observer
-            .tests_starting(selected, Box::new(move || counting.requests_so_far()));
-        let first = Arc::new(Mutex::new(first));
-        let trials = tests
-            .into_iter()
-            .enumerate()
-            .map(|(index, test)| trial(ctx, index, test, &first))
-            .collect::<Vec<_>>();
-        let _ = libtest_mimic::run(args, trials);
-        ctx.observer.tests_finished();
+    let mut valid: Vec<Vec<(usize, Test)>> = vec![Vec::new(); order::WAVES];
+    for (i, t) in tests.iter().enumerate() {
+        let is_valid =
+            matches!(&t.unit, Unit::Case(c) if c.class() == crate::contract::Class::Valid);
+        if is_valid && !filtered_out(args, t) {
+            valid[t.wave].push((i, t.clone()));
+        }
+    }
+    if !plan.verbose {
+        for (wave, valid) in valid.iter().enumerate() {
+            let first = ctx.first_pass(threads(plan), valid);
+            let ran: BTreeSet<usize> = first.iter().map(|(i, _)| *i).collect();
+            for (index, (op, result)) in first {
+                ctx.results[op].record(index, result);
+            }
+            let rest = tests
+                .iter()
+                .cloned()
+                .enumerate()
+                .filter(|(i, t)| t.wave == wave && !ran.contains(i) && !filtered_out(args, t));
+            on_workers(threads(plan), rest, |index, test| {
+                let result = ctx.run_test(&test);
+                ctx.results[test.op].record(index, result);
+            });
+        }
+        ctx.find_causes(plan);
         return;
     }
-    let ran: BTreeSet<usize> = first.keys().copied().collect();
-    for (index, (op, result)) in first {
-        ctx.results[op].record(index, result);
-    }
-    let rest = tests
+    let selected: Vec<usize> = tests
+        .iter()
+        .filter(|t| !filtered_out(args, t))
+        .map(|t| t.wave)
+        .collect();
+    let gate = Arc::new(Gate::new(selected.iter().copied()));
+    let done: Done = Arc::new(Mutex::new(BTreeMap::new()));
+    // The wave the list starts with: its valid cases run before the list, for the causes.
+    let first_wave = selected.iter().copied().min().unwrap_or(0);
+    gate.first_pass(first_wave, || {
+        lock(&done).extend(ctx.first_pass(threads(plan), &valid[first_wave]));
+    });
+    ctx.find_causes(plan);
+    let causes: Vec<SetupCause> = lock(&ctx.causes).iter().flatten().cloned().collect();
+    ctx.observer
+        .setup_causes(&causes.iter().collect::<Vec<_>>(), &ctx.redactor);
+    let counting = ctx.clone();
+    ctx.observer
+        .tests_starting(selected.len(), Box::new(move || counting.requests_so_far()));
+    let valid = Arc::new(valid);
+    let trials = tests
         .into_iter()
         .enumerate()
-        .filter(|(i, t)| !ran.contains(i) && !filtered_out(args, t));
-    on_workers(threads(plan), rest, |index, test| {
-        let result = ctx.run_test(&test);
-        ctx.results[test.op].record(index, result);
-    });
+        .map(|(index, test)| {
+            let waves = Waves {
+                gate: gate.clone(),
+                valid: valid.clone(),
+                threads: threads(plan),
+            };
+            trial(ctx, index, test, &done, waves)
+        })
+        .collect::<Vec<_>>();
+    let _ = libtest_mimic::run(args, trials);
+    ctx.observer.tests_finished();
+    // The causes of the later waves' operations too, for the reports.
+    ctx.find_causes(plan);
 }
 
-/// Runs the selected valid cases, on worker threads, before any other test: their results by
-/// test index, with the operation of each.
-fn run_first(
-    plan: &Plan,
-    ctx: &Context,
-    args: &Arguments,
-    tests: &[Test],
-) -> BTreeMap<usize, (usize, CaseResult)> {
-    let valid = tests.iter().enumerate().filter(|(_, t)| {
-        matches!(&t.unit, Unit::Case(c) if c.class() == crate::contract::Class::Valid)
-            && !filtered_out(args, t)
-    });
-    let done = Mutex::new(BTreeMap::new());
-    on_workers(threads(plan), valid, |index, test: &Test| {
-        let result = ctx.run_test(test);
-        let mut done = done.lock().unwrap_or_else(|p| p.into_inner());
-        done.insert(index, (test.op, result));
-    });
-    done.into_inner().unwrap_or_else(|p| p.into_inner())
+/// A mutex's data, poisoned or not: a panicked test leaves nothing half written here.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Hands the items to `threads` worker threads, one at a time, until none is left.
@@ -576,14 +585,25 @@ fn on_workers<T: Send>(
 /// Results already in hand (the valid cases run first), taken by their trials.
 type Done = Arc<Mutex<BTreeMap<usize, (usize, CaseResult)>>>;
 
-fn trial(ctx: &Arc<Context>, index: usize, test: Test, done: &Done) -> Trial {
+/// What a trial needs to keep to its wave: the gate, each wave's valid cases (its first pass),
+/// and how many run at once.
+struct Waves {
+    gate: Arc<Gate>,
+    valid: Arc<Vec<Vec<(usize, Test)>>>,
+    threads: usize,
+}
+
+fn trial(ctx: &Arc<Context>, index: usize, test: Test, done: &Done, waves: Waves) -> Trial {
     let (id, kind) = (test.id.clone(), test.kind.clone());
     let (ctx, done) = (ctx.clone(), done.clone());
     Trial::ignorable_test(id, move || {
-        let ran_first = done
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&index);
+        let wave = test.wave;
+        let _entered = waves.gate.enter(wave);
+        waves.gate.first_pass(wave, || {
+            let first = ctx.first_pass(waves.threads, &waves.valid[wave]);
+            lock(&done).extend(first);
+        });
+        let ran_first = lock(&done).remove(&index);
         let result = match ran_first {
             Some((_, result)) => result,
             None => ctx.run_test(&test),
@@ -685,7 +705,7 @@ fn settle_causes(
     results: &mut [CaseResult],
     operations: &mut [OperationResults],
 ) -> property::Settled {
-    let mut causes: Vec<Option<SetupCause>> = ctx.causes.get().cloned().unwrap_or_default();
+    let mut causes: Vec<Option<SetupCause>> = lock(&ctx.causes).clone();
     causes.resize(operations.len(), None);
     let mut regressions = property::Settled::default();
     for (mut cause, op) in causes.into_iter().zip(operations.iter_mut()) {
@@ -719,14 +739,23 @@ fn libtest_args(sel: &Selection) -> Arguments {
     }
 }
 
-/// The run's tests in order: for each operation, its cases (regressions first, as loaded), then
-/// its properties.
+/// The run's tests in order: wave by wave ([`order::wave`]), for each operation in the plan's
+/// order, its cases (regressions first, as loaded), then its properties.
 fn tests(plan: &Plan) -> Vec<Test> {
     let mut out = Vec::new();
-    for (op, operation) in plan.operations.iter().enumerate() {
+    let mut ops: Vec<(usize, usize)> = plan
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(op, o)| (order::wave(&o.contract.endpoint.method), op))
+        .collect();
+    ops.sort();
+    for (wave, op) in ops {
+        let operation = &plan.operations[op];
         for case in &operation.cases {
             out.push(Test {
                 op,
+                wave,
                 id: case.id.clone(),
                 kind: case.kind.to_string(),
                 unit: Unit::Case(Arc::new(case.clone())),
@@ -740,6 +769,7 @@ fn tests(plan: &Plan) -> Vec<Test> {
                 };
                 out.push(Test {
                     op,
+                    wave,
                     id,
                     kind: "property".into(),
                     unit: Unit::Property(p),

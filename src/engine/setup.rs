@@ -20,6 +20,60 @@ pub struct SetUp {
     pub token_env: String,
     /// The operation's path parameters and the values the run sent.
     pub path_params: Vec<(String, String)>,
+    /// Where an OpenAPI document's operation was sent, for the API-root hint; `None` for
+    /// endpoint files.
+    pub api_root: Option<ApiRoot>,
+}
+
+/// What the hint compares when every valid request of a document's operation got 404: the
+/// document's server, the path of `--base-url`, and the operation's path in the document.
+#[derive(Clone, Debug, Default)]
+pub struct ApiRoot {
+    /// `servers[0].url`, its variables filled with their defaults.
+    pub server_url: Option<String>,
+    /// The path of `--base-url`, such as `/v1` (empty for a bare host).
+    pub base_path: String,
+    /// The operation's path template, as the document writes it.
+    pub operation_path: String,
+}
+
+impl ApiRoot {
+    /// What the hint adds, each part ending in `; `: a path the document's paths and
+    /// `--base-url` both have, a path of the server URL that `--base-url` lacks, and the
+    /// server URL.
+    fn hint(&self) -> String {
+        let base = self.base_path.trim_end_matches('/');
+        let mut out = String::new();
+        let doubled = !base.is_empty()
+            && (self.operation_path == base
+                || self.operation_path.starts_with(&format!("{base}/")));
+        if doubled {
+            out.push_str(&format!(
+                "the document's paths already begin with {base}, which --base-url ends with: give the root without it; "
+            ));
+        }
+        let Some(url) = &self.server_url else {
+            return out;
+        };
+        let server_path = server_path(url);
+        let server_path = server_path.trim_end_matches('/');
+        if !server_path.is_empty() && !base.ends_with(server_path) && !doubled {
+            out.push_str(&format!(
+                "servers[0].url has the path {server_path}, which --base-url lacks: it may belong in --base-url; "
+            ));
+        }
+        out.push_str(&format!("the document's servers[0].url is {url}; "));
+        out
+    }
+}
+
+/// The path of a server URL, absolute (`https://h/v1`) or relative to the document (`/v1`).
+fn server_path(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => u.path().to_string(),
+        Err(_) if url.starts_with('/') => url.split(['?', '#']).next().unwrap_or("").to_string(),
+        Err(_) => String::new(),
+    }
 }
 
 /// The one likely cause of an operation's failures.
@@ -60,7 +114,7 @@ impl SetupCause {
 }
 
 /// The set-up cause the valid cases of `operation` point at, if they all got the same 401, 403
-/// or 404. An answer the case itself accepts (a 404 the contract lists for it) does not count:
+/// or 404. An answer the case itself expects (a 404 the contract lists for it) does not count:
 /// it says nothing about the set-up. Results of other classes are not looked at.
 pub fn detect<'a>(
     operation: &str,
@@ -76,10 +130,9 @@ pub fn detect<'a>(
         let Ok(resp) = &r.exchange.outcome else {
             continue;
         };
-        let expect = &r.case.expect;
-        let accepted =
-            expect.statuses.contains(&resp.status) || expect.tolerated.contains(&resp.status);
-        if accepted && SETUP_STATUSES.contains(&resp.status) {
+        // A status only tolerated (a 404 to a document's example path value, say) still
+        // counts: every valid request answered it is what the hint is for.
+        if r.case.expect.statuses.contains(&resp.status) && SETUP_STATUSES.contains(&resp.status) {
             continue;
         }
         match &seen {
@@ -131,7 +184,11 @@ fn hint(operation: &str, status: u16, path: &str, count: usize, setup: &SetUp) -
             format!("is --base-url the API root, and does {params} name something that exists?")
         }
     };
-    format!("{head}: {question} the requests went to {path}")
+    let root = match (status, &setup.api_root) {
+        (404, Some(root)) => root.hint(),
+        _ => String::new(),
+    };
+    format!("{head}: {question} {root}the requests went to {path}")
 }
 
 #[cfg(test)]
@@ -198,6 +255,7 @@ mod tests {
         SetUp {
             token_env: "MY_TOKEN".into(),
             path_params: vec![("team".into(), "t_1".into())],
+            api_root: None,
         }
     }
 
@@ -216,6 +274,62 @@ mod tests {
         assert!(cause
             .hint
             .ends_with("the requests went to /api/v1/api/v1/things"));
+    }
+
+    fn root(server_url: Option<&str>, base_path: &str, operation_path: &str) -> SetUp {
+        SetUp {
+            api_root: Some(ApiRoot {
+                server_url: server_url.map(String::from),
+                base_path: base_path.into(),
+                operation_path: operation_path.into(),
+            }),
+            ..setup()
+        }
+    }
+
+    #[test]
+    fn a_document_s_404_hint_compares_its_paths_and_server_with_the_base_url() {
+        let results = [valid("a", Some(404))];
+        let hint = |s: SetUp| detect("op", &results, &s).unwrap().hint;
+        let doubled = hint(root(Some("http://h/v1"), "/v1", "/v1/pets"));
+        assert!(
+            doubled.contains("the document's paths already begin with /v1, which --base-url ends with: give the root without it"),
+            "{doubled}"
+        );
+        assert!(
+            doubled.contains("servers[0].url is http://h/v1"),
+            "{doubled}"
+        );
+        let lacking = hint(root(Some("https://h.example/v1"), "", "/pets"));
+        assert!(
+            lacking.contains("servers[0].url has the path /v1, which --base-url lacks"),
+            "{lacking}"
+        );
+        let relative = hint(root(Some("/v1/"), "/api", "/pets"));
+        assert!(relative.contains("has the path /v1"), "{relative}");
+        // A base URL that has the server's path: only the server is shown.
+        let fine = hint(root(Some("https://h/v1"), "/v1", "/pets"));
+        assert!(
+            !fine.contains("lacks") && !fine.contains("already"),
+            "{fine}"
+        );
+        assert!(fine.ends_with("the requests went to /api/v1/api/v1/things"));
+        // Not for a 401, and not for an endpoint file.
+        let unauthorized = [valid("a", Some(401))];
+        let s = root(Some("https://h/v1"), "", "/pets");
+        assert!(!detect("op", &unauthorized, &s)
+            .unwrap()
+            .hint
+            .contains("servers"));
+        assert!(!hint(setup()).contains("servers"));
+    }
+
+    #[test]
+    fn a_tolerated_404_still_counts_towards_the_hint() {
+        let mut c = (*case("a", Class::Valid, &[200])).clone();
+        c.expect.tolerated = vec![404];
+        let r = answered(Arc::new(c), Some(404));
+        assert_eq!(detect("op", [&r], &setup()).unwrap().status, 404);
     }
 
     #[test]

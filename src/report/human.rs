@@ -1,10 +1,12 @@
 //! Human output: the failure text of one case, the warnings, and the closing summary.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
 use crate::check::excerpt;
-use crate::contract::Severity;
+use crate::contract::{LoadWarning, Severity, Untested};
 use crate::engine::known::EntryState;
+use crate::engine::observe::DocumentNotes;
 use crate::engine::outcome::{CaseResult, RunInfo, Status, Tally};
 use crate::engine::setup::SetupCause;
 use crate::http::TransportKind;
@@ -127,6 +129,30 @@ fn exchange_part(s: &mut String, r: &CaseResult) {
     for n in &r.notes {
         let _ = writeln!(s, "{n}");
     }
+}
+
+/// One operation the document cannot test, and why.
+pub fn untested_line(u: &Untested) -> String {
+    format!(
+        "not tested: {} ({} {}): {} (at {})",
+        u.operation, u.method, u.path, u.reason, u.pointer
+    )
+}
+
+/// One warning the document was given at load, at its place in the document.
+pub fn load_warning_line(document: Option<&Path>, w: &LoadWarning) -> String {
+    let name = document.map_or_else(|| "the contract".to_string(), |d| d.display().to_string());
+    format!("warning: {name}#{}: {}", w.pointer, w.message)
+}
+
+/// The lines of the document's notes: each untested operation, then each load warning.
+pub fn document_lines(notes: &DocumentNotes<'_>) -> Vec<String> {
+    let untested = notes.untested.iter().map(untested_line);
+    let warnings = notes
+        .warnings
+        .iter()
+        .map(|w| load_warning_line(notes.document, w));
+    untested.chain(warnings).collect()
 }
 
 /// Warning lines, one per failed warning-level check, for after the test list.

@@ -3,7 +3,7 @@
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::check::Verdict;
-use crate::contract::Severity;
+use crate::contract::{Severity, Untested};
 use crate::engine::outcome::{CaseResult, RunInfo, Status};
 use crate::engine::setup::SetupCause;
 use crate::redact::Redactor;
@@ -30,6 +30,7 @@ pub struct Suite<'a> {
 pub fn render(
     info: &RunInfo,
     suites: &[Suite<'_>],
+    untested: &[Untested],
     redactor: &Redactor,
 ) -> Result<String, JunitError> {
     let x = |s: &str| redactor.for_xml(s);
@@ -53,7 +54,26 @@ pub fn render(
         }
         report.add_test_suite(suite);
     }
+    if !untested.is_empty() {
+        report.add_test_suite(untested_suite(info, untested, redactor));
+    }
     Ok(report.to_string()?)
+}
+
+/// The operations the document could not test, one skipped testcase each with the reason and
+/// its place in the document: shown, never counted as a failure.
+fn untested_suite(info: &RunInfo, untested: &[Untested], redactor: &Redactor) -> TestSuite {
+    let x = |s: &str| redactor.for_xml(s);
+    let mut suite = TestSuite::new("not tested");
+    suite.set_timestamp(chrono_time(info.timestamp));
+    for u in untested {
+        let mut st = TestCaseStatus::skipped();
+        st.set_message(x(&format!("{} (at {})", u.reason, u.pointer)));
+        let mut tc = TestCase::new(x(&format!("{} ({} {})", u.operation, u.method, u.path)), st);
+        tc.set_classname(x(&u.operation));
+        suite.add_test_case(tc);
+    }
+    suite
 }
 
 /// The run's facts, one `warning` per warning, and one `failure` per kind of failure of a test

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::human;
-use crate::engine::observe::{Header, Observer};
+use crate::engine::observe::{DocumentNotes, Header, Observer};
 use crate::engine::outcome::CaseResult;
 use crate::engine::setup::SetupCause;
 use crate::redact::Redactor;
@@ -151,6 +151,16 @@ impl Observer for Terminal {
 
     fn note(&self, line: &str) {
         eprintln!("{line}");
+    }
+
+    fn document_notes(&self, notes: &DocumentNotes<'_>) {
+        for line in human::document_lines(notes) {
+            if notes.listing {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
+        }
     }
 
     fn setup_causes(&self, causes: &[&SetupCause], redactor: &Redactor) {

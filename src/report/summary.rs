@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::check::Verdict;
 use crate::contract::Severity;
 pub use crate::contract::{ContractFile, ContractInfo};
+use crate::contract::{LoadWarning, Untested};
 use crate::engine::known::EntryOutcome;
 use crate::engine::outcome::{CaseResult, RunInfo, Status, Tally};
 use crate::engine::setup::SetupCause;
@@ -53,6 +54,12 @@ pub struct Summary {
     /// likely set-up cause, and the failed cases grouped under it.
     #[serde(default)]
     pub setup_causes: Vec<SetupCause>,
+    /// The operations of the document that are not tested, with why: never a verdict.
+    #[serde(default)]
+    pub untested: Vec<Untested>,
+    /// What loading the document found that keeps no operation from being tested.
+    #[serde(default)]
+    pub load_warnings: Vec<LoadWarning>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -128,6 +135,8 @@ pub struct Facts<'a> {
     pub known_entries: Vec<EntryOutcome>,
     pub stopped: Option<String>,
     pub setup_causes: Vec<SetupCause>,
+    pub untested: Vec<Untested>,
+    pub load_warnings: Vec<LoadWarning>,
 }
 
 /// The verdict word for an exit code.
@@ -176,6 +185,8 @@ pub fn build(facts: Facts<'_>, results: &[CaseResult]) -> Summary {
         not_tested: Vec::new(),
         stopped: facts.stopped,
         setup_causes: facts.setup_causes,
+        untested: facts.untested,
+        load_warnings: facts.load_warnings,
     };
     for r in results {
         for v in r.all_verdicts() {

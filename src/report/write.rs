@@ -171,7 +171,7 @@ fn write_reports(
     redactor: &Redactor,
 ) -> Result<(), WriteError> {
     if let Some(path) = &plan.junit {
-        write_junit(path, outcome, redactor)?;
+        write_junit(path, plan, outcome, redactor)?;
         if plan.verbose {
             println!("junit: {}", path.display());
         }
@@ -209,7 +209,12 @@ fn write_reports(
     Ok(())
 }
 
-fn write_junit(path: &Path, outcome: &RunOutcome, redactor: &Redactor) -> Result<(), WriteError> {
+fn write_junit(
+    path: &Path,
+    plan: &Plan,
+    outcome: &RunOutcome,
+    redactor: &Redactor,
+) -> Result<(), WriteError> {
     let fail = |source| WriteError::Junit {
         path: path.to_path_buf(),
         source,
@@ -226,7 +231,7 @@ fn write_junit(path: &Path, outcome: &RunOutcome, redactor: &Redactor) -> Result
             cause: op.cause.as_ref(),
         })
         .collect();
-    let xml = super::junit::render(info, &suites, redactor).map_err(fail)?;
+    let xml = super::junit::render(info, &suites, &plan.untested, redactor).map_err(fail)?;
     write_atomic(path, xml.as_bytes()).map_err(|e| fail(JunitError::Io(e)))
 }
 
@@ -249,6 +254,8 @@ fn write_summary(
         known_entries: outcome.known_entries.clone(),
         stopped: outcome.stopped_name(),
         setup_causes: outcome.setup_causes().cloned().collect(),
+        untested: plan.untested.clone(),
+        load_warnings: plan.load_warnings.clone(),
     };
     let summary = super::summary::build(facts, &outcome.results);
     let json = serde_json::to_string_pretty(&summary).unwrap_or_default();

@@ -1,6 +1,7 @@
 //! Integration tests: the suite run in-process and as a binary against reference servers that
 //! are clean, carry exactly one fault, or vary in a way a correct server may.
 
+mod api_root;
 mod canary;
 mod ci_recipes;
 mod cli;
@@ -19,6 +20,7 @@ mod loaders;
 mod misconfigured;
 mod openapi;
 mod operations;
+mod order;
 mod params;
 mod property;
 mod responses;
@@ -28,4 +30,5 @@ mod serialization;
 mod snapshot;
 mod transport;
 mod unstated;
+mod untested;
 mod variations;
