@@ -625,6 +625,7 @@ fn run_path_length(checks: bool) -> provisionr_conformance::engine::outcome::Run
         contract: std::sync::Arc::new(op),
         cases,
         prefixed: false,
+        tolerate_404: None,
     }];
     p.properties = None;
     let (addr, _rt) = length_server(checks);
