@@ -18,6 +18,7 @@ mod layers;
 mod loaders;
 mod misconfigured;
 mod openapi;
+mod openapi_ops;
 mod operations;
 mod property;
 mod rules;
