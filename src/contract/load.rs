@@ -510,4 +510,18 @@ mod tests {
             err.message
         );
     }
+
+    #[test]
+    fn a_schema_seen_before_is_compiled_once() {
+        let mut compiled = Compiled::default();
+        let schema = serde_json::json!({"type": "integer"});
+        let a = compiled.get(&schema, Path::new("a")).unwrap();
+        let b = compiled.get(&schema.clone(), Path::new("b")).unwrap();
+        assert_eq!(compiled.by_text.len(), 1);
+        assert!(a.is_valid(&serde_json::json!(1)) && !b.is_valid(&serde_json::json!("x")));
+        compiled
+            .get(&serde_json::json!({"type": "string"}), Path::new("c"))
+            .unwrap();
+        assert_eq!(compiled.by_text.len(), 2);
+    }
 }
