@@ -241,6 +241,13 @@ impl Operation {
     /// A contract from its parts, wherever they were read (endpoint files, an OpenAPI
     /// document): the request schema's bounds are checked and both schemas compiled.
     pub fn from_parts(p: Parts) -> Result<Self, FileError> {
+        Self::from_parts_sharing(p, &mut Compiled::default())
+    }
+
+    /// [`Operation::from_parts`], compiling each distinct schema once across the operations
+    /// `compiled` has seen (a document's operations share their components' schemas).
+    pub fn from_parts_sharing(p: Parts, compiled: &mut Compiled) -> Result<Self, FileError> {
+        let mut compile = |schema: &Value, path: &Path| compiled.get(schema, path);
         check_bounds(&p.request_schema, "", 0)
             .map_err(|e| FileError::new(&p.request_path, e.to_string()).with_source(e))?;
         for (schema, path) in std::iter::once((&p.response_schema, &p.response_path))
@@ -367,6 +374,25 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Validators already compiled, by the schema's text: a validator is shared, not copied.
+#[derive(Default)]
+pub struct Compiled {
+    by_text: std::collections::HashMap<String, jsonschema::Validator>,
+}
+
+impl Compiled {
+    /// The validator of `schema`, compiled when it is new.
+    pub fn get(&mut self, schema: &Value, path: &Path) -> Result<jsonschema::Validator, FileError> {
+        let text = schema.to_string();
+        if let Some(v) = self.by_text.get(&text) {
+            return Ok(v.clone());
+        }
+        let v = compile(schema, path)?;
+        self.by_text.insert(text, v.clone());
+        Ok(v)
+    }
+}
+
 /// Compiles a schema as JSON Schema 2020-12 (unless it says otherwise) with formats asserted.
 pub fn compile(schema: &Value, path: &Path) -> Result<jsonschema::Validator, FileError> {
     let mut options = jsonschema::options().should_validate_formats(true);
@@ -483,5 +509,19 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn a_schema_seen_before_is_compiled_once() {
+        let mut compiled = Compiled::default();
+        let schema = serde_json::json!({"type": "integer"});
+        let a = compiled.get(&schema, Path::new("a")).unwrap();
+        let b = compiled.get(&schema.clone(), Path::new("b")).unwrap();
+        assert_eq!(compiled.by_text.len(), 1);
+        assert!(a.is_valid(&serde_json::json!(1)) && !b.is_valid(&serde_json::json!("x")));
+        compiled
+            .get(&serde_json::json!({"type": "string"}), Path::new("c"))
+            .unwrap();
+        assert_eq!(compiled.by_text.len(), 2);
     }
 }

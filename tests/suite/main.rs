@@ -19,6 +19,7 @@ mod layers;
 mod loaders;
 mod misconfigured;
 mod openapi;
+mod openapi_ops;
 mod operations;
 mod order;
 mod params;

@@ -1,6 +1,6 @@
 //! OpenAPI in and out: the committed document derives the shipped suite and judges servers as
 //! the native files do; what `openapi` prints reads back to the same contract; a construct the
-//! suite cannot take exits 2 with its place in the document.
+//! suite cannot take keeps its operation untested, with its place in the document.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -70,7 +70,15 @@ fn the_committed_document_derives_the_shipped_cases() {
         &from_openapi.operations[0].contract,
     );
     assert_eq!(n.endpoint.success, o.endpoint.success);
-    assert_eq!(n.endpoint.expectations, o.endpoint.expectations);
+    // The keys an endpoint file lists are the same; the document adds the parameter ones,
+    // which endpoint files leave to their defaults.
+    let mut from_document = o.endpoint.expectations.clone();
+    assert_eq!(from_document.remove("invalid_param"), Some(vec![400, 422]));
+    assert_eq!(
+        from_document.remove("invalid_path"),
+        Some(vec![400, 404, 422])
+    );
+    assert_eq!(n.endpoint.expectations, from_document);
     assert_eq!(n.endpoint.path, o.endpoint.path);
     assert_eq!(n.endpoint.semantics.len(), o.endpoint.semantics.len());
 }
@@ -512,35 +520,34 @@ fn a_media_type_with_parameters_gets_one_charset_in_its_cases() {
 }
 
 #[test]
-fn security_that_lets_requests_in_without_a_token_is_refused() {
+fn security_is_read_per_operation() {
     let dir = tempfile::tempdir().unwrap();
     let post = "/paths/~1projects~1{project}~1notes/post/security";
-    let cases: [(Value, &str); 3] = [
-        (json!([]), "needs no credentials"),
-        (json!([{"token": []}, {}]), "without credentials"),
-        (json!([{"token": [], "key": []}]), "several schemes"),
-    ];
-    for (security, says) in cases {
-        let file = document_30(dir.path(), |d| {
+    let load = provisionr_conformance::contract::openapi::load;
+    let with = |security: Value| {
+        document_30(dir.path(), |d| {
             d["components"]["securitySchemes"]["key"] =
                 json!({"type": "apiKey", "in": "header", "name": "X-Key"});
-            d["paths"]["/projects/{project}/notes"]["post"]["security"] = security.clone();
-        });
-        let e = provisionr_conformance::contract::openapi::load(&file).unwrap_err();
-        let text = e.to_string();
-        assert!(
-            text.contains(post) && text.contains(says),
-            "{security}: {text}"
-        );
+            d["paths"]["/projects/{project}/notes"]["post"]["security"] = security;
+        })
+    };
+    // No credentials needed, or bearer as one alternative among others: taken.
+    for (security, scheme) in [
+        (json!([]), "none"),
+        (json!([{"token": []}, {}]), "none"),
+        (json!([{"key": []}, {"token": []}]), "bearer"),
+    ] {
+        let d = load(&with(security.clone())).unwrap();
+        assert_eq!(d.operations[0].endpoint.auth.scheme, scheme, "{security}");
     }
-    // Bearer as one alternative among others is taken.
-    let file = document_30(dir.path(), |d| {
-        d["components"]["securitySchemes"]["key"] =
-            json!({"type": "apiKey", "in": "header", "name": "X-Key"});
-        d["paths"]["/projects/{project}/notes"]["post"]["security"] =
-            json!([{"key": []}, {"token": []}]);
-    });
-    assert!(provisionr_conformance::contract::openapi::load(&file).is_ok());
+    // Several schemes at once: that operation is listed, not tested.
+    let d = load(&with(json!([{"token": [], "key": []}])));
+    let e = d.unwrap_err();
+    assert!(
+        e.message.contains(post) && e.message.contains("at once"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -548,7 +555,9 @@ fn a_construct_the_suite_cannot_take_exits_2_with_its_pointer() {
     let dir = tempfile::tempdir().unwrap();
     let post = "/paths/~1projects~1{project}~1notes/post";
     type Edit = Box<dyn FnOnce(&mut Value)>;
-    let cases: Vec<(Edit, String)> = vec![
+    // Refused as a whole: not OpenAPI 3, or nothing in it can be tested (here both operations
+    // need an API key).
+    let whole: Vec<(Edit, String)> = vec![
         (
             Box::new(|d: &mut Value| d["openapi"] = json!("2.0")),
             "/openapi".into(),
@@ -560,21 +569,27 @@ fn a_construct_the_suite_cannot_take_exits_2_with_its_pointer() {
             }),
             "(at /security)".into(),
         ),
+    ];
+    for (edit, pointer) in whole {
+        let file = document_30(dir.path(), edit);
+        let out = bin()
+            .args(["run", "--list", "--openapi"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{pointer}: {err}");
+        assert!(err.contains(&pointer), "{pointer}: {err}");
+        assert!(err.contains("notes.json"), "{err}");
+    }
+    // Refused for the operation alone, with its pointer; the GET beside it is tested.
+    let alone: Vec<(Edit, String)> = vec![
         (
             Box::new(|d: &mut Value| {
                 d["components"]["schemas"]["Note"]["properties"]["title"] =
                     json!({"$ref": "other.yaml#/Title"})
             }),
             "/components/schemas/Note/properties/title/$ref".into(),
-        ),
-        (
-            Box::new(|d: &mut Value| {
-                let p = &mut d["paths"]["/projects/{project}/notes"]["post"]["parameters"];
-                p.as_array_mut()
-                    .unwrap()
-                    .push(json!({"name": "X-Tenant", "in": "header", "required": true}));
-            }),
-            format!("{post}/parameters/1"),
         ),
         (
             Box::new(|d: &mut Value| {
@@ -600,25 +615,42 @@ fn a_construct_the_suite_cannot_take_exits_2_with_its_pointer() {
             }),
             "/components/responses/Created/content/application~1json/schema/$ref".into(),
         ),
-        (
-            Box::new(|d: &mut Value| {
-                d["paths"]["/projects/{project}/notes"]["post"]["responses"]["204"] =
-                    json!({"description": "none"})
-            }),
-            format!("{post}/responses/204"),
-        ),
     ];
-    for (edit, pointer) in cases {
+    for (edit, pointer) in alone {
+        let file = document_30(dir.path(), |d| {
+            edit(d);
+            d["paths"]["/projects/{project}/notes"]["get"]["parameters"] =
+                d["paths"]["/projects/{project}/notes"]["post"]["parameters"].clone();
+        });
+        let d = provisionr_conformance::contract::openapi::load(&file).unwrap();
+        let ids: Vec<&str> = d
+            .operations
+            .iter()
+            .map(|o| o.endpoint.operation.as_str())
+            .collect();
+        assert_eq!(ids, ["list_notes"], "{pointer}");
+        assert_eq!(d.untested.len(), 1, "{pointer}: {:?}", d.untested);
+        assert_eq!(d.untested[0].operation, "create_note");
+        assert_eq!(d.untested[0].pointer, pointer, "{:?}", d.untested);
+    }
+    // What was refused before and is taken now: a required header parameter, a success
+    // without a body.
+    let taken: Vec<Edit> = vec![
+        Box::new(|d: &mut Value| {
+            let p = &mut d["paths"]["/projects/{project}/notes"]["post"]["parameters"];
+            p.as_array_mut()
+                .unwrap()
+                .push(json!({"name": "X-Tenant", "in": "header", "required": true}));
+        }),
+        Box::new(|d: &mut Value| {
+            d["paths"]["/projects/{project}/notes"]["post"]["responses"]["204"] =
+                json!({"description": "none"})
+        }),
+    ];
+    for edit in taken {
         let file = document_30(dir.path(), edit);
-        let out = bin()
-            .args(["run", "--list", "--openapi"])
-            .arg(&file)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{pointer}: {err}");
-        assert!(err.contains(&pointer), "{pointer}: {err}");
-        assert!(err.contains("notes.json"), "{err}");
+        let d = provisionr_conformance::contract::openapi::load(&file).unwrap();
+        assert_eq!(d.operations[0].endpoint.operation, "create_note");
     }
     // A path parameter without an example needs a value from the command line.
     let file = document_30(dir.path(), |d| {

@@ -5,23 +5,33 @@ use serde_json::{json, Map, Value};
 
 use crate::contract::{pointer_token, pointer_unescape};
 
-/// `components/schemas`, converted, to be carried under `$defs` by every schema.
-pub(super) fn component_schemas(
-    doc: &Value,
-    v30: bool,
-) -> Result<Map<String, Value>, (String, String)> {
+/// `components/schemas`, converted, to be carried under `$defs` by the schemas that reach
+/// them; those that cannot be converted are kept apart with why, to refuse only the operations
+/// that reach them.
+pub(super) fn component_schemas(doc: &Value, v30: bool) -> (Map<String, Value>, BadDefs) {
     let mut out = Map::new();
+    let mut bad = BadDefs::new();
     if let Some(schemas) = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
     {
         for (name, s) in schemas {
             let pointer = format!("/components/schemas/{}", pointer_token(name));
-            out.insert(name.clone(), convert(s, v30, &pointer)?);
+            match convert(s, v30, &pointer) {
+                Ok(c) => {
+                    out.insert(name.clone(), c);
+                }
+                Err(e) => {
+                    bad.insert(name.clone(), e);
+                }
+            }
         }
     }
-    Ok(out)
+    (out, bad)
 }
+
+/// Components that could not be converted: name → (pointer, why).
+pub(super) type BadDefs = std::collections::BTreeMap<String, (String, String)>;
 
 /// A schema of the document as JSON Schema 2020-12: 3.0 keywords converted, component
 /// references pointed at `$defs`.
@@ -155,31 +165,46 @@ fn openapi_formats(o: &mut Map<String, Value>) {
     }
 }
 
-/// A schema with the components it refers to, directly or through other components (all of
-/// them where a reference cannot be followed): each operation carries only its own, so a large
-/// document is not copied into every schema.
-pub(super) fn with_defs(mut schema: Value, defs: &Map<String, Value>) -> Value {
+/// A schema with the components it refers to, directly or through other components: each
+/// schema carries only its own, so a large document is not copied into every schema. A
+/// component that could not be converted, or that does not exist, is an error at `pointer`.
+pub(super) fn with_defs(
+    mut schema: Value,
+    defs: &Map<String, Value>,
+    bad: &BadDefs,
+    pointer: &str,
+) -> Result<Value, (String, String)> {
     let mut pending = Vec::new();
     def_refs(&schema, &mut pending);
     let mut wanted = std::collections::BTreeSet::new();
-    let mut followed_all = true;
     while let Some(name) = pending.pop() {
         if wanted.insert(name.clone()) {
             match defs.get(&name) {
                 Some(d) => def_refs(d, &mut pending),
-                None => followed_all = false,
+                None => {
+                    return Err(match bad.get(&name) {
+                        Some((at, why)) => (
+                            at.clone(),
+                            format!("the schema at {pointer} uses component `{name}`, which cannot be taken: {why}"),
+                        ),
+                        None => (
+                            pointer.to_string(),
+                            format!("`$ref: #/components/schemas/{name}` points at nothing"),
+                        ),
+                    })
+                }
             }
         }
     }
     let kept: Map<String, Value> = defs
         .iter()
-        .filter(|(k, _)| !followed_all || wanted.contains(*k))
+        .filter(|(k, _)| wanted.contains(*k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     if let (Value::Object(o), false) = (&mut schema, kept.is_empty()) {
         o.insert("$defs".into(), Value::Object(kept));
     }
-    schema
+    Ok(schema)
 }
 
 /// The component names `#/$defs/NAME...` references in `v` name.
@@ -289,10 +314,14 @@ mod tests {
             "Unused": {"type": "boolean"},
         });
         let defs = defs.as_object().unwrap();
+        let bad = BadDefs::from([("Bad".to_string(), ("/x".to_string(), "no".to_string()))]);
         let s = with_defs(
             json!({"properties": {"x": {"$ref": "#/$defs/A"}, "y": {"$ref": "#/$defs/a~1b"}}}),
             defs,
-        );
+            &bad,
+            "",
+        )
+        .unwrap();
         let kept: Vec<&str> = s["$defs"]
             .as_object()
             .unwrap()
@@ -300,10 +329,14 @@ mod tests {
             .map(String::as_str)
             .collect();
         assert_eq!(kept, ["A", "B", "a/b"]);
-        // A reference that cannot be followed keeps them all.
-        let s = with_defs(json!({"$ref": "#/$defs/Gone"}), defs);
-        assert_eq!(s["$defs"].as_object().unwrap().len(), 4);
-        assert!(with_defs(json!({"type": "null"}), defs)
+        // A reference that cannot be followed, or leads to a component that could not be
+        // converted, is an error.
+        let e = with_defs(json!({"$ref": "#/$defs/Gone"}), defs, &bad, "/p").unwrap_err();
+        assert_eq!(e.0, "/p");
+        let e = with_defs(json!({"$ref": "#/$defs/Bad"}), defs, &bad, "/p").unwrap_err();
+        assert_eq!(e.0, "/x");
+        assert!(with_defs(json!({"type": "null"}), defs, &bad, "")
+            .unwrap()
             .get("$defs")
             .is_none());
     }
