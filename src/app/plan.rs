@@ -554,7 +554,11 @@ fn load_operations(args: &ContractArgs) -> Result<Loaded, PlanError> {
     if !args.source.operation.is_empty() {
         doc.untested.clear();
     }
-    loaded(doc, assembled, generator_untested)
+    loaded(doc, assembled, generator_untested).map_err(|e| match (e, &args.source.openapi) {
+        // The document is what has nothing to test: the message names it.
+        (PlanError::Usage(message), Some(file)) => FileError::new(file, message).into(),
+        (e, _) => e,
+    })
 }
 
 /// The suites of what `assemble` gave, with the document's untested operations and those the
