@@ -68,7 +68,11 @@ impl RunArgs {
         let remote = self.base_url.is_some();
         let (path_values, from_document) = path_values(&operations, &given, remote, document)?;
         tolerate_unknown_examples(&mut operations, &from_document);
-        let (target, token, insecure_http) = self.target_and_token()?;
+        // Operations that need no credentials need no token either.
+        let needs_token = operations
+            .iter()
+            .any(|o| o.contract.endpoint.auth.scheme != "none");
+        let (target, token, insecure_http) = self.target_and_token(needs_token)?;
         Ok(Plan {
             operations,
             untested: loaded.untested,
@@ -169,7 +173,10 @@ impl RunArgs {
     /// The server to test, the token, and whether it goes over plain HTTP to another host: the
     /// token comes from the environment for a real workspace, and is drawn at random for the
     /// embedded server when the environment has none.
-    fn target_and_token(&self) -> Result<(TargetChoice, String, bool), PlanError> {
+    fn target_and_token(
+        &self,
+        needs_token: bool,
+    ) -> Result<(TargetChoice, String, bool), PlanError> {
         let token_value = token_from_env(&self.token_env);
         let Some(url) = &self.base_url else {
             let embedded = TargetChoice::Embedded(server::Options::default());
@@ -180,7 +187,13 @@ impl RunArgs {
         if insecure && !self.allow_insecure_http {
             check_transport_security(&parsed)?;
         }
-        let token = token_value.ok_or_else(|| {
+        let token = match (token_value, needs_token) {
+            (Some(token), _) => Some(token),
+            // Never sent: a random one keeps the redaction and the curl lines as they are.
+            (None, false) => Some(random_token()),
+            (None, true) => None,
+        };
+        let token = token.ok_or_else(|| {
             PlanError::Usage(format!(
                 "the token is read from the environment variable {0}, which is not set; \
                  export {0}=<token> (it is never taken from a flag)",

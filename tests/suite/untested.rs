@@ -121,12 +121,10 @@ fn assert_summary_schema_has(fields: &[&str]) {
     }
 }
 
-/// END TO END, TO RE-RUN AFTER THE MERGE (the lead): ignored until the reader lists an
-/// operation it cannot test instead of refusing the document. A document with one testable
+/// End to end: a document with one testable
 /// operation and one behind an API key: the run lists the second with its reason, tests the
 /// first, and exits as a run of the first alone does.
 #[test]
-#[ignore = "needs the reader of issue 18 (per-operation refusal); the lead re-runs it after the merge"]
 fn a_document_with_an_untested_operation_runs_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let note = json!({
