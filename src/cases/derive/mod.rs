@@ -65,6 +65,11 @@ pub fn derive(contract: &Operation) -> Vec<Case> {
         out: Vec::new(),
     };
     let kind = contract.endpoint.body_kind;
+    if kind != BodyKind::Json {
+        // No JSON body cases, some of them valid, say what a valid request looks like: this one
+        // does.
+        d.base_request();
+    }
     if kind != BodyKind::None {
         d.properties();
     }
@@ -601,6 +606,25 @@ impl Deriver<'_> {
             "body::prototype_keys".into(),
             "`__proto__`, `constructor` and `prototype` as extra properties (a server may refuse them)".into(),
             "body",
+            expect,
+            request,
+            None,
+        );
+    }
+
+    /// The operation's base request as it is: every required parameter with its example or a
+    /// value built from its schema, and the base body when there is one.
+    fn base_request(&mut self) {
+        let request = if self.contract.endpoint.body_kind == BodyKind::None {
+            self.json_request(Value::Null)
+        } else {
+            self.patched_request(self.base_body())
+        };
+        let expect = self.expect(Class::Valid, "");
+        self.push(
+            "example::base_request".into(),
+            "the base request: the document's examples, or values built from the schemas".into(),
+            "example",
             expect,
             request,
             None,
