@@ -250,11 +250,25 @@ fn a_path_parameter_gets_invalid_values_and_keeps_its_own_cases() {
     assert!(cases
         .iter()
         .all(|c| c.id != format!("path::{name}::minimum")));
+    // The unknown-value cases keep their requests; their text is no integer, so the schema
+    // refuses it and the case expects what an invalid path value gets.
     for old in &before {
         let now = find(&cases, &old.id);
         assert_eq!(now.request, old.request);
-        assert_eq!(now.expect, old.expect);
+        assert_eq!(old.expect.label, "unknown_path");
+        assert_eq!(now.expect.label, "invalid_path", "{}", old.id);
+        assert_eq!(now.expect.statuses, vec![400, 404, 422]);
     }
+    // A value the schema takes, on an operation that documents no 404, is unspecified: nothing
+    // says an unknown id is refused.
+    let text = with_params(vec![param(
+        &name,
+        ParamIn::Path,
+        true,
+        json!({"type": "string"}),
+    )]);
+    let unknown = find(&derive(&text), &format!("path::{name}::unknown")).clone();
+    assert_eq!(unknown.class(), Class::Unspecified);
 }
 
 #[test]

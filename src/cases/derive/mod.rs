@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use super::generate::near_future;
 use super::{Auth, Body, Case, Expect, Origin, Patched, RequestSpec};
 use crate::contract::datetimes::{parse_rfc3339, NEAR_MISSES};
-use crate::contract::{pointer_token, BodyKind, Class, Operation};
+use crate::contract::{pointer_token, BodyKind, Class, Operation, ParamIn, StatusKey};
 
 mod params;
 mod standards;
@@ -102,8 +102,17 @@ fn agree_with_schema(contract: &Operation, case: &mut Case) {
         }
         _ => return,
     };
-    let Some(body) = case.request.body.json() else {
-        return;
+    // A raw body that is JSON (insignificant whitespace, an escape form) is judged as the JSON
+    // it reads as.
+    let body = match &case.request.body {
+        Body::Raw(text) => match serde_json::from_str::<Value>(text) {
+            Ok(v) => std::borrow::Cow::Owned(v),
+            Err(_) => return,
+        },
+        other => match other.json() {
+            Some(body) => body,
+            None => return,
+        },
     };
     if is_refused_past(contract, case, &body) {
         // Invalid by the field's policy, which the schema cannot say.
@@ -687,9 +696,14 @@ impl Deriver<'_> {
             ];
             for (rule, value, title) in values {
                 let encoded_slash = value.contains(['/', '%']);
+                let class = self.path_value_class(&p, &value);
                 let mut request = self.patched_request(self.base_body());
                 request.path = BTreeMap::from([(p.clone(), value)]);
-                let mut expect = self.expect(Class::Invalid, "unknown_path");
+                let mut expect = match class {
+                    Some(class) if class != Class::Invalid => self.expect(class, ""),
+                    Some(_) => params::param_expect(self.contract, Class::Invalid, ParamIn::Path),
+                    None => self.expect(Class::Invalid, "unknown_path"),
+                };
                 // Tomcat (`encodedSolidusHandling=reject`) and Spring Security's firewall refuse
                 // an encoded slash or percent sign with 400 before any application code runs,
                 // against path traversal (RFC 9110 15.5.1 allows 400 for such a request).
@@ -706,6 +720,36 @@ impl Deriver<'_> {
                 );
             }
         }
+    }
+
+    /// How a document's operation judges an unknown value of the path parameter `name`: invalid
+    /// when its schema refuses the text (an integer id sent letters), unspecified when the
+    /// schema takes it but the operation documents no 404 (nothing says an unknown id is
+    /// refused, and a mock answers it with its example); `None` keeps the unknown-path
+    /// expectation (an endpoint file, or a documented 404).
+    fn path_value_class(&self, name: &str, text: &str) -> Option<Class> {
+        let param = self
+            .contract
+            .endpoint
+            .params
+            .iter()
+            .find(|q| q.location == ParamIn::Path && q.name == name)?;
+        let validator = jsonschema::validator_for(&param.schema).ok()?;
+        let read = serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(|v| v.is_number() || v.is_boolean());
+        let taken = std::iter::once(Value::String(text.to_string()))
+            .chain(read)
+            .any(|v| validator.is_valid(&v));
+        if !taken {
+            return Some(Class::Invalid);
+        }
+        let documents_404 = self
+            .contract
+            .responses
+            .iter()
+            .any(|r| matches!(r.key, StatusKey::Code(404) | StatusKey::Range(4)));
+        (!documents_404).then_some(Class::Unspecified)
     }
 
     fn methods(&mut self) {

@@ -30,7 +30,7 @@ pub fn generated(contract: &Operation) -> Generated {
     let mut properties = Map::new();
     let mut required = Vec::new();
     for (key, p) in &params {
-        properties.insert(key.clone(), p.schema.clone());
+        properties.insert(key.clone(), bounded(&p.schema));
         if p.required {
             required.push(Value::from(key.as_str()));
         }
@@ -40,6 +40,37 @@ pub fn generated(contract: &Operation) -> Generated {
         "properties": properties,
         "required": required,
     }))
+}
+
+/// A parameter's schema with its strings and arrays bounded where it sets no bound: a value goes
+/// into the request line or a header, and RFC 9110 4.1 asks servers to take only 8,000 octets
+/// there, so a long generated string would be refused with 414 or 431 by a correct server.
+/// An empty string or array is no value either (OpenAPI's `allowEmptyValue`, false by default).
+/// What is generated stays valid: the bounds only narrow what the schema allows.
+fn bounded(schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    if let Some(object) = schema.as_object_mut() {
+        let min = |key: &str, o: &Map<String, Value>| o.get(key).and_then(Value::as_u64);
+        // OpenAPI's `allowEmptyValue` is false unless said: `?name=` is no value.
+        if !object.contains_key("minLength") {
+            object.insert("minLength".into(), 1.into());
+        }
+        if !object.contains_key("minItems") {
+            object.insert("minItems".into(), 1.into());
+        }
+        if !object.contains_key("maxLength") {
+            let at_least = min("minLength", object).unwrap_or(0).max(64);
+            object.insert("maxLength".into(), at_least.into());
+        }
+        if !object.contains_key("maxItems") {
+            let at_least = min("minItems", object).unwrap_or(0).max(4);
+            object.insert("maxItems".into(), at_least.into());
+        }
+        if let Some(items) = object.get("items").map(bounded) {
+            object.insert("items".into(), items);
+        }
+    }
+    schema
 }
 
 /// Whether the properties of `contract` send generated parameters rather than a body.
