@@ -228,6 +228,27 @@ mod tests {
     const DATE: (&str, &str) = ("date", "Tue, 01 Dec 2026 12:00:00 GMT");
 
     #[test]
+    fn a_success_to_another_operation_s_method_is_not_judged_by_this_one_s_schema() {
+        let mut c = Operation::embedded().unwrap();
+        let checker = Checker::new(&c, BTreeSet::new());
+        let list = answer(
+            200,
+            &[DATE, ("content-type", "application/json")],
+            r#"[{"id": 1}]"#,
+        );
+        let get = with_method(&c, "GET", Class::Unspecified);
+        let (verdicts, _) = checker.check(&c, &get, &list);
+        assert!(
+            checks_of(&verdicts).contains(&("response_schema", Severity::Error)),
+            "without a GET operation on the path the answer is this one's: {verdicts:?}"
+        );
+        c.endpoint.path_methods.insert("GET".into());
+        let (verdicts, body) = checker.check(&c, &get, &list);
+        assert_eq!(checks_of(&verdicts), []);
+        assert_eq!(body, None);
+    }
+
+    #[test]
     fn a_2xx_to_head_or_options_is_judged_by_its_status_and_headers_only() {
         let c = Operation::embedded().unwrap();
         let checker = Checker::new(&c, BTreeSet::new());

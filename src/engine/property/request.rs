@@ -133,6 +133,23 @@ mod tests {
     use crate::engine::property::Property;
     use proptest::strategy::{Strategy, ValueTree};
 
+    #[test]
+    fn generated_parameters_are_bounded_and_never_empty_where_the_schema_is_silent() {
+        let b = bounded(&json!({"type": "array", "items": {"type": "string"}}));
+        assert_eq!(b["minItems"], 1);
+        assert_eq!(b["maxItems"], 4);
+        assert_eq!(b["items"]["minLength"], 1);
+        assert_eq!(b["items"]["maxLength"], 64);
+        // What the schema says stays, and a bound below its minimum is raised to it.
+        let b = bounded(&json!({"type": "string", "minLength": 0, "maxLength": 500}));
+        assert_eq!(
+            (b["minLength"].clone(), b["maxLength"].clone()),
+            (json!(0), json!(500))
+        );
+        let b = bounded(&json!({"type": "string", "minLength": 100}));
+        assert_eq!(b["maxLength"], 100);
+    }
+
     fn param(name: &str, location: ParamIn, required: bool, schema: Value) -> Param {
         Param {
             name: name.into(),
