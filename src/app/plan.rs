@@ -340,25 +340,36 @@ fn path_values(
 /// Why a valid case may get 404 when its path value is the document's example.
 pub const EXAMPLE_404_WHY: &str = "the path value is the document's example, which the server may not have; ids that exist come with the next issue";
 
+/// Why a valid DELETE may get 404: an earlier valid case deleted what its path names.
+pub const DELETED_404_WHY: &str =
+    "an earlier valid DELETE of the run may have deleted what the path names";
+
 /// The valid cases of every operation whose path takes a value from the document rather than
 /// from `--path-param` tolerate a 404, with a warning that says why.
 fn tolerate_unknown_examples(operations: &mut [Suite], from_document: &BTreeSet<String>) {
     for suite in operations.iter_mut() {
-        let params = &suite.contract.endpoint.path_params;
-        if !params.keys().any(|name| from_document.contains(name)) {
+        let endpoint = &suite.contract.endpoint;
+        let params = &endpoint.path_params;
+        // A DELETE of a document's operation with a path value removes what that value names:
+        // the valid cases after the first find nothing there, whoever gave the value.
+        let why = if endpoint.method == "DELETE" && !endpoint.params.is_empty() {
+            DELETED_404_WHY
+        } else if params.keys().any(|name| from_document.contains(name)) {
+            EXAMPLE_404_WHY
+        } else {
             continue;
-        }
+        };
         // Generated cases too: the executor adds the same to each valid case it sends.
-        suite.tolerate_404 = Some(EXAMPLE_404_WHY.to_string());
+        suite.tolerate_404 = Some(why.to_string());
         for case in suite.cases.iter_mut().filter(|c| c.class() == Class::Valid) {
-            let expect = &mut case.expect;
+            let expect = &mut std::sync::Arc::make_mut(case).expect;
             if expect.statuses.contains(&404) || expect.tolerated.contains(&404) {
                 continue;
             }
             expect.tolerated.push(404);
             expect.tolerated_why = Some(match expect.tolerated_why.take() {
-                Some(why) => format!("{why}; 404: {EXAMPLE_404_WHY}"),
-                None => EXAMPLE_404_WHY.to_string(),
+                Some(earlier) => format!("{earlier}; 404: {why}"),
+                None => why.to_string(),
             });
         }
     }
@@ -587,7 +598,7 @@ fn loaded(
         .into_iter()
         .map(|a| Suite {
             contract: a.operation,
-            cases: a.cases,
+            cases: a.cases.into_iter().map(std::sync::Arc::new).collect(),
             prefixed: a.prefixed,
             tolerate_404: None,
         })

@@ -109,7 +109,7 @@ impl Checker {
             || contract
                 .endpoint
                 .path_methods
-                .contains(&case.request.method)
+                .contains(&case.request.method.to_ascii_uppercase())
         {
             return (out, None);
         }

@@ -132,8 +132,9 @@ impl StatusKey {
         if s == "default" {
             return Some(StatusKey::Default);
         }
-        if s.len() == 3 && s[1..].eq_ignore_ascii_case("xx") {
-            let d = s[..1].parse::<u16>().ok()?;
+        let b = s.as_bytes();
+        if b.len() == 3 && b[1..].eq_ignore_ascii_case(b"xx") {
+            let d = (b[0] as char).to_digit(10)? as u16;
             return (1..=5).contains(&d).then_some(StatusKey::Range(d));
         }
         let code = s.parse::<u16>().ok()?;
@@ -204,6 +205,9 @@ mod tests {
         assert_eq!(StatusKey::parse("default"), Some(StatusKey::Default));
         assert_eq!(StatusKey::parse("6XX"), None);
         assert_eq!(StatusKey::parse("abc"), None);
+        // Keys of documents are text of any kind: three bytes of one character too.
+        assert_eq!(StatusKey::parse("€"), None);
+        assert_eq!(StatusKey::parse("éX"), None);
         assert!(StatusKey::Range(4).matches(418));
         assert!(!StatusKey::Range(4).matches(500));
         assert_eq!(StatusKey::Range(5).to_string(), "5XX");

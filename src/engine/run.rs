@@ -57,8 +57,9 @@ pub struct Selection {
 pub struct Suite {
     pub contract: Arc<Operation>,
     /// Regression cases first, then case files, then derived cases; ids already prefixed with
-    /// the operation when the contract has more than one.
-    pub cases: Vec<Case>,
+    /// the operation when the contract has more than one. Shared with the tests that send them,
+    /// so a document of many operations holds each case once.
+    pub cases: Vec<Arc<Case>>,
     /// Whether the operation's name goes before its test ids: when the contract has several
     /// operations, even if the run selects one, so ids do not change with `--operation`.
     pub prefixed: bool,
@@ -758,7 +759,7 @@ fn tests(plan: &Plan) -> Vec<Test> {
                 wave,
                 id: case.id.clone(),
                 kind: case.kind.to_string(),
-                unit: Unit::Case(Arc::new(case.clone())),
+                unit: Unit::Case(case.clone()),
             });
         }
         if plan.properties.is_some() {

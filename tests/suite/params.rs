@@ -637,7 +637,7 @@ fn run_path_length(checks: bool) -> provisionr_conformance::engine::outcome::Run
     assert_eq!(cases.len(), 1);
     p.operations = vec![Suite {
         contract: std::sync::Arc::new(op),
-        cases,
+        cases: cases.into_iter().map(std::sync::Arc::new).collect(),
         prefixed: false,
         tolerate_404: None,
     }];

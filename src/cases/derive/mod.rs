@@ -734,7 +734,8 @@ impl Deriver<'_> {
             .params
             .iter()
             .find(|q| q.location == ParamIn::Path && q.name == name)?;
-        let validator = jsonschema::validator_for(&param.schema).ok()?;
+        let validator =
+            crate::contract::compile(&param.schema, std::path::Path::new(&param.pointer)).ok()?;
         let read = serde_json::from_str::<Value>(text)
             .ok()
             .filter(|v| v.is_number() || v.is_boolean());

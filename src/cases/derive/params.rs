@@ -22,6 +22,10 @@ pub const INVALID_PARAM: &[u16] = &[400, 422];
 /// server may also route it nowhere (404).
 pub const INVALID_PATH: &[u16] = &[400, 404, 422];
 
+/// The longest parameter value a case expects a server to read: past it, a correct server may
+/// refuse the request line or the header as too long (414, 431).
+const MAX_SENT_LENGTH: usize = 4000;
+
 /// One value a case gives a parameter.
 struct Trial {
     rule: String,
@@ -252,18 +256,22 @@ fn lengths(s: &Value) -> Vec<Trial> {
     }
     if let Some(max) = length_bound(s, "maxLength") {
         let text = |n: usize| ParamSent::Json(json!(repeat_code_points("a", n)));
+        // RFC 9110 4.1 asks a server to take 8,000 octets of request line, and common header
+        // limits are 8 KiB: a longer value may be refused with 414 or 431 whatever its schema.
+        let fits = |n: usize| n <= MAX_SENT_LENGTH;
+        let class = |n: usize, class: Class| if fits(n) { class } else { Class::Unspecified };
         if max > 0 {
             out.push(Trial::new(
                 "max_length",
                 format!("exactly maxLength ({max})"),
-                Class::Valid,
+                class(max, Class::Valid),
                 text(max),
             ));
         }
         out.push(Trial::new(
             "max_length_plus_1",
             format!("maxLength + 1 ({})", max + 1),
-            Class::Invalid,
+            class(max + 1, Class::Invalid),
             text(max + 1),
         ));
     }

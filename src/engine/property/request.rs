@@ -118,6 +118,34 @@ pub fn overrides(contract: &Operation, value: &Value) -> Vec<ParamValue> {
         .collect()
 }
 
+/// Whether a server could read the generated object as a valid request: a query string, a
+/// header and a cookie hold text, so `"1"` and `1` are the same value there, and a broken
+/// object whose every value reads as valid text (or that is no object, so sends nothing) is no
+/// invalid request.
+pub fn reads_valid(contract: &Operation, value: &Value) -> bool {
+    let Some(object) = value.as_object() else {
+        return true;
+    };
+    sent(contract).into_iter().all(|(key, p)| {
+        let Some(v) = object.get(&key) else {
+            return !p.required;
+        };
+        let Ok(validator) = jsonschema::validator_for(&p.schema) else {
+            return false;
+        };
+        let as_text = match v {
+            Value::Number(_) | Value::Bool(_) => Some(Value::String(v.to_string())),
+            Value::String(t) => serde_json::from_str::<Value>(t)
+                .ok()
+                .filter(|r| r.is_number() || r.is_boolean()),
+            _ => None,
+        };
+        std::iter::once(v.clone())
+            .chain(as_text)
+            .any(|c| validator.is_valid(&c))
+    })
+}
+
 /// The parameter a pointer into the generated object is at, and its location.
 pub fn param_at(contract: &Operation, pointer: &str) -> Option<(ParamIn, String)> {
     let key = crate::contract::pointer::first_token(pointer)?;
