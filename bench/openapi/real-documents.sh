@@ -40,8 +40,14 @@ DOCS=(
   "star-trek-3.0          $EX/3.0/yaml/star-trek.yaml           @readme/oas-examples@8.2.2:3.0/yaml/star-trek.yaml"
   "petstore-3.1           $EX/3.1/yaml/petstore.yaml            @readme/oas-examples@8.2.2:3.1/yaml/petstore.yaml"
   "train-travel-3.1       $EX/3.1/yaml/train-travel.yaml        @readme/oas-examples@8.2.2:3.1/yaml/train-travel.yaml"
-  "readme-api-3.1         $EX/3.1/yaml/readme.yaml              @readme/oas-examples@8.2.2:3.1/yaml/readme.yaml"
-  "parameters-style-3.1   $EX/3.1/yaml/parameters-style.yaml    @readme/oas-examples@8.2.2:3.1/yaml/parameters-style.yaml"
+  # Prism 5.16 dies on some generated multipart bodies of `POST /images` (a TypeError in
+  # parse-multipart-data, uncaught: every later request of the run finds no server). A finding
+  # about the mock; its generated bodies are skipped so the rest of the document is tested.
+  "readme-api-3.1         $EX/3.1/yaml/readme.yaml              @readme/oas-examples@8.2.2:3.1/yaml/readme.yaml --skip uploadImage::property::"
+  # Not in the default list: every operation of it documents no response, which Prism 5.16
+  # answers with 500 NO_RESPONSE_RESPONSE_DEFINED before it stops answering. Run it by name
+  # (`real-documents.sh parameters-style-3.1`) to see the suite's parameter styles on it.
+  # "parameters-style-3.1 $EX/3.1/yaml/parameters-style.yaml    @readme/oas-examples@8.2.2:3.1/yaml/parameters-style.yaml"
   "security-3.1           $EX/3.1/yaml/security.yaml            @readme/oas-examples@8.2.2:3.1/yaml/security.yaml"
 )
 
@@ -118,6 +124,7 @@ selected() {
   return 1
 }
 WANT=("$@")
+[ ${#WANT[@]} -gt 0 ] && DOCS+=("${BY_NAME_ONLY[@]}")
 
 ROWS=()
 echo "suite: $("$BIN" --version 2>/dev/null || echo "$BIN"); prism $(node "$PRISM" --version 2>/dev/null || echo '?'); $(date -u +%Y-%m-%dT%H:%MZ)"

@@ -345,7 +345,8 @@ pub const DELETED_404_WHY: &str =
     "an earlier valid DELETE of the run may have deleted what the path names";
 
 /// The valid cases of every operation whose path takes a value from the document rather than
-/// from `--path-param` tolerate a 404, with a warning that says why.
+/// from `--path-param`, and of every DELETE of a document, tolerate a 404, with a warning that
+/// says why.
 fn tolerate_unknown_examples(operations: &mut [Suite], from_document: &BTreeSet<String>) {
     for suite in operations.iter_mut() {
         let endpoint = &suite.contract.endpoint;
