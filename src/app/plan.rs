@@ -736,6 +736,38 @@ mod tests {
     }
 
     #[test]
+    fn every_valid_delete_of_a_document_tolerates_a_404_whoever_gave_its_path_value() {
+        let mut p =
+            plan_from_args(["provisionr-conformance", "run", "--list", "--no-persist"]).unwrap();
+        let suite = &mut p.operations[0];
+        let mut op = Operation::embedded().unwrap();
+        op.endpoint.method = "DELETE".into();
+        // A parameter marks the operation as a document's (endpoint files declare none).
+        op.endpoint.params = vec![crate::contract::Param {
+            name: "service".into(),
+            location: crate::contract::ParamIn::Path,
+            required: true,
+            schema: serde_json::json!({"type": "string"}),
+            style: crate::contract::Style::Simple,
+            explode: false,
+            example: None,
+            base: None,
+            pointer: String::new(),
+        }];
+        suite.contract = std::sync::Arc::new(op);
+        tolerate_unknown_examples(&mut p.operations, &BTreeSet::new());
+        let suite = &p.operations[0];
+        assert_eq!(suite.tolerate_404.as_deref(), Some(DELETED_404_WHY));
+        let valid: Vec<_> = suite
+            .cases
+            .iter()
+            .filter(|c| c.class() == Class::Valid)
+            .collect();
+        assert!(!valid.is_empty());
+        assert!(valid.iter().all(|c| c.expect.tolerated.contains(&404)));
+    }
+
+    #[test]
     fn service_is_the_alias_of_its_path_param() {
         let by_alias = values(&["--service", "svc_alias"]).unwrap();
         let by_param = values(&["--path-param", "service=svc_alias"]).unwrap();

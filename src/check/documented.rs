@@ -52,17 +52,7 @@ impl Checker {
             && !resp.body.is_empty()
             && !media_type_listed(&doc.media_types, content_type)
         {
-            out.push(Verdict::new(
-                names::CONTENT_TYPE,
-                Severity::Error,
-                "header:Content-Type",
-                format!(
-                    "one of the media types the document gives the {} response: {}",
-                    doc.key,
-                    doc.media_types.join(", ")
-                ),
-                describe_header(content_type),
-            ));
+            out.push(unlisted_media_type(doc, content_type, Severity::Error));
         }
         let body = is_json_media_type(content_type)
             .then(|| serde_json::from_slice(&resp.body).ok())
@@ -91,17 +81,7 @@ impl Checker {
             && !doc.media_types.is_empty()
             && !media_type_listed(&doc.media_types, content_type)
         {
-            out.push(Verdict::new(
-                names::CONTENT_TYPE,
-                Severity::Warning,
-                "header:Content-Type",
-                format!(
-                    "one of the media types the document gives the {} response: {}",
-                    doc.key,
-                    doc.media_types.join(", ")
-                ),
-                describe_header(content_type),
-            ));
+            out.push(unlisted_media_type(doc, content_type, Severity::Warning));
         }
         let Some(schema) = &doc.schema else { return };
         if !self.on(names::ERROR_SCHEMA) {
@@ -180,6 +160,25 @@ pub(crate) fn media_type_listed(documented: &[String], actual: Option<&str>) -> 
                 .is_some_and(|ty| got.split('/').next() == Some(ty))
             || (json && is_json_media_type(Some(&want)))
     })
+}
+
+/// A Content-Type the governing response does not list.
+fn unlisted_media_type(
+    doc: &crate::contract::DocumentedResponse,
+    content_type: Option<&str>,
+    severity: Severity,
+) -> Verdict {
+    Verdict::new(
+        names::CONTENT_TYPE,
+        severity,
+        "header:Content-Type",
+        format!(
+            "one of the media types the document gives the {} response: {}",
+            doc.key,
+            doc.media_types.join(", ")
+        ),
+        describe_header(content_type),
+    )
 }
 
 #[cfg(test)]

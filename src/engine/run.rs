@@ -56,9 +56,8 @@ pub struct Selection {
 #[derive(Clone, Debug)]
 pub struct Suite {
     pub contract: Arc<Operation>,
-    /// Regression cases first, then case files, then derived cases; ids already prefixed with
-    /// the operation when the contract has more than one. Shared with the tests that send them,
-    /// so a document of many operations holds each case once.
+    /// Regression cases first, then case files, then derived cases, each held once (shared with
+    /// the tests that send them); ids prefixed with the operation when there are several.
     pub cases: Vec<Arc<Case>>,
     /// Whether the operation's name goes before its test ids: when the contract has several
     /// operations, even if the run selects one, so ids do not change with `--operation`.

@@ -120,12 +120,12 @@ pub fn overrides(contract: &Operation, value: &Value) -> Vec<ParamValue> {
 
 /// Whether a server could read the generated object as a valid request: a query string, a
 /// header and a cookie hold text, so `"1"` and `1` are the same value there, and a broken
-/// object whose every value reads as valid text (or that is no object, so sends nothing) is no
-/// invalid request.
+/// object whose every value reads as valid text is no invalid request (what is no object sends
+/// nothing, which is valid when no parameter is required).
 pub fn reads_valid(contract: &Operation, value: &Value) -> bool {
-    let Some(object) = value.as_object() else {
-        return true;
-    };
+    // What is no object sends no parameter at all.
+    let empty = Map::new();
+    let object = value.as_object().unwrap_or(&empty);
     sent(contract).into_iter().all(|(key, p)| {
         let Some(v) = object.get(&key) else {
             return !p.required;
@@ -190,6 +190,27 @@ mod tests {
             base: None,
             pointer: String::new(),
         }
+    }
+
+    #[test]
+    fn a_broken_parameter_object_a_server_reads_as_valid_text_is_no_invalid_request() {
+        let mut op = Operation::embedded().unwrap();
+        op.endpoint.body_kind = BodyKind::None;
+        op.endpoint.params = vec![
+            param("n", ParamIn::Query, true, json!({"type": "integer"})),
+            param("s", ParamIn::Query, false, json!({"type": "string"})),
+        ];
+        // `"1"` for an integer and `1` for a string are the same text on the wire.
+        assert!(reads_valid(&op, &json!({"n": "1", "s": 1})));
+        assert!(reads_valid(&op, &json!({"n": 1})));
+        // No object sends no parameter: valid only when none is required.
+        assert!(!reads_valid(&op, &json!([1])));
+        op.endpoint.params[0].required = false;
+        assert!(reads_valid(&op, &json!([1])));
+        op.endpoint.params[0].required = true;
+        // These stay broken: letters for an integer, a required one left out.
+        assert!(!reads_valid(&op, &json!({"n": "x"})));
+        assert!(!reads_valid(&op, &json!({"s": "a"})));
     }
 
     #[test]
