@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::{describe_header, excerpt, names, Checker, Verdict};
 use crate::cases::{Case, Origin};
-use crate::contract::media::is_json_media_type;
+use crate::contract::media::{essence, is_json_media_type};
 use crate::contract::{governing, Class, Operation, Severity};
 use crate::http::Response;
 
@@ -133,15 +133,6 @@ fn expected_by_the_document(case: &Case, status: u16) -> bool {
             Class::Invalid => matches!(case.origin, Origin::File(_)),
             Class::Unspecified => false,
         }
-}
-
-/// The essence of a media type: lower case, without parameters.
-fn essence(t: &str) -> String {
-    t.split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
 }
 
 /// Whether an answer's Content-Type is one the document lists: the same type (parameters

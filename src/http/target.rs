@@ -66,13 +66,7 @@ pub fn accept_header(documented: &[String]) -> String {
             parts.push(t.to_string());
         }
     }
-    let essence = |t: &str| {
-        t.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase()
-    };
+    let essence = crate::contract::media::essence;
     if parts.is_empty() {
         parts.push("application/json".into());
     } else if !parts.iter().any(|p| essence(p) == "application/json") {

@@ -11,6 +11,7 @@ use super::params::{parameters, path_params};
 use super::read::{resolve_ref, Found, Problem, Reader};
 use super::responses::{responses, Responses};
 use super::schemas::{convert, drop_properties_marked};
+use crate::contract::media::essence;
 use crate::contract::{
     pointer_token, AuthSpec, BodyKind, Endpoint, FieldPolicy, LoadWarning, Parts, Semantic,
 };
@@ -134,13 +135,6 @@ pub(super) fn read(
 /// The JSON media type of a `content` map (`application/json` first, else a `+json` type).
 pub(super) fn json_media(content: Option<&Value>) -> Option<(&String, &Value)> {
     let map = content?.as_object()?;
-    let essence = |m: &str| {
-        m.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase()
-    };
     map.iter()
         .find(|(m, _)| essence(m) == "application/json")
         .or_else(|| {
@@ -167,13 +161,6 @@ fn body(r: &Reader<'_>, op: &Value, pointer: &str) -> Result<Body, Problem> {
         None => at.clone(),
     };
     let content = b.get("content");
-    let essence = |m: &str| {
-        m.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase()
-    };
     let find = |want: &str| {
         content
             .and_then(Value::as_object)
