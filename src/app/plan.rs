@@ -71,7 +71,7 @@ impl RunArgs {
         // Operations that need no credentials need no token either.
         let needs_token = operations
             .iter()
-            .any(|o| o.contract.endpoint.auth.scheme != "none");
+            .any(|o| !o.contract.endpoint.auth.security.sent().is_empty());
         let (target, token, insecure_http) = self.target_and_token(needs_token)?;
         Ok(Plan {
             operations,

@@ -66,6 +66,11 @@ pub enum Auth {
     /// The run's token after this text, as written: `bearer ` or `Bearer  ` to try how a server
     /// reads the scheme and the separator.
     Scheme(String),
+    /// The chosen alternative's credentials, with the one of this scheme (by its name in the
+    /// contract) replaced by a wrong value of the same form.
+    Wrong(String),
+    /// The chosen alternative's credentials without the one of this scheme.
+    Omit(String),
 }
 
 /// The request body.

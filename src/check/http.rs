@@ -144,7 +144,8 @@ fn presented_bearer(auth: &Auth) -> bool {
         Auth::Header(v) => v.split_once(' ').is_some_and(|(scheme, token)| {
             scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()
         }),
-        Auth::None => false,
+        Auth::None | Auth::Omit(_) => false,
+        Auth::Wrong(_) => true,
     }
 }
 

@@ -290,10 +290,14 @@ impl Operation {
             });
         }
         let endpoint_path = p.endpoint_path.clone();
+        let mut endpoint = p.endpoint;
+        if endpoint.auth.security.is_none() && endpoint.auth.scheme.eq_ignore_ascii_case("bearer") {
+            endpoint.auth.security = super::Security::bearer();
+        }
         let contract = Operation {
             responses,
             files,
-            endpoint: p.endpoint,
+            endpoint,
             request_schema: p.request_schema,
             response_schema: p.response_schema,
             request_validator,

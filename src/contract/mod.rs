@@ -17,6 +17,7 @@ pub mod openapi;
 mod parameters;
 pub mod pointer;
 pub mod schema;
+mod security;
 mod validate;
 
 pub use class::Class;
@@ -27,6 +28,7 @@ pub use parameters::{
 };
 pub use pointer::{pointer_token, pointer_unescape};
 pub use schema::{resolve_local, unwrap_schema};
+pub use security::{Scheme, SchemeKind, Security};
 pub(crate) use validate::validate_endpoint;
 pub use validate::{
     check_header_value, check_method, is_standard_method, BoundError, HeaderValueError,
@@ -168,8 +170,13 @@ pub struct PathParam {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSpec {
-    /// Only `bearer` is supported.
+    /// An endpoint file's scheme: only `bearer` is supported. A document's operation says
+    /// `none` when it has no security, else `document` (its `security` says the rest).
     pub scheme: String,
+    /// The alternatives and the one the run sends; an endpoint file's `bearer` is
+    /// [`Security::bearer`].
+    #[serde(skip)]
+    pub security: Security,
 }
 
 /// A rule about a successful response's meaning, beyond its shape.

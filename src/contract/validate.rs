@@ -19,7 +19,8 @@ pub(crate) fn validate_endpoint(e: &Endpoint, path: &Path, text: &str) -> Result
     // An OpenAPI operation may also need no credentials, and succeed with the statuses it
     // documents when it documents no 2xx.
     let from_document = e.fields_source == super::FieldsSource::XConformance;
-    if !(e.auth.scheme.eq_ignore_ascii_case("bearer") || (from_document && e.auth.scheme == "none"))
+    if !(e.auth.scheme.eq_ignore_ascii_case("bearer")
+        || (from_document && matches!(e.auth.scheme.as_str(), "none" | "document")))
     {
         return err(format!(
             "auth.scheme `{}` is not supported; only `bearer` is",

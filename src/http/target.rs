@@ -321,12 +321,13 @@ impl Target {
             accept_header(&endpoint.response_media_types),
         ));
         let mut placeholder = None;
-        let no_auth = endpoint.auth.scheme.eq_ignore_ascii_case("none");
+        let no_auth = endpoint.auth.security.sent().is_empty();
         let scheme = match &spec.auth {
             Auth::Valid if no_auth => None,
             Auth::Valid => Some("Bearer "),
             Auth::Scheme(s) => Some(s.as_str()),
-            Auth::None => None,
+            // INTERIM: sent per scheme once the target holds every credential.
+            Auth::None | Auth::Wrong(_) | Auth::Omit(_) => None,
             Auth::Header(v) => {
                 headers.push(("Authorization".into(), v.clone()));
                 None

@@ -287,6 +287,7 @@ fn auth_scheme_none_sends_no_authorization() {
     // With bearer, the server sees the token and says so: the server tells the two apart.
     assert_eq!(exchange(refusing_authorization(), &op, &valid).status, 400);
     op.endpoint.auth.scheme = "none".into();
+    op.endpoint.auth.security = provisionr_conformance::contract::Security::default();
     assert_eq!(exchange(refusing_authorization(), &op, &valid).status, 200);
     let (addr, _rt) = serve_app(refusing_authorization());
     let sent = target(addr).prepare(&op.endpoint, &valid.request).request;

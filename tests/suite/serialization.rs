@@ -37,6 +37,7 @@ fn endpoint() -> Endpoint {
     e.path = "/items/{id}".into();
     e.body_kind = BodyKind::None;
     e.auth.scheme = "none".into();
+    e.auth.security = provisionr_conformance::contract::Security::default();
     use ParamIn::*;
     e.params = vec![
         param("id", Path, Style::Label, false, None),

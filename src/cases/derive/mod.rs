@@ -76,7 +76,7 @@ pub fn derive(contract: &Operation) -> Vec<Case> {
     if kind == BodyKind::Json {
         d.body();
     }
-    if !contract.endpoint.auth.scheme.eq_ignore_ascii_case("none") {
+    if !contract.endpoint.auth.security.sent().is_empty() {
         d.auth();
     }
     d.path();

@@ -51,7 +51,9 @@ pub(super) fn read(
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let pointer = f.pointer.as_str();
-    let scheme = super::security::scheme(r.doc, f.op, pointer).map_err(|p| problems.push(p));
+    let security = super::security::security(r.doc, f.op, pointer)
+        .and_then(|s| super::security::interim_bearer_only(s, pointer))
+        .map_err(|p| problems.push(p));
     let declared = parameters(r, f.item, f.op, pointer, &mut problems);
     let body = body(r, f.op, pointer).map_err(|p| problems.push(p));
     let read_responses = responses(r, f.op, pointer, &mut problems, &mut warnings);
@@ -62,8 +64,8 @@ pub(super) fn read(
         None => Some(Extension::default()),
     };
     super::examples::check(r, f.op, pointer, &declared, &mut warnings);
-    let (Ok(scheme), Ok(body), Some(resp), Some(ext), true) =
-        (scheme, body, read_responses, ext, problems.is_empty())
+    let (Ok(security), Ok(body), Some(resp), Some(ext), true) =
+        (security, body, read_responses, ext, problems.is_empty())
     else {
         // One component that cannot be taken may be reached by several schemas: said once.
         let mut seen = std::collections::BTreeSet::new();
@@ -94,7 +96,15 @@ pub(super) fn read(
         method: f.method.to_ascii_uppercase(),
         path: f.template.to_string(),
         path_params: path_params(&declared),
-        auth: AuthSpec { scheme },
+        auth: AuthSpec {
+            scheme: match security.sent() {
+                _ if security.is_none() => "none",
+                [one] if one.kind.sends_bearer() => "bearer",
+                _ => "document",
+            }
+            .into(),
+            security,
+        },
         content_type: body.content_type.clone(),
         request_schema: r.at(&body.pointer),
         response_schema: r.at(&response_at),

@@ -1,71 +1,114 @@
-//! An operation's security as the suite can satisfy it: an HTTP bearer token, or none.
+//! An operation's security as the document states it ([`Security`]): its own `security`, else
+//! the document's, each alternative with the schemes of `components/securitySchemes` it names.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::read::Problem;
-use crate::contract::pointer_token;
+use crate::contract::{pointer_token, ParamIn, Scheme, SchemeKind, Security};
 
-/// `bearer` when an alternative of the operation's security is one HTTP bearer scheme, `none`
-/// when it needs no credentials (no security, `security: []`, or `{}` among the alternatives);
-/// anything else is a problem naming the schemes.
-pub(super) fn scheme(doc: &Value, op: &Value, pointer: &str) -> Result<String, Problem> {
+/// The operation's alternatives. No `security`, `security: []` or an empty list of objects is no
+/// security; `{}` among them makes it optional. A scheme that is not in the components, or an
+/// `apiKey` without `in` and `name`, is a problem; a scheme the suite cannot send is kept as
+/// [`SchemeKind::Unsupported`], so its operation is listed rather than refused.
+pub(super) fn security(doc: &Value, op: &Value, pointer: &str) -> Result<Security, Problem> {
     let (requirements, at) = match (op.get("security"), doc.get("security")) {
         (None, Some(r)) => (Some(r), "/security".to_string()),
         (r, _) => (r, format!("{pointer}/security")),
     };
     let Some(list) = requirements else {
-        return Ok("none".into());
+        return Ok(Security::default());
     };
     let Some(list) = list.as_array() else {
         return Err(Problem::at(&at, "`security` is not a list of requirements"));
     };
-    let alternatives: Vec<&Map<String, Value>> = list.iter().filter_map(Value::as_object).collect();
-    if alternatives.is_empty() || alternatives.iter().any(|a| a.is_empty()) {
-        return Ok("none".into());
-    }
-    let kind = |name: &str| -> Option<String> {
-        let s = doc.pointer(&format!(
-            "/components/securitySchemes/{}",
-            pointer_token(name)
-        ))?;
-        let s = match s.get("$ref").and_then(Value::as_str) {
-            Some(r) => doc.pointer(r.strip_prefix('#')?)?,
-            None => s,
+    let mut out = Security::default();
+    for (i, requirement) in list.iter().enumerate() {
+        let Some(requirement) = requirement.as_object() else {
+            return Err(Problem::at(
+                &format!("{at}/{i}"),
+                "a security requirement is not an object",
+            ));
         };
-        let t = s.get("type").and_then(Value::as_str).unwrap_or("?");
-        Some(match s.get("scheme").and_then(Value::as_str) {
-            Some(scheme) if t == "http" => format!("http {}", scheme.to_ascii_lowercase()),
-            _ => t.to_string(),
-        })
-    };
-    if alternatives
-        .iter()
-        .any(|a| a.len() == 1 && a.keys().all(|n| kind(n).as_deref() == Some("http bearer")))
-    {
-        return Ok("bearer".into());
+        if requirement.is_empty() {
+            out.optional = true;
+            continue;
+        }
+        let mut alternative = Vec::with_capacity(requirement.len());
+        for name in requirement.keys() {
+            let kind = kind(doc, name).map_err(|why| Problem::at(&format!("{at}/{i}"), &why))?;
+            alternative.push(Scheme {
+                name: name.clone(),
+                kind,
+            });
+        }
+        out.alternatives.push(alternative);
     }
-    let named: Vec<String> = alternatives
-        .iter()
-        .map(|a| {
-            let each: Vec<String> = a
-                .keys()
-                .map(|n| match kind(n) {
-                    Some(k) => format!("`{n}` ({k})"),
-                    None => format!("`{n}` (not in components/securitySchemes)"),
-                })
-                .collect();
-            if each.len() > 1 {
-                format!("{} at once", each.join(" and "))
-            } else {
-                each.join("")
-            }
-        })
-        .collect();
+    Ok(out)
+}
+
+/// The kind of the scheme `name`, from `components/securitySchemes` (a local `$ref` followed).
+fn kind(doc: &Value, name: &str) -> Result<SchemeKind, String> {
+    let at = format!("/components/securitySchemes/{}", pointer_token(name));
+    let mut scheme = doc.pointer(&at).ok_or_else(|| {
+        format!("the security scheme `{name}` is not in components/securitySchemes")
+    })?;
+    if let Some(r) = scheme.get("$ref").and_then(Value::as_str) {
+        scheme = r
+            .strip_prefix('#')
+            .and_then(|p| doc.pointer(p))
+            .ok_or_else(|| {
+                format!(
+                    "the security scheme `{name}` refers to `{r}`, which is not in the document"
+                )
+            })?;
+    }
+    let field = |key: &str| scheme.get(key).and_then(Value::as_str);
+    Ok(match field("type").unwrap_or("") {
+        "http" => match field("scheme").map(str::to_ascii_lowercase).as_deref() {
+            Some("bearer") => SchemeKind::Bearer,
+            Some("basic") => SchemeKind::Basic,
+            Some(other) => SchemeKind::Unsupported(format!("HTTP `{other}`")),
+            None => return Err(format!("the http security scheme `{name}` has no `scheme`")),
+        },
+        "apiKey" => api_key(scheme, name)?,
+        "oauth2" => SchemeKind::OAuth2,
+        "openIdConnect" => SchemeKind::OpenIdConnect,
+        "mutualTLS" => SchemeKind::Unsupported("mutual TLS".into()),
+        other => SchemeKind::Unsupported(format!("type `{other}`")),
+    })
+}
+
+fn api_key(scheme: &Value, name: &str) -> Result<SchemeKind, String> {
+    let location = scheme
+        .get("in")
+        .and_then(Value::as_str)
+        .and_then(ParamIn::parse)
+        .filter(|l| *l != ParamIn::Path)
+        .ok_or_else(|| {
+            format!("the apiKey security scheme `{name}` has no `in` of header, query or cookie")
+        })?;
+    let key = scheme
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| format!("the apiKey security scheme `{name}` has no `name`"))?;
+    Ok(SchemeKind::ApiKey {
+        location,
+        name: key.to_string(),
+    })
+}
+
+/// INTERIM (until the plan chooses from the run's credentials): only an alternative of one
+/// bearer scheme, or none, is tested, as before.
+pub(super) fn interim_bearer_only(mut s: Security, pointer: &str) -> Result<Security, Problem> {
+    if s.is_none() || s.optional {
+        return Ok(Security::default());
+    }
+    if s.choose(|sc| sc.kind == SchemeKind::Bearer) && s.sent().len() == 1 {
+        return Ok(s);
+    }
     Err(Problem::at(
-        &at,
-        &format!(
-            "security {} cannot be satisfied: the suite sends only HTTP bearer credentials so far",
-            named.join(" or ")
-        ),
+        &format!("{pointer}/security"),
+        "security cannot be satisfied: the suite sends only HTTP bearer credentials so far",
     ))
 }
