@@ -61,8 +61,22 @@ pub fn valid_param_value(
     validator: &jsonschema::Validator,
 ) -> Result<Value, GenError> {
     let read = valid_value(schema, schema, 0).filter(|v| !v.is_null() || validator.is_valid(v));
-    if let Some(v) = read
+    // An empty array or object says nothing in a query, header or cookie (an exploded `[]` is no
+    // pair at all), so a required parameter would go missing: one item first, when the schema
+    // takes it.
+    let one_item = match &read {
+        Some(Value::Array(a)) if a.is_empty() => {
+            let items = crate::contract::unwrap_schema(schema, schema)
+                .get("items")
+                .cloned()
+                .unwrap_or(json!({}));
+            valid_value(schema, &items, 1).map(|item| json!([item]))
+        }
+        _ => None,
+    };
+    if let Some(v) = one_item
         .into_iter()
+        .chain(read)
         .chain([json!("a")])
         .find(|v| validator.is_valid(v))
     {
@@ -392,5 +406,29 @@ impl Deriver<'_> {
             request,
             offending,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn built(schema: Value) -> Value {
+        let validator = crate::contract::compile(&schema, Path::new("schema")).unwrap();
+        valid_param_value(&schema, &validator).unwrap()
+    }
+
+    #[test]
+    fn a_required_array_gets_an_item_so_it_is_sent_at_all() {
+        // Petstore's findPetsByStatus: `status=available`, not a request without `status`.
+        let status = json!({"type": "array", "items": {"type": "string",
+            "enum": ["available", "pending", "sold"], "default": "available"}});
+        assert_eq!(built(status), json!(["available"]));
+        assert_eq!(
+            built(json!({"type": "array", "items": {"type": "integer"}})),
+            json!([0])
+        );
+        // A schema that takes only the empty array keeps it.
+        assert_eq!(built(json!({"type": "array", "maxItems": 0})), json!([]));
     }
 }
