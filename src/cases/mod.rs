@@ -58,7 +58,7 @@ impl Expect {
     /// by the schemes the refusal is about ([`Auth::affects`]). RFC 6750 3.1 answers a bearer
     /// token 401 (and 403 for one without the scope, when the document lists 403 for the
     /// operation); nothing standardizes how an API key or a basic credential is refused, and
-    /// servers answer either 401 or 403 (the Precision section), so both are correct.
+    /// servers answer either 401 or 403, so both are correct.
     pub fn refused(contract: &crate::contract::Operation, auth: &Auth) -> Self {
         let mut expect = Expect::of(contract, Class::Invalid, "auth");
         let sent = contract.endpoint.auth.security.sent();
