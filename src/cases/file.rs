@@ -238,6 +238,9 @@ pub fn parse(path: &Path, text: &str, contract: &Operation) -> Result<Case, File
             ));
         }
     }
+    if let Some(auth) = &r.auth {
+        check_auth(auth, contract, &located)?;
+    }
     for key in r.path.keys() {
         if !endpoint.path_params.contains_key(key) {
             let mut e = located(key, format!("unknown path parameter `{key}`"));
@@ -293,8 +296,71 @@ pub fn parse(path: &Path, text: &str, contract: &Operation) -> Result<Case, File
         offending: file.offending,
         origin: Origin::File(path.display().to_string()),
     };
+    if case.expect.label == "auth" {
+        // A refused API key or basic credential may be answered 401 or 403, as derived.
+        case.expect.statuses = Expect::refused(contract, &case.request.auth).statuses;
+    }
     case.tolerate_date_time_variant(contract);
     Ok(case)
+}
+
+/// A case file's `auth` must fit the operation: `wrong` and `omit` name one of its schemes;
+/// `header` and `scheme` write a bearer token, so the alternative sent must have a bearer-like
+/// scheme (any alternative, before one is chosen).
+fn check_auth(
+    auth: &Auth,
+    contract: &Operation,
+    located: &impl Fn(&str, String) -> FileError,
+) -> Result<(), FileError> {
+    let security = &contract.endpoint.auth.security;
+    let all: Vec<&crate::contract::Scheme> = security.alternatives.iter().flatten().collect();
+    let considered: Vec<&crate::contract::Scheme> = match security.chosen {
+        Some(_) => security.sent().iter().collect(),
+        None => all.clone(),
+    };
+    let mut names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    match auth {
+        Auth::Wrong(name) | Auth::Omit(name) if !names.contains(&name.as_str()) => {
+            let form = if matches!(auth, Auth::Wrong(_)) {
+                "wrong"
+            } else {
+                "omit"
+            };
+            let mut e = located(
+                form,
+                format!("`request.auth` names the security scheme `{name}`, which is not one of the operation's"),
+            );
+            e.help = Some(match did_you_mean(name, names.iter().copied()) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None if names.is_empty() => "the operation has no security".into(),
+                None => format!("its schemes are: {}", names.join(", ")),
+            });
+            Err(e)
+        }
+        Auth::Header(_) | Auth::Scheme(_) if !considered.iter().any(|s| s.kind.sends_bearer()) => {
+            let form = if matches!(auth, Auth::Header(_)) {
+                "header"
+            } else {
+                "scheme"
+            };
+            let mut e = located(
+                form,
+                "`request.auth` writes a bearer Authorization header, but the operation sends no bearer-like credential".into(),
+            );
+            e.help = Some(if names.is_empty() {
+                "the operation has no security: leave `auth` out, or give \"none\"".into()
+            } else {
+                format!(
+                    "give {{\"wrong\": \"<scheme>\"}} or {{\"omit\": \"<scheme>\"}} for one of: {}",
+                    names.join(", ")
+                )
+            });
+            Err(e)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Each parameter a case file's request sets must be a query, header or cookie parameter of the
@@ -491,6 +557,78 @@ mod tests {
         )
         .unwrap();
         assert_eq!(no_ct.request.content_type, None);
+    }
+
+    fn with_auth(c: &Operation, auth: &str) -> Result<Case, FileError> {
+        let text = format!(
+            "{{\n  \"title\": \"t\",\n  \"class\": \"invalid\",\n  \"expect\": \"auth\",\n  \"request\": {{\"auth\": {auth}}}\n}}"
+        );
+        parse(Path::new("cases/auth.json"), &text, c)
+    }
+
+    /// The endpoint file's contract sending one API key.
+    fn api_key_contract() -> Operation {
+        let mut c = contract();
+        c.endpoint.auth.security = crate::contract::Security {
+            alternatives: vec![vec![crate::contract::Scheme {
+                name: "api_key".into(),
+                kind: crate::contract::SchemeKind::ApiKey {
+                    location: crate::contract::ParamIn::Query,
+                    name: "key".into(),
+                },
+            }]],
+            optional: false,
+            chosen: Some(0),
+        };
+        c
+    }
+
+    #[test]
+    fn a_case_file_names_a_scheme_to_send_wrong_or_leave_out() {
+        let c = contract();
+        let wrong = with_auth(&c, r#"{"wrong": "bearer"}"#).unwrap();
+        assert_eq!(wrong.request.auth, Auth::Wrong("bearer".into()));
+        assert_eq!(wrong.expect.statuses, [401]);
+        let omit = with_auth(&c, r#"{"omit": "bearer"}"#).unwrap();
+        assert_eq!(omit.request.auth, Auth::Omit("bearer".into()));
+        let written = to_text(&omit, &c, &Provenance::default());
+        assert!(written.contains(r#""omit": "bearer""#), "{written}");
+        let back = parse(Path::new("cases/back.json"), &written, &c).unwrap();
+        assert_eq!(back.request, omit.request);
+        // A refused API key may be answered 401 or 403.
+        let key = api_key_contract();
+        let wrong_key = with_auth(&key, r#"{"wrong": "api_key"}"#).unwrap();
+        assert_eq!(wrong_key.expect.statuses, [401, 403]);
+        assert_eq!(
+            with_auth(&key, r#""none""#).unwrap().request.auth,
+            Auth::None
+        );
+    }
+
+    #[test]
+    fn a_scheme_the_operation_does_not_have_is_refused_with_a_suggestion() {
+        let err = with_auth(&contract(), r#"{"wrong": "berer"}"#).unwrap_err();
+        assert_eq!(err.location, Some((5, 24)));
+        assert!(err.message.contains("`berer`"), "{}", err.message);
+        assert_eq!(err.help.as_deref(), Some("did you mean `bearer`?"));
+        let err = with_auth(&api_key_contract(), r#"{"omit": "zzz"}"#).unwrap_err();
+        assert_eq!(err.help.as_deref(), Some("its schemes are: api_key"));
+        let mut none = contract();
+        none.endpoint.auth.security = crate::contract::Security::default();
+        let err = with_auth(&none, r#"{"omit": "bearer"}"#).unwrap_err();
+        assert_eq!(err.help.as_deref(), Some("the operation has no security"));
+    }
+
+    #[test]
+    fn a_bearer_header_is_refused_where_no_bearer_token_is_sent() {
+        let key = api_key_contract();
+        for auth in [r#"{"header": "Bearer x"}"#, r#"{"scheme": "bearer "}"#] {
+            let err = with_auth(&key, auth).unwrap_err();
+            assert!(err.message.contains("no bearer-like credential"), "{auth}");
+            assert_eq!(err.location, Some((5, 24)));
+            assert!(err.help.as_deref().is_some_and(|h| h.contains("api_key")));
+            assert!(with_auth(&contract(), auth).is_ok(), "{auth}");
+        }
     }
 
     #[test]

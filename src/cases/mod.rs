@@ -53,7 +53,37 @@ impl Expect {
     }
 }
 
-/// The Authorization header a request carries.
+impl Expect {
+    /// What a request whose credentials `auth` refuses expects: the `auth` statuses, widened
+    /// by the schemes the refusal is about ([`Auth::affects`]). RFC 6750 3.1 answers a bearer
+    /// token 401 (and 403 for one without the scope, when the document lists 403 for the
+    /// operation); nothing standardizes how an API key or a basic credential is refused, and
+    /// servers answer either 401 or 403, so both are correct.
+    pub fn refused(contract: &crate::contract::Operation, auth: &Auth) -> Self {
+        let mut expect = Expect::of(contract, Class::Invalid, "auth");
+        let sent = contract.endpoint.auth.security.sent();
+        let affected = auth.affects(sent);
+        let documents_403 = contract
+            .responses
+            .iter()
+            .any(|r| r.key == crate::contract::StatusKey::Code(403));
+        let not_bearer = affected.iter().any(|s| !s.kind.sends_bearer());
+        let extra: &[u16] = match (not_bearer, documents_403) {
+            (true, _) => &[401, 403],
+            (false, true) => &[403],
+            (false, false) => &[],
+        };
+        for status in extra {
+            if !expect.statuses.contains(status) {
+                expect.statuses.push(*status);
+            }
+        }
+        expect
+    }
+}
+
+/// The credentials a request carries, as the chosen alternative of the operation's security
+/// ([`crate::contract::Security::sent`]) makes them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Auth {
@@ -71,6 +101,24 @@ pub enum Auth {
     Wrong(String),
     /// The chosen alternative's credentials without the one of this scheme.
     Omit(String),
+}
+
+impl Auth {
+    /// The schemes of the chosen alternative `sent` whose credential this request leaves out
+    /// or changes, so a refusal is about them: all for `Valid` and `None`, the bearer-like ones
+    /// for `Header` and `Scheme`, the one named for `Wrong` and `Omit`.
+    pub fn affects<'a>(
+        &self,
+        sent: &'a [crate::contract::Scheme],
+    ) -> Vec<&'a crate::contract::Scheme> {
+        sent.iter()
+            .filter(|s| match self {
+                Auth::Valid | Auth::None => true,
+                Auth::Header(_) | Auth::Scheme(_) => s.kind.sends_bearer(),
+                Auth::Wrong(name) | Auth::Omit(name) => s.name == *name,
+            })
+            .collect()
+    }
 }
 
 /// The request body.

@@ -7,7 +7,7 @@
 
 use super::{describe_header, names, Verdict};
 use crate::cases::{Auth, Case};
-use crate::contract::{Operation, Severity};
+use crate::contract::{Operation, SchemeKind, Severity};
 use crate::http::Response;
 
 /// Runs the envelope checks that are switched on.
@@ -88,21 +88,70 @@ fn allow_header(contract: &Operation, resp: &Response) -> Option<Verdict> {
     })
 }
 
-/// RFC 9110 11.6.1: a 401 MUST carry `WWW-Authenticate` with at least one challenge; RFC 6750 3:
-/// for a bearer endpoint, a `Bearer` one. RFC 6750 3.1: when the request presented a bearer
-/// token, the challenge SHOULD say what was wrong with it (`error="..."`).
+/// RFC 9110 11.6.1: a 401 MUST carry `WWW-Authenticate` with at least one challenge. Which
+/// challenge is read from the schemes the refusal is about ([`Auth::affects`] of the chosen
+/// alternative): RFC 6750 3 asks a bearer token's 401 for a `Bearer` challenge (an error), and
+/// 3.1 for an error code when a token was presented (a warning); RFC 7617 asks a basic
+/// credential's for a `Basic` one, a warning, since servers refusing basic credentials often
+/// send none; an API key has no challenge of its own, so none is checked. Where the refusal may
+/// be about a scheme of either sort (a combination), a missing challenge is a warning.
 fn www_authenticate(contract: &Operation, case: &Case, resp: &Response) -> Vec<Verdict> {
     // Challenges may come one per field line (ASP.NET Core, Node's setHeader with an array).
     let lines = resp.header_list("www-authenticate");
     let header = lines.as_deref();
-    let scheme = &contract.endpoint.auth.scheme;
-    let challenge = header.and_then(|h| challenge_for(h, scheme));
+    let affected = case
+        .request
+        .auth
+        .affects(contract.endpoint.auth.security.sent());
+    let bearer = affected.iter().any(|s| s.kind.sends_bearer());
+    let basic = affected.iter().any(|s| s.kind == SchemeKind::Basic);
+    let others = affected
+        .iter()
+        .any(|s| !s.kind.sends_bearer() && s.kind != SchemeKind::Basic);
+    let found = |scheme: &str| header.and_then(|h| challenge_for(h, scheme));
+    let missing = |severity: Severity, expected: String| {
+        vec![Verdict::new(
+            names::WWW_AUTHENTICATE,
+            severity,
+            "header:WWW-Authenticate",
+            expected,
+            describe_header(header),
+        )]
+    };
+    if affected.is_empty() {
+        // No credential is sent: RFC 9110 still asks a 401 for some challenge.
+        if header.is_some_and(|h| !h.trim().is_empty()) {
+            return Vec::new();
+        }
+        return missing(
+            Severity::Error,
+            "a challenge (RFC 9110 11.6.1: MUST in a 401)".into(),
+        );
+    }
+    if bearer && !basic && !others {
+        return bearer_challenge(case, header, found("bearer"));
+    }
+    if (bearer && found("bearer").is_some()) || (basic && found("basic").is_some()) {
+        return Vec::new();
+    }
+    let want = match (bearer, basic) {
+        (true, true) => "a Bearer or Basic challenge (RFC 6750 3, RFC 7617 2)",
+        (true, false) => "a Bearer challenge (RFC 6750 3; the refusal may be about another scheme sent with the token, so a warning)",
+        (false, true) => "a Basic challenge (RFC 7617 2: a 401 to a basic credential names its realm)",
+        (false, false) => return Vec::new(),
+    };
+    missing(Severity::Warning, want.into())
+}
+
+/// RFC 6750 3 for a refusal about a bearer token alone: a `Bearer` challenge, with an error
+/// code when a token was presented (3.1: SHOULD).
+fn bearer_challenge(case: &Case, header: Option<&str>, challenge: Option<&str>) -> Vec<Verdict> {
     let Some(challenge) = challenge else {
         return vec![Verdict::new(
             names::WWW_AUTHENTICATE,
             Severity::Error,
             "header:WWW-Authenticate",
-            format!("a {scheme} challenge (RFC 9110 11.6.1 and RFC 6750 3: MUST in a 401)"),
+            "a bearer challenge (RFC 9110 11.6.1 and RFC 6750 3: MUST in a 401)",
             describe_header(header),
         )];
     };
@@ -144,6 +193,8 @@ fn presented_bearer(auth: &Auth) -> bool {
         Auth::Header(v) => v.split_once(' ').is_some_and(|(scheme, token)| {
             scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()
         }),
+        // Only a bearer-like scheme's refusal is judged by RFC 6750, so a wrong credential
+        // of it is a token presented, and one left out is none.
         Auth::None | Auth::Omit(_) => false,
         Auth::Wrong(_) => true,
     }

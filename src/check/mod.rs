@@ -420,6 +420,105 @@ mod tests {
         assert_eq!(checks_of(&verdicts), [("allow_header", Severity::Error)]);
     }
 
+    /// The endpoint file's contract sending this one alternative.
+    fn secured(schemes: Vec<crate::contract::Scheme>) -> Operation {
+        let mut c = Operation::embedded().unwrap();
+        c.endpoint.auth.security = crate::contract::Security {
+            alternatives: vec![schemes],
+            optional: false,
+            chosen: Some(0),
+        };
+        c
+    }
+
+    fn scheme(name: &str, kind: crate::contract::SchemeKind) -> crate::contract::Scheme {
+        crate::contract::Scheme {
+            name: name.into(),
+            kind,
+        }
+    }
+
+    /// The `www_authenticate` verdicts on a 401 to a request carrying `auth`, with these
+    /// challenges.
+    fn challenge_verdicts(c: &Operation, auth: Auth, challenges: &[&str]) -> Vec<Severity> {
+        let checker = Checker::new(c, BTreeSet::new());
+        let mut case = with_method(c, "POST", Class::Invalid);
+        case.expect = Expect::refused(c, &auth);
+        case.request.auth = auth;
+        let mut headers = vec![DATE, ("content-type", "application/json")];
+        headers.extend(challenges.iter().map(|ch| ("www-authenticate", *ch)));
+        let (verdicts, _) = checker.check(c, &case, &answer(401, &headers, "{}"));
+        verdicts
+            .iter()
+            .filter(|v| v.check == names::WWW_AUTHENTICATE)
+            .map(|v| v.severity)
+            .collect()
+    }
+
+    #[test]
+    fn each_scheme_s_401_is_judged_by_its_own_challenge_rule() {
+        use crate::contract::{ParamIn, SchemeKind};
+        let (e, w) = (Severity::Error, Severity::Warning);
+        let key = || {
+            scheme(
+                "key",
+                SchemeKind::ApiKey {
+                    location: ParamIn::Header,
+                    name: "X-Key".into(),
+                },
+            )
+        };
+        // RFC 6750 3: a bearer token's 401 names the Bearer scheme, an error without it.
+        let bearer = secured(vec![scheme("jwt", SchemeKind::OAuth2)]);
+        assert_eq!(challenge_verdicts(&bearer, Auth::None, &[]), [e]);
+        assert_eq!(challenge_verdicts(&bearer, Auth::None, &["Basic"]), [e]);
+        assert_eq!(challenge_verdicts(&bearer, Auth::None, &["Bearer"]), []);
+        // RFC 7617: a basic credential's 401 without a Basic challenge is a warning.
+        let basic = secured(vec![scheme("b", SchemeKind::Basic)]);
+        let wrong = || Auth::Wrong("b".into());
+        assert_eq!(challenge_verdicts(&basic, wrong(), &[]), [w]);
+        assert_eq!(challenge_verdicts(&basic, wrong(), &["Bearer"]), [w]);
+        assert_eq!(
+            challenge_verdicts(&basic, wrong(), &["Basic realm=\"x\""]),
+            []
+        );
+        assert_eq!(challenge_verdicts(&basic, Auth::None, &["Basic"]), []);
+        // An API key has no challenge: with or without the header is correct.
+        let api = secured(vec![key()]);
+        for auth in [Auth::None, Auth::Wrong("key".into())] {
+            assert_eq!(challenge_verdicts(&api, auth.clone(), &[]), []);
+            assert_eq!(challenge_verdicts(&api, auth, &["ApiKey realm=\"x\""]), []);
+        }
+        // Together: the refusal may be about either, so a missing Bearer one is a warning; a
+        // left-out key is judged as a key, a left-out token as a token (none presented).
+        let both = secured(vec![scheme("jwt", SchemeKind::Bearer), key()]);
+        assert_eq!(challenge_verdicts(&both, Auth::None, &[]), [w]);
+        assert_eq!(challenge_verdicts(&both, Auth::None, &["Bearer"]), []);
+        assert_eq!(challenge_verdicts(&both, Auth::Omit("key".into()), &[]), []);
+        assert_eq!(
+            challenge_verdicts(&both, Auth::Omit("jwt".into()), &[]),
+            [e]
+        );
+        assert_eq!(
+            challenge_verdicts(&both, Auth::Omit("jwt".into()), &["Bearer"]),
+            []
+        );
+        // A token presented still asks for an error code (RFC 6750 3.1: SHOULD).
+        let wrong_token = || Auth::Header("Bearer pvt_wrong".into());
+        assert_eq!(challenge_verdicts(&both, wrong_token(), &["Bearer"]), [w]);
+        let described = "Bearer error=\"invalid_token\"";
+        assert_eq!(challenge_verdicts(&both, wrong_token(), &[described]), []);
+    }
+
+    #[test]
+    fn a_401_without_security_still_needs_some_challenge() {
+        let mut none = Operation::embedded().unwrap();
+        none.endpoint.auth.security = crate::contract::Security::default();
+        let e = Severity::Error;
+        assert_eq!(challenge_verdicts(&none, Auth::Valid, &[]), [e]);
+        assert_eq!(challenge_verdicts(&none, Auth::Valid, &["Basic"]), []);
+    }
+
     #[test]
     fn excerpt_cuts_on_a_char_boundary() {
         let s = "é".repeat(400);

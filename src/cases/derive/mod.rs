@@ -7,10 +7,11 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use super::generate::near_future;
-use super::{Auth, Body, Case, Expect, Origin, Patched, RequestSpec};
+use super::{Body, Case, Expect, Origin, Patched, RequestSpec};
 use crate::contract::datetimes::{parse_rfc3339, NEAR_MISSES};
 use crate::contract::{pointer_token, BodyKind, Class, Operation, ParamIn, StatusKey};
 
+mod auth;
 mod params;
 mod standards;
 #[cfg(test)]
@@ -638,40 +639,6 @@ impl Deriver<'_> {
             request,
             None,
         );
-    }
-
-    fn auth(&mut self) {
-        let cases = [
-            ("missing", "no Authorization header", Auth::None),
-            (
-                "basic_scheme",
-                "the Basic scheme instead of Bearer",
-                Auth::Header("Basic cHJvdmlzaW9ucjpwYXNzd29yZA==".into()),
-            ),
-            (
-                "empty_bearer",
-                "Bearer with an empty token",
-                Auth::Header("Bearer ".into()),
-            ),
-            (
-                "wrong_token",
-                "a wrong bearer token",
-                Auth::Header("Bearer pvt_wrong_token_0000000000000000".into()),
-            ),
-        ];
-        for (rule, title, auth) in cases {
-            let mut request = self.patched_request(self.base_body());
-            request.auth = auth;
-            let expect = self.expect(Class::Invalid, "auth");
-            self.push(
-                format!("auth::{rule}"),
-                format!("auth: {title}"),
-                "auth",
-                expect,
-                request,
-                None,
-            );
-        }
     }
 
     fn path(&mut self) {

@@ -109,13 +109,8 @@ impl Deriver<'_> {
             self.media_types();
             self.json_grammar();
         }
-        if self
-            .contract
-            .endpoint
-            .auth
-            .scheme
-            .eq_ignore_ascii_case("bearer")
-        {
+        let sent = self.contract.endpoint.auth.security.sent();
+        if sent.iter().any(|s| s.kind.sends_bearer()) {
             self.bearer();
         }
         self.other_methods();
@@ -313,7 +308,7 @@ impl Deriver<'_> {
             request.auth = Auth::Scheme(scheme.into());
             let mut expect = self.expect(Class::Valid, "");
             if let Some(why) = tolerated {
-                expect.tolerated = self.expect(Class::Invalid, "auth").statuses;
+                expect.tolerated = Expect::refused(self.contract, &request.auth).statuses;
                 expect.tolerated_why = Some(why.into());
             }
             self.push_kind("auth", rule, title, expect, request);

@@ -2,6 +2,7 @@
 
 use super::values::number_value;
 use super::*;
+use crate::cases::Auth;
 use std::path::Path;
 
 #[test]

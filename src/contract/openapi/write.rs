@@ -206,14 +206,30 @@ fn rewrite_ref(r: &str, renamed: &BTreeMap<String, String>, home: &str) -> Strin
     format!("#/components/schemas/{}{rest}", pointer_token(home))
 }
 
-/// What each kind of rejection means, for the response descriptions.
-fn rejection_description(kind: &str) -> &str {
+/// What each kind of rejection means, for the response descriptions; an `auth` rejection
+/// names the credentials the operation sends.
+fn rejection_description(kind: &str, e: &Endpoint) -> String {
     match kind {
-        "invalid_body" => "the body breaks the request schema",
-        "auth" => "the bearer token is missing or invalid",
-        "unknown_path" => "a path parameter names nothing",
-        "media_type" => "the body is not of the request media type",
-        other => other,
+        "invalid_body" => "the body breaks the request schema".into(),
+        "auth" => auth_description(e.auth.security.sent()),
+        "unknown_path" => "a path parameter names nothing".into(),
+        "media_type" => "the body is not of the request media type".into(),
+        other => other.into(),
+    }
+}
+
+fn auth_description(sent: &[crate::contract::Scheme]) -> String {
+    match sent {
+        [] => "the credentials are missing or invalid".into(),
+        [one] if one.kind.sends_bearer() => "the bearer token is missing or invalid".into(),
+        [one] => format!(
+            "the credential ({}) is missing or invalid",
+            one.kind.describe()
+        ),
+        several => {
+            let kinds: Vec<String> = several.iter().map(|s| s.kind.describe()).collect();
+            format!("a credential ({}) is missing or invalid", kinds.join(", "))
+        }
     }
 }
 
@@ -248,7 +264,7 @@ fn operation_of(
             (*status, body)
         })
         .collect();
-    let mut meanings: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
+    let mut meanings: BTreeMap<u16, Vec<String>> = BTreeMap::new();
     for (kind, statuses) in &e.expectations {
         if kind == "method" {
             continue;
@@ -257,7 +273,7 @@ fn operation_of(
             meanings
                 .entry(*status)
                 .or_default()
-                .push(rejection_description(kind));
+                .push(rejection_description(kind, e));
         }
     }
     for (status, meaning) in meanings {
@@ -353,6 +369,31 @@ mod tests {
             let text = to_yaml(&tricky);
             assert_eq!(yaml::to_json(&text).unwrap(), tricky, "{text}");
         }
+    }
+
+    #[test]
+    fn an_auth_refusal_names_the_credentials_sent() {
+        use crate::contract::{ParamIn, Scheme, SchemeKind};
+        let scheme = |kind| Scheme {
+            name: "s".into(),
+            kind,
+        };
+        let key = SchemeKind::ApiKey {
+            location: ParamIn::Header,
+            name: "X-Key".into(),
+        };
+        assert_eq!(
+            auth_description(&[scheme(SchemeKind::Bearer)]),
+            "the bearer token is missing or invalid"
+        );
+        assert_eq!(
+            auth_description(&[scheme(key.clone())]),
+            "the credential (API key in the header `X-Key`) is missing or invalid"
+        );
+        assert_eq!(
+            auth_description(&[scheme(SchemeKind::Basic), scheme(key)]),
+            "a credential (HTTP basic, API key in the header `X-Key`) is missing or invalid"
+        );
     }
 
     #[test]
