@@ -44,8 +44,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// streamed to the `--created` file as it arrives. The file is written under a temporary name
 /// and renamed when the run ends, so a reader never sees half a list. It is opened before the
 /// first request, so an unwritable path stops the run before it creates anything. A run of one
-/// operation writes one id a line, as clean-up scripts read it; a run of several writes
-/// `<operation>\t<id>` lines.
+/// operation (or of endpoint files) writes one id a line, as clean-up scripts read it; a
+/// document's run of several writes `<operation>\t<id>` lines.
 pub struct CreatedList(Mutex<Ledger>);
 
 impl CreatedList {

@@ -51,6 +51,8 @@ pub struct Executor {
     tolerate_404: Option<String>,
     /// The run's set-up requests, and this operation's index among the run's.
     chain: Option<(Arc<Chain>, usize)>,
+    /// The operation is a document's: any POST success or 201 goes to the created list.
+    documented: bool,
 }
 
 /// How the executor judges and what it must keep safe.
@@ -108,7 +110,15 @@ impl Executor {
             prefix: settings.prefix,
             tolerate_404: settings.tolerate_404,
             chain: None,
+            documented: false,
         }
+    }
+
+    /// Marks the operation as a document's (`--openapi`): what any POST success or 201 creates
+    /// goes to the created list, not only what an endpoint file's `created_id` names.
+    pub fn documented(mut self, documented: bool) -> Self {
+        self.documented = documented;
+        self
     }
 
     /// Takes path values that exist from `chain`'s set-up requests; `op` is this operation's
@@ -440,7 +450,7 @@ impl Executor {
         } else {
             let creates = (endpoint.method == "POST" && (200..300).contains(&resp.status))
                 || resp.status == 201;
-            if !creates {
+            if !(creates && self.documented) {
                 return None;
             }
             let field = self.chain.as_ref().and_then(|(c, op)| c.created_field(*op));

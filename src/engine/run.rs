@@ -431,7 +431,8 @@ fn context(
     )?
     .with_rate(plan.rate);
     let redactor = plan.redactor();
-    let several = plan.operations.len() > 1;
+    // Endpoint-file runs keep one id a line, however many operations they have.
+    let several = plan.operations.len() > 1 && plan.document.is_some();
     let created = Arc::new(CreatedList::open(plan.created_list.as_deref(), several)?);
     let chain = chain(plan);
     let mut execs = Vec::new();
@@ -455,7 +456,8 @@ fn context(
         let exec = match &chain {
             Some(c) => exec.with_chain(c.clone(), op),
             None => exec,
-        };
+        }
+        .documented(plan.document.is_some());
         execs.push(Arc::new(exec));
     }
     if let Some(c) = &chain {
