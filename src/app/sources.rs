@@ -120,3 +120,28 @@ pub(super) fn tolerate_unknown_examples(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::chain::{Expression, Via};
+
+    fn source(consumer: &str, producer: &str) -> IdSource {
+        IdSource {
+            consumer: consumer.into(),
+            param: "id".into(),
+            producer: producer.into(),
+            from: vec![Expression::Location],
+            via: Via::Creator,
+        }
+    }
+
+    #[test]
+    fn a_source_that_would_wait_on_itself_is_a_cycle() {
+        let kept = vec![source("b", "a"), source("c", "b")];
+        // `a` taking its value from `c` would wait on `c`, which waits on `b`, which waits on `a`.
+        assert!(waits_on(&kept, "c", "a"));
+        assert!(!waits_on(&kept, "a", "c"));
+        assert!(waits_on(&kept, "a", "a"));
+    }
+}

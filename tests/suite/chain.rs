@@ -467,3 +467,59 @@ fn the_created_list_names_ids_from_the_body_and_from_location_with_their_operati
         "{ids:?}"
     );
 }
+
+#[test]
+fn nested_paths_take_each_id_from_the_post_on_their_parent_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let param = |name: &str| {
+        json!({"name": name, "in": "path", "required": true,
+                                    "schema": {"type": "string", "example": "x"}})
+    };
+    let made = |schema: Value| {
+        json!({"201": {"description": "made",
+        "content": {"application/json": {"schema": schema}}}})
+    };
+    let doc = json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Parts", "version": "1"},
+        "paths": {
+            "/things": {"post": {"operationId": "createThing", "responses": made(
+                json!({"type": "object", "properties": {"thing_id": {"type": "string"}}}))}},
+            "/things/{thingId}/parts": {"post": {"operationId": "createPart",
+                "parameters": [param("thingId")],
+                "responses": made(json!({"type": "object",
+                    "properties": {"uuid": {"type": "string"}, "partRef": {"type": "string"}}}))}},
+            "/things/{thingId}/parts/{partId}": {"get": {"operationId": "getPart",
+                "parameters": [param("thingId"), param("partId")],
+                "responses": {"200": {"description": "ok"}}}}
+        }
+    });
+    let file = dir.path().join("parts.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let d = provisionr_conformance::contract::openapi::load(&file).unwrap();
+    let of = |consumer: &str, param: &str| {
+        d.id_sources
+            .iter()
+            .find(|s| s.consumer == consumer && s.param == param)
+            .map(|s| {
+                (
+                    s.producer.clone(),
+                    s.from.iter().map(|e| e.describe()).collect::<Vec<_>>(),
+                )
+            })
+    };
+    let location = "the last segment of its Location header".to_string();
+    // `thing_id` is the snake form of the parameter's name, found in the success schema.
+    let thing = Some((
+        "createThing".to_string(),
+        vec!["$response.body#/thing_id".to_string(), location.clone()],
+    ));
+    assert_eq!(of("getPart", "thingId"), thing);
+    assert_eq!(of("createPart", "thingId"), thing);
+    // Neither `uuid` nor `partRef` is an id's name, and no field is named like `partId`: only
+    // the `Location` is left.
+    assert_eq!(
+        of("getPart", "partId"),
+        Some(("createPart".to_string(), vec![location]))
+    );
+}
