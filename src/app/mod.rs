@@ -6,5 +6,6 @@ pub mod commands;
 pub mod plan;
 pub mod profile;
 pub mod selftest;
+mod sources;
 
 pub use commands::main;

@@ -11,9 +11,12 @@ use clap::{CommandFactory, FromArgMatches};
 
 use super::cli::{Cli, Command, ContractArgs, RunArgs, SelftestArgs, SourceArgs};
 use super::selftest::Subjects;
+use super::sources::{settle_sources, tolerate_unknown_examples};
+pub use super::sources::{DELETED_404_WHY, EXAMPLE_404_WHY};
 use crate::cases::assemble::{self, AssembleError};
 use crate::check::Checker;
-use crate::contract::{Class, Document, LoadWarning, Operation, Untested};
+use crate::contract::chain::IdSource;
+use crate::contract::{Document, LoadWarning, Operation, Untested};
 use crate::diag::{did_you_mean, FileError};
 use crate::engine::known::KnownFailures;
 use crate::engine::property::{self, PropertySettings};
@@ -67,7 +70,9 @@ impl RunArgs {
         let given = self.given_path_values();
         let remote = self.base_url.is_some();
         let (path_values, from_document) = path_values(&operations, &given, remote, document)?;
-        tolerate_unknown_examples(&mut operations, &from_document);
+        let mut load_warnings = loaded.warnings;
+        let id_sources = settle_sources(loaded.id_sources, &operations, &given, &mut load_warnings);
+        tolerate_unknown_examples(&mut operations, &from_document, &id_sources, &path_values);
         // Operations that need no credentials need no token either.
         let needs_token = operations
             .iter()
@@ -76,7 +81,7 @@ impl RunArgs {
         Ok(Plan {
             operations,
             untested: loaded.untested,
-            load_warnings: loaded.warnings,
+            load_warnings,
             server_url: loaded.server_url,
             document: self.contract.source.openapi.clone(),
             embedded_refusal,
@@ -84,6 +89,7 @@ impl RunArgs {
             token: Secret::new(token),
             token_env: self.token_env.clone(),
             path_values,
+            id_sources,
             timeout: Duration::from_secs(self.timeout),
             max_wait: Duration::from_secs(self.max_wait),
             junit: Some(self.junit.clone()),
@@ -337,45 +343,6 @@ fn path_values(
     Ok((values, from_document))
 }
 
-/// Why a valid case may get 404 when its path value is the document's example.
-pub const EXAMPLE_404_WHY: &str = "the path value is the document's example, which the server may not have; ids that exist come with the next issue";
-
-/// Why a valid DELETE may get 404: an earlier valid case deleted what its path names.
-pub const DELETED_404_WHY: &str =
-    "an earlier valid DELETE of the run may have deleted what the path names";
-
-/// The valid cases of every operation whose path takes a value from the document rather than
-/// from `--path-param`, and of every DELETE of a document, tolerate a 404, with a warning that
-/// says why.
-fn tolerate_unknown_examples(operations: &mut [Suite], from_document: &BTreeSet<String>) {
-    for suite in operations.iter_mut() {
-        let endpoint = &suite.contract.endpoint;
-        let params = &endpoint.path_params;
-        // A DELETE of a document's operation with a path value removes what that value names:
-        // the valid cases after the first find nothing there, whoever gave the value.
-        let why = if endpoint.method == "DELETE" && !endpoint.params.is_empty() {
-            DELETED_404_WHY
-        } else if params.keys().any(|name| from_document.contains(name)) {
-            EXAMPLE_404_WHY
-        } else {
-            continue;
-        };
-        // Generated cases too: the executor adds the same to each valid case it sends.
-        suite.tolerate_404 = Some(why.to_string());
-        for case in suite.cases.iter_mut().filter(|c| c.class() == Class::Valid) {
-            let expect = &mut std::sync::Arc::make_mut(case).expect;
-            if expect.statuses.contains(&404) || expect.tolerated.contains(&404) {
-                continue;
-            }
-            expect.tolerated.push(404);
-            expect.tolerated_why = Some(match expect.tolerated_why.take() {
-                Some(earlier) => format!("{earlier}; 404: {why}"),
-                None => why.to_string(),
-            });
-        }
-    }
-}
-
 /// Whether the embedded reference server serves every operation: each is one of the shipped
 /// contract's (same method, same path template).
 fn embedded_serves(operations: &[Suite]) -> Result<bool, PlanError> {
@@ -437,6 +404,7 @@ impl SelftestArgs {
         };
         let plan = Plan {
             path_values: path_values(&operations, &BTreeMap::new(), false, false)?.0,
+            id_sources: Vec::new(),
             operations,
             untested: loaded.untested,
             load_warnings: loaded.warnings,
@@ -558,6 +526,7 @@ struct Loaded {
     untested: Vec<Untested>,
     warnings: Vec<LoadWarning>,
     server_url: Option<String>,
+    id_sources: Vec<IdSource>,
 }
 
 /// Each selected operation with its cases ([`assemble::assemble`]): the shipped cases, or
@@ -619,12 +588,14 @@ fn loaded(
         untested,
         warnings: doc.warnings,
         server_url: doc.server_url,
+        id_sources: doc.id_sources,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::Class;
 
     fn values(flags: &[&str]) -> Result<BTreeMap<String, String>, PlanError> {
         let argv = ["provisionr-conformance", "run", "--list", "--no-persist"];
@@ -715,7 +686,7 @@ mod tests {
         let mut p =
             plan_from_args(["provisionr-conformance", "run", "--list", "--no-persist"]).unwrap();
         let from_doc: BTreeSet<String> = ["service".to_string()].into();
-        tolerate_unknown_examples(&mut p.operations, &from_doc);
+        tolerate_unknown_examples(&mut p.operations, &from_doc, &[], &p.path_values.clone());
         for case in &p.operations[0].cases {
             let tolerated = case.expect.tolerated.contains(&404);
             if case.class() == Class::Valid {
@@ -727,7 +698,12 @@ mod tests {
         // Given with --path-param, nothing is tolerated.
         let mut q =
             plan_from_args(["provisionr-conformance", "run", "--list", "--no-persist"]).unwrap();
-        tolerate_unknown_examples(&mut q.operations, &BTreeSet::new());
+        tolerate_unknown_examples(
+            &mut q.operations,
+            &BTreeSet::new(),
+            &[],
+            &q.path_values.clone(),
+        );
         assert!(q.operations[0]
             .cases
             .iter()
@@ -755,7 +731,7 @@ mod tests {
             pointer: String::new(),
         }];
         suite.contract = std::sync::Arc::new(op);
-        tolerate_unknown_examples(&mut p.operations, &BTreeSet::new());
+        tolerate_unknown_examples(&mut p.operations, &BTreeSet::new(), &[], &BTreeMap::new());
         let suite = &p.operations[0];
         assert_eq!(suite.tolerate_404.as_deref(), Some(DELETED_404_WHY));
         let valid: Vec<_> = suite

@@ -15,6 +15,8 @@ pub struct Document {
     pub warnings: Vec<LoadWarning>,
     /// `servers[0].url` with its variables filled with their defaults, for the API-root hint.
     pub server_url: Option<String>,
+    /// Where path parameters take values that exist: links and creating operations.
+    pub id_sources: Vec<crate::contract::chain::IdSource>,
 }
 
 /// An operation of the document that is not tested, and why.

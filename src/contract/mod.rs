@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_json::Value;
 
+pub mod chain;
 pub mod class;
 pub mod datetimes;
 mod document;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::diag::AtomicFile;
-use crate::engine::outcome::{CaseResult, PossibleDuplicate, CREATED_SAMPLE};
+use crate::engine::outcome::{CaseResult, CreatedId, PossibleDuplicate, CREATED_SAMPLE};
 
 /// The results of one operation's tests, recorded in the order they end and given back in the
 /// order of the tests.
@@ -43,18 +43,24 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// The ids of what the run created: counted, the first few kept for the report, and every one
 /// streamed to the `--created` file as it arrives. The file is written under a temporary name
 /// and renamed when the run ends, so a reader never sees half a list. It is opened before the
-/// first request, so an unwritable path stops the run before it creates anything.
+/// first request, so an unwritable path stops the run before it creates anything. A run of one
+/// operation (or of endpoint files) writes one id a line, as clean-up scripts read it; a
+/// document's run of several writes `<operation>\t<id>` lines.
 pub struct CreatedList(Mutex<Ledger>);
 
 impl CreatedList {
-    pub fn open(path: Option<&Path>) -> Result<Self, CreatedError> {
-        Ledger::open(path)
+    /// `several`: the run has more than one operation, so each line names its operation.
+    pub fn open(path: Option<&Path>, several: bool) -> Result<Self, CreatedError> {
+        Ledger::open(path, several)
             .map(|l| CreatedList(Mutex::new(l)))
             .map_err(|(path, source)| CreatedError { path, source })
     }
 
-    pub(crate) fn push(&self, id: String) {
-        lock(&self.0).push(id);
+    pub(crate) fn push(&self, operation: &str, id: String) {
+        lock(&self.0).push(CreatedId {
+            operation: operation.to_string(),
+            id,
+        });
     }
 
     /// Marks a case that went out twice: the clean-up should look for a second thing it made.
@@ -69,7 +75,7 @@ impl CreatedList {
     }
 
     /// How many, and the first ids (at most [`CREATED_SAMPLE`]).
-    pub fn counts(&self) -> (u64, Vec<String>) {
+    pub fn counts(&self) -> (u64, Vec<CreatedId>) {
         let l = lock(&self.0);
         (l.count, l.sample.clone())
     }
@@ -84,14 +90,15 @@ impl CreatedList {
 
 struct Ledger {
     count: u64,
-    sample: Vec<String>,
+    sample: Vec<CreatedId>,
+    several: bool,
     duplicates: Vec<PossibleDuplicate>,
     file: Option<AtomicFile>,
     failed: Option<std::io::Error>,
 }
 
 impl Ledger {
-    fn open(path: Option<&Path>) -> Result<Self, (PathBuf, std::io::Error)> {
+    fn open(path: Option<&Path>, several: bool) -> Result<Self, (PathBuf, std::io::Error)> {
         let file = match path {
             None => None,
             Some(path) => Some(AtomicFile::create(path).map_err(|e| (path.to_path_buf(), e))?),
@@ -99,17 +106,23 @@ impl Ledger {
         Ok(Ledger {
             count: 0,
             sample: Vec::new(),
+            several,
             duplicates: Vec::new(),
             file,
             failed: None,
         })
     }
 
-    fn push(&mut self, id: String) {
+    fn push(&mut self, id: CreatedId) {
         self.count += 1;
         if let Some(w) = &mut self.file {
             if self.failed.is_none() {
-                if let Err(e) = writeln!(w, "{id}") {
+                let written = if self.several {
+                    writeln!(w, "{}\t{}", id.operation, id.id)
+                } else {
+                    writeln!(w, "{}", id.id)
+                };
+                if let Err(e) = written {
                     self.failed = Some(e);
                 }
             }

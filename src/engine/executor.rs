@@ -12,9 +12,11 @@ use serde_json::Value;
 
 use crate::cases::Case;
 use crate::check::Checker;
+use crate::contract::chain::last_segment;
 use crate::contract::{Operation, Severity};
+use crate::engine::chain::{nothing, tolerate_404, Answered, Chain, Got};
 use crate::engine::collect::CreatedList;
-use crate::engine::outcome::{CaseResult, PossibleDuplicate, Status};
+use crate::engine::outcome::{CaseResult, Chained, PossibleDuplicate, Status};
 use crate::engine::stop::{Reason, Stop};
 use crate::http::{
     Exchange, Prepared, Response, SentRequest, Target, TransportError, TransportKind,
@@ -47,6 +49,10 @@ pub struct Executor {
     /// Put before each case id when the run has more than one operation.
     prefix: Option<String>,
     tolerate_404: Option<String>,
+    /// The run's set-up requests, and this operation's index among the run's.
+    chain: Option<(Arc<Chain>, usize)>,
+    /// The operation is a document's: any POST success or 201 goes to the created list.
+    documented: bool,
 }
 
 /// How the executor judges and what it must keep safe.
@@ -103,6 +109,80 @@ impl Executor {
             created: settings.created,
             prefix: settings.prefix,
             tolerate_404: settings.tolerate_404,
+            chain: None,
+            documented: false,
+        }
+    }
+
+    /// Marks the operation as a document's (`--openapi`): what any POST success or 201 creates
+    /// goes to the created list, not only what an endpoint file's `created_id` names.
+    pub fn documented(mut self, documented: bool) -> Self {
+        self.documented = documented;
+        self
+    }
+
+    /// Takes path values that exist from `chain`'s set-up requests; `op` is this operation's
+    /// index in the run.
+    pub fn with_chain(mut self, chain: Arc<Chain>, op: usize) -> Self {
+        self.chain = Some((chain, op));
+        self
+    }
+
+    /// The case with its chained path values, and the record of each.
+    async fn chained(&self, case: Arc<Case>) -> (Arc<Case>, Vec<Chained>) {
+        match &self.chain {
+            Some((chain, op)) => chain.fill(*op, case, &self.target.path_values).await,
+            None => (case, Vec::new()),
+        }
+    }
+
+    /// Sends this operation's base request as a set-up request for another operation's path
+    /// values: through the same path as a case (its own chained values, `Retry-After`, the
+    /// created list), but not judged and not a result.
+    pub async fn set_up(&self, case: Arc<Case>, label: &str) -> Answered {
+        let (case, _) = self.chained(case).await;
+        let prepared = self.target.prepare(&self.contract.endpoint, &case.request);
+        let mut path = self.target.path_values.clone();
+        path.extend(case.request.path.clone());
+        let request_body = serde_json::from_slice(&prepared.request.body).ok();
+        if let Some(reason) = self.stop.reason() {
+            let mut answered = nothing(label.into(), reason.describe());
+            answered.request = Some(prepared.request);
+            return answered;
+        }
+        let started = Instant::now();
+        let mut sending = Sending::default();
+        let outcome = self.transmit_politely(&prepared, &mut sending).await;
+        let exchange = Exchange {
+            request: prepared.request,
+            outcome,
+            elapsed: started.elapsed(),
+        };
+        self.watch_target(&exchange);
+        let (status, got) = match &exchange.outcome {
+            Err(e) => (None, Err(format!("{label} failed: {}", e.message))),
+            Ok(resp) if !(200..300).contains(&resp.status) => (
+                Some(resp.status),
+                Err(format!("{label} answered {}", resp.status)),
+            ),
+            Ok(resp) => {
+                let body: Option<Value> = serde_json::from_slice(&resp.body).ok();
+                self.note_created(resp, body.as_ref());
+                let got = Got {
+                    status: resp.status,
+                    headers: header_pairs(resp),
+                    body,
+                };
+                (Some(resp.status), Ok(got))
+            }
+        };
+        Answered {
+            label: label.into(),
+            request: Some(exchange.request),
+            path,
+            request_body,
+            status,
+            got,
         }
     }
 
@@ -118,6 +198,7 @@ impl Executor {
     /// Sends a case and judges the answer: the one path every kind of case goes through. Once
     /// the run is stopped, nothing more is sent, and a request in flight may be cut.
     pub async fn execute(&self, case: Arc<Case>) -> CaseResult {
+        let (case, chained) = self.chained(case).await;
         let case = self.tolerating_404(case);
         let prepared = self.target.prepare(&self.contract.endpoint, &case.request);
         if let Some(reason) = self.stop.reason() {
@@ -140,7 +221,10 @@ impl Executor {
             Ok(resp) => self.checker.check(&self.contract, &case, resp),
             Err(_) => (Vec::new(), None),
         };
-        let created = body.as_ref().and_then(|b| self.note_created(b));
+        let created = match &exchange.outcome {
+            Ok(resp) => self.note_created(resp, body.as_ref()),
+            Err(_) => None,
+        };
         if sending.resent && !idempotent(&exchange.request.method) {
             self.created.mark(PossibleDuplicate {
                 case: self.case_id(&case.id),
@@ -156,6 +240,7 @@ impl Executor {
         }
         let mut result = CaseResult::new(case, exchange, verdicts);
         result.notes = notes;
+        result.chained = chained;
         mask_secret_fields(&mut result, body.as_ref());
         if result.status() == Status::Passed {
             result.exchange.compact(crate::http::KEPT_OF_A_PASS);
@@ -274,29 +359,16 @@ impl Executor {
         }
     }
 
-    /// The run's redactor, for everything that leaves the process.
     /// The case, tolerating a 404 when it is valid and the operation's path value may name
     /// nothing on the server ([`Settings::tolerate_404`]).
     fn tolerating_404(&self, case: Arc<Case>) -> Arc<Case> {
-        let Some(why) = &self.tolerate_404 else {
-            return case;
-        };
-        let e = &case.expect;
-        if case.class() != crate::contract::Class::Valid
-            || e.statuses.contains(&404)
-            || e.tolerated.contains(&404)
-        {
-            return case;
+        match &self.tolerate_404 {
+            Some(why) => tolerate_404(case, why),
+            None => case,
         }
-        let mut tolerant = (*case).clone();
-        tolerant.expect.tolerated.push(404);
-        tolerant.expect.tolerated_why = Some(match tolerant.expect.tolerated_why.take() {
-            Some(earlier) => format!("{earlier}; 404: {why}"),
-            None => why.clone(),
-        });
-        Arc::new(tolerant)
     }
 
+    /// The run's redactor, for everything that leaves the process.
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
     }
@@ -363,14 +435,35 @@ impl Executor {
     }
 
     /// Notes the id of what a success created, for the list of what the run left behind, and
-    /// returns it as listed.
-    fn note_created(&self, body: &Value) -> Option<String> {
-        let pointer = self.contract.endpoint.created_id.as_ref()?;
-        let v = body.pointer(pointer)?;
-        let id = self
-            .redactor
-            .apply(&v.as_str().map_or_else(|| v.to_string(), str::to_string));
-        self.created.push(id.clone());
+    /// returns it as listed: the `created_id` field when the contract names one; else, for a
+    /// POST's success or any 201, the creating rule's field (or `id`), else the `Location`.
+    fn note_created(&self, resp: &Response, body: Option<&Value>) -> Option<String> {
+        let text = |v: &Value| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        let endpoint = &self.contract.endpoint;
+        let id = if let Some(pointer) = &endpoint.created_id {
+            let v = body?.pointer(pointer)?;
+            v.as_str().map_or_else(|| v.to_string(), str::to_string)
+        } else {
+            let creates = (endpoint.method == "POST" && (200..300).contains(&resp.status))
+                || resp.status == 201;
+            if !(creates && self.documented) {
+                return None;
+            }
+            let field = self.chain.as_ref().and_then(|(c, op)| c.created_field(*op));
+            let from_body = [field.as_deref(), Some("/id")]
+                .into_iter()
+                .flatten()
+                .find_map(|p| body.and_then(|b| b.pointer(p)).and_then(text));
+            from_body
+                .or_else(|| resp.header("location").map(last_segment))
+                .filter(|id| !id.is_empty())?
+        };
+        let id = self.redactor.apply(&id);
+        self.created.push(&endpoint.operation, id.clone());
         Some(id)
     }
 }
@@ -415,6 +508,14 @@ fn mask_secret_fields(result: &mut CaseResult, parsed: Option<&Value>) {
         v.expected = mask.apply(&v.expected);
         v.actual = mask.apply(&v.actual);
     }
+}
+
+/// A response's headers as name and text pairs, for runtime expressions.
+fn header_pairs(resp: &Response) -> Vec<(String, String)> {
+    resp.headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect()
 }
 
 /// What happened while one case was sent: the notes for its report, and whether it was sent

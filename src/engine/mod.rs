@@ -1,5 +1,6 @@
 //! The engine: sends the cases, checks the answers and collects the results.
 
+pub mod chain;
 pub mod collect;
 pub mod executor;
 pub mod known;

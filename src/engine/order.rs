@@ -88,6 +88,24 @@ impl Drop for Entered<'_> {
     }
 }
 
+/// Hands the items to `threads` worker threads, one at a time, until none is left.
+pub(super) fn on_workers<T: Send>(
+    threads: usize,
+    items: impl Iterator<Item = (usize, T)> + Send,
+    work: impl Fn(usize, T) + Sync,
+) {
+    let queue = Mutex::new(items);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+                let Some((index, item)) = next else { break };
+                work(index, item);
+            });
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;

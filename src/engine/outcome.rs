@@ -41,6 +41,58 @@ pub struct CaseResult {
     /// Further failures of the same test that are of another kind (a property reports one
     /// shrunk example of each kind it found), in the order they are reported.
     pub more: Vec<CaseResult>,
+    /// The path values taken from earlier answers (set-up requests), one per parameter.
+    pub chained: Vec<Chained>,
+}
+
+/// A path value a case took from an earlier answer: which request gave it, and how.
+#[derive(Clone, Debug)]
+pub struct Chained {
+    pub param: String,
+    pub value: String,
+    /// The operation whose answer gave it.
+    pub operation: String,
+    /// The set-up request, redacted like any other.
+    pub setup: crate::http::SentRequest,
+    pub status: u16,
+    /// The expression or field that took it out of the answer.
+    pub from: String,
+}
+
+impl Chained {
+    /// One line: `` `thingId` = 42, from POST http://h/things (201), $response.body#/id (createThing) ``.
+    pub fn describe(&self) -> String {
+        format!(
+            "path value `{}` = {}, from the set-up request {} {} (answered {}) of {}, by {}",
+            self.param,
+            self.value,
+            self.setup.method,
+            self.setup.url,
+            self.status,
+            self.operation,
+            self.from
+        )
+    }
+}
+
+/// A request the run sent to get a path value that exists: not a case, not counted in the
+/// results, counted in the requests.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SetupRecord {
+    pub operation: String,
+    pub method: String,
+    pub url: String,
+    /// The status it was answered with, or `None` on a transport error.
+    pub status: Option<u16>,
+    /// What it gave, or why it gave nothing.
+    pub outcome: String,
+}
+
+/// An id of something the run created, with the operation whose request created it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CreatedId {
+    pub operation: String,
+    pub id: String,
 }
 
 impl CaseResult {
@@ -52,6 +104,7 @@ impl CaseResult {
             verdicts,
             notes: Vec::new(),
             more: Vec::new(),
+            chained: Vec::new(),
         }
     }
 
@@ -118,7 +171,9 @@ pub struct RunInfo {
     /// How many things the run created on the target (the endpoint file's `created_id`).
     pub created: u64,
     /// The first of their ids, at most [`CREATED_SAMPLE`]; the `--created` file has them all.
-    pub created_ids: Vec<String>,
+    pub created_ids: Vec<CreatedId>,
+    /// The set-up requests the run sent for path values that exist, in the order they were sent.
+    pub setup_requests: Vec<SetupRecord>,
     /// Cases sent twice, with a method that is not idempotent, because their connection was
     /// closed before any answer: the first send may have created something too.
     pub possible_duplicates: Vec<PossibleDuplicate>,

@@ -18,14 +18,16 @@ use crate::engine::collect::{CreatedError, CreatedList, Results};
 use crate::engine::executor::{Executor, Settings, Totals};
 use crate::engine::known::{EntryOutcome, KnownFailures};
 use crate::engine::observe::{Header, Observer};
-use crate::engine::order::{self, Gate};
+use crate::engine::order::{self, on_workers, Gate};
 use crate::engine::outcome::{CaseResult, OperationResults, RunInfo, RunOutcome, Status, Tally};
 use crate::engine::property::{
     self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget,
 };
 use crate::engine::setup::{SetUp, SetupCause};
 pub use crate::engine::start::random_u64;
-use crate::engine::start::{document_notes, listen_for_signals, random_id, setups};
+use crate::engine::start::{
+    chain, document_notes, libtest_args, listen_for_signals, random_id, setups,
+};
 use crate::engine::stop::{Reason, Stop};
 use crate::http::{Secret, Target};
 use crate::redact::Redactor;
@@ -89,6 +91,8 @@ pub struct Plan {
     pub token: Secret,
     pub token_env: String,
     pub path_values: BTreeMap<String, String>,
+    /// Where path values that exist come from ([`crate::engine::chain`]).
+    pub id_sources: Vec<crate::contract::chain::IdSource>,
     pub timeout: Duration,
     /// The longest `Retry-After` waited out.
     pub max_wait: Duration,
@@ -190,6 +194,7 @@ struct Context {
     observer: Arc<dyn Observer>,
     /// What the run created, across operations.
     created: Arc<CreatedList>,
+    chain: Option<Arc<crate::engine::chain::Chain>>,
     redactor: Redactor,
     seed: u64,
     settings: PropertySettings,
@@ -426,7 +431,10 @@ fn context(
     )?
     .with_rate(plan.rate);
     let redactor = plan.redactor();
-    let created = Arc::new(CreatedList::open(plan.created_list.as_deref())?);
+    // Endpoint-file runs keep one id a line, however many operations they have.
+    let several = plan.operations.len() > 1 && plan.document.is_some();
+    let created = Arc::new(CreatedList::open(plan.created_list.as_deref(), several)?);
+    let chain = chain(plan);
     let mut execs = Vec::new();
     for (op, operation) in plan.operations.iter().enumerate() {
         let contract = &operation.contract;
@@ -445,7 +453,15 @@ fn context(
                 tolerate_404: operation.tolerate_404.clone(),
             },
         );
+        let exec = match &chain {
+            Some(c) => exec.with_chain(c.clone(), op),
+            None => exec,
+        }
+        .documented(plan.document.is_some());
         execs.push(Arc::new(exec));
+    }
+    if let Some(c) = &chain {
+        c.bind(&execs);
     }
     let settings = plan.properties.clone().unwrap_or_default();
     let budget = settings.duration.map(|d| {
@@ -460,6 +476,7 @@ fn context(
         execs,
         observer,
         created,
+        chain,
         redactor,
         seed: plan.seed,
         settings,
@@ -562,24 +579,6 @@ fn run_units(plan: &Plan, ctx: &Arc<Context>, args: &Arguments) {
 /// A mutex's data, poisoned or not: a panicked test leaves nothing half written here.
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Hands the items to `threads` worker threads, one at a time, until none is left.
-fn on_workers<T: Send>(
-    threads: usize,
-    items: impl Iterator<Item = (usize, T)> + Send,
-    work: impl Fn(usize, T) + Sync,
-) {
-    let queue = Mutex::new(items);
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
-                let Some((index, item)) = next else { break };
-                work(index, item);
-            });
-        }
-    });
 }
 
 /// Results already in hand (the valid cases run first), taken by their trials.
@@ -690,6 +689,7 @@ fn run_info(
         timestamp,
         created,
         created_ids,
+        setup_requests: ctx.chain.as_ref().map(|c| c.records()).unwrap_or_default(),
         possible_duplicates: ctx.created.possible_duplicates(),
         requests: totals.requests,
         generated: totals.generated,
@@ -725,18 +725,6 @@ fn settle_causes(
         op.cause = cause;
     }
     regressions
-}
-
-fn libtest_args(sel: &Selection) -> Arguments {
-    Arguments {
-        filter: sel.filter.clone(),
-        exact: sel.exact,
-        skip: sel.skip.clone(),
-        list: sel.list,
-        test_threads: Some(sel.test_threads.unwrap_or(DEFAULT_THREADS)),
-        quiet: sel.quiet,
-        ..Arguments::default()
-    }
 }
 
 /// The run's tests in order: wave by wave ([`order::wave`]), for each operation in the plan's

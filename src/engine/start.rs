@@ -6,11 +6,14 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use crate::contract::Class;
+use crate::engine::chain::{Chain, Need};
 use crate::engine::observe::DocumentNotes;
 use crate::engine::observe::Observer;
-use crate::engine::run::{Plan, TargetChoice};
+use crate::engine::run::{Plan, Selection, TargetChoice, DEFAULT_THREADS};
 use crate::engine::setup::{ApiRoot, SetUp};
 use crate::engine::stop::{Reason, Stop};
+use libtest_mimic::Arguments;
 
 /// 64 random bits. RandomState is keyed from the OS per instance, which is enough for seeds and
 /// run ids.
@@ -102,5 +105,58 @@ pub(super) fn document_notes(plan: &Plan, listing: bool) -> DocumentNotes<'_> {
         untested: &plan.untested,
         warnings: &plan.load_warnings,
         listing,
+    }
+}
+
+/// The run's set-up requests ([`Chain`]): each plan source whose consumer and producer are both
+/// in the run, with each producer's base request (its `example::base_request`, else its first
+/// valid case). `None` when no path value is chained.
+pub(super) fn chain(plan: &Plan) -> Option<Arc<Chain>> {
+    let index = |name: &str| {
+        plan.operations
+            .iter()
+            .position(|o| o.contract.endpoint.operation == name)
+    };
+    let needs: Vec<Need> = plan
+        .id_sources
+        .iter()
+        .filter_map(|s| {
+            Some(Need {
+                consumer: index(&s.consumer)?,
+                producer: index(&s.producer)?,
+                source: s.clone(),
+            })
+        })
+        .collect();
+    if needs.is_empty() {
+        return None;
+    }
+    let bases = plan
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(op, o)| {
+            let valid = || o.cases.iter().filter(|c| c.class() == Class::Valid);
+            let base = valid()
+                .find(|c| c.id.ends_with("example::base_request"))
+                .or_else(|| valid().next())
+                .cloned();
+            let e = &o.contract.endpoint;
+            (op, (format!("{} {}", e.method, e.path), base))
+        })
+        .collect();
+    Some(Arc::new(Chain::new(needs, bases)))
+}
+
+/// The libtest-mimic arguments of the run's selection.
+pub(super) fn libtest_args(sel: &Selection) -> Arguments {
+    Arguments {
+        filter: sel.filter.clone(),
+        exact: sel.exact,
+        skip: sel.skip.clone(),
+        list: sel.list,
+        test_threads: Some(sel.test_threads.unwrap_or(DEFAULT_THREADS)),
+        quiet: sel.quiet,
+        ..Arguments::default()
     }
 }

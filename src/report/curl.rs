@@ -59,6 +59,27 @@ pub fn command(req: &SentRequest) -> String {
     parts.join(" ")
 }
 
+/// The reproduction of a case whose path values came from set-up requests: each set-up
+/// request's curl line first, under a comment saying which value to take from its answer, then
+/// the case's.
+pub fn with_setups(chained: &[crate::engine::outcome::Chained], req: &SentRequest) -> String {
+    let mut out = String::new();
+    let mut shown: Vec<&str> = Vec::new();
+    for c in chained {
+        out.push_str(&format!(
+            "# set-up request ({}): take `{}` from its answer by {} (the run got {})\n",
+            c.operation, c.param, c.from, c.value
+        ));
+        if !c.setup.url.is_empty() && !shown.contains(&c.setup.url.as_str()) {
+            shown.push(&c.setup.url);
+            out.push_str(&command(&c.setup));
+            out.push('\n');
+        }
+    }
+    out.push_str(&command(req));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

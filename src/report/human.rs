@@ -56,11 +56,21 @@ fn part_text(s: &mut String, r: &CaseResult) {
     for n in &r.notes {
         let _ = writeln!(s, "{n}");
     }
+    for c in &r.chained {
+        let _ = writeln!(s, "chained: {}", c.describe());
+    }
     if let Ok(resp) = &r.exchange.outcome {
         let _ = writeln!(s, "response body: {}", excerpt(&resp.body_text()));
     }
     if !req.url.is_empty() {
-        let _ = write!(s, "reproduce: {}", super::curl::command(req));
+        let _ = match r.chained.as_slice() {
+            [] => write!(s, "reproduce: {}", super::curl::command(req)),
+            chained => write!(
+                s,
+                "reproduce (the set-up request first):\n{}",
+                super::curl::with_setups(chained, req)
+            ),
+        };
     }
 }
 
@@ -78,6 +88,9 @@ pub fn exchange_text(r: &CaseResult) -> String {
 
 fn exchange_part(s: &mut String, r: &CaseResult) {
     let req = &r.exchange.request;
+    for c in &r.chained {
+        let _ = writeln!(s, "chained: {}", c.describe());
+    }
     let _ = writeln!(s, "> {} {}", req.method, req.url);
     for (k, v) in &req.headers {
         let _ = writeln!(s, "> {k}: {v}");

@@ -120,7 +120,12 @@ fn suite_properties(info: &RunInfo, results: &[CaseResult]) -> Vec<(&'static str
 fn created_text(info: &RunInfo) -> String {
     let mut text = String::new();
     if !info.created_ids.is_empty() {
-        text = format!("created ids:\n{}\n", info.created_ids.join("\n"));
+        let lines: Vec<String> = info
+            .created_ids
+            .iter()
+            .map(|c| format!("{} (created by {})", c.id, c.operation))
+            .collect();
+        text = format!("created ids:\n{}\n", lines.join("\n"));
     }
     let more = info.created.saturating_sub(info.created_ids.len() as u64);
     if more > 0 {

@@ -35,6 +35,12 @@ pub struct Summary {
     pub generated: u64,
     pub retries: u64,
     pub created: u64,
+    /// The first ids of what the run created, each with its operation.
+    #[serde(default)]
+    pub created_ids: Vec<crate::engine::outcome::CreatedId>,
+    /// The requests sent for path values that exist.
+    #[serde(default)]
+    pub setup_requests: Vec<crate::engine::outcome::SetupRecord>,
     /// Cases sent twice with a method that is not idempotent: the clean-up should look for a
     /// duplicate of what they created.
     #[serde(default)]
@@ -116,6 +122,9 @@ pub struct Finding {
     pub actual: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known: Option<String>,
+    /// The path values taken from earlier answers, each with the set-up request that gave it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chained: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -176,6 +185,8 @@ pub fn build(facts: Facts<'_>, results: &[CaseResult]) -> Summary {
         generated: info.generated,
         retries: info.retries,
         created: info.created,
+        created_ids: info.created_ids.clone(),
+        setup_requests: info.setup_requests.clone(),
         possible_duplicates: info.possible_duplicates.clone(),
         counts: counts(facts.tally, results),
         violations: Vec::new(),
@@ -220,6 +231,7 @@ fn finding(r: &CaseResult, v: &Verdict) -> Finding {
         expected: v.expected.clone(),
         actual: v.actual.clone(),
         known: v.known.as_ref().map(|m| m.describe()),
+        chained: r.chained.iter().map(|c| c.describe()).collect(),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod api_root;
 mod canary;
+mod chain;
 mod ci_recipes;
 mod cli;
 mod common;

@@ -11,6 +11,7 @@
 //! the endpoint file's format. What it cannot take keeps that operation untested, with its pointer.
 
 mod examples;
+mod links;
 mod operation;
 mod params;
 mod read;

@@ -156,6 +156,7 @@ pub fn load(path: &Path) -> Result<Document, FileError> {
             }
         }
     }
+    out.id_sources = super::links::sources(&doc, &found, &out.operations, &mut out.warnings);
     if out.operations.is_empty() {
         if out.untested.is_empty() {
             return Err(at("/paths", "the document has no operation".into()));
