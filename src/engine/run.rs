@@ -27,7 +27,7 @@ use crate::engine::setup::{SetUp, SetupCause};
 pub use crate::engine::start::random_u64;
 use crate::engine::start::{document_notes, listen_for_signals, random_id, setups};
 use crate::engine::stop::{Reason, Stop};
-use crate::http::{Secret, Target};
+use crate::http::{Credential, Secret, Target};
 use crate::redact::Redactor;
 use crate::server::{self, RunningServer, ServerConfig};
 
@@ -73,8 +73,7 @@ pub struct Suite {
 pub struct Plan {
     /// Every operation the run tests, in order; at least one.
     pub operations: Vec<Suite>,
-    /// The operations of the document that are not tested, each with why: listed in every
-    /// output, never a verdict.
+    /// The operations not tested, each with why: listed in every output, never a verdict.
     pub untested: Vec<Untested>,
     /// What the document was told at load (an example that breaks its schema, say).
     pub load_warnings: Vec<LoadWarning>,
@@ -82,12 +81,13 @@ pub struct Plan {
     pub server_url: Option<String>,
     /// The OpenAPI document the contract comes from (`--openapi`), if any.
     pub document: Option<PathBuf>,
-    /// Why the embedded server cannot stand in for the target (a document it does not serve):
-    /// a run against it stops with this, before anything is sent.
+    /// Why the embedded server cannot be the target (a document it does not serve): no run.
     pub embedded_refusal: Option<String>,
     pub target: TargetChoice,
     pub token: Secret,
     pub token_env: String,
+    /// The `--credential`s whose variables are set, by scheme name.
+    pub credentials: BTreeMap<String, Credential>,
     pub path_values: BTreeMap<String, String>,
     pub timeout: Duration,
     /// The longest `Retry-After` waited out.
@@ -106,11 +106,9 @@ pub struct Plan {
     /// Property settings; `None` runs no properties.
     pub properties: Option<PropertySettings>,
     pub selection: Selection,
-    /// Run under the libtest harness and print the header, warnings and summary; in-process
-    /// callers (tests, the self-test) turn this off and run the cases silently.
+    /// Run under the libtest harness and print the header, warnings and summary (not in-process).
     pub verbose: bool,
-    /// Stop on SIGINT and SIGTERM and still write the reports (the command line does; in-process
-    /// callers leave the process's signals alone).
+    /// Stop on SIGINT and SIGTERM and still write the reports (in-process callers do not).
     pub handle_signals: bool,
     /// The user accepted sending the token over plain HTTP to another host.
     pub insecure_http: bool,
@@ -177,7 +175,8 @@ impl Plan {
     /// What masks the run's secrets in every output: the engine's test list and the reports
     /// mask the same.
     pub fn redactor(&self) -> Redactor {
-        Redactor::new([self.token.expose().to_string()])
+        let forms = self.credentials.values().flat_map(Credential::secrets);
+        Redactor::new(std::iter::once(self.token.expose().to_string()).chain(forms))
     }
 }
 
@@ -424,7 +423,8 @@ fn context(
         plan.timeout,
         &live.run_id,
     )?
-    .with_rate(plan.rate);
+    .with_rate(plan.rate)
+    .with_credentials(plan.credentials.clone());
     let redactor = plan.redactor();
     let created = Arc::new(CreatedList::open(plan.created_list.as_deref())?);
     let mut execs = Vec::new();
