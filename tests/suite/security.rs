@@ -523,7 +523,8 @@ fn bad_credential_flags_exit_2_with_a_clear_message() {
     });
     let file = document(dir.path(), schemes, json!([{"b": []}, {"api_key": []}]));
     let base = "http://127.0.0.1:9/api";
-    let cases: [(&[(&str, &str)], &[&str], &str); 5] = [
+    type Env<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Env, &[&str], &str); 5] = [
         (
             &[],
             &["--credential", "api_kee=K"],
