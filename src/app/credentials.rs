@@ -195,3 +195,14 @@ pub(super) fn needs_token<'a>(
             .any(|sc| sc.kind.sends_bearer() && !credentials.contains_key(&sc.name))
     })
 }
+
+/// Named with `--operation`, an operation without its credential says why, as any untested one.
+pub(super) fn refuse_named(untested: &[Untested], named: &[String]) -> Result<(), PlanError> {
+    match untested.iter().find(|u| named.contains(&u.operation)) {
+        Some(u) => Err(PlanError::Usage(format!(
+            "--operation: `{}` ({} {}) is not tested: {} (at {})",
+            u.operation, u.method, u.path, u.reason, u.pointer
+        ))),
+        None => Ok(()),
+    }
+}

@@ -567,6 +567,7 @@ fn load_operations(
     let mut selected = load_and_select(&args.source, &doc)?;
     let given = credentials::given(creds.0, &doc, &selected, creds.1, creds.2)?;
     let no_credential = credentials::choose(&mut doc, &mut selected, &given);
+    credentials::refuse_named(&no_credential, &args.source.operation)?;
     let regressions = regressions_dir(args);
     let sources = assemble::CaseSources {
         cases_dir: args.cases_dir().map(PathBuf::as_path),

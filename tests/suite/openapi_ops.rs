@@ -365,7 +365,7 @@ fn every_problem_is_listed_and_the_rest_loads() {
     }
     // Several problems of one operation are all listed.
     let d = loaded(
-        json!({"/two": {"post": {"security": [{"key": []}],
+        json!({"/two": {"post": {"security": [{"nope": []}],
             "requestBody": {"content": {"text/plain": {}}}, "responses": ok()}},
             "/good": {"get": {"responses": ok()}}}),
         json!({}),
