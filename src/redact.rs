@@ -98,6 +98,45 @@ impl Redactor {
     }
 }
 
+/// The secrets a credential stands for: the value itself; for HTTP basic (`user:password`)
+/// also the password alone and `base64(user:password)` as it is sent (with and without padding).
+pub fn credential_secrets(value: &str, basic: bool) -> Vec<String> {
+    let mut out = vec![value.to_string()];
+    if basic {
+        if let Some((_, password)) = value.trim().split_once(':') {
+            out.push(password.to_string());
+        }
+        for v in [value, value.trim()] {
+            let encoded = base64(v);
+            out.push(encoded.trim_end_matches('=').to_string());
+            out.push(encoded);
+        }
+    }
+    out
+}
+
+/// Standard base64 with padding (RFC 4648 4), as HTTP basic sends `user:password`.
+pub fn base64(s: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(s.len().div_ceil(3) * 4);
+    for chunk in s.as_bytes().chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// Percent-encoding as RFC 3986 does it: everything but the unreserved characters.
 const URL_ENCODED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -232,6 +271,33 @@ fn is_secret_name(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_is_rfc_4648_s() {
+        assert_eq!(base64(""), "");
+        assert_eq!(base64("f"), "Zg==");
+        assert_eq!(base64("fo"), "Zm8=");
+        assert_eq!(base64("foo"), "Zm9v");
+        assert_eq!(
+            base64("Aladdin:open sesame"),
+            "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+    }
+
+    #[test]
+    fn a_basic_credential_is_redacted_whole_as_its_password_and_in_base64() {
+        let secrets = credential_secrets("alice:s3cret-pw", true);
+        let r = Redactor::new(secrets);
+        let text = format!(
+            "user alice:s3cret-pw pw s3cret-pw basic {} echo {}",
+            base64("alice:s3cret-pw"),
+            base64("alice:s3cret-pw").trim_end_matches('=')
+        );
+        let out = r.apply(&text);
+        assert!(!out.contains("s3cret"), "{out}");
+        assert!(!out.contains(&base64("alice:s3cret-pw")[..8]), "{out}");
+        assert_eq!(credential_secrets("k3y", false), ["k3y"]);
+    }
 
     #[test]
     fn secrets_are_replaced_everywhere() {

@@ -107,6 +107,17 @@ fn parse_path_param(s: &str) -> Result<(String, String), String> {
     }
 }
 
+fn parse_credential(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((scheme, var)) if !scheme.is_empty() && !var.is_empty() => {
+            Ok((scheme.to_string(), var.to_string()))
+        }
+        _ => Err(format!(
+            "`{s}` is not SCHEME=ENV_VAR (the credential itself is never a flag: export it in a variable and name the variable)"
+        )),
+    }
+}
+
 pub(super) fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s)
         .map_err(|e| format!("`{s}` is not a duration such as 90s, 10m or 1h30m: {e}"))?;
@@ -170,6 +181,11 @@ pub struct RunArgs {
     /// Environment variable that holds the bearer token (never passed as a flag).
     #[arg(long, value_name = "VAR", default_value = "PROVISIONR_TOKEN")]
     pub token_env: String,
+    /// The environment variable that holds a security scheme's credential (repeatable), e.g.
+    /// --credential api_key=PETSTORE_KEY; HTTP basic's holds `user:password`. A bearer-like
+    /// scheme (bearer, OAuth2, OpenID Connect) without one sends the token of --token-env.
+    #[arg(long = "credential", value_name = "SCHEME=ENV_VAR", value_parser = parse_credential)]
+    pub credentials: Vec<(String, String)>,
     /// Where to write the JUnit report.
     #[arg(long, value_name = "PATH", default_value = DEFAULT_JUNIT)]
     pub junit: PathBuf,

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+mod credentials;
 pub mod plan;
 pub mod profile;
 pub mod selftest;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::{CommandFactory, FromArgMatches};
 
 use super::cli::{Cli, Command, ContractArgs, RunArgs, SelftestArgs, SourceArgs};
+use super::credentials::{self, check_variable_name};
 use super::selftest::Subjects;
 use super::sources::{settle_sources, tolerate_unknown_examples};
 pub use super::sources::{DELETED_404_WHY, EXAMPLE_404_WHY};
@@ -59,11 +60,16 @@ where
 impl RunArgs {
     /// Validates the flags and loads everything the run needs, before any request is sent.
     pub fn plan(&self) -> Result<Plan, PlanError> {
-        let loaded = load_operations(&self.contract)?;
+        check_variable_name("--token-env", &self.token_env)?;
+        let creds = (
+            &self.credentials[..],
+            self.token_env.as_str(),
+            self.base_url.is_none(),
+        );
+        let loaded = load_operations(&self.contract, creds)?;
         let mut operations = loaded.suites;
         let skip_checks = checked_names(&operations, &self.skip_checks)?;
         self.check_counts()?;
-        check_token_env(&self.token_env)?;
         let document = self.contract.source.openapi.is_some();
         let embedded_refusal = (document && !embedded_serves(&operations)?)
             .then(|| base_url_required(loaded.server_url.as_deref()));
@@ -73,10 +79,11 @@ impl RunArgs {
         let mut load_warnings = loaded.warnings;
         let id_sources = settle_sources(loaded.id_sources, &operations, &given, &mut load_warnings);
         tolerate_unknown_examples(&mut operations, &from_document, &id_sources, &path_values);
-        // Operations that need no credentials need no token either.
-        let needs_token = operations
+        // Operations that need no token (none, or a `--credential` of their own) need no token.
+        let securities = operations
             .iter()
-            .any(|o| !o.contract.endpoint.auth.security.sent().is_empty());
+            .map(|o| &o.contract.endpoint.auth.security);
+        let needs_token = credentials::needs_token(securities, &loaded.credentials);
         let (target, token, insecure_http) = self.target_and_token(needs_token)?;
         Ok(Plan {
             operations,
@@ -88,6 +95,7 @@ impl RunArgs {
             target,
             token: Secret::new(token),
             token_env: self.token_env.clone(),
+            credentials: loaded.credentials,
             path_values,
             id_sources,
             timeout: Duration::from_secs(self.timeout),
@@ -218,23 +226,6 @@ pub(super) fn token_from_env(var: &str) -> Option<String> {
         .ok()
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
-}
-
-/// The token's variable must be a plain shell name: reproduction commands print it as `${VAR}`
-/// inside double quotes.
-fn check_token_env(name: &str) -> Result<(), PlanError> {
-    let mut chars = name.chars();
-    let ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(PlanError::Usage(format!(
-            "--token-env `{name}` is not a variable name (letters, digits and `_`, not starting with a digit)"
-        )))
-    }
 }
 
 /// The `--skip-check` names, each one a check some operation has.
@@ -390,10 +381,10 @@ impl SelftestArgs {
     /// The plan every self-test run starts from (the shipped cases against the embedded
     /// server), and the faults and variations to try: what is named, or everything.
     pub fn plan(&self) -> Result<(Plan, Subjects), PlanError> {
-        let loaded = load_operations(&self.contract)?;
+        check_variable_name("--token-env", &self.token_env)?;
+        let loaded = load_operations(&self.contract, (&[], self.token_env.as_str(), true))?;
         let operations = loaded.suites;
         let skip_checks = checked_names(&operations, &self.skip_checks)?;
-        check_token_env(&self.token_env)?;
         let subjects = if self.fault.is_empty() && self.variation.is_empty() {
             Subjects::all()
         } else {
@@ -414,6 +405,7 @@ impl SelftestArgs {
             target: TargetChoice::Embedded(server::Options::default()),
             token: Secret::new(token_from_env(&self.token_env).unwrap_or_else(random_token)),
             token_env: self.token_env.clone(),
+            credentials: loaded.credentials,
             timeout: Duration::from_secs(30),
             max_wait: Duration::from_secs(60),
             junit: None,
@@ -527,15 +519,24 @@ struct Loaded {
     warnings: Vec<LoadWarning>,
     server_url: Option<String>,
     id_sources: Vec<IdSource>,
+    credentials: BTreeMap<String, crate::http::Credential>,
 }
 
 /// Each selected operation with its cases ([`assemble::assemble`]): the shipped cases, or
 /// `--cases DIR`, and the regression cases saved beside them; each request schema checked
 /// against the body generator first. What neither the document nor the generator can test is
 /// listed with why; a document with nothing left to test is refused with every reason.
-fn load_operations(args: &ContractArgs) -> Result<Loaded, PlanError> {
+/// `creds` are the `--credential` flags, the token variable, and whether the target is the
+/// embedded one (which has a token of its own); each operation's security is chosen from them.
+fn load_operations(
+    args: &ContractArgs,
+    creds: (&[(String, String)], &str, bool),
+) -> Result<Loaded, PlanError> {
     let mut doc = load_document(&args.source)?;
-    let selected = load_and_select(&args.source, &doc)?;
+    let mut selected = load_and_select(&args.source, &doc)?;
+    let given = credentials::given(creds.0, &doc, &selected, creds.1, creds.2)?;
+    let no_credential = credentials::choose(&mut doc, &mut selected, &given);
+    credentials::refuse_named(&no_credential, &args.source.operation)?;
     let regressions = regressions_dir(args);
     let sources = assemble::CaseSources {
         cases_dir: args.cases_dir().map(PathBuf::as_path),
@@ -548,7 +549,12 @@ fn load_operations(args: &ContractArgs) -> Result<Loaded, PlanError> {
     if !args.source.operation.is_empty() {
         doc.untested.clear();
     }
-    loaded(doc, assembled, generator_untested).map_err(|e| match (e, &args.source.openapi) {
+    doc.untested.extend(no_credential);
+    let mut loaded = loaded(doc, assembled, generator_untested);
+    if let Ok(l) = &mut loaded {
+        l.credentials = given.credentials;
+    }
+    loaded.map_err(|e| match (e, &args.source.openapi) {
         // The document is what has nothing to test: the message names it.
         (PlanError::Usage(message), Some(file)) => FileError::new(file, message).into(),
         (e, _) => e,
@@ -589,6 +595,7 @@ fn loaded(
         warnings: doc.warnings,
         server_url: doc.server_url,
         id_sources: doc.id_sources,
+        credentials: BTreeMap::new(),
     })
 }
 

@@ -8,6 +8,7 @@
 //! base_url = "${STAGING_URL}"
 //! service = "${STAGING_SERVICE}"
 //! token_env = "STAGING_TOKEN"
+//! credentials = { api_key = "STAGING_API_KEY" }
 //! rate = 20
 //! duration = "10m"
 //! ```
@@ -45,6 +46,8 @@ pub struct Profile {
     /// Values for the path parameters of the endpoints' templates.
     pub path_params: Option<BTreeMap<String, Spanned<String>>>,
     pub token_env: Option<Spanned<String>>,
+    /// The variable of each security scheme's credential, by scheme name (never the value).
+    pub credentials: Option<BTreeMap<String, Spanned<String>>>,
     pub rate: Option<u32>,
     /// Generated bodies per property.
     pub cases: Option<u64>,
@@ -236,6 +239,15 @@ impl RunArgs {
             })
         );
         take!("token_env", self.token_env, text(&p.token_env));
+        take!(
+            "credentials",
+            self.credentials,
+            p.credentials.as_ref().map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+                    .collect()
+            })
+        );
         take!("junit", self.junit, path(&p.junit));
         take!("summary", self.summary, path(&p.summary));
         take!("created", self.created, path(&p.created).map(Some));

@@ -86,14 +86,33 @@ impl Security {
         self.alternatives.is_empty()
     }
 
-    /// Chooses the first alternative whose every scheme is supported and `has_credential`;
-    /// returns whether one was found.
+    /// Chooses the first alternative that can be sent ([`Security::sendable`]) and whose
+    /// every scheme `has_credential`; returns whether one was found.
     pub fn choose(&mut self, has_credential: impl Fn(&Scheme) -> bool) -> bool {
-        self.chosen = self.alternatives.iter().position(|alt| {
-            alt.iter()
-                .all(|s| !matches!(s.kind, SchemeKind::Unsupported(_)) && has_credential(s))
-        });
+        self.chosen = self
+            .alternatives
+            .iter()
+            .position(|alt| Security::sendable(alt) && alt.iter().all(&has_credential));
         self.chosen.is_some()
+    }
+
+    /// Whether the suite can send an alternative: every scheme supported, and at most one of
+    /// them in the `Authorization` header (bearer and basic together cannot be).
+    pub fn sendable(alternative: &[Scheme]) -> bool {
+        let authorization = alternative
+            .iter()
+            .filter(|s| match &s.kind {
+                SchemeKind::Basic => true,
+                SchemeKind::ApiKey { location, name } => {
+                    *location == ParamIn::Header && name.eq_ignore_ascii_case("authorization")
+                }
+                k => k.sends_bearer(),
+            })
+            .count();
+        authorization <= 1
+            && alternative
+                .iter()
+                .all(|s| !matches!(s.kind, SchemeKind::Unsupported(_)))
     }
 
     /// The schemes valid requests send: the chosen alternative's, or none.

@@ -253,7 +253,7 @@ fn empty_request() -> SentRequest {
         method: String::new(),
         url: String::new(),
         headers: Vec::new(),
-        placeholder: None,
+        placeholders: Vec::new(),
         body: Default::default(),
         body_cut: None,
     }

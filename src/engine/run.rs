@@ -29,7 +29,7 @@ use crate::engine::start::{
     chain, document_notes, libtest_args, listen_for_signals, random_id, setups,
 };
 use crate::engine::stop::{Reason, Stop};
-use crate::http::{Secret, Target};
+use crate::http::{Credential, Secret, Target};
 use crate::redact::Redactor;
 use crate::server::{self, RunningServer, ServerConfig};
 
@@ -75,8 +75,7 @@ pub struct Suite {
 pub struct Plan {
     /// Every operation the run tests, in order; at least one.
     pub operations: Vec<Suite>,
-    /// The operations of the document that are not tested, each with why: listed in every
-    /// output, never a verdict.
+    /// The operations not tested, each with why: listed in every output, never a verdict.
     pub untested: Vec<Untested>,
     /// What the document was told at load (an example that breaks its schema, say).
     pub load_warnings: Vec<LoadWarning>,
@@ -84,12 +83,13 @@ pub struct Plan {
     pub server_url: Option<String>,
     /// The OpenAPI document the contract comes from (`--openapi`), if any.
     pub document: Option<PathBuf>,
-    /// Why the embedded server cannot stand in for the target (a document it does not serve):
-    /// a run against it stops with this, before anything is sent.
+    /// Why the embedded server cannot be the target (a document it does not serve): no run.
     pub embedded_refusal: Option<String>,
     pub target: TargetChoice,
     pub token: Secret,
     pub token_env: String,
+    /// The `--credential`s whose variables are set, by scheme name.
+    pub credentials: BTreeMap<String, Credential>,
     pub path_values: BTreeMap<String, String>,
     /// Where path values that exist come from ([`crate::engine::chain`]).
     pub id_sources: Vec<crate::contract::chain::IdSource>,
@@ -110,11 +110,9 @@ pub struct Plan {
     /// Property settings; `None` runs no properties.
     pub properties: Option<PropertySettings>,
     pub selection: Selection,
-    /// Run under the libtest harness and print the header, warnings and summary; in-process
-    /// callers (tests, the self-test) turn this off and run the cases silently.
+    /// Run under the libtest harness and print the header, warnings and summary (not in-process).
     pub verbose: bool,
-    /// Stop on SIGINT and SIGTERM and still write the reports (the command line does; in-process
-    /// callers leave the process's signals alone).
+    /// Stop on SIGINT and SIGTERM and still write the reports (in-process callers do not).
     pub handle_signals: bool,
     /// The user accepted sending the token over plain HTTP to another host.
     pub insecure_http: bool,
@@ -181,7 +179,8 @@ impl Plan {
     /// What masks the run's secrets in every output: the engine's test list and the reports
     /// mask the same.
     pub fn redactor(&self) -> Redactor {
-        Redactor::new([self.token.expose().to_string()])
+        let forms = self.credentials.values().flat_map(Credential::secrets);
+        Redactor::new(std::iter::once(self.token.expose().to_string()).chain(forms))
     }
 }
 
@@ -429,7 +428,8 @@ fn context(
         plan.timeout,
         &live.run_id,
     )?
-    .with_rate(plan.rate);
+    .with_rate(plan.rate)
+    .with_credentials(plan.credentials.clone());
     let redactor = plan.redactor();
     // Endpoint-file runs keep one id a line, however many operations they have.
     let several = plan.operations.len() > 1 && plan.document.is_some();

@@ -16,8 +16,9 @@ pub const SETUP_STATUSES: [u16; 3] = [401, 403, 404];
 /// What the run was told, for the hint: never the token, only where it was read from.
 #[derive(Clone, Debug, Default)]
 pub struct SetUp {
-    /// The environment variable that holds the token (`--token-env`).
-    pub token_env: String,
+    /// The environment variables of the credentials valid requests send, each with the flag
+    /// that names it (`--token-env`, `--credential api_key`).
+    pub credentials: Vec<(String, String)>,
     /// The operation's path parameters and the values the run sent.
     pub path_params: Vec<(String, String)>,
     /// Where an OpenAPI document's operation was sent, for the API-root hint; `None` for
@@ -158,6 +159,17 @@ fn url_path(url: &str) -> String {
     url::Url::parse(url).map_or_else(|_| url.to_string(), |u| u.path().to_string())
 }
 
+/// The credentials as the hint names them: `the token in VAR (--token-env)`, ...
+fn credentials(vars: &[(String, String)]) -> String {
+    vars.iter()
+        .map(|(var, flag)| match flag.as_str() {
+            "--token-env" => format!("the token in {var} ({flag})"),
+            _ => format!("the credential in {var} ({flag})"),
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
 fn hint(operation: &str, status: u16, path: &str, count: usize, setup: &SetUp) -> String {
     let cases = if count == 1 { "case" } else { "cases" };
     let head =
@@ -168,17 +180,18 @@ fn hint(operation: &str, status: u16, path: &str, count: usize, setup: &SetUp) -
         .map(|(name, value)| format!("--path-param {name}={value}"))
         .collect::<Vec<_>>()
         .join(" and ");
-    let env = &setup.token_env;
+    let env = credentials(&setup.credentials);
     let question = match (status, params.is_empty()) {
-        (401, _) => format!(
-            "is the token in {env} (--token-env) one this server accepts, and not expired or revoked?"
-        ),
-        (403, true) => {
-            format!("does the token in {env} (--token-env) have the rights this operation needs?")
+        (401 | 403, _) if setup.credentials.is_empty() => "the valid requests sent no credential: \
+             does this operation need one (--credential SCHEME=VAR)?"
+            .to_string(),
+        (401, _) => {
+            format!("is {env} one this server accepts, and not expired or revoked?")
         }
-        (403, false) => format!(
-            "does the token in {env} (--token-env) have the rights this operation needs, on {params}?"
-        ),
+        (403, true) => format!("does {env} have the rights this operation needs?"),
+        (403, false) => {
+            format!("does {env} have the rights this operation needs, on {params}?")
+        }
         (_, true) => "is --base-url the API root?".to_string(),
         (_, false) => {
             format!("is --base-url the API root, and does {params} name something that exists?")
@@ -241,7 +254,7 @@ mod tests {
                 method: "POST".into(),
                 url: "http://127.0.0.1:9/api/v1/api/v1/things?x=1".into(),
                 headers: Vec::new(),
-                placeholder: None,
+                placeholders: Vec::new(),
                 body: Default::default(),
                 body_cut: None,
             },
@@ -253,7 +266,7 @@ mod tests {
 
     fn setup() -> SetUp {
         SetUp {
-            token_env: "MY_TOKEN".into(),
+            credentials: vec![("MY_TOKEN".into(), "--token-env".into())],
             path_params: vec![("team".into(), "t_1".into())],
             api_root: None,
         }
@@ -343,6 +356,19 @@ mod tests {
         let cause = detect("op", &[valid("a", Some(403))], &setup()).unwrap();
         assert!(cause.hint.contains("rights"), "{}", cause.hint);
         assert!(cause.hint.contains("team=t_1"), "{}", cause.hint);
+        let keys = SetUp {
+            credentials: vec![
+                ("KEY".into(), "--credential api_key".into()),
+                ("BASIC".into(), "--credential basic".into()),
+            ],
+            ..setup()
+        };
+        let cause = detect("op", &[valid("a", Some(401))], &keys).unwrap();
+        assert!(
+            cause.hint.contains("the credential in KEY (--credential api_key) and the credential in BASIC (--credential basic)"),
+            "{}",
+            cause.hint
+        );
     }
 
     #[test]

@@ -64,12 +64,27 @@ pub(super) async fn listen_for_signals(stop: Arc<Stop>, observer: Arc<dyn Observ
     }
 }
 
+/// The variables of the credentials an operation's valid requests send, with their flags.
+fn credential_vars(plan: &Plan, security: &crate::contract::Security) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for s in security.sent() {
+        let var = match plan.credentials.get(&s.name) {
+            Some(c) => (c.var.clone(), format!("--credential {}", s.name)),
+            None => (plan.token_env.clone(), "--token-env".to_string()),
+        };
+        if !out.contains(&var) {
+            out.push(var);
+        }
+    }
+    out
+}
+
 /// What each operation was told (the token variable, its path parameters), for the hint.
 pub(super) fn setups(plan: &Plan) -> Vec<SetUp> {
     plan.operations
         .iter()
         .map(|o| SetUp {
-            token_env: plan.token_env.clone(),
+            credentials: credential_vars(plan, &o.contract.endpoint.auth.security),
             path_params: o
                 .contract
                 .endpoint

@@ -7,18 +7,21 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
 
+use super::credentials::Placeholder;
+
 /// The most of a response body kept; a larger body is cut and said to be cut.
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
 
-/// The request as it went out, except that it never holds the token: the header that carried it
-/// is recorded with the placeholder `${VAR}` that reports print and shells expand.
+/// The request as it went out, except that it never holds a credential: where one went (a
+/// header, the query, the Cookie header) the record holds the placeholder `${VAR}` that reports
+/// print and shells expand.
 #[derive(Clone, Debug)]
 pub struct SentRequest {
     pub method: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
-    /// Index into `headers` of the one whose value holds the placeholder.
-    pub placeholder: Option<usize>,
+    /// Where the record holds a credential's placeholder, and how it is encoded when sent.
+    pub placeholders: Vec<Placeholder>,
     pub body: Bytes,
     /// The body's full length, when only its start is kept (see [`Exchange::compact`]).
     pub body_cut: Option<usize>,

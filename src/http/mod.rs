@@ -4,10 +4,12 @@
 //! ([`body`]).
 
 pub mod body;
+pub mod credentials;
 pub mod exchange;
 pub mod params;
 pub mod target;
 
+pub use credentials::{Credential, Encoding, Place, Placeholder};
 pub use exchange::{
     Exchange, Response, SentRequest, TransportError, TransportKind, KEPT_OF_A_PASS, MAX_BODY,
 };

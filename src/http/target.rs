@@ -12,10 +12,11 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::Url;
 
+use super::credentials::{self, Credential, Place, Placeholder};
 use super::exchange::{Response, SentRequest, TransportError, TransportKind, MAX_BODY};
 use super::{body, params};
 use crate::cases::{Auth, RequestSpec};
-use crate::contract::{Endpoint, Param, ParamIn, Style};
+use crate::contract::{Endpoint, Param, ParamIn, Scheme, Style};
 
 /// Path segment encoding: everything but RFC 3986 unreserved characters.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -88,6 +89,8 @@ pub struct Target {
     /// The environment variable the token came from, for reproduction commands.
     pub token_env: String,
     token: Secret,
+    /// The `--credential`s by scheme name; a bearer-like scheme without one sends the token.
+    credentials: BTreeMap<String, Credential>,
     client: reqwest::Client,
     /// Keeps no idle connection, so each request goes out on a new one: for the one resend of a
     /// request whose pooled connection was closed under it.
@@ -244,6 +247,7 @@ impl Target {
             path_values,
             token_env: token_env.to_string(),
             token,
+            credentials: BTreeMap::new(),
             client,
             fresh,
             pacer: None,
@@ -298,64 +302,105 @@ impl Target {
         format!("{}{}", self.base_url, path)
     }
 
-    /// The record of a request, ready to send. The record names the token by its placeholder;
-    /// the real header exists only while sending.
+    /// The record of a request, ready to send. The record names each credential by its
+    /// placeholder; the real values exist only while sending.
     pub fn prepare(&self, endpoint: &Endpoint, spec: &RequestSpec) -> Prepared {
         let extras = extras(endpoint, spec);
+        let auth = self.auth_parts(endpoint, &spec.auth);
         let (mut url, resolved) = self.resolve(endpoint, spec);
         let mut parsed = resolved.map_err(|e| format!("not sent: the URL {url} is not valid: {e}"));
-        if !extras.query.is_empty() {
-            let query = extras.query.join("&");
+        let mut placeholders = Vec::new();
+        let mut query = extras.query;
+        for (q, var) in auth.query {
+            if let Some((var, encoding)) = var {
+                let place = Place::Query;
+                placeholders.push(Placeholder {
+                    var,
+                    place,
+                    encoding,
+                });
+            }
+            query.push(q);
+        }
+        if !query.is_empty() {
+            let query = query.join("&");
             url.push('?');
             url.push_str(&query);
             if let Ok(u) = &mut parsed {
                 u.set_query(Some(&query));
             }
         }
-        if let (Some(problem), Ok(_)) = (&extras.problem, &parsed) {
-            parsed = Err(problem.clone());
+        if let (Some(problem), Ok(_)) = (extras.problem.or(auth.problem), &parsed) {
+            parsed = Err(problem);
         }
         let mut headers: Vec<(String, String)> = Vec::with_capacity(3 + extras.headers.len());
         headers.push((
             "Accept".into(),
             accept_header(&endpoint.response_media_types),
         ));
-        let mut placeholder = None;
-        let no_auth = endpoint.auth.security.sent().is_empty();
-        let scheme = match &spec.auth {
-            Auth::Valid if no_auth => None,
-            Auth::Valid => Some("Bearer "),
-            Auth::Scheme(s) => Some(s.as_str()),
-            // INTERIM: sent per scheme once the target holds every credential.
-            Auth::None | Auth::Wrong(_) | Auth::Omit(_) => None,
-            Auth::Header(v) => {
-                headers.push(("Authorization".into(), v.clone()));
-                None
+        let mut cookies = extras.cookies;
+        let mut cookie_vars = Vec::new();
+        for (c, var) in auth.cookies {
+            cookie_vars.extend(var);
+            cookies.push(c);
+        }
+        let cookie =
+            (!cookies.is_empty()).then(|| (("Cookie".into(), cookies.join("; ")), cookie_vars));
+        let ct = spec
+            .content_type
+            .as_ref()
+            .map(|ct| ("Content-Type".into(), body::content_type_header(ct)));
+        let pieces = auth
+            .headers
+            .into_iter()
+            .map(|(h, var)| (h, Vec::from_iter(var)))
+            .chain(
+                ct.into_iter()
+                    .chain(extras.headers)
+                    .map(|h| (h, Vec::new())),
+            )
+            .chain(cookie);
+        for (header, vars) in pieces {
+            for (var, encoding) in vars {
+                let place = Place::Header(headers.len());
+                placeholders.push(Placeholder {
+                    var,
+                    place,
+                    encoding,
+                });
             }
-        };
-        if let Some(scheme) = scheme {
-            placeholder = Some(headers.len());
-            headers.push((
-                "Authorization".into(),
-                format!("{scheme}{}", self.placeholder()),
-            ));
-        }
-        if let Some(ct) = &spec.content_type {
-            headers.push(("Content-Type".into(), body::content_type_header(ct)));
-        }
-        headers.extend(extras.headers);
-        if !extras.cookies.is_empty() {
-            headers.push(("Cookie".into(), extras.cookies.join("; ")));
+            headers.push(header);
         }
         let request = SentRequest {
             method: spec.method.clone(),
             url,
             headers,
-            placeholder,
+            placeholders,
             body: Bytes::from(body::encode(&spec.body, spec.content_type.as_deref())),
             body_cut: None,
         };
         Prepared { request, parsed }
+    }
+
+    /// What the request of `auth` sends for the endpoint's chosen security.
+    fn auth_parts(&self, endpoint: &Endpoint, auth: &Auth) -> credentials::AuthParts {
+        let sent = endpoint.auth.security.sent();
+        let var = |s: &Scheme| credentials::variable(s, &self.credentials, &self.token_env);
+        credentials::auth_parts(sent, auth, &self.token_env, var)
+    }
+
+    /// The run's credentials by scheme name, beside the token (`--credential`).
+    pub fn with_credentials(mut self, credentials: BTreeMap<String, Credential>) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// The value of a credential's variable: the token's, or a `--credential`'s.
+    fn value_of(&self, var: &str) -> Option<&str> {
+        if let Some(c) = self.credentials.values().find(|c| c.var == var) {
+            return Some(c.secret.expose());
+        }
+        (var == self.token_env).then(|| self.token.expose())
     }
 
     /// Sends a prepared request, waiting first for its slot under `--rate`.
@@ -381,6 +426,19 @@ impl Target {
             Ok(url) => self.fire(client, &prepared.request, url.clone()).await,
             Err(why) => Err(TransportError::new(TransportKind::Other, why.clone())),
         }
+    }
+
+    /// The text with each placeholder at `place` replaced by its value, encoded as it is sent.
+    fn fill(&self, req: &SentRequest, place: Place, text: &str) -> Result<String, TransportError> {
+        let mut out = text.to_string();
+        for p in req.placeholders.iter().filter(|p| p.place == place) {
+            let value = self.value_of(&p.var).ok_or_else(|| {
+                let why = format!("not sent: the run has no credential in {}", p.var);
+                TransportError::new(TransportKind::Other, why)
+            })?;
+            out = out.replace(&p.text(), &p.encode(value));
+        }
+        Ok(out)
     }
 
     /// How records and reproduction commands name the token: `${VAR}`.
@@ -433,14 +491,20 @@ impl Target {
     ) -> Result<Response, TransportError> {
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|e| TransportError::new(TransportKind::Other, e.to_string()))?;
+        let mut url = url;
+        if req.placeholders.iter().any(|p| p.place == Place::Query) {
+            let recorded = req.url.split_once('?').map_or("", |(_, q)| q);
+            let query = self.fill(req, Place::Query, recorded)?;
+            url.set_query(Some(&query));
+        }
         let mut builder = client.request(method, url);
         for (i, (k, v)) in req.headers.iter().enumerate() {
-            builder = if req.placeholder == Some(i) {
-                let real = v.replace(&self.placeholder(), self.token.expose());
+            builder = if req.placeholders.iter().any(|p| p.place == Place::Header(i)) {
+                let real = self.fill(req, Place::Header(i), v)?;
                 let mut value = HeaderValue::try_from(real).map_err(|_| {
                     TransportError::new(
                         TransportKind::Other,
-                        "the token cannot be sent in an HTTP header (it holds a control character)",
+                        format!("not sent: the credential cannot be sent in an HTTP header `{k}` (it holds a control character)"),
                     )
                 })?;
                 value.set_sensitive(true);

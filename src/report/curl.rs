@@ -1,6 +1,6 @@
 //! Reproduction commands: a request as a curl line that reads the token from the environment.
 
-use crate::http::SentRequest;
+use crate::http::{Encoding, Place, SentRequest};
 
 /// Quotes a word for a POSIX shell; a word holding control characters is ANSI-C quoted
 /// (`$'...'`, bash and zsh) with each one escaped, so the command sends the very bytes and no
@@ -30,8 +30,32 @@ fn quote(s: &str) -> String {
     out
 }
 
-/// A curl command that sends the same request. The header that carried the token holds its
-/// placeholder (`${VAR}`) and is double-quoted, so the shell fills the token in at run time.
+/// Double-quotes a word whose placeholders (`${VAR}`) the shell is to fill in: `$`, backtick,
+/// `"` and `\` anywhere else are escaped, so nothing but the placeholders expands.
+fn double_quote(s: &str, placeholders: &[String]) -> String {
+    let mut out = String::from("\"");
+    let mut rest = s;
+    'outer: while let Some(c) = rest.chars().next() {
+        for p in placeholders {
+            if let Some(after) = rest.strip_prefix(p.as_str()) {
+                out.push_str(p);
+                rest = after;
+                continue 'outer;
+            }
+        }
+        if matches!(c, '$' | '`' | '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out.push('"');
+    out
+}
+
+/// A curl command that sends the same request. Each credential is its placeholder (`${VAR}`)
+/// in a double-quoted word, so the shell fills it in at run time; HTTP basic goes as
+/// `-u "${VAR}"`, which curl encodes itself.
 pub fn command(req: &SentRequest) -> String {
     // `-X HEAD` would wait for the body a HEAD answer's Content-Length announces.
     let mut parts = if req.method == "HEAD" {
@@ -40,17 +64,35 @@ pub fn command(req: &SentRequest) -> String {
         vec!["curl -sS -i".to_string(), format!("-X {}", req.method)]
     };
     // curl reads `[...]` and `{...}` in a URL as globs: a deepObject query (`filter[status]=`)
-    // must go as it is.
+    // and a placeholder must go as they are.
     if req.url.contains(['[', ']', '{', '}']) {
         parts.push("-g".to_string());
     }
-    parts.push(quote(&req.url));
+    let at = |place: Place| -> Vec<String> {
+        req.placeholders
+            .iter()
+            .filter(|p| p.place == place)
+            .map(|p| p.text())
+            .collect()
+    };
+    let in_query = at(Place::Query);
+    parts.push(if in_query.is_empty() {
+        quote(&req.url)
+    } else {
+        double_quote(&req.url, &in_query)
+    });
     for (i, (k, v)) in req.headers.iter().enumerate() {
-        let line = format!("{k}: {v}");
-        if req.placeholder == Some(i) {
-            parts.push(format!("-H \"{}\"", line.replace('"', "\\\"")));
+        let here = at(Place::Header(i));
+        let basic = req
+            .placeholders
+            .iter()
+            .find(|p| p.place == Place::Header(i) && p.encoding == Encoding::Base64);
+        if let Some(p) = basic {
+            parts.push(format!("-u {}", double_quote(&p.text(), &here)));
+        } else if here.is_empty() {
+            parts.push(format!("-H {}", quote(&format!("{k}: {v}"))));
         } else {
-            parts.push(format!("-H {}", quote(&line)));
+            parts.push(format!("-H {}", double_quote(&format!("{k}: {v}"), &here)));
         }
     }
     if !req.body.is_empty() {
@@ -83,13 +125,14 @@ pub fn with_setups(chained: &[crate::engine::outcome::Chained], req: &SentReques
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::Placeholder;
 
     fn request(method: &str, body: &str) -> SentRequest {
         SentRequest {
             method: method.into(),
             url: "http://127.0.0.1:1/api/v1/x".into(),
             headers: Vec::new(),
-            placeholder: None,
+            placeholders: Vec::new(),
             body: body.to_string().into(),
             body_cut: None,
         }
@@ -136,7 +179,11 @@ mod tests {
                 ("Content-Type".into(), "application/json".into()),
                 ("X-Literal".into(), "${NOT_EXPANDED}".into()),
             ],
-            placeholder: Some(0),
+            placeholders: vec![Placeholder {
+                var: "API_TOKEN".into(),
+                place: Place::Header(0),
+                encoding: Encoding::Raw,
+            }],
             body: r#"{"description":"it's"}"#.into(),
             body_cut: None,
         };
@@ -148,6 +195,44 @@ mod tests {
         assert!(line.contains("-H 'X-Literal: ${NOT_EXPANDED}'"), "{line}");
         assert!(
             line.contains(r#"--data-binary '{"description":"it'\''s"}'"#),
+            "{line}"
+        );
+    }
+
+    fn placeholder(var: &str, place: Place, encoding: Encoding) -> Placeholder {
+        Placeholder {
+            var: var.into(),
+            place,
+            encoding,
+        }
+    }
+
+    #[test]
+    fn basic_goes_as_dash_u_and_a_query_or_cookie_credential_is_filled_in_by_the_shell() {
+        let req = SentRequest {
+            method: "GET".into(),
+            url: "http://127.0.0.1:1/x?q=$HOME`id`\\\"&key=${KEY}".into(),
+            headers: vec![
+                ("Authorization".into(), "Basic ${BASIC}".into()),
+                ("Cookie".into(), "theme=$dark; sid=${SID}".into()),
+            ],
+            placeholders: vec![
+                placeholder("KEY", Place::Query, Encoding::Percent),
+                placeholder("BASIC", Place::Header(0), Encoding::Base64),
+                placeholder("SID", Place::Header(1), Encoding::Raw),
+            ],
+            body: Default::default(),
+            body_cut: None,
+        };
+        let line = command(&req);
+        assert!(
+            line.contains(r#" -g "http://127.0.0.1:1/x?q=\$HOME\`id\`\\\"&key=${KEY}""#),
+            "{line}"
+        );
+        assert!(line.contains(r#" -u "${BASIC}""#), "{line}");
+        assert!(!line.contains("Authorization"), "{line}");
+        assert!(
+            line.contains(r#"-H "Cookie: theme=\$dark; sid=${SID}""#),
             "{line}"
         );
     }

@@ -27,6 +27,7 @@ mod params;
 mod property;
 mod responses;
 mod rules;
+mod security;
 mod selftest;
 mod serialization;
 mod snapshot;

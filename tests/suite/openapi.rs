@@ -531,20 +531,24 @@ fn security_is_read_per_operation() {
             d["paths"]["/projects/{project}/notes"]["post"]["security"] = security;
         })
     };
-    // No credentials needed, or bearer as one alternative among others: taken.
-    for (security, scheme) in [
-        (json!([]), "none"),
-        (json!([{"token": []}, {}]), "none"),
-        (json!([{"key": []}, {"token": []}]), "bearer"),
-    ] {
-        let d = load(&with(security.clone())).unwrap();
-        assert_eq!(d.operations[0].endpoint.auth.scheme, scheme, "{security}");
-    }
-    // Several schemes at once: that operation is listed, not tested.
-    let d = load(&with(json!([{"token": [], "key": []}])));
-    let e = d.unwrap_err();
+    // Every requirement is taken as written; the plan chooses from the run's credentials.
+    let d = load(&with(json!([]))).unwrap();
+    assert_eq!(d.operations[0].endpoint.auth.scheme, "none");
+    let d = load(&with(json!([{"token": []}, {}]))).unwrap();
+    let s = &d.operations[0].endpoint.auth.security;
+    assert!(s.optional && s.alternatives.len() == 1, "{s:?}");
+    let d = load(&with(json!([{"key": []}, {"token": []}]))).unwrap();
+    let s = &d.operations[0].endpoint.auth.security;
+    assert_eq!(s.alternatives.len(), 2, "{s:?}");
+    // Several schemes at once: one alternative of both.
+    let d = load(&with(json!([{"token": [], "key": []}]))).unwrap();
+    let s = &d.operations[0].endpoint.auth.security;
+    let names: Vec<&str> = s.alternatives[0].iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["token", "key"]);
+    // A scheme that is not in the components is refused with its pointer.
+    let e = load(&with(json!([{"nope": []}]))).unwrap_err();
     assert!(
-        e.message.contains(post) && e.message.contains("at once"),
+        e.message.contains(post) && e.message.contains("`nope`"),
         "{}",
         e.message
     );
@@ -556,7 +560,7 @@ fn a_construct_the_suite_cannot_take_exits_2_with_its_pointer() {
     let post = "/paths/~1projects~1{project}~1notes/post";
     type Edit = Box<dyn FnOnce(&mut Value)>;
     // Refused as a whole: not OpenAPI 3, or nothing in it can be tested (here both operations
-    // need an API key).
+    // need an API key, and the run has none: the message names the flag).
     let whole: Vec<(Edit, String)> = vec![
         (
             Box::new(|d: &mut Value| d["openapi"] = json!("2.0")),
@@ -567,7 +571,7 @@ fn a_construct_the_suite_cannot_take_exits_2_with_its_pointer() {
                 d["components"]["securitySchemes"]["token"] =
                     json!({"type": "apiKey", "in": "header", "name": "X-Key"})
             }),
-            "(at /security)".into(),
+            "needs a credential for `token` (API key in the header `X-Key`): export it in a variable and pass --credential token=VAR".into(),
         ),
     ];
     for (edit, pointer) in whole {

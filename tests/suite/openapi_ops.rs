@@ -365,7 +365,7 @@ fn every_problem_is_listed_and_the_rest_loads() {
     }
     // Several problems of one operation are all listed.
     let d = loaded(
-        json!({"/two": {"post": {"security": [{"key": []}],
+        json!({"/two": {"post": {"security": [{"nope": []}],
             "requestBody": {"content": {"text/plain": {}}}, "responses": ok()}},
             "/good": {"get": {"responses": ok()}}}),
         json!({}),
@@ -381,7 +381,9 @@ fn every_problem_is_listed_and_the_rest_loads() {
 
 #[test]
 fn security_is_judged_per_operation() {
-    let d = loaded(
+    let dir = tempfile::tempdir().unwrap();
+    let file = doc(
+        dir.path(),
         json!({
             "/bearer": {"get": {"responses": ok()}},
             "/open": {"get": {"security": [], "responses": ok()}},
@@ -392,28 +394,92 @@ fn security_is_judged_per_operation() {
         }),
         json!({"security": [{"token": []}]}),
     );
-    let scheme = |id: &str| op(&d, id).endpoint.auth.scheme.clone();
-    assert_eq!(scheme("get_bearer"), "bearer");
-    assert_eq!(scheme("get_open"), "none");
-    assert_eq!(scheme("get_optional"), "none");
-    assert_eq!(scheme("get_either"), "bearer");
-    let reasons: Vec<(&str, &str)> = d
+    // The reader takes every operation with its whole security; the plan chooses.
+    let d = load(&file).unwrap();
+    assert!(d.untested.is_empty(), "{:?}", d.untested);
+    let security = |id: &str| op(&d, id).endpoint.auth.security.clone();
+    assert!(security("get_open").is_none());
+    assert_eq!(op(&d, "get_open").endpoint.auth.scheme, "none");
+    assert!(security("get_optional").optional);
+    assert_eq!(security("get_either").alternatives.len(), 2);
+    assert_eq!(security("get_both").alternatives[0].len(), 2);
+    assert_eq!(security("get_bearer").chosen, None);
+    // No token and no --credential: only what needs no credential is tested; each other
+    // operation says which scheme it needs and the flag that gives it.
+    let plan = |extra: &[&str]| {
+        let mut argv = vec!["provisionr-conformance", "run", "--list", "--no-persist"];
+        argv.extend(["--openapi", file.to_str().unwrap()]);
+        argv.extend(["--base-url", "http://127.0.0.1:9/"]);
+        argv.extend(["--token-env", "PVC_OPS_SURELY_UNSET_TOKEN"]);
+        argv.extend(extra);
+        provisionr_conformance::app::plan::plan_from_args(argv).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let p = plan(&[]);
+    let tested: Vec<&str> = p
+        .operations
+        .iter()
+        .map(|o| o.contract.endpoint.operation.as_str())
+        .collect();
+    assert_eq!(tested, ["get_open", "get_optional"]);
+    let optional = &p.operations[1].contract.endpoint.auth.security;
+    assert!(optional.sent().is_empty(), "{optional:?}");
+    let reason = |id: &str| {
+        p.untested
+            .iter()
+            .find(|u| u.operation == id)
+            .map(|u| u.reason.clone())
+            .unwrap_or_else(|| panic!("{id}: {:?}", p.untested))
+    };
+    assert_eq!(
+        reason("get_key"),
+        "needs a credential for `key` (API key in the header `X-Key`): export it in a variable and pass --credential key=VAR"
+    );
+    assert!(
+        reason("get_bearer").contains("PVC_OPS_SURELY_UNSET_TOKEN (--token-env)"),
+        "{}",
+        reason("get_bearer")
+    );
+    let either = reason("get_either");
+    assert!(
+        either.contains("--credential key=VAR")
+            && either.contains("; or ")
+            && either.contains("--token-env"),
+        "{either}"
+    );
+    assert!(
+        reason("get_both").contains("Authorization header"),
+        "{}",
+        reason("get_both")
+    );
+    let key = p
         .untested
         .iter()
-        .map(|u| (u.operation.as_str(), u.reason.as_str()))
-        .collect();
-    assert_eq!(reasons.len(), 2, "{reasons:?}");
-    assert!(
-        reasons[0].1.contains("`key` (apiKey)") && reasons[0].1.contains("only HTTP bearer"),
-        "{reasons:?}"
-    );
-    assert!(
-        reasons[1]
-            .1
-            .contains("`token` (http bearer) and `basic` (http basic) at once"),
-        "{reasons:?}"
-    );
-    assert_eq!(d.untested[0].pointer, "/paths/~1key/get/security");
+        .find(|u| u.operation == "get_key")
+        .unwrap();
+    assert_eq!(key.pointer, "/paths/~1key/get");
+    // With the key's variable set (PATH is set wherever tests run), the key's operations are
+    // tested, `either` by its key alternative.
+    let p = plan(&["--credential", "key=PATH"]);
+    let sent = |id: &str| {
+        let o = p
+            .operations
+            .iter()
+            .find(|o| o.contract.endpoint.operation == id);
+        let o = o.unwrap_or_else(|| panic!("{id}: {:?}", p.untested));
+        let names: Vec<String> = o
+            .contract
+            .endpoint
+            .auth
+            .security
+            .sent()
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        names
+    };
+    assert_eq!(sent("get_key"), ["key"]);
+    assert_eq!(sent("get_either"), ["key"]);
+    assert_eq!(p.credentials["key"].var, "PATH");
     // No security anywhere: none.
     let d = loaded(json!({"/x": {"get": {"responses": ok()}}}), json!({}));
     assert_eq!(d.operations[0].endpoint.auth.scheme, "none");

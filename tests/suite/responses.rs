@@ -298,5 +298,5 @@ fn auth_scheme_none_sends_no_authorization() {
         "{:?}",
         sent.headers
     );
-    assert_eq!(sent.placeholder, None);
+    assert!(sent.placeholders.is_empty());
 }

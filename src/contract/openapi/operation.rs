@@ -51,9 +51,7 @@ pub(super) fn read(
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let pointer = f.pointer.as_str();
-    let security = super::security::security(r.doc, f.op, pointer)
-        .and_then(|s| super::security::interim_bearer_only(s, pointer))
-        .map_err(|p| problems.push(p));
+    let security = super::security::security(r.doc, f.op, pointer).map_err(|p| problems.push(p));
     let declared = parameters(r, f.item, f.op, pointer, &mut problems);
     let body = body(r, f.op, pointer).map_err(|p| problems.push(p));
     let read_responses = responses(r, f.op, pointer, &mut problems, &mut warnings);
@@ -97,10 +95,11 @@ pub(super) fn read(
         path: f.template.to_string(),
         path_params: path_params(&declared),
         auth: AuthSpec {
-            scheme: match security.sent() {
-                _ if security.is_none() => "none",
-                [one] if one.kind.sends_bearer() => "bearer",
-                _ => "document",
+            // The plan chooses the alternative, from the run's credentials.
+            scheme: if security.is_none() {
+                "none"
+            } else {
+                "document"
             }
             .into(),
             security,

@@ -97,18 +97,3 @@ fn api_key(scheme: &Value, name: &str) -> Result<SchemeKind, String> {
         name: key.to_string(),
     })
 }
-
-/// INTERIM (until the plan chooses from the run's credentials): only an alternative of one
-/// bearer scheme, or none, is tested, as before.
-pub(super) fn interim_bearer_only(mut s: Security, pointer: &str) -> Result<Security, Problem> {
-    if s.is_none() || s.optional {
-        return Ok(Security::default());
-    }
-    if s.choose(|sc| sc.kind == SchemeKind::Bearer) && s.sent().len() == 1 {
-        return Ok(s);
-    }
-    Err(Problem::at(
-        &format!("{pointer}/security"),
-        "security cannot be satisfied: the suite sends only HTTP bearer credentials so far",
-    ))
-}

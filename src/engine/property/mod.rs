@@ -471,7 +471,7 @@ fn not_run(prop: Property, exec: &Executor, reason: String) -> CaseResult {
             method: contract.endpoint.method.clone(),
             url: String::new(),
             headers: Vec::new(),
-            placeholder: None,
+            placeholders: Vec::new(),
             body: Default::default(),
             body_cut: None,
         },
