@@ -6,8 +6,13 @@ alarm of the suite until shown otherwise.
 
     verdict.py SUMMARY_JSON
 
-Exit code: 0 when every failure is a known real finding, 1 when one is unexplained, 2 when there
-is no summary (the run did not happen).
+It also says what this stack expects of the suite beyond its checks: every operation tested (the
+API key and the basic credentials are given), and no valid request on an id the server does not
+have (`POST /things` creates one, so a valid `GET`, `PUT` or `DELETE /things/{thing_id}` has an id
+to take; a 404 tolerated on a valid case here means the id was not chained).
+
+Exit code: 0 when every failure is a known real finding, every operation was tested and every id
+chained; 1 otherwise; 2 when there is no summary (the run did not happen).
 """
 import fnmatch
 import json
@@ -90,7 +95,21 @@ def main(argv):
         print(f"  - {v.get('case')} ({v.get('check')}) at {v.get('location', '')}")
         print(f"      expected: {v.get('expected', '')}")
         print(f"      actual:   {v.get('actual', '')}")
-    return 1 if unexplained else 0
+    unchained = [
+        w.get("case", "?")
+        for w in summary.get("warnings") or []
+        if w.get("check") == "status" and str(w.get("actual", "")).startswith("404 (tolerated")
+    ]
+    print(f"valid cases answered 404 on an id that was not chained: {len(unchained)}")
+    for c in unchained:
+        print(f"  - {c}")
+    created = summary.get("created")
+    n = len(created) if isinstance(created, list) else created
+    print(f"created (the summary's created list): {n}")
+    untested = summary.get("untested") or []
+    if untested:
+        print(f"expected every operation tested: {len(untested)} listed as not tested (above)")
+    return 1 if unexplained or unchained or untested else 0
 
 
 if __name__ == "__main__":
