@@ -8,7 +8,8 @@
 # Installs what is missing (a venv per Python server under bench/real-stacks/.cache, npm
 # packages in each Node server's node_modules), starts each server on 127.0.0.1 on a free port, runs the suite
 # against it, stops it, and prints per stack the exit code, the cases failed and the failing
-# checks grouped. Reports go to bench/real-stacks/.cache/reports/STACK/.
+# checks grouped. Reports go to bench/real-stacks/.cache/reports/STACK/. Exits 1 when a
+# credential of the run appears in the suite's console, JUnit report or summary.
 #
 # The suite binary: $PROVISIONR_CONFORMANCE, else target/release/provisionr-conformance of this
 # repository (built with cargo build --release if missing). Extra suite flags: $SUITE_ARGS.
@@ -101,6 +102,7 @@ document_credentials() {
 
 # leaks OUT: no credential of the run, in any form it is sent (the value; base64 for basic),
 # may appear in the suite's console, JUnit report or summary. Names the file and the variable.
+LEAKED=0
 leaks() {
   local out=$1 var value form f
   for var in PROVISIONR_TOKEN THINGS_API_KEY THINGS_BASIC; do
@@ -109,6 +111,7 @@ leaks() {
       for f in console.txt junit.xml summary.json; do
         if [ -f "$out/$f" ] && grep -qF -- "$form" "$out/$f"; then
           echo "== LEAK: the value of $var appears in $out/$f" | tee -a "$out/leaked.txt" >&2
+          LEAKED=1
         fi
       done
     done
@@ -229,3 +232,7 @@ for stack in "${STACKS[@]}"; do
   run_stack "$stack"
 done
 "$PYTHON" "$HERE/summarize.py" --table "$CACHE/reports" "${STACKS[@]}"
+if [ "$LEAKED" = 1 ]; then
+  echo "a credential appears in the suite's output: see == LEAK above" >&2
+  exit 1
+fi
