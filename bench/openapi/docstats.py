@@ -1,9 +1,16 @@
 #!/usr/bin/env python3
-"""Count the operations of an OpenAPI 3.x document, and those whose security is HTTP bearer or
-none, independently of the suite.
+"""Count the operations of an OpenAPI 3.x document, their security, and the security schemes the
+suite can send a credential for, independently of the suite.
 
-    docstats.py DOC            # prints one JSON object
-    docstats.py --list DOC     # one line per operation: METHOD PATH OPERATION_ID CLASS
+    docstats.py DOC                # prints one JSON object
+    docstats.py --list DOC         # one line per operation: METHOD PATH OPERATION_ID CLASS SENDABLE
+    docstats.py --credentials DOC  # one line per scheme the suite can send: NAME<TAB>KIND<TAB>FORM
+
+A scheme the suite can send (`sendable`): HTTP bearer, HTTP basic, `apiKey` in a header, query or
+cookie, OAuth2 and OpenID Connect (a token, sent as bearer). Not: mutual TLS, other HTTP schemes
+(digest, ...). FORM is the form of the credential's value: `user:password` for basic, `token`
+otherwise. An operation is sendable when its effective security is absent, `[]`, has an empty
+alternative, or has an alternative whose schemes are all sendable.
 
 An operation is "bearer or none" when its effective security (its own `security`, else the
 document's) is absent, is `[]`, has an empty alternative `{}`, or has an alternative whose schemes
@@ -52,6 +59,52 @@ def security_class(doc, op):
     return cls
 
 
+def scheme_kind(s):
+    """`http:bearer`, `http:basic`, `apiKey:header`, `oauth2`, `openIdConnect`, `mutualTLS`, ..."""
+    kind = str(s.get("type", "?"))
+    if kind == "http":
+        kind += ":" + str(s.get("scheme", "?")).lower()
+    elif kind == "apiKey":
+        kind += ":" + str(s.get("in", "?"))
+    return kind
+
+
+SENDABLE = {
+    "http:bearer",
+    "http:basic",
+    "apiKey:header",
+    "apiKey:query",
+    "apiKey:cookie",
+    "oauth2",
+    "openIdConnect",
+}
+
+
+def schemes_of(doc):
+    schemes = ((doc.get("components") or {}).get("securitySchemes")) or {}
+    return {name: s for name, s in schemes.items() if isinstance(s, dict)}
+
+
+def sendable_schemes(doc):
+    """(name, kind, form) of every scheme the suite can send a credential for."""
+    out = []
+    for name, s in schemes_of(doc).items():
+        kind = scheme_kind(s)
+        if kind in SENDABLE:
+            out.append((name, kind, "user:password" if kind == "http:basic" else "token"))
+    return out
+
+
+def satisfiable(doc, op, given):
+    """Whether credentials for the scheme names in `given` satisfy the operation's security."""
+    security = op["security"] if "security" in op else doc.get("security")
+    if not security:
+        return True
+    return any(
+        isinstance(alt, dict) and all(name in given for name in alt) for alt in security
+    )
+
+
 def operations(doc):
     for path, item in (doc.get("paths") or {}).items():
         if not isinstance(item, dict):
@@ -71,17 +124,13 @@ def stats(path):
         c = security_class(doc, op)
         classes[c] += 1
         listed.append((method, p, op.get("operationId", "-"), c))
-    schemes = ((doc.get("components") or {}).get("securitySchemes")) or {}
-    kinds = []
-    for name, s in schemes.items():
-        if not isinstance(s, dict):
-            continue
-        kind = s.get("type", "?")
-        if kind == "http":
-            kind += ":" + str(s.get("scheme", "?")).lower()
-        elif kind == "apiKey":
-            kind += ":" + str(s.get("in", "?"))
-        kinds.append(f"{name}={kind}")
+    kinds = [f"{name}={scheme_kind(s)}" for name, s in schemes_of(doc).items()]
+    given = {name for name, _kind, _form in sendable_schemes(doc)}
+    sendable = 0
+    for i, (_method, _p, op) in enumerate(ops):
+        ok = satisfiable(doc, op, given)
+        sendable += ok
+        listed[i] += ("sendable" if ok else "not-sendable",)
     return {
         "openapi": str(doc.get("openapi") or doc.get("swagger") or "?"),
         "operations": len(ops),
@@ -89,6 +138,7 @@ def stats(path):
         "none": classes["none"],
         "other": classes["other"],
         "bearer_or_none": classes["bearer"] + classes["none"],
+        "sendable": sendable,
         "schemes": kinds,
         "webhooks": len(doc.get("webhooks") or {}),
     }, listed
@@ -99,6 +149,10 @@ def main(argv):
         _, listed = stats(argv[2])
         for row in listed:
             print(*row)
+        return 0
+    if len(argv) == 3 and argv[1] == "--credentials":
+        for row in sendable_schemes(load(argv[2])):
+            print(*row, sep="\t")
         return 0
     if len(argv) != 2:
         print(__doc__.strip(), file=sys.stderr)

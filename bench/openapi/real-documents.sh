@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the suite on public OpenAPI documents that nobody on this project wrote, each mocked by
-# Prism in its default (static) mode, and print per document how many of its operations whose
-# security is HTTP bearer or none were tested.
+# Prism in its default (static) mode, and print per document how many of ALL its operations were
+# tested, with a credential given for every security scheme the suite can send.
 #
 #   bench/openapi/real-documents.sh            # every document below
 #   bench/openapi/real-documents.sh NAME...    # only these (names from the table)
@@ -11,11 +11,17 @@
 # (cargo build --release) unless $PROVISIONR_CONFORMANCE names a binary; for each document starts
 # `prism mock DOC` on a free 127.0.0.1 port, runs
 #   provisionr-conformance run --openapi DOC --base-url http://127.0.0.1:PORT \
-#     --junit OUT/junit.xml --summary OUT/summary.json --no-persist
-# stops Prism, and prints one row (report.py). Reports go to $CACHE/reports/NAME/.
+#     --credential SCHEME=BENCH_CREDENTIAL_1 ... --junit OUT/junit.xml --summary OUT/summary.json \
+#     --no-persist
+# with one --credential per scheme of the document's components/securitySchemes that the suite
+# can send (docstats.py --credentials: HTTP bearer and basic, API keys in a header, query or
+# cookie, OAuth2, OpenID Connect), each variable holding a fresh random value of the scheme's
+# form (`user:password` for basic; Prism checks that a credential is there, not its value),
+# stops Prism, and prints one row (report.py). Reports go to $CACHE/reports/NAME/
+# (credentials.tsv names the schemes and variables given, never a value).
 #
-# Exit code: 0 when every document has at least 90% of its bearer-or-none operations tested and
-# no error on a valid case that a load warning does not explain; 1 otherwise.
+# Exit code: 0 when every document has at least 90% of its operations tested and no error on a
+# valid case that a load warning does not explain; 1 otherwise.
 # Extra suite flags for every run: $SUITE_ARGS.
 set -euo pipefail
 
@@ -33,22 +39,28 @@ EX=$NODE_MODULES/@readme/oas-examples
 # Swagger Petstore in 3.0 and 3.1, the Train Travel API (3.1) and the ReadMe API (3.1), among
 # others.
 DOCS=(
-  "petstore-3.0           $EX/3.0/yaml/petstore.yaml            @readme/oas-examples@8.2.2:3.0/yaml/petstore.yaml"
+  # Prism 5.16 dies on some generated form bodies of the Petstore's `updatePetWithForm` (a
+  # URIError, "URI malformed", in its form decoder, uncaught: every later request of the run
+  # finds no server). A finding about the mock, met once the suite sends the OAuth2 credential;
+  # that operation's any-body cases are skipped so the rest of the document is tested.
+  "petstore-3.0           $EX/3.0/yaml/petstore.yaml            @readme/oas-examples@8.2.2:3.0/yaml/petstore.yaml --skip updatePetWithForm::property::any_body"
   "petstore-expanded-3.0  $EX/3.0/yaml/petstore-expanded.yaml   @readme/oas-examples@8.2.2:3.0/yaml/petstore-expanded.yaml"
   "uspto-3.0              $EX/3.0/yaml/uspto.yaml               @readme/oas-examples@8.2.2:3.0/yaml/uspto.yaml"
   "link-example-3.0       $EX/3.0/yaml/link-example.yaml        @readme/oas-examples@8.2.2:3.0/yaml/link-example.yaml"
   "star-trek-3.0          $EX/3.0/yaml/star-trek.yaml           @readme/oas-examples@8.2.2:3.0/yaml/star-trek.yaml"
-  "petstore-3.1           $EX/3.1/yaml/petstore.yaml            @readme/oas-examples@8.2.2:3.1/yaml/petstore.yaml"
+  "petstore-3.1           $EX/3.1/yaml/petstore.yaml            @readme/oas-examples@8.2.2:3.1/yaml/petstore.yaml --skip updatePetWithForm::property::any_body"
   "train-travel-3.1       $EX/3.1/yaml/train-travel.yaml        @readme/oas-examples@8.2.2:3.1/yaml/train-travel.yaml"
   # Prism 5.16 dies on some generated multipart bodies of `POST /images` (a TypeError in
   # parse-multipart-data, uncaught: every later request of the run finds no server). A finding
   # about the mock; its generated bodies are skipped so the rest of the document is tested.
   "readme-api-3.1         $EX/3.1/yaml/readme.yaml              @readme/oas-examples@8.2.2:3.1/yaml/readme.yaml --skip uploadImage::property::"
-  # Not in the default list: every operation of it documents no response, which Prism 5.16
-  # answers with 500 NO_RESPONSE_RESPONSE_DEFINED before it stops answering. Run it by name
-  # (`real-documents.sh parameters-style-3.1`) to see the suite's parameter styles on it.
-  # "parameters-style-3.1 $EX/3.1/yaml/parameters-style.yaml    @readme/oas-examples@8.2.2:3.1/yaml/parameters-style.yaml"
   "security-3.1           $EX/3.1/yaml/security.yaml            @readme/oas-examples@8.2.2:3.1/yaml/security.yaml"
+)
+# Not in the default list: every operation of it documents no response, which Prism 5.16
+# answers with 500 NO_RESPONSE_RESPONSE_DEFINED before it stops answering. Run it by name
+# (`real-documents.sh parameters-style-3.1`) to see the suite's parameter styles on it.
+BY_NAME_ONLY=(
+  "parameters-style-3.1   $EX/3.1/yaml/parameters-style.yaml    @readme/oas-examples@8.2.2:3.1/yaml/parameters-style.yaml"
 )
 
 mkdir -p "$CACHE/reports"
@@ -102,10 +114,65 @@ wait_for_port() {
   return 1
 }
 
-# The token the suite sends: random. Prism's default mode checks that a bearer token is there,
-# not its value.
-PROVISIONR_TOKEN=$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(24))')
+random_secret() {
+  "$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(24))'
+}
+
+# The token the suite sends for a bearer-like scheme without a --credential of its own: random.
+# Prism's default mode checks that a credential is there, not its value.
+PROVISIONR_TOKEN=$(random_secret)
 export PROVISIONR_TOKEN
+
+# A suite without `run --credential SCHEME=VAR` (before issue 19) sends HTTP bearer only; the
+# other schemes' operations are then listed as not tested, and counted so.
+HAS_CREDENTIAL=1
+if ! "$BIN" run --help 2>/dev/null | grep -q -- '--credential'; then
+  HAS_CREDENTIAL=0
+  echo "warning: this suite has no --credential flag: only HTTP bearer (PROVISIONR_TOKEN) is sent" >&2
+fi
+
+# credentials DOC OUT: sets CRED_FLAGS (--credential NAME=VAR ...) and CRED_ENV (VAR=value ...)
+# for the schemes of DOC the suite can send, and writes OUT/credentials.tsv (NAME, KIND, VAR:
+# no value) for report.py.
+credentials() {
+  local doc=$1 out=$2 i=0 sname kind form var value
+  CRED_FLAGS=() CRED_ENV=()
+  : >"$out/credentials.tsv"
+  while IFS=$'\t' read -r sname kind form; do
+    [ -n "$sname" ] || continue
+    if [ "$HAS_CREDENTIAL" = 0 ]; then
+      # The old suite's one credential: the bearer token, for every HTTP bearer scheme.
+      [ "$kind" = http:bearer ] && printf '%s\t%s\t%s\n' "$sname" "$kind" PROVISIONR_TOKEN >>"$out/credentials.tsv"
+      continue
+    fi
+    case $sname in *=*) echo "   scheme '$sname' has '=' in its name: no --credential for it" >&2; continue ;; esac
+    i=$((i + 1))
+    var=BENCH_CREDENTIAL_$i
+    if [ "$form" = user:password ]; then value="bench-user:$(random_secret)"; else value=$(random_secret); fi
+    CRED_FLAGS+=(--credential "$sname=$var")
+    CRED_ENV+=("$var=$value")
+    printf '%s\t%s\t%s\n' "$sname" "$kind" "$var" >>"$out/credentials.tsv"
+  done < <("$PYTHON" "$HERE/docstats.py" --credentials "$doc")
+}
+
+# leaks OUT: the suite's own output (console, JUnit, summary) must hold no credential in any form
+# it is sent (the value; base64 of `user:password` for basic). Writes OUT/leaked.txt naming the
+# files and variables, never a value; report.py fails the document when it is not empty.
+leaks() {
+  local out=$1 kv var value form f
+  : >"$out/leaked.txt"
+  for kv in "${CRED_ENV[@]}" "PROVISIONR_TOKEN=$PROVISIONR_TOKEN"; do
+    var=${kv%%=*} value=${kv#*=}
+    for form in "$value" "$(printf '%s' "$value" | base64 -w0)"; do
+      for f in console.txt junit.xml summary.json; do
+        if [ -f "$out/$f" ] && grep -qF -- "$form" "$out/$f"; then
+          echo "$f: the value of $var" >>"$out/leaked.txt"
+          echo "   a credential ($var) appears in $out/$f" >&2
+        fi
+      done
+    done
+  done
+}
 
 PRISM_PID=
 stop_prism() {
@@ -139,6 +206,7 @@ for line in "${DOCS[@]}"; do
     ROWS+=("$name|$doc|$out|-1")
     continue
   fi
+  credentials "$doc" "$out"
   port=$(free_port)
   node "$PRISM" mock --host 127.0.0.1 --port "$port" "$doc" >"$out/prism.log" 2>&1 &
   PRISM_PID=$!
@@ -151,11 +219,13 @@ for line in "${DOCS[@]}"; do
   fi
   rc=0
   # shellcheck disable=SC2086
-  (cd "$out" && "$BIN" run --openapi "$doc" --base-url "http://127.0.0.1:$port" \
+  (cd "$out" && for kv in "${CRED_ENV[@]}"; do export "${kv?}"; done &&
+    exec "$BIN" run --openapi "$doc" --base-url "http://127.0.0.1:$port" "${CRED_FLAGS[@]}" \
     --junit "$out/junit.xml" --summary "$out/summary.json" --no-persist \
     --known-failures "$HERE/prism-known-failures.toml" ${extra:-} ${SUITE_ARGS:-}) \
     >"$out/console.txt" 2>&1 || rc=$?
   stop_prism
+  leaks "$out"
   echo "$rc" >"$out/exit_code"
   echo "== $name ($source): exit $rc; $out/console.txt" >&2
   if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then tail -3 "$out/console.txt" | sed 's/^/   /' >&2; fi

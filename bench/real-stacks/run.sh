@@ -4,10 +4,12 @@
 #   bench/real-stacks/run.sh [STACK...]     # default: every stack
 #
 # Stacks: fastapi fastapi-httptools express fastify drf prism-provisionr prism-petstore
+#         fastapi-openapi (a "things" API; the suite runs on the document FastAPI generates)
 # Installs what is missing (a venv per Python server under bench/real-stacks/.cache, npm
 # packages in each Node server's node_modules), starts each server on 127.0.0.1 on a free port, runs the suite
 # against it, stops it, and prints per stack the exit code, the cases failed and the failing
-# checks grouped. Reports go to bench/real-stacks/.cache/reports/STACK/.
+# checks grouped. Reports go to bench/real-stacks/.cache/reports/STACK/. Exits 1 when a
+# credential of the run appears in the suite's console, JUnit report or summary.
 #
 # The suite binary: $PROVISIONR_CONFORMANCE, else target/release/provisionr-conformance of this
 # repository (built with cargo build --release if missing). Extra suite flags: $SUITE_ARGS.
@@ -17,7 +19,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CACHE=${REAL_STACKS_CACHE:-$HERE/.cache}
 BIN=${PROVISIONR_CONFORMANCE:-$ROOT/target/release/provisionr-conformance}
-ALL_STACKS=(fastapi fastapi-httptools express fastify drf prism-provisionr prism-petstore)
+ALL_STACKS=(fastapi fastapi-httptools express fastify drf prism-provisionr prism-petstore
+  fastapi-openapi)
 if [ $# -gt 0 ]; then STACKS=("$@"); else STACKS=("${ALL_STACKS[@]}"); fi
 SERVICE=svc_x
 PYTHON=${PYTHON:-python3}
@@ -72,6 +75,49 @@ wait_for_port() {
 PROVISIONR_TOKEN=$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(24))')
 export PROVISIONR_TOKEN
 
+# The things API's credentials (fastapi-openapi): an API key and an administrator's basic
+# credentials, random, handed to the server and to the suite (by --credential SCHEME=VAR).
+THINGS_API_KEY=$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(24))')
+THINGS_BASIC="admin:$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(18))')"
+export THINGS_API_KEY THINGS_BASIC
+
+# The --credential flags for a document: one per scheme of components/securitySchemes the suite
+# can send, its variable chosen by the scheme's kind (basic: THINGS_BASIC; an API key:
+# THINGS_API_KEY; bearer, OAuth2, OpenID Connect: PROVISIONR_TOKEN).
+document_credentials() {
+  local sname kind _form
+  CREDENTIALS=()
+  while IFS=$'\t' read -r sname kind _form; do
+    case $kind in
+      http:basic) CREDENTIALS+=(--credential "$sname=THINGS_BASIC") ;;
+      apiKey:*) CREDENTIALS+=(--credential "$sname=THINGS_API_KEY") ;;
+      *) CREDENTIALS+=(--credential "$sname=PROVISIONR_TOKEN") ;;
+    esac
+  done < <("$PYTHON" "$HERE/../openapi/docstats.py" --credentials "$1")
+  if ! "$BIN" run --help 2>/dev/null | grep -q -- '--credential'; then
+    echo "warning: this suite has no --credential flag: the operations behind an API key or basic credentials are not tested" >&2
+    CREDENTIALS=()
+  fi
+}
+
+# leaks OUT: no credential of the run, in any form it is sent (the value; base64 for basic),
+# may appear in the suite's console, JUnit report or summary. Names the file and the variable.
+LEAKED=0
+leaks() {
+  local out=$1 var value form f
+  for var in PROVISIONR_TOKEN THINGS_API_KEY THINGS_BASIC; do
+    value=${!var}
+    for form in "$value" "$(printf '%s' "$value" | base64 -w0)"; do
+      for f in console.txt junit.xml summary.json; do
+        if [ -f "$out/$f" ] && grep -qF -- "$form" "$out/$f"; then
+          echo "== LEAK: the value of $var appears in $out/$f" | tee -a "$out/leaked.txt" >&2
+          LEAKED=1
+        fi
+      done
+    done
+  done
+}
+
 SERVER_PID=
 stop_server() {
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -89,7 +135,8 @@ run_stack() {
   rm -rf "$out"
   mkdir -p "$out"
   local base=http://127.0.0.1:$port/api/v1
-  local contract=() params=(--service "$SERVICE") skip=()
+  local contract=() params=(--service "$SERVICE") skip=() fetch_document=
+  CREDENTIALS=()
   case $stack in
     fastapi|fastapi-httptools)
       # fastapi: uvicorn's pure-Python HTTP layer (h11), what `pip install uvicorn` gives;
@@ -102,6 +149,18 @@ run_stack() {
         exec "$CACHE/venv-fastapi/bin/uvicorn" app:app --host 127.0.0.1 --port "$port" --no-access-log \
         --http "$http" --loop "$loop") \
         >"$out/server.log" 2>&1 &
+      ;;
+    fastapi-openapi)
+      # A things API on FastAPI; the suite runs on the document it generates (/openapi.json,
+      # fetched once the server answers), at the root, with its API key and basic credentials.
+      install_venv fastapi-openapi
+      base=http://127.0.0.1:$port
+      params=()
+      fetch_document=$base/openapi.json
+      contract=(--openapi "$out/openapi.json")
+      (cd "$HERE/fastapi-openapi" && API_KEY=$THINGS_API_KEY BASIC_CREDENTIALS=$THINGS_BASIC \
+        exec "$CACHE/venv-fastapi-openapi/bin/uvicorn" app:app --host 127.0.0.1 --port "$port" \
+        --no-access-log) >"$out/server.log" 2>&1 &
       ;;
     drf)
       # Django REST framework under gunicorn (its default sync worker, one process).
@@ -144,14 +203,27 @@ run_stack() {
     stop_server
     return 0
   fi
+  if [ -n "$fetch_document" ]; then
+    if ! "$PYTHON" -c 'import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1], timeout=10).read())' \
+      "$fetch_document" >"$out/openapi.json"; then
+      echo "== $stack: could not fetch $fetch_document" >&2
+      stop_server
+      return 0
+    fi
+    document_credentials "$out/openapi.json"
+  fi
   local rc=0
   # shellcheck disable=SC2086
-  (cd "$out" && "$BIN" run --base-url "$base" "${params[@]}" "${contract[@]}" "${skip[@]}" \
+  (cd "$out" && "$BIN" run --base-url "$base" "${params[@]}" "${contract[@]}" "${skip[@]}" "${CREDENTIALS[@]}" \
     --no-persist --junit "$out/junit.xml" --summary "$out/summary.json" ${SUITE_ARGS:-}) \
     >"$out/console.txt" 2>&1 || rc=$?
   stop_server
   echo "$rc" >"$out/exit_code"
+  leaks "$out"
   "$PYTHON" "$HERE/summarize.py" "$stack" "$rc" "$out/summary.json"
+  if [ "$stack" = fastapi-openapi ]; then
+    "$PYTHON" "$HERE/fastapi-openapi/verdict.py" "$out/summary.json" | tee "$out/verdict.txt" || true
+  fi
   echo
 }
 
@@ -160,3 +232,7 @@ for stack in "${STACKS[@]}"; do
   run_stack "$stack"
 done
 "$PYTHON" "$HERE/summarize.py" --table "$CACHE/reports" "${STACKS[@]}"
+if [ "$LEAKED" = 1 ]; then
+  echo "a credential appears in the suite's output: see == LEAK above" >&2
+  exit 1
+fi
