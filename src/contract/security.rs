@@ -68,6 +68,15 @@ pub struct Security {
     pub chosen: Option<usize>,
 }
 
+impl Scheme {
+    pub fn new(name: &str, kind: SchemeKind) -> Self {
+        Scheme {
+            name: name.into(),
+            kind,
+        }
+    }
+}
+
 impl Security {
     /// One HTTP bearer scheme, chosen: an endpoint file's `auth.scheme = "bearer"`.
     pub fn bearer() -> Self {
@@ -134,10 +143,7 @@ mod tests {
     use super::*;
 
     fn scheme(name: &str, kind: SchemeKind) -> Scheme {
-        Scheme {
-            name: name.into(),
-            kind,
-        }
+        Scheme::new(name, kind)
     }
 
     #[test]

@@ -220,10 +220,7 @@ mod tests {
     use super::*;
 
     fn scheme(name: &str, kind: SchemeKind) -> Scheme {
-        Scheme {
-            name: name.into(),
-            kind,
-        }
+        Scheme::new(name, kind)
     }
 
     fn key(location: ParamIn, name: &str) -> SchemeKind {

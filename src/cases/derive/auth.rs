@@ -150,10 +150,7 @@ mod tests {
     use crate::contract::{Operation, ParamIn, SchemeKind};
 
     fn scheme(name: &str, kind: SchemeKind) -> Scheme {
-        Scheme {
-            name: name.into(),
-            kind,
-        }
+        Scheme::new(name, kind)
     }
 
     fn key(name: &str, location: ParamIn) -> Scheme {
