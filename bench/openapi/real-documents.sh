@@ -42,13 +42,13 @@ DOCS=(
   # Prism 5.16 dies on some generated form bodies of the Petstore's `updatePetWithForm` (a
   # URIError, "URI malformed", in its form decoder, uncaught: every later request of the run
   # finds no server). A finding about the mock, met once the suite sends the OAuth2 credential;
-  # that operation's any-body cases are skipped so the rest of the document is tested.
-  "petstore-3.0           $EX/3.0/yaml/petstore.yaml            @readme/oas-examples@8.2.2:3.0/yaml/petstore.yaml --skip updatePetWithForm::property::any_body"
+  # that operation's generated bodies (any and invalid) are skipped so the rest is tested.
+  "petstore-3.0           $EX/3.0/yaml/petstore.yaml            @readme/oas-examples@8.2.2:3.0/yaml/petstore.yaml --skip updatePetWithForm::property::"
   "petstore-expanded-3.0  $EX/3.0/yaml/petstore-expanded.yaml   @readme/oas-examples@8.2.2:3.0/yaml/petstore-expanded.yaml"
   "uspto-3.0              $EX/3.0/yaml/uspto.yaml               @readme/oas-examples@8.2.2:3.0/yaml/uspto.yaml"
   "link-example-3.0       $EX/3.0/yaml/link-example.yaml        @readme/oas-examples@8.2.2:3.0/yaml/link-example.yaml"
   "star-trek-3.0          $EX/3.0/yaml/star-trek.yaml           @readme/oas-examples@8.2.2:3.0/yaml/star-trek.yaml"
-  "petstore-3.1           $EX/3.1/yaml/petstore.yaml            @readme/oas-examples@8.2.2:3.1/yaml/petstore.yaml --skip updatePetWithForm::property::any_body"
+  "petstore-3.1           $EX/3.1/yaml/petstore.yaml            @readme/oas-examples@8.2.2:3.1/yaml/petstore.yaml --skip updatePetWithForm::property::"
   "train-travel-3.1       $EX/3.1/yaml/train-travel.yaml        @readme/oas-examples@8.2.2:3.1/yaml/train-travel.yaml"
   # Prism 5.16 dies on some generated multipart bodies of `POST /images` (a TypeError in
   # parse-multipart-data, uncaught: every later request of the run finds no server). A finding

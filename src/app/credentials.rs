@@ -151,6 +151,18 @@ pub(super) fn choose(doc: &mut Document, selected: &mut Vec<bool>, given: &Given
         }
         let mut reasons = BTreeSet::new();
         for alt in &security.alternatives {
+            let unsupported: Vec<String> = alt
+                .iter()
+                .filter(|s| matches!(s.kind, crate::contract::SchemeKind::Unsupported(_)))
+                .map(|s| format!("`{}` is {}", s.name, s.kind.describe()))
+                .collect();
+            if !unsupported.is_empty() {
+                reasons.insert(format!(
+                    "{}: the suite cannot send it",
+                    unsupported.join(", ")
+                ));
+                continue;
+            }
             if !crate::contract::Security::sendable(alt) {
                 let names: Vec<String> = alt.iter().map(|s| format!("`{}`", s.name)).collect();
                 reasons.insert(format!(

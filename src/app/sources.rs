@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::contract::chain::IdSource;
-use crate::contract::{Class, LoadWarning};
+use crate::contract::LoadWarning;
+use crate::engine::chain::tolerate_404;
 use crate::engine::run::Suite;
 
 /// Why a valid case may get 404 when its path value is the document's example.
@@ -73,9 +74,10 @@ fn waits_on(sources: &[IdSource], from: &str, on: &str) -> bool {
     false
 }
 
-/// The valid cases of every operation whose path takes a value from the document (rather than
-/// from `--path-param` or an earlier answer), and of every DELETE of a document, tolerate a 404,
-/// with a warning that says why. Where a set-up request fails, the executor tolerates it then.
+/// The valid and invalid cases of every operation whose path takes a value from the document
+/// (rather than from `--path-param` or an earlier answer), and of every DELETE of a document,
+/// tolerate a 404, with a warning that says why ([`tolerate_404`]). Where a set-up request
+/// fails, the executor tolerates it then.
 pub(super) fn tolerate_unknown_examples(
     operations: &mut [Suite],
     from_document: &BTreeSet<String>,
@@ -105,18 +107,10 @@ pub(super) fn tolerate_unknown_examples(
         } else {
             continue;
         };
-        // Generated cases too: the executor adds the same to each valid case it sends.
+        // Generated cases too: the executor adds the same to each case it sends.
         suite.tolerate_404 = Some(why.clone());
-        for case in suite.cases.iter_mut().filter(|c| c.class() == Class::Valid) {
-            let expect = &mut std::sync::Arc::make_mut(case).expect;
-            if expect.statuses.contains(&404) || expect.tolerated.contains(&404) {
-                continue;
-            }
-            expect.tolerated.push(404);
-            expect.tolerated_why = Some(match expect.tolerated_why.take() {
-                Some(earlier) => format!("{earlier}; 404: {why}"),
-                None => why.clone(),
-            });
+        for case in suite.cases.iter_mut() {
+            *case = tolerate_404(case.clone(), &why);
         }
     }
 }

@@ -5,7 +5,7 @@
 //! a server's HTTP parser may answer before the application ([`parser_may_answer`]), `Date` and
 //! `Allow` weigh a warning: that canned answer is not the application's.
 
-use super::{describe_header, names, Verdict};
+use super::{describe_header, for_another_operation, names, Verdict};
 use crate::cases::{Auth, Case};
 use crate::contract::{Operation, SchemeKind, Severity};
 use crate::http::Response;
@@ -32,7 +32,8 @@ pub(super) fn envelope(
     if resp.status == 405 && on(names::ALLOW_HEADER) {
         out.extend(allow_header(contract, resp).map(weigh));
     }
-    if resp.status == 401 && on(names::WWW_AUTHENTICATE) {
+    // Another operation of the path may take another scheme: its 401 challenges for that one.
+    if resp.status == 401 && on(names::WWW_AUTHENTICATE) && !for_another_operation(contract, case) {
         out.extend(www_authenticate(contract, case, resp));
     }
 }

@@ -106,10 +106,7 @@ impl Checker {
         }
         // A success to a method another operation of the path has is that operation's to judge.
         if status::answers_without_content(&case.request.method, &contract.endpoint.method)
-            || contract
-                .endpoint
-                .path_methods
-                .contains(&case.request.method.to_ascii_uppercase())
+            || for_another_operation(contract, case)
         {
             return (out, None);
         }
@@ -159,6 +156,15 @@ impl Checker {
 }
 
 pub use crate::contract::media::is_json_media_type;
+
+/// Whether the case's method is another operation's of the same path (a `method::` case on a
+/// method the path also has): what that operation answers, its success or its refusal of a
+/// credential it does not take, is that operation's to judge.
+pub(crate) fn for_another_operation(contract: &Operation, case: &Case) -> bool {
+    let method = case.request.method.to_ascii_uppercase();
+    method != contract.endpoint.method.to_ascii_uppercase()
+        && contract.endpoint.path_methods.contains(&method)
+}
 
 pub(crate) fn describe_header(h: Option<&str>) -> String {
     h.map_or("(absent)".to_string(), |v| format!("{v:?}"))
@@ -246,6 +252,30 @@ mod tests {
         let (verdicts, body) = checker.check(&c, &get, &list);
         assert_eq!(checks_of(&verdicts), []);
         assert_eq!(body, None);
+    }
+
+    #[test]
+    fn a_401_to_another_operation_s_method_is_not_judged_by_this_one_s_scheme() {
+        // The path's GET may take an API key where this POST takes a bearer token: its 401
+        // need not challenge for Bearer.
+        let mut c = Operation::embedded().unwrap();
+        let checker = Checker::new(&c, BTreeSet::new());
+        let refused = answer(401, &[DATE, ("content-type", "application/json")], "{}");
+        let get = with_method(&c, "GET", Class::Unspecified);
+        let challenges = |c: &Operation| {
+            let (verdicts, _) = checker.check(c, &get, &refused);
+            verdicts
+                .iter()
+                .map(|v| (v.check.to_string(), v.severity))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            challenges(&c),
+            [("www_authenticate".to_string(), Severity::Error)],
+            "without a GET operation on the path the 401 is this one's"
+        );
+        c.endpoint.path_methods.insert("GET".into());
+        assert_eq!(challenges(&c), []);
     }
 
     #[test]

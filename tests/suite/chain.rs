@@ -331,6 +331,44 @@ fn a_link_expression_the_suite_cannot_evaluate_is_a_load_warning() {
 }
 
 #[test]
+fn an_id_that_breaks_the_parameter_s_own_schema_is_not_sent() {
+    // The server's ids (`t100`) are longer than the GET documents (`maxLength: 3`): a mock's
+    // made-up id, or a document out of step with its server. The valid cases are the GET's to
+    // pass, so they send the example, and its 404 is accepted with why.
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, _rt, _store) = things_server(Quirks::default());
+    let doc = things_doc(dir.path(), thing_schema(), json!({}));
+    let text = std::fs::read_to_string(&doc).unwrap();
+    let narrowed = text.replace(
+        r#"{"type":"string","example":"t_example"}"#,
+        r#"{"type":"string","maxLength":3,"example":"t_e"}"#,
+    );
+    assert_ne!(text, narrowed, "the parameter schema is in the document");
+    std::fs::write(&doc, narrowed).unwrap();
+    let (outcome, summary) = run(dir.path(), &doc, addr, &[]);
+    let valid = valid_of(&outcome, "getThing");
+    assert!(!valid.is_empty());
+    for r in valid {
+        assert_eq!(status_of(r), 404, "{}", r.case.id);
+        assert!(
+            r.errors().next().is_none(),
+            "{}: {:?}",
+            r.case.id,
+            r.verdicts
+        );
+        assert!(r.chained.is_empty(), "{}", r.case.id);
+    }
+    let warnings = warnings_of(&summary);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w
+                .contains("breaks the parameter's own schema; sent the document's example t_e")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
 fn a_set_up_post_that_answers_500_leaves_the_404_accepted_with_why() {
     let dir = tempfile::tempdir().unwrap();
     let quirks = Quirks {
