@@ -25,7 +25,8 @@ pub use class::Class;
 pub use document::{Document, LoadWarning, Untested};
 pub use load::{compile, digest_of_all, note_path_methods, SchemaPathError, EMBEDDED_SCHEMAS};
 pub use parameters::{
-    governing, BodyKind, DocumentedResponse, Param, ParamIn, ResponsePart, StatusKey, Style,
+    governing, passes_as_sent, BodyKind, DocumentedResponse, Param, ParamIn, ResponsePart,
+    StatusKey, Style,
 };
 pub use pointer::{pointer_token, pointer_unescape};
 pub use schema::{resolve_local, unwrap_schema};

@@ -181,6 +181,19 @@ pub struct ResponsePart {
 
 /// The documented response that governs `status`, as OpenAPI chooses it: the exact code, else
 /// its range, else `default`.
+/// Whether a parameter value passes its schema as a server reads it: the value itself, or the
+/// text it is sent as read back as a number or boolean (`10` in a path is an integer id).
+pub fn passes_as_sent(validator: &jsonschema::Validator, v: &Value) -> bool {
+    let as_text = match v {
+        Value::Number(_) | Value::Bool(_) => Some(Value::String(v.to_string())),
+        Value::String(t) => serde_json::from_str::<Value>(t)
+            .ok()
+            .filter(|r| r.is_number() || r.is_boolean()),
+        _ => None,
+    };
+    validator.is_valid(v) || as_text.is_some_and(|c| validator.is_valid(&c))
+}
+
 pub fn governing(responses: &[DocumentedResponse], status: u16) -> Option<&DocumentedResponse> {
     responses
         .iter()

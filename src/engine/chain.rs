@@ -182,19 +182,12 @@ impl Chain {
                 .and_then(|e| e.get(op))
                 .and_then(Weak::upgrade)?;
             let contract = exec.contract();
-            let schema = &contract
-                .endpoint
-                .params
-                .iter()
-                .find(|p| p.name == param)?
-                .schema;
-            let validator = jsonschema::validator_for(schema).ok()?;
-            let typed = serde_json::from_str::<Value>(&got.0)
-                .ok()
-                .filter(|v| v.is_number() || v.is_boolean());
-            let fits = typed.is_some_and(|v| validator.is_valid(&v))
-                || validator.is_valid(&Value::String(got.0.clone()));
-            (!fits).then(|| {
+            let p = contract.endpoint.params.iter().find(|p| p.name == param)?;
+            // As the parameter's own values are held to it (`settle_params`).
+            let at = format!("{}/schema", p.pointer);
+            let validator = crate::contract::compile(&p.schema, std::path::Path::new(&at)).ok()?;
+            let value = Value::String(got.0.clone());
+            (!crate::contract::passes_as_sent(&validator, &value)).then(|| {
                 format!(
                     "the value {} ({}) breaks the parameter's own schema",
                     got.0, got.1

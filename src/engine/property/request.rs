@@ -133,16 +133,7 @@ pub fn reads_valid(contract: &Operation, value: &Value) -> bool {
         let Ok(validator) = jsonschema::validator_for(&p.schema) else {
             return false;
         };
-        let as_text = match v {
-            Value::Number(_) | Value::Bool(_) => Some(Value::String(v.to_string())),
-            Value::String(t) => serde_json::from_str::<Value>(t)
-                .ok()
-                .filter(|r| r.is_number() || r.is_boolean()),
-            _ => None,
-        };
-        std::iter::once(v.clone())
-            .chain(as_text)
-            .any(|c| validator.is_valid(&c))
+        crate::contract::passes_as_sent(&validator, v)
     })
 }
 
