@@ -119,6 +119,22 @@ pub struct Endpoint {
     /// endpoint file's path parameters are in `path_params` alone.
     #[serde(default)]
     pub params: Vec<Param>,
+    /// Whether the request schema's `format`s are assertions the server must enforce, or
+    /// annotations it may ignore (JSON Schema 2020-12's and OpenAPI 3.1's default).
+    #[serde(default)]
+    pub formats: Formats,
+}
+
+/// What `format` is in a contract's request schema. As an annotation, a value that breaks only
+/// its format may be accepted or refused (never answered 5xx); asserted, it must be refused.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Formats {
+    /// JSON Schema 2020-12's default: a server may check a format or not.
+    #[default]
+    Annotation,
+    /// The contract says the server checks every format it knows.
+    Asserted,
 }
 
 fn body_required_default() -> bool {
@@ -337,6 +353,25 @@ impl Operation {
     /// How a past date-time at `pointer` is judged: the declared `fields` policy, else
     /// unspecified (a schema cannot say whether a past instant is allowed; a server with a
     /// business rule such as "an expiry is in the future" may refuse it).
+    /// The class of a value that breaks only its `format`: invalid where the contract asserts
+    /// formats, unspecified where they are annotations (see [`Formats`]).
+    pub fn format_class(&self) -> Class {
+        match self.endpoint.formats {
+            Formats::Asserted => Class::Invalid,
+            Formats::Annotation => Class::Unspecified,
+        }
+    }
+
+    /// Why a format break has its class, as a case title says it.
+    pub fn format_reason(&self) -> &'static str {
+        match self.endpoint.formats {
+            Formats::Asserted => "the contract asserts formats",
+            Formats::Annotation => {
+                "unspecified: `format` is an annotation unless the contract asserts formats"
+            }
+        }
+    }
+
     pub fn past_date_time(&self, pointer: &str) -> Class {
         self.declared_past(pointer).unwrap_or(Class::Unspecified)
     }

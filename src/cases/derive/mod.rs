@@ -442,13 +442,18 @@ impl Deriver<'_> {
                 Some(json!(near_future(value))),
             );
         }
+        let class = self.contract.format_class();
         for miss in NEAR_MISSES {
+            let title = match class {
+                Class::Invalid => format!("a date-time {}", miss.title),
+                _ => format!("a date-time {} ({})", miss.title, self.contract.format_reason()),
+            };
             self.prop_case(
                 "date_time",
                 prop,
                 miss.id,
-                format!("a date-time {}", miss.title),
-                Class::Invalid,
+                title,
+                class,
                 Some(json!(miss.text)),
             );
         }

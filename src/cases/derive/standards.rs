@@ -125,7 +125,7 @@ impl Deriver<'_> {
             let class = match edge {
                 Edge::ValidTolerated(_) => Class::Valid,
                 Edge::Unspecified => Class::Unspecified,
-                Edge::Invalid => Class::Invalid,
+                Edge::Invalid => self.contract.format_class(),
                 // Year 0000 is in the past, but many date libraries cannot hold it (Python's
                 // and .NET's start at year 1): a field whose past is valid leaves it open.
                 Edge::Past if past == Class::Valid => Class::Unspecified,

@@ -30,6 +30,8 @@ struct Extension {
     fields: BTreeMap<String, FieldPolicy>,
     #[serde(default)]
     expectations: BTreeMap<String, Vec<u16>>,
+    /// `asserted` or `annotation`; the document's `x-conformance.formats` when absent.
+    formats: Option<crate::contract::Formats>,
 }
 
 /// The request body as read.
@@ -120,6 +122,7 @@ pub(super) fn read(
         body_required: body.required,
         body_kind: body.kind,
         params: declared.into_iter().map(|d| d.param).collect(),
+        formats: ext.formats.unwrap_or(r.formats),
     };
     let endpoint_path = PathBuf::from(r.at(pointer));
     let endpoint_text = serde_json::to_string(f.op).unwrap_or_default();

@@ -24,6 +24,8 @@ pub(super) struct Reader<'a> {
     pub v30: bool,
     pub defs: Map<String, Value>,
     pub bad: BadDefs,
+    /// The document's `x-conformance.formats`, which an operation's may override.
+    pub formats: crate::contract::Formats,
 }
 
 impl Reader<'_> {
@@ -81,6 +83,23 @@ pub(super) struct Found<'a> {
     pub neighbours: Vec<String>,
 }
 
+/// The document-level `x-conformance`: only `formats` (`asserted` or `annotation`) may be said
+/// there.
+fn document_formats(doc: &Value) -> Result<crate::contract::Formats, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct DocumentExtension {
+        #[serde(default)]
+        formats: crate::contract::Formats,
+    }
+    match doc.get("x-conformance") {
+        None => Ok(crate::contract::Formats::default()),
+        Some(x) => serde_json::from_value::<DocumentExtension>(x.clone())
+            .map(|d| d.formats)
+            .map_err(|e| format!("the document's `x-conformance` is not valid: {e}")),
+    }
+}
+
 /// Reads an OpenAPI 3.0 or 3.1 document, in YAML or JSON: one contract per operation it can
 /// test, and the others listed with why.
 pub fn load(path: &Path) -> Result<Document, FileError> {
@@ -102,12 +121,14 @@ pub fn load(path: &Path) -> Result<Document, FileError> {
         return Err(at("/paths", "the document has no `paths` object".into()));
     };
     let (defs, bad) = component_schemas(&doc, v30);
+    let formats = document_formats(&doc).map_err(|m| at("/x-conformance", m))?;
     let reader = Reader {
         file: path,
         doc: &doc,
         v30,
         defs,
         bad,
+        formats,
     };
     let found = operations_of(paths);
     let mut out = Document {

@@ -299,6 +299,9 @@ fn operation_of(
         ext.insert("fields".into(), json!(e.fields));
     }
     ext.insert("expectations".into(), json!(e.expectations));
+    if e.formats != crate::contract::Formats::default() {
+        ext.insert("formats".into(), json!(e.formats));
+    }
     json!({
         "operationId": e.operation,
         "summary": e.title,

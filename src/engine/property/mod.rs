@@ -155,26 +155,24 @@ impl Property {
         run_seed ^ salt
     }
 
-    /// Bodies with the request field at fault (a JSON pointer), when one is.
-    pub fn strategy(
-        self,
-        schema: &Value,
-    ) -> Result<BoxedStrategy<(Value, Option<String>)>, GenError> {
+    /// Bodies with what is at fault in them, when something is.
+    pub fn strategy(self, schema: &Value) -> Result<BoxedStrategy<(Value, Fault)>, GenError> {
         let valid = generate::valid(schema)?;
         let invalid = generate::invalid(schema)?.prop_map(|i| {
             // `required` and `additionalProperties` point at the object, not at one field.
             let field = (!i.pointer.is_empty()
                 && !matches!(i.keyword, "required" | "additionalProperties"))
             .then_some(i.pointer);
-            (i.value, field)
+            let format = i.keyword == "format";
+            (i.value, Fault { field, format })
         });
         Ok(match self {
-            Property::ValidBody => valid.prop_map(|v| (v, None)).boxed(),
+            Property::ValidBody => valid.prop_map(|v| (v, Fault::default())).boxed(),
             Property::InvalidBody => invalid.boxed(),
             Property::AnyBody => prop_oneof![
-                valid.prop_map(|v| (v, None)),
-                invalid.prop_map(|(v, _)| (v, None)),
-                any_json().prop_map(|v| (v, None)),
+                valid.prop_map(|v| (v, Fault::default())),
+                invalid.prop_map(|(v, _)| (v, Fault::default())),
+                any_json().prop_map(|v| (v, Fault::default())),
             ]
             .boxed(),
         })
@@ -188,8 +186,17 @@ impl Property {
         contract: &Operation,
         id: String,
         body: Value,
-        offending: Option<String>,
+        fault: Fault,
     ) -> Case {
+        let Fault {
+            field: offending,
+            format,
+        } = fault;
+        // A value that breaks only its format is invalid only where the contract asserts formats.
+        let class = match self.class() {
+            Class::Invalid if format => contract.format_class(),
+            class => class,
+        };
         let (expect, request, offending) = if request::in_params(contract) {
             let at = offending.and_then(|p| request::param_at(contract, &p));
             let location = at.as_ref().map_or(crate::contract::ParamIn::Query, |a| a.0);
@@ -197,7 +204,7 @@ impl Property {
                 params: request::overrides(contract, &body),
                 ..RequestSpec::json(&contract.endpoint, Value::Null)
             };
-            let class = match self.class() {
+            let class = match class {
                 // A break a server reads back as valid text is no invalid request.
                 Class::Invalid if request::reads_valid(contract, &body) => Class::Unspecified,
                 class => class,
@@ -207,9 +214,9 @@ impl Property {
             (expect, request, at.map(|a| a.1))
         } else {
             (
-                Expect::of(contract, self.class(), "invalid_body"),
+                Expect::of(contract, class, "invalid_body"),
                 RequestSpec::json(&contract.endpoint, body),
-                offending,
+                offending.filter(|_| class == Class::Invalid),
             )
         };
         let mut case = Case {
@@ -254,8 +261,16 @@ pub fn validate(schema: &Value) -> Result<(), GenError> {
     Ok(())
 }
 
-type Strat = BoxedStrategy<(Value, Option<String>)>;
-type Tree = Box<dyn ValueTree<Value = (Value, Option<String>)>>;
+/// What a generated body breaks: the request field at fault (a JSON pointer), when one is, and
+/// whether only its `format` is broken.
+#[derive(Clone, Debug, Default)]
+pub struct Fault {
+    pub field: Option<String>,
+    pub format: bool,
+}
+
+type Strat = BoxedStrategy<(Value, Fault)>;
+type Tree = Box<dyn ValueTree<Value = (Value, Fault)>>;
 
 /// Body `index` of a property, as a shrinkable tree, rebuilt from its seed.
 fn draw(strategy: &Strat, prop: Property, run_seed: u64, index: u64) -> Result<Tree, String> {
@@ -403,11 +418,11 @@ impl Shrinker<'_> {
         }
         while steps < self.settings.max_shrink_steps && self.exec.stopped().is_none() {
             steps += 1;
-            let (body, offending) = tree.current();
+            let (body, fault) = tree.current();
             let id = self
                 .exec
                 .case_id(&format!("{}#shrink{steps}", self.prop.id()));
-            let case = self.prop.case(contract, id, body, offending);
+            let case = self.prop.case(contract, id, body, fault);
             let result = self.exec.execute_blocking(Arc::new(case));
             let kept = if kind.matches(&result) {
                 best = result;
@@ -482,7 +497,7 @@ fn not_run(prop: Property, exec: &Executor, reason: String) -> CaseResult {
         elapsed: Duration::ZERO,
     };
     CaseResult::new(
-        Arc::new(prop.case(contract, exec.case_id(&prop.id()), Value::Null, None)),
+        Arc::new(prop.case(contract, exec.case_id(&prop.id()), Value::Null, Fault::default())),
         exchange,
         Vec::new(),
     )

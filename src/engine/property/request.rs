@@ -232,8 +232,8 @@ mod tests {
             let strategy = prop.strategy(&schema).unwrap();
             let mut runner = crate::cases::generate::runner(7);
             for _ in 0..16 {
-                let (value, offending) = strategy.new_tree(&mut runner).unwrap().current();
-                let case = prop.case(&op, "x".into(), value, offending);
+                let (value, fault) = strategy.new_tree(&mut runner).unwrap().current();
+                let case = prop.case(&op, "x".into(), value, fault);
                 assert_eq!(case.request.params.len(), 2);
                 assert_eq!(case.request.body, crate::cases::Body::Empty);
                 if let Some(name) = &case.offending {

@@ -232,11 +232,11 @@ pub fn run(
                 break;
             }
         };
-        let (body, offending) = tree.current();
+        let (body, fault) = tree.current();
         drop(tree);
         exec.count_generated();
         let id = exec.case_id(&format!("{}#{index}", prop.id()));
-        let case = Arc::new(prop.case(&contract, id, body, offending));
+        let case = Arc::new(prop.case(&contract, id, body, fault));
         if tx.blocking_send((index, case)).is_err() {
             break;
         }
