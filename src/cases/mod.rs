@@ -133,6 +133,15 @@ pub enum Body {
 }
 
 impl Body {
+    /// The value at `pointer` in a JSON body; a shared body is not copied to find it.
+    pub fn value_at(&self, pointer: &str) -> Option<Cow<'_, Value>> {
+        match self {
+            Body::Json(v) => v.pointer(pointer).map(Cow::Borrowed),
+            Body::Patched(p) => p.pointer(pointer).map(Cow::Borrowed),
+            _ => None,
+        }
+    }
+
     /// The body as JSON, when it is JSON.
     pub fn json(&self) -> Option<Cow<'_, Value>> {
         match self {
@@ -158,6 +167,9 @@ impl Body {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Patched {
     base: Arc<Map<String, Value>>,
+    /// The members of `base` holding a number beyond ±(2^53−1), found once for every case that
+    /// shares it.
+    unsafe_members: Arc<[String]>,
     /// The property, and its new value (`None` removes it).
     change: Option<(String, Option<Value>)>,
 }
@@ -165,15 +177,67 @@ pub struct Patched {
 impl Patched {
     /// `base` itself.
     pub fn base(base: Arc<Map<String, Value>>) -> Self {
-        Patched { base, change: None }
-    }
-
-    /// `base` with `property` set to `value`, or removed when `value` is `None`.
-    pub fn with(base: Arc<Map<String, Value>>, property: &str, value: Option<Value>) -> Self {
+        let unsafe_members = base
+            .iter()
+            .filter(|(_, v)| generate::has_unsafe_number(v))
+            .map(|(k, _)| k.clone())
+            .collect();
         Patched {
             base,
+            unsafe_members,
+            change: None,
+        }
+    }
+
+    /// The same base with `property` set to `value`, or removed when `value` is `None`.
+    pub fn with(&self, property: &str, value: Option<Value>) -> Self {
+        Patched {
+            base: self.base.clone(),
+            unsafe_members: self.unsafe_members.clone(),
             change: Some((property.to_string(), value)),
         }
+    }
+
+    /// Whether the body as sent holds a number beyond ±(2^53−1), in time of the change alone.
+    pub fn has_unsafe_number(&self) -> bool {
+        let changed = self.change.as_ref().map(|(p, _)| p.as_str());
+        self.unsafe_members
+            .iter()
+            .any(|m| Some(m.as_str()) != changed)
+            || self
+                .change
+                .as_ref()
+                .and_then(|(_, v)| v.as_ref())
+                .is_some_and(generate::has_unsafe_number)
+    }
+
+    /// The value at `pointer` in the body as sent, without building the body.
+    pub fn pointer(&self, pointer: &str) -> Option<&Value> {
+        let rest = pointer.strip_prefix('/')?;
+        let (first, below) = rest.split_once('/').map_or((rest, ""), |(f, b)| (f, b));
+        let key = first.replace("~1", "/").replace("~0", "~");
+        let member = match &self.change {
+            Some((property, value)) if *property == key => value.as_ref()?,
+            _ => self.base.get(&key)?,
+        };
+        if below.is_empty() {
+            Some(member)
+        } else {
+            member.pointer(&format!("/{below}"))
+        }
+    }
+
+    /// The shared body this one changes.
+    pub fn shared(&self) -> &Arc<Map<String, Value>> {
+        &self.base
+    }
+
+    /// The property changed, and its new value (`None` when it is removed); `None` when the
+    /// body is the shared one as it is.
+    pub fn change(&self) -> Option<(&str, Option<&Value>)> {
+        self.change
+            .as_ref()
+            .map(|(property, value)| (property.as_str(), value.as_ref()))
     }
 
     /// The body as sent. Setting a property keeps its place in the base; removing one moves
@@ -417,6 +481,7 @@ impl Case {
             Body::Raw(text) => {
                 serde_json::from_str::<Value>(text).is_ok_and(|b| generate::has_unsafe_number(&b))
             }
+            Body::Patched(p) => p.has_unsafe_number(),
             body => body.json().is_some_and(|b| generate::has_unsafe_number(&b)),
         };
         if unsafe_number {
@@ -439,11 +504,11 @@ impl Case {
         let Some(pointer) = &self.offending else {
             return;
         };
-        let Some(body) = self.request.body.json() else {
-            return;
-        };
-        let lenient = body
-            .pointer(pointer)
+        let lenient = self
+            .request
+            .body
+            .value_at(pointer)
+            .as_deref()
             .and_then(Value::as_str)
             .is_some_and(generate::unambiguous_variant);
         if lenient && contract.is_date_time_field(pointer) {

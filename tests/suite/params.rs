@@ -493,13 +493,16 @@ fn bodiless() -> Operation {
 
 #[test]
 fn a_property_of_an_operation_without_a_body_sends_its_parameters() {
-    use provisionr_conformance::engine::property::Property;
+    use provisionr_conformance::engine::property::{Fault, Property};
     let op = bodiless();
     let broken = Property::InvalidBody.case(
         &op,
         "property::invalid_body".into(),
         json!({"limit": 11}),
-        Some("/limit".into()),
+        Fault {
+            field: Some("/limit".into()),
+            format: false,
+        },
     );
     assert_eq!(broken.request.body, Body::Empty);
     assert_eq!(broken.request.content_type, None);
@@ -519,8 +522,12 @@ fn a_property_of_an_operation_without_a_body_sends_its_parameters() {
     assert_eq!(broken.offending.as_deref(), Some("limit"));
     assert_eq!(broken.expect.label, "invalid_param");
     assert_eq!(broken.expect.statuses, vec![400, 422]);
-    let valid =
-        Property::ValidBody.case(&op, "v".into(), json!({"limit": 3, "X-Trace": "t"}), None);
+    let valid = Property::ValidBody.case(
+        &op,
+        "v".into(),
+        json!({"limit": 3, "X-Trace": "t"}),
+        Fault::default(),
+    );
     assert_eq!(valid.class(), Class::Valid);
     assert_eq!(
         valid.request.param(ParamIn::Header, "X-Trace"),

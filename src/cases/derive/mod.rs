@@ -8,9 +8,10 @@ use serde_json::{json, Map, Value};
 
 use super::generate::near_future;
 use super::{Body, Case, Expect, Origin, Patched, RequestSpec};
-use crate::contract::datetimes::{parse_rfc3339, NEAR_MISSES};
+use crate::contract::datetimes::NEAR_MISSES;
 use crate::contract::{pointer_token, BodyKind, Class, Operation, ParamIn, StatusKey};
 
+mod agree;
 mod auth;
 mod params;
 mod standards;
@@ -18,6 +19,7 @@ mod standards;
 mod tests;
 mod values;
 
+pub use agree::judged_members;
 pub use params::{
     as_text, ignored, param_expect, settle_params, valid_param_value, INVALID_PARAM, INVALID_PATH,
 };
@@ -57,12 +59,14 @@ const WRONG_TYPES: &[&str] = &["string", "integer", "number", "boolean", "array"
 /// without a body gets no body cases; a form body no JSON-syntax cases; an operation without
 /// security no auth cases.
 pub fn derive(contract: &Operation) -> Vec<Case> {
+    let base = Arc::new(checked_base(
+        contract,
+        base_instance(&contract.request_schema, &contract.request_schema, 0),
+    ));
     let mut d = Deriver {
         contract,
-        base: Arc::new(checked_base(
-            contract,
-            base_instance(&contract.request_schema, &contract.request_schema, 0),
-        )),
+        shared: Patched::base(base.clone()),
+        base,
         out: Vec::new(),
     };
     let kind = contract.endpoint.body_kind;
@@ -85,61 +89,11 @@ pub fn derive(contract: &Operation) -> Vec<Case> {
     d.methods();
     d.standards();
     let mut out = d.out;
+    let judge = agree::Judge::new(contract, &d.base);
     for case in &mut out {
-        agree_with_schema(contract, case);
+        judge.agree(case);
     }
     out
-}
-
-/// The request validator has the last word on a derived body: a "valid" body it refuses, or an
-/// "invalid" one it accepts, is one the deriver built wrong for this schema (a keyword it does
-/// not model, such as an exclusive bound or a `const`), so the case is unspecified rather than a
-/// false alarm.
-fn agree_with_schema(contract: &Operation, case: &mut Case) {
-    let wrong = match case.class() {
-        Class::Valid => "the schema refuses the body built as valid",
-        Class::Invalid if case.expect.label == "invalid_body" => {
-            "the schema accepts the body built as invalid"
-        }
-        _ => return,
-    };
-    // A raw body that is JSON (insignificant whitespace, an escape form) is judged as the JSON
-    // it reads as.
-    let body = match &case.request.body {
-        Body::Raw(text) => match serde_json::from_str::<Value>(text) {
-            Ok(v) => std::borrow::Cow::Owned(v),
-            Err(_) => return,
-        },
-        other => match other.json() {
-            Some(body) => body,
-            None => return,
-        },
-    };
-    if is_refused_past(contract, case, &body) {
-        // Invalid by the field's policy, which the schema cannot say.
-        return;
-    }
-    let schema_valid = contract.request_validator.is_valid(&body);
-    if schema_valid == (case.class() == Class::Valid) {
-        return;
-    }
-    case.expect = Expect::of(contract, Class::Unspecified, "");
-    case.offending = None;
-    case.title = format!("{} (unspecified: {wrong})", case.title);
-}
-
-/// Whether the case is invalid because its field's policy refuses a past date-time, and its
-/// value is one.
-fn is_refused_past(contract: &Operation, case: &Case, body: &Value) -> bool {
-    let Some(pointer) = &case.offending else {
-        return false;
-    };
-    contract.past_date_time(pointer) == Class::Invalid
-        && body
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .and_then(parse_rfc3339)
-            .is_some_and(|t| t < time::OffsetDateTime::now_utc())
 }
 
 struct Deriver<'a> {
@@ -147,6 +101,8 @@ struct Deriver<'a> {
     /// A valid body with every property present; each case changes one thing about it. Shared
     /// by every case, so memory stays linear in the number of properties.
     base: Arc<Map<String, Value>>,
+    /// `base` as the body of a case, with what every case that changes it needs to know.
+    shared: Patched,
     out: Vec<Case>,
 }
 
@@ -199,12 +155,12 @@ impl Deriver<'_> {
 
     /// The base body with one property set (`Some`) or removed (`None`).
     fn with(&self, prop: &str, value: Option<Value>) -> Patched {
-        Patched::with(self.base.clone(), prop, value)
+        self.shared.with(prop, value)
     }
 
     /// The base body as it is.
     fn base_body(&self) -> Patched {
-        Patched::base(self.base.clone())
+        self.shared.clone()
     }
 
     /// One case that sets `prop` to `value`, judged by `class`.
@@ -446,7 +402,11 @@ impl Deriver<'_> {
         for miss in NEAR_MISSES {
             let title = match class {
                 Class::Invalid => format!("a date-time {}", miss.title),
-                _ => format!("a date-time {} ({})", miss.title, self.contract.format_reason()),
+                _ => format!(
+                    "a date-time {} ({})",
+                    miss.title,
+                    self.contract.format_reason()
+                ),
             };
             self.prop_case(
                 "date_time",

@@ -389,19 +389,20 @@ impl Deriver<'_> {
     /// a date-time). `None` when no string field can carry one: then the case is not derived,
     /// since a decoded value the field refuses would make a valid case a false alarm.
     fn escaped_solidus(&self) -> Option<String> {
-        let strings = self.base.iter().filter_map(|(k, v)| Some((k, v.as_str()?)));
-        let mut candidates: Vec<String> = Vec::new();
-        for (key, value) in strings.clone() {
-            if value.contains('/') {
+        // Built one at a time, and at most a few: the first that decodes valid is taken, so a
+        // wide body is not written out once per string field.
+        let strings = || self.base.iter().filter_map(|(k, v)| Some((k, v.as_str()?)));
+        let own = strings()
+            .filter(|(_, v)| v.contains('/'))
+            .map(|(key, value)| {
                 let raw = Value::String(value.into()).to_string();
                 let inner = &raw[1..raw.len() - 1];
-                candidates.push(with_raw_string(&self.base, key, &inner.replace('/', "\\/")));
-            }
-        }
-        for (key, _) in strings {
-            candidates.push(with_raw_string(&self.base, key, "a\\/b"));
-        }
-        candidates.into_iter().find(|body| self.decodes_valid(body))
+                with_raw_string(&self.base, key, &inner.replace('/', "\\/"))
+            });
+        let planted = strings().map(|(key, _)| with_raw_string(&self.base, key, "a\\/b"));
+        own.chain(planted)
+            .take(8)
+            .find(|body| self.decodes_valid(body))
     }
 
     fn first_string_key(&self) -> Option<String> {

@@ -257,3 +257,78 @@ fn another_schema_gets_its_own_cases() {
         .unwrap();
     assert_eq!(extra.class(), Class::Invalid);
 }
+
+fn wide(n: usize, extra: Option<(&str, Value)>) -> Value {
+    let props: Map<String, Value> = (0..n)
+        .map(|i| (format!("f{i}"), json!({"type": "string", "maxLength": 20})))
+        .collect();
+    let required: Vec<String> = (0..n).step_by(2).map(|i| format!("f{i}")).collect();
+    let mut schema = json!({"type": "object", "properties": props, "required": required});
+    if let Some((k, v)) = extra {
+        schema[k] = v;
+    }
+    schema
+}
+
+/// Judging each derived body is work linear in the schema, not in the schema times its cases:
+/// counted in body members handed to the validator.
+#[test]
+fn judging_a_wide_schema_s_cases_is_linear_work() {
+    let work = |n: usize| {
+        let before = judged_members();
+        let cases = derive_for(wide(n, None));
+        (judged_members() - before, cases.len() as u64)
+    };
+    let (small, small_cases) = work(100);
+    let (large, large_cases) = work(800);
+    assert!(
+        large_cases >= 7 * small_cases,
+        "{small_cases} {large_cases}"
+    );
+    // Linear: eight times the properties, about eight times the work (and far from 64).
+    assert!(large <= 10 * small, "{small} then {large}");
+    assert!(
+        large <= 4 * large_cases,
+        "{large} members for {large_cases} cases"
+    );
+}
+
+/// The verdict on one change is the verdict on the whole body, whichever way the root is
+/// written: a root with a keyword across members (`minProperties`) is judged whole.
+#[test]
+fn a_change_judged_alone_gets_the_whole_body_s_verdict() {
+    for extra in [None, Some(("minProperties", json!(3)))] {
+        let schema = wide(12, extra.clone());
+        let validator = crate::contract::compile(&schema, Path::new("test")).unwrap();
+        let cases = derive_for(schema);
+        // The deriver builds every case of this schema right, so the judge overrules none; a
+        // judge that got one wrong would have made it unspecified.
+        let overruled: Vec<&str> = cases
+            .iter()
+            .filter(|c| c.title.contains("(unspecified: the schema"))
+            .map(|c| c.id.as_str())
+            .collect();
+        assert!(overruled.is_empty(), "{extra:?}: {overruled:?}");
+        let mut judged = 0;
+        for case in &cases {
+            let Some(body) = case.request.body.json() else {
+                continue;
+            };
+            if case.expect.label != "invalid_body" && case.class() != Class::Valid {
+                continue;
+            }
+            if case.class() == Class::Unspecified {
+                continue;
+            }
+            judged += 1;
+            assert_eq!(
+                validator.is_valid(&body),
+                case.class() == Class::Valid,
+                "{extra:?} {}: {}",
+                case.id,
+                body
+            );
+        }
+        assert!(judged > 100, "{judged}");
+    }
+}
