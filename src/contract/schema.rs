@@ -20,7 +20,67 @@ const ANNOTATIONS: &[&str] = &[
     "deprecated",
     "readOnly",
     "writeOnly",
+    // The content vocabulary only annotates by default (2020-12 Validation 8.1).
+    "contentEncoding",
+    "contentMediaType",
+    "contentSchema",
 ];
+
+/// Every keyword of JSON Schema 2020-12's vocabularies that can constrain an instance (the
+/// annotations are [`ANNOTATIONS`]). A keyword in neither list belongs to no vocabulary: JSON
+/// Schema ignores it (Core 4.3.1), and so do the generators; a keyword here that they do not
+/// implement is refused instead.
+const ASSERTING: &[&str] = &[
+    "$ref",
+    "$dynamicRef",
+    "$recursiveRef",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "prefixItems",
+    "items",
+    "additionalItems",
+    "contains",
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "type",
+    "enum",
+    "const",
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "maxContains",
+    "minContains",
+    "maxProperties",
+    "minProperties",
+    "required",
+    "dependentRequired",
+    "dependencies",
+    "format",
+];
+
+/// Whether `keyword` belongs to no JSON Schema vocabulary (an OpenAPI or vendor keyword such as
+/// 3.1's stray `nullable` or `discriminator`), so that it constrains nothing.
+pub fn is_foreign(keyword: &str) -> bool {
+    !ASSERTING.contains(&keyword) && !is_annotation(keyword)
+}
 
 /// The annotation the OpenAPI loader puts on a 3.0 `nullable` schema without a `type`, which it
 /// writes `anyOf: [schema, {type: null}]`: servers differ on whether null is allowed there.

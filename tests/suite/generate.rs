@@ -590,6 +590,27 @@ fn unsupported_constructs_are_errors_naming_the_schema_pointer() {
     drop_deep(deep);
 }
 
+/// A keyword of no JSON Schema vocabulary (OpenAPI's `discriminator`, a vendor's `nullable`)
+/// constrains nothing, to the validator or the generator; an asserting keyword the generator
+/// does not implement is still refused, by name.
+#[test]
+fn a_keyword_of_no_vocabulary_is_ignored_and_an_unimplemented_one_refused() {
+    let schema = json!({
+        "type": "object",
+        "required": ["a"],
+        "properties": {"a": {"type": "string", "maxLength": 4, "nullable": true, "x-order": 1}},
+        "discriminator": {"propertyName": "a"},
+    });
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let strategy = generate::valid(&schema).unwrap();
+    for v in generate::sample(&strategy, 11, 200).unwrap() {
+        assert!(validator.is_valid(&v), "{v}");
+    }
+    let refused = json!({"properties": {"a": {"$dynamicRef": "#x"}}});
+    let err = generate::valid(&refused).unwrap_err();
+    assert_eq!(err.pointer(), Some("/properties/a/$dynamicRef"), "{err}");
+}
+
 #[test]
 fn a_ref_chain_that_doubles_at_each_step_is_refused() {
     // Twenty-five definitions, each using the next twice: 2^25 subschemas once expanded.

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::GenError;
 use crate::contract::pointer_token;
-use crate::contract::schema::{bare_wrapper, is_annotation, BareWrapper, NULL_OPEN};
+use crate::contract::schema::{bare_wrapper, is_annotation, is_foreign, BareWrapper, NULL_OPEN};
 
 /// Deep enough for any real contract, shallow enough that a hostile schema cannot overflow the stack.
 const MAX_DEPTH: usize = 64;
@@ -436,6 +436,8 @@ impl<'a> Reader<'a> {
                         _ => Additional::Schema(Box::new(self.node(value, at, depth + 1)?)),
                     }
                 }
+                // A keyword of no vocabulary constrains nothing, to the validator either.
+                k if is_foreign(k) => {}
                 _ => return Err(unsupported(at, format!("keyword `{keyword}`"))),
             }
         }
@@ -498,7 +500,10 @@ impl<'a> Reader<'a> {
         depth: usize,
     ) -> Result<Node, GenError> {
         let at = child(&pointer, &["$ref"]);
-        if let Some(sibling) = map.keys().find(|k| *k != "$ref" && !is_annotation(k)) {
+        if let Some(sibling) = map
+            .keys()
+            .find(|k| *k != "$ref" && !is_annotation(k) && !is_foreign(k))
+        {
             return Err(unsupported(
                 child(&pointer, &[sibling]),
                 format!("keyword `{sibling}` next to `$ref`"),

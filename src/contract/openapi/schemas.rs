@@ -92,6 +92,12 @@ pub(super) fn convert(s: &Value, v30: bool, pointer: &str) -> Result<Value, (Str
             }
             if v30 {
                 convert_30(&mut out);
+            } else if let Some(nullable) = out.remove("nullable") {
+                // Not a keyword of 3.1 (JSON Schema ignores it), yet written in 3.1 documents
+                // that mean 3.0's: whether a server takes null there is open.
+                if nullable == Value::Bool(true) {
+                    wrap_null_open(&mut out);
+                }
             }
             Ok(Value::Object(out))
         }
@@ -127,22 +133,8 @@ fn convert_30(o: &mut Map<String, Value>) {
             }
             _ => {
                 // No type to widen (`$ref`, `allOf`, `oneOf`, ...): null, or the schema. 3.0.3
-                // says `nullable` then adds nothing, common practice says it adds null: the
-                // validator accepts null, and the generator neither sends it as valid nor as
-                // invalid. The annotations stay outside, where readers look for them.
-                let rest = std::mem::take(o);
-                let (outside, rest): (Map<String, Value>, Map<String, Value>) =
-                    rest.into_iter().partition(|(k, _)| {
-                        crate::contract::schema::is_annotation(k)
-                            && !k.starts_with('$')
-                            && k != "definitions"
-                    });
-                o.extend(outside);
-                o.insert(
-                    "anyOf".into(),
-                    json!([Value::Object(rest), { "type": "null" }]),
-                );
-                o.insert(crate::contract::schema::NULL_OPEN.into(), json!(true));
+                // says `nullable` then adds nothing, common practice says it adds null.
+                wrap_null_open(o);
                 return;
             }
         }
@@ -152,6 +144,24 @@ fn convert_30(o: &mut Map<String, Value>) {
             }
         }
     }
+}
+
+/// The schema, or null where servers differ on whether null is allowed: `anyOf: [schema,
+/// {type: null}]` marked [`NULL_OPEN`](crate::contract::schema::NULL_OPEN), so the validator
+/// accepts null and the generator neither sends it as valid nor as invalid. The annotations stay
+/// outside, where readers look for them.
+fn wrap_null_open(o: &mut Map<String, Value>) {
+    let rest = std::mem::take(o);
+    let (outside, rest): (Map<String, Value>, Map<String, Value>) =
+        rest.into_iter().partition(|(k, _)| {
+            crate::contract::schema::is_annotation(k) && !k.starts_with('$') && k != "definitions"
+        });
+    o.extend(outside);
+    o.insert(
+        "anyOf".into(),
+        json!([Value::Object(rest), { "type": "null" }]),
+    );
+    o.insert(crate::contract::schema::NULL_OPEN.into(), json!(true));
 }
 
 /// OpenAPI's formats that constrain nothing a JSON Schema validator checks are dropped:
@@ -339,6 +349,32 @@ mod tests {
             .unwrap()
             .get("$defs")
             .is_none());
+    }
+
+    /// 3.1 has no `nullable`, but documents written in 3.0's habits use it: null is then open
+    /// (the validator takes it, no case sends it either way), and the generator reads the rest.
+    #[test]
+    fn a_nullable_in_a_3_1_document_leaves_null_open() {
+        let s = convert(
+            &json!({"type": "string", "maxLength": 3, "nullable": true, "description": "d"}),
+            false,
+            "",
+        )
+        .unwrap();
+        assert_eq!(
+            s,
+            json!({
+                "description": "d",
+                "anyOf": [{"type": "string", "maxLength": 3}, {"type": "null"}],
+                crate::contract::schema::NULL_OPEN: true,
+            })
+        );
+        let plain = convert(&json!({"type": "string", "nullable": false}), false, "").unwrap();
+        assert_eq!(plain, json!({"type": "string"}));
+        let node = crate::cases::generate::valid(&s).unwrap();
+        for v in crate::cases::generate::sample(&node, 3, 64).unwrap() {
+            assert!(v.as_str().is_some_and(|t| t.chars().count() <= 3), "{v}");
+        }
     }
 
     #[test]
