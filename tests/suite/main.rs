@@ -25,6 +25,7 @@ mod operations;
 mod order;
 mod params;
 mod property;
+mod random_schemas;
 mod responses;
 mod rules;
 mod security;
