@@ -5,6 +5,10 @@
 //! `runner(seed)` with `TestRunner::run` to get shrinking on failure.
 
 mod build;
+mod compose;
+mod compose_build;
+#[cfg(test)]
+mod compose_tests;
 mod datetime;
 
 pub use datetime::{near_future, unambiguous_variant};

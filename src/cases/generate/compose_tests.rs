@@ -1,0 +1,260 @@
+//! Composition and recursion against the validator: valid values from many seeds pass
+//! jsonschema 0.61 (2020-12, formats asserted) and every invalid value fails it.
+
+use serde_json::{json, Value};
+
+use super::{invalid, sample, valid, GenError};
+
+fn validator(schema: &Value) -> jsonschema::Validator {
+    jsonschema::options()
+        .should_validate_formats(true)
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(schema)
+        .expect("schema compiles")
+}
+
+/// Valid values from 60 seeds pass, invalid ones (if `breaks`) fail; returns the valid values.
+fn check(schema: Value, breaks: bool) -> Vec<Value> {
+    let v = validator(&schema);
+    let strategy = valid(&schema).unwrap_or_else(|e| panic!("{schema}: {e}"));
+    let mut all = Vec::new();
+    for seed in 0..60 {
+        for value in sample(&strategy, seed, 4).unwrap() {
+            assert!(v.is_valid(&value), "{schema}\nvalid? {value}");
+            all.push(value);
+        }
+    }
+    if breaks {
+        let strategy = invalid(&schema).unwrap_or_else(|e| panic!("{schema}: {e}"));
+        for seed in 0..60 {
+            for inv in sample(&strategy, seed, 4).unwrap() {
+                assert!(
+                    !v.is_valid(&inv.value),
+                    "{schema}\ninvalid? {} ({} at {})",
+                    inv.value,
+                    inv.keyword,
+                    inv.pointer
+                );
+            }
+        }
+    }
+    all
+}
+
+fn refused(schema: Value) -> GenError {
+    valid(&schema)
+        .err()
+        .unwrap_or_else(|| panic!("{schema} accepted"))
+}
+
+#[test]
+fn all_of_merges_openapi_inheritance() {
+    let schema = json!({
+        "$defs": {"Base": {"type": "object", "required": ["id"],
+            "properties": {"id": {"type": "integer", "minimum": 1}}}},
+        "allOf": [
+            {"$ref": "#/$defs/Base"},
+            {"properties": {"name": {"type": "string", "maxLength": 4}, "id": {"maximum": 9}},
+             "required": ["name"]}
+        ]
+    });
+    let values = check(schema, true);
+    assert!(
+        values
+            .iter()
+            .all(|v| v["id"].as_f64().is_some_and(|i| (1.0..=9.0).contains(&i))),
+        "{values:?}"
+    );
+    assert!(values.iter().all(|v| v["name"].is_string()));
+}
+
+#[test]
+fn all_of_intersects_types_bounds_and_enums() {
+    check(
+        json!({"allOf": [{"type": ["number", "string"]}, {"type": "integer", "minimum": 3}, {"maximum": 7}]}),
+        true,
+    );
+    check(
+        json!({"allOf": [{"type": "string"}, {"maxLength": 3}, {"minLength": 2}]}),
+        true,
+    );
+    let values = check(
+        json!({"allOf": [{"enum": [1, 2, 3, "a"]}, {"enum": [2, 3, "b"]}, {"not": {"const": 3}}]}),
+        true,
+    );
+    assert!(values.iter().all(|v| v == &json!(2)));
+    check(
+        json!({"allOf": [{"type": "array", "items": {"type": "integer"}}, {"items": {"minimum": 0}, "maxItems": 3}]}),
+        true,
+    );
+}
+
+#[test]
+fn all_of_conflicts_are_unsatisfiable() {
+    for schema in [
+        json!({"allOf": [{"type": "string"}, {"type": "integer"}]}),
+        json!({"allOf": [{"enum": [1]}, {"enum": [2]}]}),
+        json!({"allOf": [{"const": 1}, {"const": 2}]}),
+        json!({"allOf": [{"type": "string", "minLength": 5}, {"maxLength": 3}]}),
+        json!({"allOf": [{"type": "integer", "minimum": 5}, {"maximum": 3}]}),
+        json!({"allOf": [{"required": ["a"]}, {"properties": {"b": {}}, "additionalProperties": false}]}),
+    ] {
+        let err = refused(schema.clone());
+        assert!(
+            matches!(err, GenError::Unsatisfiable { .. }),
+            "{schema}: {err}"
+        );
+    }
+}
+
+#[test]
+fn additional_properties_in_a_member_is_merged_or_refused() {
+    // Each member's `additionalProperties` applies to the other members' properties too.
+    check(
+        json!({"allOf": [
+            {"properties": {"a": {"type": "integer"}}, "additionalProperties": {"type": "integer", "maximum": 5}},
+            {"properties": {"b": {"minimum": 2}}, "required": ["b"]}
+        ]}),
+        true,
+    );
+    let err = refused(json!({"allOf": [
+        {"properties": {"a": {}}, "additionalProperties": false},
+        {"properties": {"b": {}}}
+    ]}));
+    assert!(
+        matches!(err, GenError::Unsupported { ref pointer, .. } if pointer == "/allOf"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unevaluated_properties_false_closes_the_merged_object() {
+    let schema = json!({
+        "$defs": {"Base": {"properties": {"id": {"type": "string"}}, "required": ["id"]}},
+        "type": "object",
+        "allOf": [{"$ref": "#/$defs/Base"}, {"properties": {"n": {"type": "integer"}}}],
+        "unevaluatedProperties": false
+    });
+    let values = check(schema.clone(), true);
+    for v in values {
+        assert!(
+            v.as_object().unwrap().keys().all(|k| k == "id" || k == "n"),
+            "{v}"
+        );
+    }
+    let breaks = sample(&invalid(&schema).unwrap(), 1, 200).unwrap();
+    assert!(breaks.iter().any(|b| b.keyword == "additionalProperties"));
+    // With an `additionalProperties` in place every property is evaluated: the keyword is moot.
+    check(
+        json!({"allOf": [{"additionalProperties": {"type": "integer"}}], "unevaluatedProperties": false}),
+        true,
+    );
+    check(
+        json!({"properties": {"a": {}}, "unevaluatedProperties": {"type": "boolean"}}),
+        true,
+    );
+    let err =
+        refused(json!({"anyOf": [{"properties": {"a": {}}}], "unevaluatedProperties": false}));
+    assert!(err.to_string().contains("unevaluatedProperties"), "{err}");
+}
+
+#[test]
+fn recursive_trees_and_lists_are_finite() {
+    let tree = json!({
+        "type": "object", "required": ["v"],
+        "properties": {"v": {"type": "integer"}, "children": {"type": "array", "items": {"$ref": "#"}}}
+    });
+    let values = check(tree, true);
+    assert!(values
+        .iter()
+        .any(|v| v["children"].as_array().is_some_and(|c| !c.is_empty())));
+    let list = json!({
+        "$defs": {"Node": {"type": "object", "required": ["v", "next"], "properties": {
+            "v": {"type": "string"}, "next": {"anyOf": [{"$ref": "#/$defs/Node"}, {"type": "null"}]}}}},
+        "$ref": "#/$defs/Node"
+    });
+    let values = check(list, true);
+    assert!(values.iter().any(|v| v["next"].is_object()));
+    let optional = json!({"$defs": {"L": {"type": "object", "properties": {"next": {"$ref": "#/$defs/L"}}}}, "$ref": "#/$defs/L"});
+    check(optional, true);
+    // Binary trees: the unrolling is bounded along each path, so it stays small.
+    let binary = json!({"type": "object", "properties": {"l": {"$ref": "#"}, "r": {"$ref": "#"}, "x": {"type": "boolean"}}});
+    check(binary, true);
+}
+
+#[test]
+fn recursion_required_at_every_level_is_unsatisfiable() {
+    let schema =
+        json!({"type": "object", "required": ["next"], "properties": {"next": {"$ref": "#"}}});
+    let err = refused(schema);
+    assert!(matches!(err, GenError::Unsatisfiable { .. }), "{err}");
+    let schema = json!({"type": "array", "minItems": 1, "items": {"$ref": "#"}});
+    assert!(matches!(refused(schema), GenError::Unsatisfiable { .. }));
+}
+
+#[test]
+fn any_of_draws_from_each_branch() {
+    let values = check(
+        json!({"anyOf": [{"type": "string", "maxLength": 2}, {"type": "integer", "minimum": 10}]}),
+        true,
+    );
+    assert!(values.iter().any(Value::is_string) && values.iter().any(Value::is_number));
+    let breaks = sample(
+        &invalid(&json!({"anyOf": [{"type": "string"}, {"type": "integer"}]})).unwrap(),
+        3,
+        100,
+    )
+    .unwrap();
+    assert!(breaks.iter().all(|b| b.keyword == "anyOf"));
+    check(
+        json!({"type": "object", "required": ["k"], "anyOf": [{"required": ["a"]}, {"required": ["b"]}]}),
+        true,
+    );
+}
+
+#[test]
+fn one_of_values_match_exactly_one_branch() {
+    let schema =
+        json!({"oneOf": [{"type": "integer", "maximum": 10}, {"type": "integer", "minimum": 5}]});
+    let values = check(schema, true);
+    assert!(values.iter().all(|v| {
+        let i = v.as_f64().unwrap();
+        !(5.0..=10.0).contains(&i)
+    }));
+    check(json!({"oneOf": [{}, {"type": "null"}]}), false);
+    check(json!({"oneOf": [{"type": "string"}]}), true);
+    check(
+        json!({"type": "object", "oneOf": [
+            {"properties": {"kind": {"const": "a"}, "x": {"type": "integer"}}, "required": ["kind"]},
+            {"properties": {"kind": {"const": "b"}}, "required": ["kind"]}
+        ]}),
+        true,
+    );
+}
+
+#[test]
+fn not_filters_valid_values_and_builds_invalid_ones() {
+    let schema = json!({"type": "integer", "minimum": 0, "maximum": 20, "not": {"minimum": 5, "maximum": 15}});
+    let values = check(schema.clone(), true);
+    assert!(values
+        .iter()
+        .all(|v| !(5.0..=15.0).contains(&v.as_f64().unwrap())));
+    let breaks = sample(&invalid(&schema).unwrap(), 2, 100).unwrap();
+    assert!(breaks.iter().any(|b| b.keyword == "not"));
+    check(json!({"type": "string", "not": {"maxLength": 2}}), true);
+}
+
+#[test]
+fn malformed_compositions_name_their_pointer() {
+    for (schema, pointer) in [
+        (
+            json!({"properties": {"a": {"anyOf": []}}}),
+            "/properties/a/anyOf",
+        ),
+        (json!({"allOf": {}}), "/allOf"),
+    ] {
+        let err = refused(schema);
+        assert!(matches!(err, GenError::Malformed { .. }), "{err}");
+        assert_eq!(err.pointer(), Some(pointer));
+    }
+}
