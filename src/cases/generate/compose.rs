@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use super::checks::Check;
 use super::schema::{
     child, json_eq, malformed, unsupported, Additional, ArrayRules, JsonType, Node, NumberRules,
     ObjectRules, Reader, StringRules,
@@ -18,7 +19,12 @@ use super::GenError;
 use crate::contract::schema::{bare_wrapper, resolve_local};
 
 /// The keywords this module reads; `Reader::node` leaves them to [`apply`].
-pub(super) const KEYWORDS: &[&str] = &["allOf", "anyOf", "oneOf", "not", "unevaluatedProperties"];
+const KEYWORDS: &[&str] = &["allOf", "anyOf", "oneOf", "not", "unevaluatedProperties"];
+
+/// Whether [`apply`] reads `keyword`.
+pub(super) fn is_keyword(keyword: &str) -> bool {
+    KEYWORDS.contains(&keyword) || super::checks::KEYWORDS.contains(&keyword)
+}
 
 /// What a node requires beyond its own rules.
 #[derive(Clone, Debug, Default)]
@@ -27,6 +33,8 @@ pub(crate) struct Extra {
     pub groups: Vec<Group>,
     /// `not` schemas: an instance must match none of them.
     pub nots: Vec<Node>,
+    /// Rules checked on drawn values.
+    pub checks: Vec<Check>,
 }
 
 /// One `anyOf` (some branch matches) or `oneOf` (exactly one does).
@@ -57,6 +65,7 @@ impl Extra {
                 matching >= 1
             }
         }) && self.nots.iter().all(|n| !n.accepts(value))
+            && self.checks.iter().all(|c| c.accepts(value))
     }
 }
 
@@ -122,6 +131,10 @@ pub(super) fn apply<'a>(
         let at = child(&pointer, &["not"]);
         let not = reader.node(not, at, depth + 1)?;
         node.extra.get_or_insert_default().nots.push(not);
+    }
+    let checks = super::checks::read(reader, map, &pointer)?;
+    if !checks.is_empty() {
+        node.extra.get_or_insert_default().checks.extend(checks);
     }
     if let Some(rule) = map.get("unevaluatedProperties") {
         let at = child(&pointer, &["unevaluatedProperties"]);
@@ -267,6 +280,7 @@ pub(crate) fn merge(a: Node, b: Node, at: &str) -> Result<Node, GenError> {
         (Some(mut x), Some(y)) => {
             x.groups.extend(y.groups);
             x.nots.extend(y.nots);
+            x.checks.extend(y.checks);
             Some(x)
         }
         (x, None) | (None, x) => x,

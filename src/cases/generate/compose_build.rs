@@ -11,6 +11,7 @@ use proptest::strategy::Union;
 use serde_json::Value;
 
 use super::build::{self, restrict};
+use super::checks::{self, Check};
 use super::compose::{exact, merge, Extra};
 use super::schema::{Node, Types};
 use super::{GenError, Invalid};
@@ -55,6 +56,14 @@ pub(crate) fn valid(node: &Node) -> Result<Values, GenError> {
             }
         }
     };
+    let mut candidates = candidates;
+    for check in &extra.checks {
+        if let Check::MultipleOf(m) = check {
+            if let Some(multiples) = checks::multiples(&base, *m) {
+                candidates = Union::new(vec![candidates, multiples]).boxed();
+            }
+        }
+    }
     let whole = node.clone();
     restrict(candidates, "composition", move |v| whole.accepts(v)).ok_or_else(|| {
         GenError::Unsupported {
@@ -86,6 +95,9 @@ fn at_root(value: Value, keyword: &'static str) -> Invalid {
 pub(crate) fn invalid(node: &Node) -> Result<Breaks, GenError> {
     let (base, extra) = split(node);
     let mut out = build::invalid(&base)?;
+    for check in &extra.checks {
+        out.extend(checks::breaks(&base, check));
+    }
     for not in &extra.nots {
         if let Ok(s) = merge(base.clone(), not.clone(), &not.pointer).and_then(|m| build::valid(&m))
         {

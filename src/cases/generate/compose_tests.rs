@@ -258,3 +258,79 @@ fn malformed_compositions_name_their_pointer() {
         assert_eq!(err.pointer(), Some(pointer));
     }
 }
+
+#[test]
+fn multiple_of_integral_and_fractional() {
+    let values = check(
+        json!({"type": "integer", "multipleOf": 5, "minimum": 12}),
+        true,
+    );
+    assert!(
+        values
+            .iter()
+            .all(|v| v.as_f64().is_some_and(|i| i % 5.0 == 0.0 && i >= 12.0)),
+        "{values:?}"
+    );
+    check(
+        json!({"type": "number", "multipleOf": 0.01, "maximum": 100}),
+        true,
+    );
+    check(json!({"type": "number", "multipleOf": 2.5}), true);
+    let breaks = sample(
+        &invalid(&json!({"type": "integer", "multipleOf": 3})).unwrap(),
+        4,
+        100,
+    )
+    .unwrap();
+    assert!(breaks.iter().any(|b| b.keyword == "multipleOf"));
+    // Our exact test agrees with the validator's on awkward binary fractions.
+    let v = validator(&json!({"multipleOf": 0.1}));
+    for x in [
+        0.3,
+        0.7,
+        0.2,
+        0.4,
+        1.6,
+        3.0,
+        1e-3,
+        12.8,
+        0.1,
+        99.5,
+        1_070_468.14,
+        0.35,
+        1e20,
+    ] {
+        assert_eq!(
+            super::checks::is_multiple(x, 0.1),
+            Some(v.is_valid(&json!(x))),
+            "{x}"
+        );
+    }
+}
+
+#[test]
+fn property_counts_unique_items_and_dependent_required() {
+    check(
+        json!({"type": "object", "properties": {"a": {}, "b": {}, "c": {}}, "minProperties": 2}),
+        true,
+    );
+    check(json!({"type": "object", "maxProperties": 1}), true);
+    let values = check(
+        json!({"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 9}, "uniqueItems": true, "minItems": 2}),
+        true,
+    );
+    assert!(values.iter().all(|v| v.as_array().unwrap().len() >= 2));
+    let breaks = sample(
+        &invalid(&json!({"type": "array", "items": {"type": "boolean"}, "uniqueItems": true}))
+            .unwrap(),
+        5,
+        100,
+    )
+    .unwrap();
+    assert!(breaks.iter().any(|b| b.keyword == "uniqueItems"));
+    check(
+        json!({"type": "object", "properties": {"card": {"type": "string"}, "cvv": {"type": "string"}},
+        "dependentRequired": {"card": ["cvv"]}}),
+        true,
+    );
+}

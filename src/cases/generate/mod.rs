@@ -5,6 +5,7 @@
 //! `runner(seed)` with `TestRunner::run` to get shrinking on failure.
 
 mod build;
+mod checks;
 mod compose;
 mod compose_build;
 #[cfg(test)]

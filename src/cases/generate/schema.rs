@@ -478,7 +478,7 @@ impl<'a> Reader<'a> {
                         _ => Additional::Schema(Box::new(self.node(value, at, depth + 1)?)),
                     }
                 }
-                k if super::compose::KEYWORDS.contains(&k) => {}
+                k if super::compose::is_keyword(k) => {}
                 _ => return Err(unsupported(at, format!("keyword `{keyword}`"))),
             }
         }
