@@ -334,3 +334,62 @@ fn property_counts_unique_items_and_dependent_required() {
         true,
     );
 }
+
+/// Random compositions of small schemas: whatever is generated agrees with the validator, and
+/// what is refused is refused with a pointer.
+#[test]
+fn random_compositions_agree_with_the_validator() {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    let leaf = prop_oneof![
+        Just(json!({"type": "integer", "minimum": 0, "maximum": 20})),
+        Just(json!({"type": "integer", "multipleOf": 3})),
+        Just(json!({"type": "number", "multipleOf": 0.5, "maximum": 10})),
+        Just(json!({"type": "string", "maxLength": 3})),
+        Just(json!({"type": "string", "minLength": 2})),
+        Just(json!({"enum": [1, 2, "a", null]})),
+        Just(json!({"const": 4})),
+        Just(json!({"type": "null"})),
+        Just(json!({"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]})),
+        Just(json!({"properties": {"b": {"type": "string"}}, "additionalProperties": {"type": "boolean"}})),
+        Just(json!({"type": "array", "items": {"type": "integer", "maximum": 3}, "uniqueItems": true})),
+        Just(json!({"minProperties": 1})),
+        Just(json!({})),
+    ];
+    let schemas = leaf.prop_recursive(3, 16, 3, |inner| {
+        let list = proptest::collection::vec(inner.clone(), 1..=3);
+        prop_oneof![
+            list.clone().prop_map(|l| json!({"allOf": l})),
+            list.clone().prop_map(|l| json!({"anyOf": l})),
+            list.prop_map(|l| json!({"oneOf": l})),
+            inner.clone().prop_map(|s| json!({"not": s})),
+            (inner.clone(), inner).prop_map(|(a, b)| json!({"allOf": [a], "not": b})),
+        ]
+    });
+    let mut runner = super::runner(77);
+    let (mut generated, mut broken) = (0, 0);
+    for _ in 0..400 {
+        let schema = schemas.new_tree(&mut runner).unwrap().current();
+        let v = validator(&schema);
+        match valid(&schema) {
+            Ok(s) => {
+                if let Ok(values) = sample(&s, 9, 20) {
+                    generated += 1;
+                    for value in values {
+                        assert!(v.is_valid(&value), "{schema}\nvalid? {value}");
+                    }
+                }
+            }
+            Err(e) => assert!(e.pointer().is_some(), "{schema}: {e}"),
+        }
+        if let Ok(s) = invalid(&schema) {
+            if let Ok(values) = sample(&s, 9, 20) {
+                broken += 1;
+                for inv in values {
+                    assert!(!v.is_valid(&inv.value), "{schema}\ninvalid? {inv:?}");
+                }
+            }
+        }
+    }
+    assert!(generated > 150 && broken > 150, "{generated} {broken}");
+}

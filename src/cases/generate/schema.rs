@@ -511,6 +511,16 @@ impl<'a> Reader<'a> {
             // Null would match both branches, which `oneOf` refuses.
             return Ok(None);
         }
+        if nullable && node.extra.is_some() {
+            // "This or null" is no longer "this, with null allowed": read as a general union.
+            if map.get(NULL_OPEN) == Some(&Value::Bool(true)) {
+                return Err(unsupported(
+                    child(pointer, &[keyword]),
+                    "an OpenAPI 3.0 nullable schema with compositions inside",
+                ));
+            }
+            return Ok(None);
+        }
         if nullable && map.get(NULL_OPEN) == Some(&Value::Bool(true)) {
             // Null is neither a valid value nor a wrong type here, even where the wrapped
             // schema has no `type` and so admits it.
