@@ -446,11 +446,7 @@ impl Deriver<'_> {
         for miss in NEAR_MISSES {
             let title = match class {
                 Class::Invalid => format!("a date-time {}", miss.title),
-                _ => format!(
-                    "a date-time {} ({})",
-                    miss.title,
-                    self.contract.format_reason()
-                ),
+                _ => format!("a date-time {} ({})", miss.title, self.contract.format_reason()),
             };
             self.prop_case(
                 "date_time",

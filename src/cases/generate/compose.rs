@@ -16,7 +16,8 @@ use super::schema::{
     ObjectRules, Reader, StringRules,
 };
 use super::GenError;
-use crate::contract::schema::{bare_wrapper, resolve_local};
+use crate::contract::pointer_token;
+use crate::contract::schema::bare_wrapper;
 
 /// The keywords this module reads; `Reader::node` leaves them to [`apply`].
 const KEYWORDS: &[&str] = &["allOf", "anyOf", "oneOf", "not", "unevaluatedProperties"];
@@ -96,14 +97,19 @@ fn list<'a>(value: &'a Value, at: &str, keyword: &str) -> Result<&'a Vec<Value>,
     }
 }
 
-/// Adds the compositions of `map` to `node`, the node read from its other keywords.
+/// Adds the compositions of `map` to `node`, the node read from its other keywords, and the
+/// schema its `$ref` points at (`referenced`), which applies beside them.
 pub(super) fn apply<'a>(
     reader: &mut Reader<'a>,
     map: &'a Map<String, Value>,
     mut node: Node,
+    referenced: Option<Node>,
     depth: usize,
 ) -> Result<Node, GenError> {
     let pointer = node.pointer.clone();
+    if let Some(target) = referenced {
+        node = merge(node, target, &child(&pointer, &["$ref"]))?;
+    }
     if let Some(all) = map.get("allOf") {
         let at = child(&pointer, &["allOf"]);
         for (i, member) in list(all, &at, "allOf")?.iter().enumerate() {
@@ -180,12 +186,21 @@ fn evaluates_all(root: &Value, schema: &Value, at: &str, depth: usize) -> Result
     if depth > 32 {
         return refuse("deeply nested in-place schemas");
     }
-    let schema = resolve_local(root, schema);
     let Value::Object(map) = schema else {
         return Ok(schema == &Value::Bool(false));
     };
-    if map.contains_key("$ref") {
-        return refuse("a `$ref` it cannot follow");
+    if let Some(reference) = map.get("$ref") {
+        let target = reference
+            .as_str()
+            .and_then(|r| r.strip_prefix('#'))
+            .filter(|p| p.is_empty() || p.starts_with('/'))
+            .and_then(|p| root.pointer(p));
+        let Some(target) = target else {
+            return refuse("a `$ref` it cannot follow");
+        };
+        if evaluates_all(root, target, at, depth + 1)? {
+            return Ok(true);
+        }
     }
     if map.contains_key("additionalProperties") || map.contains_key("unevaluatedProperties") {
         return Ok(true);
@@ -433,4 +448,40 @@ pub(crate) fn reaches_cut(node: &Node) -> bool {
             e.nots.iter().any(reaches_cut)
                 || e.groups.iter().any(|g| g.branches.iter().any(reaches_cut))
         })
+}
+
+/// Every `$anchor` of the document and the pointer of the schema holding it. A subschema with
+/// its own `$id` starts another resource whose anchors are not this document's: not entered.
+/// Instance data (`enum`, `const`, `default`, `examples`) is not entered either.
+pub(super) fn anchors(root: &Value) -> HashMap<String, String> {
+    fn walk(value: &Value, pointer: String, depth: usize, out: &mut HashMap<String, String>) {
+        if depth > 64 {
+            return;
+        }
+        match value {
+            Value::Object(map) => {
+                if depth > 0 && map.contains_key("$id") {
+                    return;
+                }
+                if let Some(name) = map.get("$anchor").and_then(Value::as_str) {
+                    out.entry(name.to_owned())
+                        .or_insert_with(|| pointer.clone());
+                }
+                for (k, v) in map {
+                    if !matches!(k.as_str(), "enum" | "const" | "default" | "examples") {
+                        walk(v, format!("{pointer}/{}", pointer_token(k)), depth + 1, out);
+                    }
+                }
+            }
+            Value::Array(list) => {
+                for (i, v) in list.iter().enumerate() {
+                    walk(v, format!("{pointer}/{i}"), depth + 1, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = HashMap::new();
+    walk(root, String::new(), 0, &mut out);
+    out
 }

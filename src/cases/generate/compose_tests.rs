@@ -350,9 +350,15 @@ fn random_compositions_agree_with_the_validator() {
         Just(json!({"enum": [1, 2, "a", null]})),
         Just(json!({"const": 4})),
         Just(json!({"type": "null"})),
-        Just(json!({"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]})),
-        Just(json!({"properties": {"b": {"type": "string"}}, "additionalProperties": {"type": "boolean"}})),
-        Just(json!({"type": "array", "items": {"type": "integer", "maximum": 3}, "uniqueItems": true})),
+        Just(
+            json!({"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]})
+        ),
+        Just(
+            json!({"properties": {"b": {"type": "string"}}, "additionalProperties": {"type": "boolean"}})
+        ),
+        Just(
+            json!({"type": "array", "items": {"type": "integer", "maximum": 3}, "uniqueItems": true})
+        ),
         Just(json!({"minProperties": 1})),
         Just(json!({})),
     ];
@@ -392,4 +398,68 @@ fn random_compositions_agree_with_the_validator() {
         }
     }
     assert!(generated > 150 && broken > 150, "{generated} {broken}");
+}
+
+#[test]
+fn keywords_beside_a_ref_apply_too() {
+    let schema = json!({
+        "$defs": {"Base": {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]}},
+        "$ref": "#/$defs/Base",
+        "properties": {"id": {"minimum": 100}, "tag": {"type": "string"}},
+        "required": ["tag"]
+    });
+    let values = check(schema, true);
+    assert!(values
+        .iter()
+        .all(|v| v["id"].as_f64().is_some_and(|i| i >= 100.0) && v["tag"].is_string()));
+    let schema = json!({
+        "$defs": {"Base": {"properties": {"id": {"type": "integer"}}}},
+        "$ref": "#/$defs/Base", "unevaluatedProperties": false
+    });
+    let values = check(schema, true);
+    assert!(values
+        .iter()
+        .all(|v| !v.is_object() || v.as_object().unwrap().keys().all(|k| k == "id")));
+}
+
+#[test]
+fn anchors_and_defs_resolve() {
+    let schema = json!({
+        "$defs": {"node": {"$anchor": "node", "type": "object", "required": ["v"],
+            "properties": {"v": {"type": "integer"}, "kids": {"type": "array", "items": {"$ref": "#node"}}}}},
+        "$ref": "#node"
+    });
+    check(schema, true);
+    let err = refused(json!({"$ref": "#nowhere"}));
+    assert!(
+        matches!(err, GenError::Malformed { ref pointer, .. } if pointer == "/$ref"),
+        "{err}"
+    );
+}
+
+#[test]
+fn mutually_recursive_definitions_stay_bounded() {
+    // Eight definitions each holding all eight: unrolled without a bound this is 8^n nodes.
+    let mut defs = serde_json::Map::new();
+    for i in 0..8 {
+        let props: serde_json::Map<String, Value> = (0..8)
+            .map(|j| (format!("p{j}"), json!({"$ref": format!("#/$defs/d{j}")})))
+            .collect();
+        defs.insert(
+            format!("d{i}"),
+            json!({"type": "object", "properties": props}),
+        );
+    }
+    let schema = json!({"$defs": defs, "$ref": "#/$defs/d0"});
+    let started = std::time::Instant::now();
+    match valid(&schema) {
+        Ok(s) => {
+            let v = validator(&schema);
+            for value in sample(&s, 1, 20).unwrap() {
+                assert!(v.is_valid(&value), "{value}");
+            }
+        }
+        Err(e) => assert!(e.to_string().contains("subschemas"), "{e}"),
+    }
+    assert!(started.elapsed().as_secs() < 20);
 }

@@ -343,6 +343,7 @@ pub(crate) fn read(root: &Value) -> Result<Node, GenError> {
         ref_stack: Vec::new(),
         reentries: 0,
         nodes: 0,
+        anchors: None,
     };
     reader.node(root, String::new(), 0)
 }
@@ -357,6 +358,8 @@ pub(super) struct Reader<'a> {
     reentries: usize,
     /// Subschemas read so far.
     nodes: usize,
+    /// `$anchor` names and the pointers they stand for, gathered at the first anchor `$ref`.
+    anchors: Option<std::collections::HashMap<String, String>>,
 }
 
 /// How often one path through the schema may go round a `$ref` cycle. A bound on the whole
@@ -422,8 +425,14 @@ impl<'a> Reader<'a> {
                 ))
             }
         };
+        let mut referenced = None;
         if let Some(reference) = map.get("$ref") {
-            return self.reference(map, reference, pointer, depth);
+            let target = self.reference(reference, pointer.clone(), depth)?;
+            if map.keys().all(|k| k == "$ref" || is_annotation(k)) {
+                return Ok(target);
+            }
+            // 2020-12: the keywords beside a `$ref` apply too, as if in an `allOf`.
+            referenced = Some(target);
         }
         if let Some(node) = self.wrapper(map, &pointer, depth)? {
             return Ok(node);
@@ -478,12 +487,12 @@ impl<'a> Reader<'a> {
                         _ => Additional::Schema(Box::new(self.node(value, at, depth + 1)?)),
                     }
                 }
-                k if super::compose::is_keyword(k) => {}
+                k if k == "$ref" || super::compose::is_keyword(k) => {}
                 _ => return Err(unsupported(at, format!("keyword `{keyword}`"))),
             }
         }
         check_limits(&node)?;
-        super::compose::apply(self, map, node, depth)
+        super::compose::apply(self, map, node, referenced, depth)
     }
 
     /// The two compositions OpenAPI documents are full of, read as the schema they wrap:
@@ -545,18 +554,11 @@ impl<'a> Reader<'a> {
 
     fn reference(
         &mut self,
-        map: &'a Map<String, Value>,
         reference: &Value,
         pointer: String,
         depth: usize,
     ) -> Result<Node, GenError> {
         let at = child(&pointer, &["$ref"]);
-        if let Some(sibling) = map.keys().find(|k| *k != "$ref" && !is_annotation(k)) {
-            return Err(unsupported(
-                child(&pointer, &[sibling]),
-                format!("keyword `{sibling}` next to `$ref`"),
-            ));
-        }
         let Some(reference) = reference.as_str() else {
             return Err(malformed(at, "`$ref` must be a string"));
         };
@@ -565,13 +567,22 @@ impl<'a> Reader<'a> {
         if !local {
             return Err(unsupported(at, format!("non-local `$ref` \"{reference}\"")));
         }
-        if !fragment.is_empty() && !fragment.starts_with('/') {
-            return Err(unsupported(
-                at,
-                format!("anchor `$ref` \"{reference}\" (only JSON-pointer fragments)"),
-            ));
-        }
-        let target_pointer = percent_decode(fragment);
+        let target_pointer = if !fragment.is_empty() && !fragment.starts_with('/') {
+            let anchors = self
+                .anchors
+                .get_or_insert_with(|| super::compose::anchors(self.root));
+            match anchors.get(fragment) {
+                Some(found) => found.clone(),
+                None => {
+                    return Err(malformed(
+                        at,
+                        format!("no `$anchor` \"{fragment}\" in this document"),
+                    ))
+                }
+            }
+        } else {
+            percent_decode(fragment)
+        };
         let Some(target) = self.root.pointer(&target_pointer) else {
             return Err(malformed(
                 at,

@@ -181,7 +181,13 @@ impl Property {
     /// The case one generated body makes; for an operation without a body, the generated
     /// object of its parameters, sent as their values, and a broken one judged as a rejected
     /// parameter (`offending` its name).
-    pub fn case(self, contract: &Operation, id: String, body: Value, fault: Fault) -> Case {
+    pub fn case(
+        self,
+        contract: &Operation,
+        id: String,
+        body: Value,
+        fault: Fault,
+    ) -> Case {
         let Fault {
             field: offending,
             format,
@@ -491,12 +497,7 @@ fn not_run(prop: Property, exec: &Executor, reason: String) -> CaseResult {
         elapsed: Duration::ZERO,
     };
     CaseResult::new(
-        Arc::new(prop.case(
-            contract,
-            exec.case_id(&prop.id()),
-            Value::Null,
-            Fault::default(),
-        )),
+        Arc::new(prop.case(contract, exec.case_id(&prop.id()), Value::Null, Fault::default())),
         exchange,
         Vec::new(),
     )
