@@ -20,7 +20,17 @@ use crate::contract::pointer_token;
 use crate::contract::schema::bare_wrapper;
 
 /// The keywords this module reads; `Reader::node` leaves them to [`apply`].
-const KEYWORDS: &[&str] = &["allOf", "anyOf", "oneOf", "not", "unevaluatedProperties"];
+const KEYWORDS: &[&str] = &[
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "unevaluatedProperties",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+];
 
 /// Whether [`apply`] reads `keyword`.
 pub(super) fn is_keyword(keyword: &str) -> bool {
@@ -36,6 +46,29 @@ pub(crate) struct Extra {
     pub nots: Vec<Node>,
     /// Rules checked on drawn values.
     pub checks: Vec<Check>,
+    /// `if`/`then`/`else`.
+    pub conditions: Vec<Condition>,
+    /// `dependentSchemas`: when the property is present, the schema applies too.
+    pub dependent: Vec<(String, Node)>,
+}
+
+/// `if`/`then`/`else`; an absent `then` or `else` is the `true` schema.
+#[derive(Clone, Debug)]
+pub(crate) struct Condition {
+    pub test: Node,
+    pub then: Option<Node>,
+    pub otherwise: Option<Node>,
+}
+
+impl Condition {
+    pub(crate) fn accepts(&self, value: &Value) -> bool {
+        let branch = if self.test.accepts(value) {
+            &self.then
+        } else {
+            &self.otherwise
+        };
+        branch.as_ref().is_none_or(|n| n.accepts(value))
+    }
 }
 
 /// One `anyOf` (some branch matches) or `oneOf` (exactly one does).
@@ -67,6 +100,10 @@ impl Extra {
             }
         }) && self.nots.iter().all(|n| !n.accepts(value))
             && self.checks.iter().all(|c| c.accepts(value))
+            && self.conditions.iter().all(|c| c.accepts(value))
+            && self.dependent.iter().all(|(name, n)| {
+                value.get(name).is_none() || !value.is_object() || n.accepts(value)
+            })
     }
 }
 
@@ -83,7 +120,14 @@ pub(crate) fn exact(node: &Node) -> bool {
         }
         && node.array.items.as_deref().is_none_or(exact)
         && node.extra.as_deref().is_none_or(|e| {
-            e.nots.iter().all(exact) && e.groups.iter().all(|g| g.branches.iter().all(exact))
+            e.nots.iter().all(exact)
+                && e.groups.iter().all(|g| g.branches.iter().all(exact))
+                && e.conditions.iter().all(|c| {
+                    exact(&c.test)
+                        && c.then.as_ref().is_none_or(exact)
+                        && c.otherwise.as_ref().is_none_or(exact)
+                })
+                && e.dependent.iter().all(|(_, n)| exact(n))
         })
 }
 
@@ -138,6 +182,7 @@ pub(super) fn apply<'a>(
         let not = reader.node(not, at, depth + 1)?;
         node.extra.get_or_insert_default().nots.push(not);
     }
+    read_conditions(reader, map, &mut node, depth)?;
     let checks = super::checks::read(reader, map, &pointer)?;
     if !checks.is_empty() {
         node.extra.get_or_insert_default().checks.extend(checks);
@@ -148,6 +193,48 @@ pub(super) fn apply<'a>(
     }
     node.pointer = pointer;
     Ok(node)
+}
+
+/// `if`/`then`/`else` (`then` and `else` without `if` do nothing) and `dependentSchemas`.
+fn read_conditions<'a>(
+    reader: &mut Reader<'a>,
+    map: &'a Map<String, Value>,
+    node: &mut Node,
+    depth: usize,
+) -> Result<(), GenError> {
+    let pointer = node.pointer.clone();
+    let sub = |reader: &mut Reader<'a>, keyword: &str| -> Result<Option<Node>, GenError> {
+        map.get(keyword)
+            .map(|s| reader.node(s, child(&pointer, &[keyword]), depth + 1))
+            .transpose()
+    };
+    if let Some(test) = sub(reader, "if")? {
+        let then = sub(reader, "then")?;
+        let otherwise = sub(reader, "else")?;
+        let condition = Condition {
+            test,
+            then,
+            otherwise,
+        };
+        node.extra
+            .get_or_insert_default()
+            .conditions
+            .push(condition);
+    }
+    if let Some(deps) = map.get("dependentSchemas") {
+        let at = child(&pointer, &["dependentSchemas"]);
+        let Value::Object(deps) = deps else {
+            return Err(malformed(at, "`dependentSchemas` must be an object"));
+        };
+        for (name, schema) in deps {
+            let dep = reader.node(schema, child(&at, &[name]), depth + 1)?;
+            node.extra
+                .get_or_insert_default()
+                .dependent
+                .push((name.clone(), dep));
+        }
+    }
+    Ok(())
 }
 
 /// `unevaluatedProperties`: the properties no `properties` or `additionalProperties` evaluated,
@@ -296,6 +383,8 @@ pub(crate) fn merge(a: Node, b: Node, at: &str) -> Result<Node, GenError> {
             x.groups.extend(y.groups);
             x.nots.extend(y.nots);
             x.checks.extend(y.checks);
+            x.conditions.extend(y.conditions);
+            x.dependent.extend(y.dependent);
             Some(x)
         }
         (x, None) | (None, x) => x,
@@ -447,6 +536,12 @@ pub(crate) fn reaches_cut(node: &Node) -> bool {
         || node.extra.as_deref().is_some_and(|e| {
             e.nots.iter().any(reaches_cut)
                 || e.groups.iter().any(|g| g.branches.iter().any(reaches_cut))
+                || e.dependent.iter().any(|(_, n)| reaches_cut(n))
+                || e.conditions.iter().any(|c| {
+                    reaches_cut(&c.test)
+                        || c.then.as_ref().is_some_and(reaches_cut)
+                        || c.otherwise.as_ref().is_some_and(reaches_cut)
+                })
         })
 }
 

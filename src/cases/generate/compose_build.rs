@@ -35,6 +35,9 @@ pub(crate) fn valid(node: &Node) -> Result<Values, GenError> {
     if let Some(n) = extra.nots.iter().find(|n| !exact(n)) {
         return Err(not_exact(n, "not"));
     }
+    if let Some(c) = extra.conditions.iter().find(|c| !exact(&c.test)) {
+        return Err(not_exact(&c.test, "if"));
+    }
     let candidates = match extra.groups.first() {
         None => build::valid(&base)?,
         Some(group) => {
@@ -57,6 +60,22 @@ pub(crate) fn valid(node: &Node) -> Result<Values, GenError> {
         }
     };
     let mut candidates = candidates;
+    // Values meeting each `if` and `then`, or each `else`, which base values seldom do by chance.
+    for c in &extra.conditions {
+        let then = c.then.as_ref().map(|then| {
+            merge(base.clone(), c.test.clone(), &c.test.pointer)
+                .and_then(|m| merge(m, then.clone(), &then.pointer))
+        });
+        let otherwise = c
+            .otherwise
+            .as_ref()
+            .map(|e| merge(base.clone(), e.clone(), &e.pointer));
+        for merged in [then, otherwise].into_iter().flatten() {
+            if let Ok(s) = merged.and_then(|m| build::valid(&m)) {
+                candidates = Union::new(vec![candidates, s]).boxed();
+            }
+        }
+    }
     for check in &extra.checks {
         if let Check::MultipleOf(m) = check {
             if let Some(multiples) = checks::multiples(&base, *m) {

@@ -369,7 +369,11 @@ fn random_compositions_agree_with_the_validator() {
             list.clone().prop_map(|l| json!({"anyOf": l})),
             list.prop_map(|l| json!({"oneOf": l})),
             inner.clone().prop_map(|s| json!({"not": s})),
-            (inner.clone(), inner).prop_map(|(a, b)| json!({"allOf": [a], "not": b})),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| json!({"allOf": [a], "not": b})),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(i, t, e)| json!({"if": i, "then": t, "else": e})),
+            (inner.clone(), inner)
+                .prop_map(|(a, d)| json!({"allOf": [a], "dependentSchemas": {"a": d}})),
         ]
     });
     let mut runner = super::runner(77);
@@ -462,4 +466,29 @@ fn mutually_recursive_definitions_stay_bounded() {
         Err(e) => assert!(e.to_string().contains("subschemas"), "{e}"),
     }
     assert!(started.elapsed().as_secs() < 20);
+}
+
+#[test]
+fn if_then_else_and_dependent_schemas() {
+    let schema = json!({
+        "type": "object",
+        "properties": {"country": {"enum": ["US", "CA"]}, "zip": {"type": "string"}},
+        "required": ["country", "zip"],
+        "if": {"properties": {"country": {"const": "US"}}},
+        "then": {"properties": {"zip": {"maxLength": 5, "minLength": 5}}},
+        "else": {"properties": {"zip": {"maxLength": 3}}}
+    });
+    let values = check(schema, true);
+    assert!(
+        values.iter().any(|v| v["country"] == "US") && values.iter().any(|v| v["country"] == "CA")
+    );
+    check(
+        json!({"type": "integer", "if": {"minimum": 10}, "then": {"multipleOf": 2}}),
+        true,
+    );
+    check(
+        json!({"type": "object", "properties": {"card": {"type": "integer"}},
+        "dependentSchemas": {"card": {"required": ["cvv"], "properties": {"cvv": {"type": "string"}}}}}),
+        true,
+    );
 }
