@@ -19,7 +19,7 @@ use super::schema::{
     json_eq, Additional, Format, JsonType, Node, StringRules, MAX_GENERATED_ITEMS,
     MAX_GENERATED_LENGTH,
 };
-use super::{datetime, strings, GenError, Invalid};
+use super::{compose, compose_build, datetime, strings, GenError, Invalid};
 use crate::contract::pointer_token;
 
 type Values = BoxedStrategy<Value>;
@@ -31,6 +31,15 @@ const PROBES: usize = 512;
 const DEFAULT_ITEM_SPAN: u64 = 4;
 
 pub(crate) fn valid(node: &Node) -> Result<Values, GenError> {
+    if node.cut && node.types.is_empty() {
+        return Err(GenError::Unsatisfiable {
+            pointer: node.pointer.clone(),
+            what: "a recursive `$ref` that every level requires: no finite instance".to_owned(),
+        });
+    }
+    if node.extra.is_some() {
+        return compose_build::valid(node);
+    }
     let (keyword, candidates) = match (&node.enumeration, &node.constant) {
         (Some(options), _) => ("enum", options.clone()),
         (None, Some(c)) => ("const", vec![c.clone()]),
@@ -146,6 +155,12 @@ fn valid_arrays(node: &Node) -> Result<Option<Values>, GenError> {
     if rules.max_items.is_some_and(|m| m < rules.min_items) {
         return Ok(None);
     }
+    if rules.min_items == 0 && rules.items.as_deref().is_some_and(compose::reaches_cut) {
+        // Past the depth bound a recursive array is empty.
+        if let Err(GenError::Unsatisfiable { .. }) = item_values(node) {
+            return Ok(Some(Just(Value::Array(Vec::new())).boxed()));
+        }
+    }
     Ok(Some(arrays(
         item_values(node)?,
         rules.min_items,
@@ -176,7 +191,8 @@ pub(crate) fn any_value() -> Values {
 struct Field {
     name: String,
     required: bool,
-    values: Values,
+    /// `None` for an optional property past the depth bound of a `$ref` cycle: left out.
+    values: Option<Values>,
 }
 
 /// What an object's instances are drawn from. The slots are built once and shared by every
@@ -235,10 +251,15 @@ fn object_plan(node: &Node) -> Result<ObjectPlan, GenError> {
     let declared: HashSet<&str> = rules.properties.iter().map(|(n, _)| n.as_str()).collect();
     let mut fields = Vec::new();
     for (name, sub) in &rules.properties {
+        let required = required.contains(name.as_str());
+        let values = match valid(sub) {
+            Err(GenError::Unsatisfiable { .. }) if !required && compose::reaches_cut(sub) => None,
+            other => Some(other?),
+        };
         fields.push(Field {
             name: name.clone(),
-            required: required.contains(name.as_str()),
-            values: valid(sub)?,
+            required,
+            values,
         });
     }
     for name in &rules.required {
@@ -260,7 +281,7 @@ fn object_plan(node: &Node) -> Result<ObjectPlan, GenError> {
         fields.push(Field {
             name: name.clone(),
             required: true,
-            values,
+            values: Some(values),
         });
     }
     let known: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
@@ -291,14 +312,16 @@ fn object_plan(node: &Node) -> Result<ObjectPlan, GenError> {
 /// time.
 fn plain_slot(field: &Field) -> BoxedStrategy<Option<Entry>> {
     let name = field.name.clone();
+    let Some(values) = &field.values else {
+        return Just(None).boxed();
+    };
     if field.required {
-        field
-            .values
+        values
             .clone()
             .prop_map(move |v| entry(name.clone(), v))
             .boxed()
     } else {
-        proptest::option::weighted(0.5, field.values.clone())
+        proptest::option::weighted(0.5, values.clone())
             .prop_map(move |v| v.and_then(|v| entry(name.clone(), v)))
             .boxed()
     }
@@ -371,6 +394,12 @@ fn at_root(value: Value, keyword: &'static str) -> Invalid {
 }
 
 pub(crate) fn invalid(node: &Node) -> Result<Breaks, GenError> {
+    if node.cut {
+        return Ok(Breaks::new());
+    }
+    if node.extra.is_some() {
+        return compose_build::invalid(node);
+    }
     if node.enumeration.is_some() || node.constant.is_some() {
         return Ok(choice_breaks(node));
     }
@@ -415,7 +444,7 @@ fn choice_breaks(node: &Node) -> Breaks {
 
 /// Values of every type the schema does not admit. An integer-only schema also gets fractions
 /// inside its bounds, so that only `type` is broken.
-fn wrong_types(node: &Node) -> Option<Values> {
+pub(crate) fn wrong_types(node: &Node) -> Option<Values> {
     let types = node.types;
     let mut options: Vec<Values> = Vec::new();
     if !types.admits(JsonType::Null) && !node.null_open {
@@ -548,7 +577,14 @@ fn array_breaks(node: &Node) -> Result<Breaks, GenError> {
     if max.is_some_and(|m| m < min) {
         return Ok(Breaks::new());
     }
-    let item = item_values(node)?;
+    let item = match item_values(node) {
+        Err(GenError::Unsatisfiable { .. })
+            if rules.items.as_deref().is_some_and(compose::reaches_cut) =>
+        {
+            return Ok(Breaks::new())
+        }
+        other => other?,
+    };
     let mut out = Breaks::new();
     if min > 0 {
         let short = arrays(item.clone(), 0, Some(min - 1));
@@ -614,6 +650,9 @@ fn object_breaks(node: &Node) -> Result<Breaks, GenError> {
         }
         // The declared properties come first, in order; the fields after them are only listed
         // in `required` and have no schema of their own to break.
+        if field.values.is_none() {
+            continue;
+        }
         if let Some((_, sub)) = rules.properties.get(i) {
             for broken in invalid(sub)? {
                 out.push(finish(tweaked(Tweak::Break(i, broken)), "type"));

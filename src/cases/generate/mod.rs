@@ -5,6 +5,11 @@
 //! `runner(seed)` with `TestRunner::run` to get shrinking on failure.
 
 mod build;
+mod checks;
+mod compose;
+mod compose_build;
+#[cfg(test)]
+mod compose_tests;
 mod datetime;
 
 pub use datetime::{near_future, unambiguous_variant};

@@ -82,6 +82,7 @@ pub(crate) struct Types(u8);
 
 impl Types {
     pub(crate) const ANY: Types = Types(0x7f);
+    pub(crate) const NONE: Types = Types(0);
 
     fn only(list: &[JsonType]) -> Types {
         let mut bits = 0;
@@ -99,6 +100,27 @@ impl Types {
     /// Whether `t` was named (or implied by an absent `type`).
     pub(crate) fn has(self, t: JsonType) -> bool {
         self.0 & (1 << (t as u8)) != 0
+    }
+
+    /// The types both admit: `number` and `integer` meet in `integer`.
+    pub(crate) fn intersect(self, other: Types) -> Types {
+        let widen = |t: Types| {
+            if t.has(JsonType::Number) {
+                t.0 | 1 << (JsonType::Integer as u8)
+            } else {
+                t.0
+            }
+        };
+        Types(widen(self) & widen(other))
+    }
+
+    /// No type at all: the schema admits nothing.
+    pub(crate) fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub(crate) fn union(self, other: Types) -> Types {
+        Types(self.0 | other.0)
     }
 }
 
@@ -197,10 +219,15 @@ pub(crate) struct Node {
     /// `nullable` on a schema without `type`, which 3.0.3 says admits no null and common
     /// practice says does (see [`NULL_OPEN`]).
     pub null_open: bool,
+    /// `anyOf`, `oneOf` and `not`, which the struct's conjunction of rules cannot express.
+    pub extra: Option<Box<super::compose::Extra>>,
+    /// A `$ref` cycle cut at the depth bound: it stands for deeper values the generator does
+    /// not build, so nothing is drawn here and no defect is grafted here.
+    pub cut: bool,
 }
 
 impl Node {
-    fn any(pointer: String) -> Node {
+    pub(crate) fn any(pointer: String) -> Node {
         Node {
             pointer,
             types: Types::ANY,
@@ -211,6 +238,8 @@ impl Node {
             enumeration: None,
             constant: None,
             null_open: false,
+            extra: None,
+            cut: false,
         }
     }
 
@@ -230,7 +259,7 @@ impl Node {
                 return false;
             }
         }
-        self.accepts_ignoring_choices(value)
+        self.accepts_ignoring_choices(value) && self.extra.as_ref().is_none_or(|e| e.accepts(value))
     }
 
     /// Every rule except `enum` and `const`.
@@ -312,35 +341,46 @@ pub(crate) fn read(root: &Value) -> Result<Node, GenError> {
         root,
         root_id,
         ref_stack: Vec::new(),
+        reentries: 0,
         nodes: 0,
+        anchors: None,
     };
     reader.node(root, String::new(), 0)
 }
 
-struct Reader<'a> {
-    root: &'a Value,
+pub(super) struct Reader<'a> {
+    pub(super) root: &'a Value,
     root_id: Option<String>,
-    /// Targets being expanded, to refuse recursive schemas instead of looping forever.
+    /// Targets being expanded, to find `$ref` cycles.
     ref_stack: Vec<String>,
+    /// How many of `ref_stack`'s entries re-enter a target already on it: the unrolling depth
+    /// of the cycles on the current path, bounded by [`MAX_REENTRIES`] in all.
+    reentries: usize,
     /// Subschemas read so far.
     nodes: usize,
+    /// `$anchor` names and the pointers they stand for, gathered at the first anchor `$ref`.
+    anchors: Option<std::collections::HashMap<String, String>>,
 }
 
-fn malformed(pointer: String, what: impl Into<String>) -> GenError {
+/// How often one path through the schema may go round a `$ref` cycle. A bound on the whole
+/// path rather than on each cycle, so several cycles do not multiply each other's unrolling.
+const MAX_REENTRIES: usize = 3;
+
+pub(super) fn malformed(pointer: String, what: impl Into<String>) -> GenError {
     GenError::Malformed {
         pointer,
         what: what.into(),
     }
 }
 
-fn unsupported(pointer: String, what: impl Into<String>) -> GenError {
+pub(super) fn unsupported(pointer: String, what: impl Into<String>) -> GenError {
     GenError::Unsupported {
         pointer,
         what: what.into(),
     }
 }
 
-fn child(pointer: &str, tokens: &[&str]) -> String {
+pub(super) fn child(pointer: &str, tokens: &[&str]) -> String {
     let mut out = pointer.to_owned();
     for t in tokens {
         out.push('/');
@@ -350,7 +390,12 @@ fn child(pointer: &str, tokens: &[&str]) -> String {
 }
 
 impl<'a> Reader<'a> {
-    fn node(&mut self, schema: &'a Value, pointer: String, depth: usize) -> Result<Node, GenError> {
+    pub(super) fn node(
+        &mut self,
+        schema: &'a Value,
+        pointer: String,
+        depth: usize,
+    ) -> Result<Node, GenError> {
         if depth > MAX_DEPTH {
             return Err(unsupported(
                 pointer,
@@ -380,8 +425,17 @@ impl<'a> Reader<'a> {
                 ))
             }
         };
+        let mut referenced = None;
         if let Some(reference) = map.get("$ref") {
-            return self.reference(map, reference, pointer, depth);
+            let target = self.reference(reference, pointer.clone(), depth)?;
+            if map
+                .keys()
+                .all(|k| k == "$ref" || is_annotation(k) || is_foreign(k))
+            {
+                return Ok(target);
+            }
+            // 2020-12: the keywords beside a `$ref` apply too, as if in an `allOf`.
+            referenced = Some(target);
         }
         if let Some(node) = self.wrapper(map, &pointer, depth)? {
             return Ok(node);
@@ -436,13 +490,14 @@ impl<'a> Reader<'a> {
                         _ => Additional::Schema(Box::new(self.node(value, at, depth + 1)?)),
                     }
                 }
+                k if k == "$ref" || super::compose::is_keyword(k) => {}
                 // A keyword of no vocabulary constrains nothing, to the validator either.
                 k if is_foreign(k) => {}
                 _ => return Err(unsupported(at, format!("keyword `{keyword}`"))),
             }
         }
         check_limits(&node)?;
-        Ok(node)
+        super::compose::apply(self, map, node, referenced, depth)
     }
 
     /// The two compositions OpenAPI documents are full of, read as the schema they wrap:
@@ -470,6 +525,16 @@ impl<'a> Reader<'a> {
             // Null would match both branches, which `oneOf` refuses.
             return Ok(None);
         }
+        if nullable && node.extra.is_some() {
+            // "This or null" is no longer "this, with null allowed": read as a general union.
+            if map.get(NULL_OPEN) == Some(&Value::Bool(true)) {
+                return Err(unsupported(
+                    child(pointer, &[keyword]),
+                    "an OpenAPI 3.0 nullable schema with compositions inside",
+                ));
+            }
+            return Ok(None);
+        }
         if nullable && map.get(NULL_OPEN) == Some(&Value::Bool(true)) {
             // Null is neither a valid value nor a wrong type here, even where the wrapped
             // schema has no `type` and so admits it.
@@ -494,21 +559,11 @@ impl<'a> Reader<'a> {
 
     fn reference(
         &mut self,
-        map: &'a Map<String, Value>,
         reference: &Value,
         pointer: String,
         depth: usize,
     ) -> Result<Node, GenError> {
         let at = child(&pointer, &["$ref"]);
-        if let Some(sibling) = map
-            .keys()
-            .find(|k| *k != "$ref" && !is_annotation(k) && !is_foreign(k))
-        {
-            return Err(unsupported(
-                child(&pointer, &[sibling]),
-                format!("keyword `{sibling}` next to `$ref`"),
-            ));
-        }
         let Some(reference) = reference.as_str() else {
             return Err(malformed(at, "`$ref` must be a string"));
         };
@@ -517,25 +572,40 @@ impl<'a> Reader<'a> {
         if !local {
             return Err(unsupported(at, format!("non-local `$ref` \"{reference}\"")));
         }
-        if !fragment.is_empty() && !fragment.starts_with('/') {
-            return Err(unsupported(
-                at,
-                format!("anchor `$ref` \"{reference}\" (only JSON-pointer fragments)"),
-            ));
-        }
-        let target_pointer = percent_decode(fragment);
+        let target_pointer = if !fragment.is_empty() && !fragment.starts_with('/') {
+            let anchors = self
+                .anchors
+                .get_or_insert_with(|| super::compose::anchors(self.root));
+            match anchors.get(fragment) {
+                Some(found) => found.clone(),
+                None => {
+                    return Err(malformed(
+                        at,
+                        format!("no `$anchor` \"{fragment}\" in this document"),
+                    ))
+                }
+            }
+        } else {
+            percent_decode(fragment)
+        };
         let Some(target) = self.root.pointer(&target_pointer) else {
             return Err(malformed(
                 at,
                 format!("`$ref` \"{reference}\" points at nothing"),
             ));
         };
-        if self.ref_stack.contains(&target_pointer) {
-            return Err(unsupported(at, format!("recursive `$ref` \"{reference}\"")));
+        let reentry = self.ref_stack.contains(&target_pointer);
+        if reentry && self.reentries >= MAX_REENTRIES {
+            let mut cut = Node::any(at);
+            cut.types = Types(0);
+            cut.cut = true;
+            return Ok(cut);
         }
+        self.reentries += usize::from(reentry);
         self.ref_stack.push(target_pointer.clone());
         let result = self.node(target, target_pointer, depth + 1);
         self.ref_stack.pop();
+        self.reentries -= usize::from(reentry);
         result
     }
 }
