@@ -12,6 +12,7 @@ use crate::contract::datetimes::{parse_rfc3339, NEAR_MISSES};
 use crate::contract::{pointer_token, BodyKind, Class, Operation, ParamIn, StatusKey};
 
 mod auth;
+mod formats;
 mod params;
 mod standards;
 #[cfg(test)]
@@ -263,6 +264,7 @@ impl Deriver<'_> {
             if s.get("format").and_then(Value::as_str) == Some("date-time") {
                 self.date_times(&prop);
             }
+            self.formats(&prop, &s);
             if required.contains(&prop) {
                 self.prop_case(
                     "required",
@@ -446,7 +448,11 @@ impl Deriver<'_> {
         for miss in NEAR_MISSES {
             let title = match class {
                 Class::Invalid => format!("a date-time {}", miss.title),
-                _ => format!("a date-time {} ({})", miss.title, self.contract.format_reason()),
+                _ => format!(
+                    "a date-time {} ({})",
+                    miss.title,
+                    self.contract.format_reason()
+                ),
             };
             self.prop_case(
                 "date_time",
