@@ -141,7 +141,7 @@ fn validator(format: Format) -> Option<&'static jsonschema::Validator> {
 /// pad bits (3.5 lets a decoder refuse them or not) are accepted.
 pub fn is_base64(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return false;
     }
     let pads = b.iter().rev().take_while(|&&c| c == b'=').count();
