@@ -13,6 +13,7 @@ use crate::contract::{pointer_token, BodyKind, Class, Operation, ParamIn, Status
 
 mod agree;
 mod auth;
+mod formats;
 mod params;
 mod standards;
 #[cfg(test)]
@@ -219,6 +220,7 @@ impl Deriver<'_> {
             if s.get("format").and_then(Value::as_str) == Some("date-time") {
                 self.date_times(&prop);
             }
+            self.formats(&prop, &s);
             if required.contains(&prop) {
                 self.prop_case(
                     "required",

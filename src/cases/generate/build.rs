@@ -19,7 +19,7 @@ use super::schema::{
     json_eq, Additional, Format, JsonType, Node, StringRules, MAX_GENERATED_ITEMS,
     MAX_GENERATED_LENGTH,
 };
-use super::{compose, compose_build, datetime, strings, GenError, Invalid};
+use super::{compose, compose_build, formats, strings, GenError, Invalid};
 use crate::contract::pointer_token;
 
 type Values = BoxedStrategy<Value>;
@@ -110,8 +110,10 @@ fn valid_strings(node: &Node) -> Option<Values> {
         return None;
     }
     match rules.format {
-        Some(Format::DateTime) => within_lengths(datetime::valid(), &rules).map(strings_to_values),
-        None => Some(strings_to_values(strings::string(
+        Some(f) if f != Format::Binary => {
+            within_lengths(formats::valid(f), &rules).map(strings_to_values)
+        }
+        _ => Some(strings_to_values(strings::string(
             rules.min_length,
             rules.max_length,
         ))),
@@ -519,7 +521,7 @@ fn string_breaks(node: &Node) -> Breaks {
     let len = |s: &String| s.chars().count() as u64;
     let mut out: Vec<(&'static str, Option<BoxedStrategy<String>>)> = Vec::new();
     match rules.format {
-        None => {
+        None | Some(Format::Binary) => {
             if min > 0 {
                 out.push(("minLength", Some(strings::string(0, Some(min - 1)))));
             }
@@ -527,19 +529,18 @@ fn string_breaks(node: &Node) -> Breaks {
                 out.push(("maxLength", Some(strings::string(max + 1, Some(max + 8)))));
             }
         }
-        Some(Format::DateTime) => {
+        Some(f) => {
             if min > 0 {
-                let short = restrict(datetime::valid(), "long enough", move |s| len(s) < min);
+                let short = restrict(formats::valid(f), "long enough", move |s| len(s) < min);
                 out.push(("minLength", short));
             }
             if let Some(max) = max {
-                let long = restrict(datetime::valid(), "short enough", move |s| {
+                let long = restrict(formats::valid(f), "short enough", move |s| {
                     len(s) > max && len(s) >= min
                 });
                 out.push(("maxLength", long));
             }
-            let fits = rules.clone();
-            let bad = within_lengths(datetime::invalid(), &fits);
+            let bad = formats::invalid(f).and_then(|bad| within_lengths(bad, &rules));
             out.push(("format", bad));
         }
     }

@@ -49,7 +49,7 @@ fn is_leap(year: u32) -> bool {
     (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
-fn days_in_month(year: u32, month: u32) -> u32 {
+pub(super) fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         2 if is_leap(year) => 29,
         2 => 28,
@@ -58,7 +58,7 @@ fn days_in_month(year: u32, month: u32) -> u32 {
     }
 }
 
-fn offset() -> BoxedStrategy<String> {
+pub(super) fn offset() -> BoxedStrategy<String> {
     let numeric = (any::<bool>(), 0u32..=23, select(vec![0u32, 30, 45, 59]))
         .prop_map(|(east, h, m)| format!("{}{h:02}:{m:02}", if east { '+' } else { '-' }));
     prop_oneof![
@@ -129,6 +129,32 @@ fn parts() -> BoxedStrategy<Parts> {
 /// fractions.
 pub(crate) fn valid() -> BoxedStrategy<String> {
     parts().prop_map(|p| p.render()).boxed()
+}
+
+/// RFC 3339 `full-date` values, any year from 1970 to 2099: a date is often a birthday or a
+/// deadline, so the past and the future both belong.
+pub(crate) fn valid_date() -> BoxedStrategy<String> {
+    (1970u32..=2099, 1u32..=12, 0u32..31)
+        .prop_map(|(year, month, day)| {
+            let day = 1 + day % days_in_month(year, month);
+            format!("{year:04}-{month:02}-{day:02}")
+        })
+        .boxed()
+}
+
+/// RFC 3339 `full-time` values: a clock, an optional fraction and an offset, leap seconds left
+/// out (they are only valid at 23:59:60 UTC, a rule of their own).
+pub(crate) fn valid_time() -> BoxedStrategy<String> {
+    let fraction = proptest::option::weighted(
+        0.3,
+        vec(proptest::char::range('0', '9'), 1..=6).prop_map(|d| d.into_iter().collect::<String>()),
+    );
+    (0u32..=23, 0u32..=59, 0u32..=59, fraction, offset())
+        .prop_map(|(h, m, s, fraction, offset)| {
+            let fraction = fraction.map(|f| format!(".{f}")).unwrap_or_default();
+            format!("{h:02}:{m:02}:{s:02}{fraction}{offset}")
+        })
+        .boxed()
 }
 
 /// Strings that look like date-times but break RFC 3339 in one way each.

@@ -11,8 +11,16 @@ mod compose_build;
 #[cfg(test)]
 mod compose_tests;
 mod datetime;
+mod format_misses;
+#[cfg(test)]
+mod format_tests;
+mod formats;
 
 pub use datetime::{near_future, unambiguous_variant};
+pub use format_misses::{FormatExample, FormatMiss, Verdict};
+pub use formats::{
+    format_examples, format_near_misses, is_base64, is_known_format, unknown_formats,
+};
 pub use numbers::{has_unsafe_number, MAX_SAFE};
 pub use strings::PROTOTYPE_KEYS;
 mod numbers;

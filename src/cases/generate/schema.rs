@@ -124,10 +124,7 @@ impl Types {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Format {
-    DateTime,
-}
+pub(crate) use super::formats::Format;
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct StringRules {
@@ -272,10 +269,10 @@ impl Node {
             Value::Number(n) => n.as_f64().is_some_and(|x| self.number.accepts(x)),
             Value::String(s) => {
                 self.string.length_ok(s.chars().count() as u64)
-                    && match self.string.format {
-                        Some(Format::DateTime) => super::datetime::is_date_time(s),
-                        None => true,
-                    }
+                    && self
+                        .string
+                        .format
+                        .is_none_or(|f| super::formats::accepts(f, s))
             }
             Value::Array(items) => {
                 let len = items.len() as u64;
@@ -456,7 +453,7 @@ impl<'a> Reader<'a> {
                 "format" if value == "int32" => {
                     node.number.format_range = Some((f64::from(i32::MIN), f64::from(i32::MAX)));
                 }
-                "format" => node.string.format = Some(read_format(value, at)?),
+                "format" => node.string.format = read_format(value, at)?,
                 "minimum" => node.number.minimum = Some(read_number(value, at)?),
                 "maximum" => node.number.maximum = Some(read_number(value, at)?),
                 "exclusiveMinimum" => node.number.exclusive_minimum = Some(read_number(value, at)?),
@@ -655,10 +652,10 @@ fn read_number(value: &Value, at: String) -> Result<f64, GenError> {
         .ok_or_else(|| malformed(at, format!("expected a number, found {value}")))
 }
 
-fn read_format(value: &Value, at: String) -> Result<Format, GenError> {
+/// A format the generator does not know is an annotation (JSON Schema 2020-12 7.2.3): no rule.
+fn read_format(value: &Value, at: String) -> Result<Option<Format>, GenError> {
     match value.as_str() {
-        Some("date-time") => Ok(Format::DateTime),
-        Some(other) => Err(unsupported(at, format!("format \"{other}\""))),
+        Some(name) => Ok(Format::parse(name)),
         None => Err(malformed(at, "`format` must be a string")),
     }
 }
