@@ -9,8 +9,10 @@ mod datetime;
 
 pub use datetime::{near_future, unambiguous_variant};
 pub use numbers::{has_unsafe_number, MAX_SAFE};
+pub use pattern::pattern_pair;
 pub use strings::PROTOTYPE_KEYS;
 mod numbers;
+mod pattern;
 mod schema;
 mod strings;
 
