@@ -13,6 +13,7 @@ use crate::contract::{pointer_token, BodyKind, Class, Operation, ParamIn, Status
 
 mod auth;
 mod params;
+mod patterns;
 mod standards;
 #[cfg(test)]
 mod tests;
@@ -259,6 +260,7 @@ impl Deriver<'_> {
                 .is_some_and(|w| w.nullable);
             if types.iter().any(|t| t == "string") {
                 self.strings(&prop, &s);
+                self.patterns(&prop, &s);
             }
             if s.get("format").and_then(Value::as_str) == Some("date-time") {
                 self.date_times(&prop);

@@ -101,7 +101,7 @@ fn valid_strings(node: &Node) -> Option<Values> {
         return None;
     }
     if rules.pattern.is_some() {
-        return pattern::valid_strings(node).map(strings_to_values);
+        return pattern::valid_values(node, valid_strings);
     }
     match rules.format {
         Some(Format::DateTime) => within_lengths(datetime::valid(), &rules).map(strings_to_values),

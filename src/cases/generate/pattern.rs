@@ -22,6 +22,9 @@ use super::{strings, GenError, Invalid};
 
 /// Extra repetitions drawn past an unbounded (or very wide) repetition's minimum.
 const DEFAULT_SPAN: u32 = 8;
+/// The longest shortest match generated: a pattern needing more is refused rather than built,
+/// since every repeated piece is a strategy of its own.
+const MAX_PATTERN_LENGTH: usize = 10_000;
 /// Draws made to decide whether a narrowed strategy is worth filtering. Fewer than
 /// `build::restrict` makes: every pattern node costs a few of these, and a wide schema has many.
 const PROBES: usize = 64;
@@ -86,7 +89,7 @@ impl Pattern {
                     what: format!("pattern {source:?} matches no string"),
                 })
             }
-            Some(n) if n as u64 > MAX_GENERATED_LENGTH => {
+            Some(n) if n > MAX_PATTERN_LENGTH => {
                 return Err(unsupported(
                     at,
                     format!("pattern {source:?} needs strings too long to generate"),
@@ -286,7 +289,28 @@ fn string_check(node: &Node, edit: impl FnOnce(&mut Node)) -> impl Fn(&String) -
     move |s: &String| rules.accepts_ignoring_choices(&Value::String(s.clone()))
 }
 
-/// Strings of a node with a `pattern` that obey all its string rules.
+/// Strings of a node with a `pattern` that obey all its string rules: drawn from the pattern,
+/// or, for a `format` whose strings the pattern rarely spells (a date-time pattern drawing
+/// month 37), drawn by `without_pattern` for the node less its pattern and kept when they match.
+pub(crate) fn valid_values(
+    node: &Node,
+    without_pattern: impl Fn(&Node) -> Option<BoxedStrategy<Value>>,
+) -> Option<BoxedStrategy<Value>> {
+    if let Some(s) = valid_strings(node) {
+        return Some(s.prop_map(Value::String).boxed());
+    }
+    let pattern = node.string.pattern.clone()?;
+    node.string.format?;
+    let mut plain = node.clone();
+    plain.string.pattern = None;
+    narrow(
+        without_pattern(&plain)?,
+        "does not match the pattern",
+        move |v| v.as_str().is_some_and(|s| pattern.matches(s)),
+    )
+}
+
+/// Strings of a node with a `pattern` that obey all its string rules, drawn from the pattern.
 pub(crate) fn valid_strings(node: &Node) -> Option<BoxedStrategy<String>> {
     let pattern = node.string.pattern.as_ref()?;
     let ok = string_check(node, |_| {});
@@ -297,7 +321,7 @@ pub(crate) fn valid_strings(node: &Node) -> Option<BoxedStrategy<String>> {
     )
 }
 
-/// `s` with one character replaced, removed or added so that `ok` holds, tried in an order
+/// `s` with one character replaced, removed, added or put in the other case so that `ok` holds, tried in an order
 /// `key` picks; `None` when none of the tries does.
 pub(crate) fn one_char_off(s: &str, key: u64, ok: impl Fn(&String) -> bool) -> Option<String> {
     let chars: Vec<char> = s.chars().collect();
@@ -307,11 +331,13 @@ pub(crate) fn one_char_off(s: &str, key: u64, ok: impl Fn(&String) -> bool) -> O
         let at = ((r >> 8) % (n + 1)) as usize;
         let c = BREAK_CHARS[((r >> 32) % BREAK_CHARS.len() as u64) as usize];
         let mut v = chars.clone();
-        match r % 3 {
+        match r % 4 {
             0 if at < v.len() => v[at] = c,
             1 if at < v.len() => {
                 v.remove(at);
             }
+            // A letter in the other case: what `T` and `t` in a date-time differ by.
+            2 if at < v.len() && v[at].is_ascii_alphabetic() => v[at] = flip_case(v[at]),
             _ => v.insert(at, c),
         }
         let candidate: String = v.into_iter().collect();
@@ -320,6 +346,14 @@ pub(crate) fn one_char_off(s: &str, key: u64, ok: impl Fn(&String) -> bool) -> O
         }
     }
     None
+}
+
+fn flip_case(c: char) -> char {
+    if c.is_ascii_lowercase() {
+        c.to_ascii_uppercase()
+    } else {
+        c.to_ascii_lowercase()
+    }
 }
 
 /// What breaks only the pattern: every other string rule holds, the pattern finds no match.
@@ -355,7 +389,16 @@ pub(crate) fn string_breaks(node: &Node) -> Vec<BoxedStrategy<Invalid>> {
         );
         out.push(("maxLength", long));
     }
-    if let Some(good) = valid_strings(node) {
+    let good = valid_strings(node).or_else(|| {
+        let any = super::build::valid(node).ok()?;
+        let strings = any.prop_map(|v| match v {
+            Value::String(s) => Some(s),
+            _ => None,
+        });
+        narrow(strings.boxed(), "not a string", Option::is_some)
+            .map(|s| s.prop_filter_map("not a string", |s| s).boxed())
+    });
+    if let Some(good) = good {
         let ok = Rc::new(pattern_break_check(node));
         let offs = (good, any::<u64>())
             .prop_map(move |(s, key)| one_char_off(&s, key, |t| ok(t)))
@@ -392,10 +435,11 @@ pub fn pattern_pair(schema: &Value, seed: u64) -> Option<(String, Option<String>
     {
         return None;
     }
-    let good = super::sample(&valid_strings(&node)?, seed, 1).ok()?.pop()?;
-    if !node.accepts(&Value::String(good.clone())) {
-        return None;
-    }
+    let drawn = super::sample(&super::build::valid(&node).ok()?, seed, 16).ok()?;
+    let good = drawn.into_iter().find_map(|v| match v {
+        Value::String(s) if node.accepts(&Value::String(s.clone())) => Some(s),
+        _ => None,
+    })?;
     let bad = one_char_off(&good, seed, pattern_break_check(&node));
     Some((good, bad))
 }

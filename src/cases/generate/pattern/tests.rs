@@ -227,3 +227,21 @@ fn no_property_names_break_where_no_extra_member_is_allowed() {
         "{bads:?}"
     );
 }
+
+#[test]
+fn a_pattern_beside_a_format_it_rarely_spells_still_generates() {
+    let schema = json!({"type": "string", "format": "date-time",
+                        "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"});
+    let (goods, bads) = check(&schema, 50);
+    assert!(!goods.is_empty());
+    let pattern_breaks = bads.iter().filter(|b| b.keyword == "pattern").count();
+    assert!(pattern_breaks > 0, "no pattern break among {} breaks", bads.len());
+}
+
+#[test]
+fn a_hostile_pattern_is_refused_not_built() {
+    for source in [r"^(a{1000}){1000}$", r"[^\s\S]"] {
+        let schema = json!({"type": "string", "pattern": source});
+        assert!(valid(&schema).is_err(), "{source}");
+    }
+}
