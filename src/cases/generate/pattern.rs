@@ -25,9 +25,13 @@ const DEFAULT_SPAN: u32 = 8;
 /// The longest shortest match generated: a pattern needing more is refused rather than built,
 /// since every repeated piece is a strategy of its own.
 const MAX_PATTERN_LENGTH: usize = 10_000;
+/// Compiled patterns remembered per thread.
+const MAX_REMEMBERED: usize = 4096;
 /// Draws made to decide whether a narrowed strategy is worth filtering. Fewer than
 /// `build::restrict` makes: every pattern node costs a few of these, and a wide schema has many.
 const PROBES: usize = 64;
+/// Probes after which a strategy every draw of which passed is taken as it is, with a filter.
+const FIRST_PROBES: usize = 8;
 /// One-character changes tried on a matching string before giving up on breaking it.
 const TRIES: u64 = 48;
 /// Characters put in or swapped in to break a pattern: punctuation, a space, letters of both
@@ -68,6 +72,27 @@ impl Pattern {
     /// `source` compiled, or why not: malformed when the validator refuses it, unsupported when
     /// the generator cannot invert it (a lookaround, a backreference, a word boundary).
     pub(crate) fn compile(source: &str, at: String) -> Result<Pattern, GenError> {
+        thread_local! {
+            /// A schema repeats its patterns (every id field, every `x-` extension), and a
+            /// matcher costs more to build than to use.
+            static SEEN: std::cell::RefCell<std::collections::HashMap<String, Pattern>> =
+                std::cell::RefCell::default();
+        }
+        if let Some(p) = SEEN.with(|seen| seen.borrow().get(source).cloned()) {
+            return Ok(p);
+        }
+        let p = Pattern::build(source, at)?;
+        SEEN.with(|seen| {
+            let mut seen = seen.borrow_mut();
+            if seen.len() >= MAX_REMEMBERED {
+                seen.clear();
+            }
+            seen.insert(source.to_owned(), p.clone());
+        });
+        Ok(p)
+    }
+
+    fn build(source: &str, at: String) -> Result<Pattern, GenError> {
         let matcher = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .build(&json!({ "pattern": source }))
@@ -217,15 +242,22 @@ fn class_chars(class: &ClassUnicode) -> Result<BoxedStrategy<String>, &'static s
             (a <= b).then_some((a, b))
         })
         .collect();
-    let pick = |ranges: Vec<(u32, u32)>| -> BoxedStrategy<String> {
-        let total: u64 = ranges.iter().map(|(a, b)| u64::from(b - a) + 1).sum();
-        (0..total).prop_map(move |i| nth(&ranges, i)).boxed()
-    };
-    Ok(if ascii.is_empty() {
-        pick(all)
-    } else {
-        Union::new_weighted(vec![(9, pick(ascii)), (1, pick(all))]).boxed()
-    })
+    let size =
+        |ranges: &[(u32, u32)]| -> u64 { ranges.iter().map(|(a, b)| u64::from(b - a) + 1).sum() };
+    let (in_ascii, in_all) = (size(&ascii), size(&all));
+    // One range, not a union of two: a union costs a generator of its own per draw, and a
+    // string has a class per character. The first nine tenths (each ASCII character nine
+    // times) are ASCII, so shrinking toward 0 stays there.
+    let ascii_part = 9 * in_ascii;
+    Ok((0..ascii_part + in_all)
+        .prop_map(move |i| {
+            if i < ascii_part {
+                nth(&ascii, i / 9)
+            } else {
+                nth(&all, i - ascii_part)
+            }
+        })
+        .boxed())
 }
 
 /// The `i`th character of `ranges`; a surrogate code (a class range may span them) gives the
@@ -256,7 +288,11 @@ where
 {
     let mut runner = super::runner(0x0bad_5eed);
     let (mut drawn, mut hits) = (0usize, Vec::new());
-    for _ in 0..PROBES {
+    for probe in 0..PROBES {
+        // Most narrowed strategies are exact already: a few passing draws in a row settle it.
+        if probe == FIRST_PROBES && hits.len() == drawn {
+            break;
+        }
         if let Ok(tree) = s.new_tree(&mut runner) {
             drawn += 1;
             let v = proptest::strategy::ValueTree::current(&tree);

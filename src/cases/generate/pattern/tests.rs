@@ -235,7 +235,11 @@ fn a_pattern_beside_a_format_it_rarely_spells_still_generates() {
     let (goods, bads) = check(&schema, 50);
     assert!(!goods.is_empty());
     let pattern_breaks = bads.iter().filter(|b| b.keyword == "pattern").count();
-    assert!(pattern_breaks > 0, "no pattern break among {} breaks", bads.len());
+    assert!(
+        pattern_breaks > 0,
+        "no pattern break among {} breaks",
+        bads.len()
+    );
 }
 
 #[test]
