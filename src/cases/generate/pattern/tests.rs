@@ -249,3 +249,15 @@ fn a_hostile_pattern_is_refused_not_built() {
         assert!(valid(&schema).is_err(), "{source}");
     }
 }
+
+#[test]
+fn an_uninvertible_pattern_property_is_unsupported_at_its_key() {
+    let schema = json!({"type": "object", "patternProperties": {"^(?=x)": {"type": "integer"}}});
+    match valid(&schema) {
+        Err(GenError::Unsupported { pointer, what }) => {
+            assert_eq!(pointer, "/patternProperties/^(?=x)");
+            assert!(what.contains("lookahead"), "{what}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
