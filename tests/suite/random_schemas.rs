@@ -27,23 +27,25 @@ fn string_schema() -> impl Strategy<Value = Value> {
         1 => Just(Some("^\\d{3}-\\d{2}$")),
         1 => Just(Some("[A-Z]")),
     ];
-    (0u64..4, prop::option::of(0u64..12), format, pattern).prop_map(|(min, max, format, pattern)| {
-        let mut s = Map::new();
-        s.insert("type".into(), json!("string"));
-        if min > 0 {
-            s.insert("minLength".into(), json!(min));
-        }
-        if let Some(max) = max {
-            s.insert("maxLength".into(), json!(min + max));
-        }
-        if let Some(f) = format {
-            s.insert("format".into(), json!(f));
-        }
-        if let Some(p) = pattern {
-            s.insert("pattern".into(), json!(p));
-        }
-        Value::Object(s)
-    })
+    (0u64..4, prop::option::of(0u64..12), format, pattern).prop_map(
+        |(min, max, format, pattern)| {
+            let mut s = Map::new();
+            s.insert("type".into(), json!("string"));
+            if min > 0 {
+                s.insert("minLength".into(), json!(min));
+            }
+            if let Some(max) = max {
+                s.insert("maxLength".into(), json!(min + max));
+            }
+            if let Some(f) = format {
+                s.insert("format".into(), json!(f));
+            }
+            if let Some(p) = pattern {
+                s.insert("pattern".into(), json!(p));
+            }
+            Value::Object(s)
+        },
+    )
 }
 
 /// A number schema: bounds, exclusive bounds, a multiple.
@@ -59,7 +61,11 @@ fn number_schema() -> impl Strategy<Value = Value> {
             let mut s = Map::new();
             s.insert("type".into(), json!(t));
             if let Some(lo) = lo {
-                let key = if exclusive { "exclusiveMinimum" } else { "minimum" };
+                let key = if exclusive {
+                    "exclusiveMinimum"
+                } else {
+                    "minimum"
+                };
                 s.insert(key.into(), json!(lo));
                 if let Some(span) = span {
                     s.insert("maximum".into(), json!(lo + span + 1));
@@ -94,7 +100,8 @@ fn schema() -> impl Strategy<Value = Value> {
             )
                 .prop_map(|(props, closed, additional)| {
                     let required: Vec<&String> = props.keys().step_by(2).collect();
-                    let mut s = json!({"type": "object", "properties": props, "required": required});
+                    let mut s =
+                        json!({"type": "object", "properties": props, "required": required});
                     if closed {
                         s["additionalProperties"] = json!(false);
                     } else if let Some(a) = additional {
@@ -109,8 +116,7 @@ fn schema() -> impl Strategy<Value = Value> {
                 }
                 s
             }),
-            (inner.clone(), inner.clone())
-                .prop_map(|(a, b)| json!({"allOf": [a, b]})),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| json!({"allOf": [a, b]})),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| json!({"anyOf": [a, b]})),
             (inner.clone(), inner).prop_map(|(a, b)| json!({"oneOf": [a, b]})),
         ]

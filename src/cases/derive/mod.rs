@@ -15,6 +15,7 @@ mod agree;
 mod auth;
 mod formats;
 mod params;
+mod patterns;
 mod standards;
 #[cfg(test)]
 mod tests;
@@ -216,6 +217,7 @@ impl Deriver<'_> {
                 .is_some_and(|w| w.nullable);
             if types.iter().any(|t| t == "string") {
                 self.strings(&prop, &s);
+                self.patterns(&prop, &s);
             }
             if s.get("format").and_then(Value::as_str) == Some("date-time") {
                 self.date_times(&prop);

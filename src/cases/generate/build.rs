@@ -19,7 +19,7 @@ use super::schema::{
     json_eq, Additional, Format, JsonType, Node, StringRules, MAX_GENERATED_ITEMS,
     MAX_GENERATED_LENGTH,
 };
-use super::{compose, compose_build, formats, strings, GenError, Invalid};
+use super::{compose, compose_build, formats, pattern, strings, GenError, Invalid};
 use crate::contract::pointer_token;
 
 type Values = BoxedStrategy<Value>;
@@ -108,6 +108,9 @@ fn valid_strings(node: &Node) -> Option<Values> {
     let rules = node.string.clone();
     if rules.max_length.is_some_and(|m| m < rules.min_length) {
         return None;
+    }
+    if rules.pattern.is_some() {
+        return pattern::valid_values(node, valid_strings);
     }
     match rules.format {
         Some(f) if f != Format::Binary => {
@@ -256,7 +259,7 @@ fn object_plan(node: &Node) -> Result<ObjectPlan, GenError> {
         let required = required.contains(name.as_str());
         let values = match valid(sub) {
             Err(GenError::Unsatisfiable { .. }) if !required && compose::reaches_cut(sub) => None,
-            other => Some(other?),
+            other => Some(pattern::declared_values(node, name, required, other?)?),
         };
         fields.push(Field {
             name: name.clone(),
@@ -268,10 +271,11 @@ fn object_plan(node: &Node) -> Result<ObjectPlan, GenError> {
         if declared.contains(name.as_str()) {
             continue;
         }
-        let values = match &rules.additional {
-            Additional::Any => any_value(),
-            Additional::Schema(extra) => valid(extra)?,
-            Additional::Forbidden => {
+        let values = match (pattern::member_values(node, name)?, &rules.additional) {
+            (Some(values), _) => values,
+            (None, Additional::Any) => any_value(),
+            (None, Additional::Schema(extra)) => valid(extra)?,
+            (None, Additional::Forbidden) => {
                 return Err(GenError::Unsatisfiable {
                     pointer: node.keyword_pointer("required"),
                     what: format!(
@@ -293,13 +297,14 @@ fn object_plan(node: &Node) -> Result<ObjectPlan, GenError> {
         Additional::Schema(extra) => valid(extra).ok(),
         Additional::Forbidden => None,
     };
-    let extras = match extra_values {
-        Some(values) => {
+    let extras = match (pattern::extras(node, &known), extra_values) {
+        (Some(governed), _) => governed,
+        (None, Some(values)) => {
             proptest::option::weighted(0.2, vec((strings::unknown_name(&known), values), 1..=2))
                 .prop_map(Option::unwrap_or_default)
                 .boxed()
         }
-        None => Just(Vec::new()).boxed(),
+        (None, None) => Just(Vec::new()).boxed(),
     };
     let slots = fields.iter().map(plain_slot).collect();
     Ok(ObjectPlan {
@@ -518,6 +523,9 @@ fn string_breaks(node: &Node) -> Breaks {
     if max.is_some_and(|m| m < min) {
         return Breaks::new();
     }
+    if rules.pattern.is_some() {
+        return pattern::string_breaks(node);
+    }
     let len = |s: &String| s.chars().count() as u64;
     let mut out: Vec<(&'static str, Option<BoxedStrategy<String>>)> = Vec::new();
     match rules.format {
@@ -660,10 +668,10 @@ fn object_breaks(node: &Node) -> Result<Breaks, GenError> {
             }
         }
     }
-    let names = strings::unknown_name(&plan.known);
-    match &rules.additional {
-        Additional::Any => {}
-        Additional::Forbidden => {
+    let names = pattern::free_names(node, &plan.known);
+    match (&rules.additional, names) {
+        (Additional::Any, _) | (_, None) => {}
+        (Additional::Forbidden, Some(names)) => {
             let extra = (names, any_value())
                 .prop_map(|(name, value)| Entry {
                     name,
@@ -673,7 +681,7 @@ fn object_breaks(node: &Node) -> Result<Breaks, GenError> {
                 .boxed();
             out.push(finish(tweaked(Tweak::Extra(extra)), "additionalProperties"));
         }
-        Additional::Schema(sub) => {
+        (Additional::Schema(sub), Some(names)) => {
             for broken in invalid(sub)? {
                 let extra = (names.clone(), broken)
                     .prop_map(|(name, inv)| Entry {
@@ -688,6 +696,16 @@ fn object_breaks(node: &Node) -> Result<Breaks, GenError> {
                 out.push(finish(tweaked(Tweak::Extra(extra)), "type"));
             }
         }
+    }
+    for member in pattern::member_breaks(node, &plan.known)? {
+        let extra = member
+            .prop_map(|(name, value, pointer, keyword)| Entry {
+                name,
+                value,
+                broken: Some((pointer, keyword)),
+            })
+            .boxed();
+        out.push(finish(tweaked(Tweak::Extra(extra)), "type"));
     }
     Ok(out)
 }

@@ -409,7 +409,18 @@ fn merge_strings(a: StringRules, b: StringRules, at: &str) -> Result<StringRules
         min_length,
         max_length,
         format,
+        pattern,
     } = a;
+    // Two patterns at once would need their intersection, which the generator cannot draw from.
+    let pattern = match (pattern, b.pattern) {
+        (Some(_), Some(_)) => {
+            return Err(unsupported(
+                at.to_owned(),
+                "members with a `pattern` each (their intersection cannot be generated)",
+            ))
+        }
+        (x, None) | (None, x) => x,
+    };
     let format = match (format, b.format) {
         (Some(x), Some(y)) if x != y => {
             return Err(unsupported(
@@ -424,6 +435,7 @@ fn merge_strings(a: StringRules, b: StringRules, at: &str) -> Result<StringRules
         min_length: min_length.max(b.min_length),
         max_length: tighter(max_length, b.max_length, false),
         format,
+        pattern,
     })
 }
 
@@ -472,7 +484,37 @@ fn merge_objects(a: ObjectRules, b: ObjectRules, at: &str) -> Result<ObjectRules
         properties,
         mut required,
         additional,
+        patterns,
+        names,
     } = a;
+    // A member's `patternProperties` changes what its own `additionalProperties` covers, and
+    // the other member's `additionalProperties` does not see them: only the plain case merges.
+    let open = |p: &[(super::pattern::Pattern, Node)], other: &Additional| {
+        p.is_empty() || matches!(other, Additional::Any)
+    };
+    if (!patterns.is_empty() && !b.patterns.is_empty())
+        || !open(&patterns, &b.additional)
+        || !open(&b.patterns, &additional)
+    {
+        return Err(unsupported(
+            at.to_owned(),
+            "`patternProperties` in a member beside another member's `patternProperties` or `additionalProperties`",
+        ));
+    }
+    let patterns = if patterns.is_empty() {
+        b.patterns
+    } else {
+        patterns
+    };
+    let names = match (names, b.names) {
+        (Some(_), Some(_)) => {
+            return Err(unsupported(
+                at.to_owned(),
+                "members with a `propertyNames` each",
+            ))
+        }
+        (x, None) | (None, x) => x,
+    };
     for name in b.required {
         if !required.contains(&name) {
             required.push(name);
@@ -523,6 +565,8 @@ fn merge_objects(a: ObjectRules, b: ObjectRules, at: &str) -> Result<ObjectRules
         properties: merged,
         required,
         additional,
+        patterns,
+        names,
     })
 }
 

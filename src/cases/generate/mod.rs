@@ -22,8 +22,10 @@ pub use formats::{
     format_examples, format_near_misses, is_base64, is_known_format, unknown_formats,
 };
 pub use numbers::{has_unsafe_number, MAX_SAFE};
+pub use pattern::pattern_pair;
 pub use strings::PROTOTYPE_KEYS;
 mod numbers;
+mod pattern;
 mod schema;
 mod strings;
 

@@ -6,6 +6,7 @@
 
 use serde_json::{Map, Value};
 
+use super::pattern::Pattern;
 use super::GenError;
 use crate::contract::pointer_token;
 use crate::contract::schema::{bare_wrapper, is_annotation, is_foreign, BareWrapper, NULL_OPEN};
@@ -131,6 +132,7 @@ pub(crate) struct StringRules {
     pub min_length: u64,
     pub max_length: Option<u64>,
     pub format: Option<Format>,
+    pub pattern: Option<Pattern>,
 }
 
 impl StringRules {
@@ -179,6 +181,10 @@ pub(crate) struct ObjectRules {
     pub properties: Vec<(String, Node)>,
     pub required: Vec<String>,
     pub additional: Additional,
+    /// `patternProperties`, in document order.
+    pub patterns: Vec<(Pattern, Node)>,
+    /// `propertyNames`: the schema every member's name obeys.
+    pub names: Option<Box<Node>>,
 }
 
 impl Default for ObjectRules {
@@ -187,6 +193,8 @@ impl Default for ObjectRules {
             properties: Vec::new(),
             required: Vec::new(),
             additional: Additional::Any,
+            patterns: Vec::new(),
+            names: None,
         }
     }
 }
@@ -273,6 +281,7 @@ impl Node {
                         .string
                         .format
                         .is_none_or(|f| super::formats::accepts(f, s))
+                    && self.string.pattern.as_ref().is_none_or(|p| p.matches(s))
             }
             Value::Array(items) => {
                 let len = items.len() as u64;
@@ -293,13 +302,32 @@ impl Node {
         if !rules.required.iter().all(|r| map.contains_key(r)) {
             return false;
         }
-        map.iter().all(|(k, v)| match rules.property(k) {
-            Some(node) => node.accepts(v),
-            None => match &rules.additional {
-                Additional::Any => true,
-                Additional::Forbidden => false,
-                Additional::Schema(node) => node.accepts(v),
-            },
+        map.iter().all(|(k, v)| {
+            // `additionalProperties` governs only names neither `properties` nor
+            // `patternProperties` does.
+            let mut matched = false;
+            for (pattern, node) in &rules.patterns {
+                if pattern.matches(k) {
+                    matched = true;
+                    if !node.accepts(v) {
+                        return false;
+                    }
+                }
+            }
+            let name_ok = rules
+                .names
+                .as_ref()
+                .is_none_or(|n| n.accepts(&Value::String(k.clone())));
+            name_ok
+                && match rules.property(k) {
+                    Some(node) => node.accepts(v),
+                    None if matched => true,
+                    None => match &rules.additional {
+                        Additional::Any => true,
+                        Additional::Forbidden => false,
+                        Additional::Schema(node) => node.accepts(v),
+                    },
+                }
         })
     }
 }
@@ -480,6 +508,21 @@ impl<'a> Reader<'a> {
                     }
                 }
                 "required" => node.object.required = read_required(value, at)?,
+                "pattern" => node.string.pattern = Some(Pattern::read(value, at)?),
+                "patternProperties" => {
+                    let Value::Object(props) = value else {
+                        return Err(malformed(at, "`patternProperties` must be an object"));
+                    };
+                    for (source, sub) in props {
+                        let sub_at = child(&at, &[source]);
+                        let pattern = Pattern::compile(source, sub_at.clone())?;
+                        let sub_node = self.node(sub, sub_at, depth + 1)?;
+                        node.object.patterns.push((pattern, sub_node));
+                    }
+                }
+                "propertyNames" => {
+                    node.object.names = Some(Box::new(self.node(value, at, depth + 1)?));
+                }
                 "additionalProperties" => {
                     node.object.additional = match value {
                         Value::Bool(true) => Additional::Any,
