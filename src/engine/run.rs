@@ -317,13 +317,10 @@ pub fn run(plan: &Plan, observer: Arc<dyn Observer>) -> Result<RunOutcome, RunEr
     if plan.selection.list {
         let _ = libtest_mimic::run(&args, list_trials(plan));
         for op in &plan.operations {
-            for pointer in crate::cases::generate::unsafe_only_numbers(&op.contract.request_schema)
-            {
+            for note in crate::cases::generate::list_notes(&op.contract.request_schema) {
                 // On stderr: stdout stays the list that tools parse.
-                observer.note(&format!(
-                    "note: {}: schema pointer \"{pointer}\" admits no number inside ±(2^53−1); its cases are unspecified (RFC 7493 2.2)",
-                    op.contract.endpoint.operation
-                ));
+                let name = &op.contract.endpoint.operation;
+                observer.note(&format!("note: {name}: {note}"));
             }
         }
         observer.document_notes(&document_notes(plan, true));

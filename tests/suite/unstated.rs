@@ -341,3 +341,30 @@ fn a_number_with_no_value_inside_2_53_is_named_by_list() {
     assert!(errors(&outcome).is_empty(), "{:#?}", errors(&outcome));
     assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
 }
+
+/// A format the suite does not know is an annotation (schemas/README.md, decision 16): the
+/// operation is tested, its values drawn as plain strings, and `--list` says so.
+#[test]
+fn an_unknown_format_is_named_by_list_and_tested_as_plain_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = document(
+        dir.path(),
+        json!({"type": "string", "format": "currency-code"}),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_provisionr-conformance"))
+        .args(["run", "--list", "--openapi", doc.to_str().unwrap()])
+        .env("PROVISIONR_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains(
+            "\"/properties/count/format\" has format \"currency-code\", which the suite does not know"
+        ),
+        "{all}"
+    );
+    let outcome = run_against(&doc, DateRule::FutureOnly, &["--cases", "16"]);
+    assert!(errors(&outcome).is_empty(), "{:#?}", errors(&outcome));
+    assert_eq!(outcome.exit_code, 0, "{:?}", verdicts(&outcome));
+}

@@ -113,6 +113,18 @@ pub fn invalid(schema: &Value) -> Result<BoxedStrategy<Invalid>, GenError> {
     Ok(Union::new(breaks).boxed())
 }
 
+/// What `run --list` says of a request schema beyond its cases: the numbers drawn outside
+/// ±(2^53−1), and the formats the suite does not know, which it reads as annotations.
+pub fn list_notes(schema: &Value) -> Vec<String> {
+    let unsafe_numbers = unsafe_only_numbers(schema).into_iter().map(|pointer| {
+        format!("schema pointer \"{pointer}\" admits no number inside ±(2^53−1); its cases are unspecified (RFC 7493 2.2)")
+    });
+    let unknown = unknown_formats(schema).into_iter().map(|(pointer, format)| {
+        format!("schema pointer \"{pointer}\" has format \"{format}\", which the suite does not know: an annotation, drawn as a plain string and never broken")
+    });
+    unsafe_numbers.chain(unknown).collect()
+}
+
 /// Schema pointers of the numbers `schema` admits, but none inside ±(2^53−1) (such as
 /// `minimum: 1e17`): their values are drawn outside it, and the cases that carry them are
 /// unspecified (RFC 7493 2.2). `run --list` names them.

@@ -352,7 +352,7 @@ mod tests {
     }
 
     /// 3.1 has no `nullable`, but documents written in 3.0's habits use it: null is then open
-    /// (the validator takes it, no case sends it either way), and the generator reads the rest.
+    /// (the validator takes it, no case sends it either way).
     #[test]
     fn a_nullable_in_a_3_1_document_leaves_null_open() {
         let s = convert(
@@ -371,10 +371,6 @@ mod tests {
         );
         let plain = convert(&json!({"type": "string", "nullable": false}), false, "").unwrap();
         assert_eq!(plain, json!({"type": "string"}));
-        let node = crate::cases::generate::valid(&s).unwrap();
-        for v in crate::cases::generate::sample(&node, 3, 64).unwrap() {
-            assert!(v.as_str().is_some_and(|t| t.chars().count() <= 3), "{v}");
-        }
     }
 
     #[test]
