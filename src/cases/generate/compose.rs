@@ -251,6 +251,9 @@ fn unevaluated<'a>(
 ) -> Result<(), GenError> {
     let mut own = map.clone();
     own.remove("unevaluatedProperties");
+    if rule == &Value::Bool(false) && close_any_of_branches(reader.root, &own, node, &at)? {
+        return Ok(());
+    }
     if evaluates_all(reader.root, &Value::Object(own), &at, 0)? {
         return Ok(());
     }
@@ -260,6 +263,71 @@ fn unevaluated<'a>(
         _ => Additional::Schema(Box::new(reader.node(rule, at, depth + 1)?)),
     };
     Ok(())
+}
+
+/// `unevaluatedProperties: false` beside an `anyOf` of plain object branches (train-travel's
+/// payment source: a card or a bank account): a property is evaluated by the node's own
+/// `properties` or by a branch that matched. Each branch is closed to its own properties and the
+/// node's, so a valid value drawn from one branch carries nothing unevaluated; drawing from
+/// fewer objects than the schema admits is safe, and `oneOf` is left out, since closing a branch
+/// would change which other branches match. `false` when the shape is not this one.
+fn close_any_of_branches(
+    root: &Value,
+    own: &Map<String, Value>,
+    node: &mut Node,
+    at: &str,
+) -> Result<bool, GenError> {
+    let mut rest = own.clone();
+    rest.remove("anyOf");
+    let other = [
+        "oneOf",
+        "if",
+        "dependentSchemas",
+        "patternProperties",
+        "not",
+    ];
+    if !own.contains_key("anyOf") || other.iter().any(|k| own.contains_key(*k)) {
+        return Ok(false);
+    }
+    if evaluates_all(root, &Value::Object(rest), at, 0)? {
+        return Ok(false);
+    }
+    let own_properties: Vec<String> = node
+        .object
+        .properties
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect();
+    let Some(extra) = node.extra.as_deref_mut() else {
+        return Ok(false);
+    };
+    let [group] = extra.groups.as_mut_slice() else {
+        return Ok(false);
+    };
+    let plain = |b: &Node| {
+        matches!(b.object.additional, Additional::Any)
+            && b.object.patterns.is_empty()
+            && b.object.names.is_none()
+            && b.extra.is_none()
+            && !b.cut
+    };
+    if group.one || !group.branches.iter().all(plain) {
+        return Ok(false);
+    }
+    for branch in &mut group.branches {
+        for name in &own_properties {
+            if branch.object.property(name).is_none() {
+                let any = Node::any(format!(
+                    "{}/properties/{}",
+                    branch.pointer,
+                    pointer_token(name)
+                ));
+                branch.object.properties.push((name.clone(), any));
+            }
+        }
+        branch.object.additional = Additional::Forbidden;
+    }
+    Ok(true)
 }
 
 /// Whether `schema`, applied in place, evaluates every property of an object it accepts.

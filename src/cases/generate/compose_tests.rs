@@ -153,9 +153,41 @@ fn unevaluated_properties_false_closes_the_merged_object() {
         json!({"properties": {"a": {}}, "unevaluatedProperties": {"type": "boolean"}}),
         true,
     );
+    // Beside a `oneOf`, closing a branch would change which others match: refused.
     let err =
-        refused(json!({"anyOf": [{"properties": {"a": {}}}], "unevaluatedProperties": false}));
+        refused(json!({"oneOf": [{"properties": {"a": {}}}], "unevaluatedProperties": false}));
     assert!(err.to_string().contains("unevaluatedProperties"), "{err}");
+}
+
+/// train-travel's payment source: `unevaluatedProperties: false` beside an `anyOf` of a card and
+/// a bank account. Each value carries the properties of the branch it was drawn from (and the
+/// node's own), nothing else.
+#[test]
+fn unevaluated_properties_false_beside_an_any_of_of_objects() {
+    let schema = json!({
+        "type": "object",
+        "properties": {"kind": {"type": "string", "maxLength": 3}},
+        "unevaluatedProperties": false,
+        "anyOf": [
+            {"properties": {"object": {"const": "card"}, "number": {"type": "string"}},
+             "required": ["object", "number"]},
+            {"type": "object",
+             "properties": {"object": {"const": "bank_account"}, "iban": {"type": "string"}},
+             "required": ["object", "iban"]}
+        ]
+    });
+    let values = check(schema.clone(), true);
+    let allowed = |v: &Value| {
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let card = keys
+            .iter()
+            .all(|k| ["kind", "object", "number"].contains(k));
+        let bank = keys.iter().all(|k| ["kind", "object", "iban"].contains(k));
+        card || bank
+    };
+    assert!(values.iter().all(allowed), "{values:?}");
+    assert!(values.iter().any(|v| v["object"] == "card"));
+    assert!(values.iter().any(|v| v["object"] == "bank_account"));
 }
 
 #[test]
