@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::operation::json_media;
 use super::read::{resolve_ref, Problem, Reader};
-use super::schemas::{convert, drop_properties_marked};
+use super::schemas::{convert, unrequire_properties_marked};
 use crate::contract::{pointer_token, LoadWarning, ResponsePart, StatusKey};
 
 /// What the responses say, as the endpoint takes it.
@@ -82,7 +82,7 @@ pub(super) fn responses(
                 match convert(s, r.v30, &schema_at).and_then(|c| r.with_defs(c, &schema_at)) {
                     Ok(mut c) => {
                         // A write-only property is never in a response.
-                        drop_properties_marked(&mut c, "writeOnly");
+                        unrequire_properties_marked(&mut c, "writeOnly");
                         Some((c, schema_at))
                     }
                     Err(e) => {

@@ -239,11 +239,19 @@ fn def_refs(v: &Value, out: &mut Vec<String>) {
 }
 
 /// Removes, in every object schema of `schema` (its `$defs` too), the properties marked
-/// `flag: true` (`readOnly` from a request, `writeOnly` from a response), and their
-/// `required` entries.
+/// `readOnly: true` from a request, and their `required` entries: they are not sent.
 pub(super) fn drop_properties_marked(schema: &mut Value, flag: &str) {
     let root = schema.clone();
-    drop_marked(schema, &root, flag, 0);
+    drop_marked(schema, &root, flag, true, 0);
+}
+
+/// Makes the properties marked `writeOnly: true` optional in a response, and keeps them
+/// declared: OpenAPI says such a property SHOULD NOT be answered, no MUST, so an answer that
+/// holds one (a document's example often does) breaks no `additionalProperties: false` or
+/// `unevaluatedProperties: false` beside it.
+pub(super) fn unrequire_properties_marked(schema: &mut Value, flag: &str) {
+    let root = schema.clone();
+    drop_marked(schema, &root, flag, false, 0);
 }
 
 /// Whether a property's schema is marked `flag: true`: itself, what its `$ref` points at, a
@@ -272,7 +280,7 @@ fn is_marked(root: &Value, s: &Value, flag: &str, budget: &mut usize) -> bool {
     })
 }
 
-fn drop_marked(v: &mut Value, root: &Value, flag: &str, depth: usize) {
+fn drop_marked(v: &mut Value, root: &Value, flag: &str, remove: bool, depth: usize) {
     if depth > 256 {
         return;
     }
@@ -286,25 +294,27 @@ fn drop_marked(v: &mut Value, root: &Value, flag: &str, depth: usize) {
                 .filter(|(_, sub)| is_marked(root, sub, flag, &mut 256))
                 .map(|(name, _)| name.clone())
                 .collect();
-            if !marked.is_empty() {
+            if !marked.is_empty() && remove {
                 if let Some(Value::Object(props)) = o.get_mut("properties") {
                     for name in &marked {
                         props.remove(name);
                     }
                 }
+            }
+            if !marked.is_empty() {
                 if let Some(Value::Array(required)) = o.get_mut("required") {
                     required.retain(|r| !r.as_str().is_some_and(|r| marked.iter().any(|m| m == r)));
                 }
             }
             for (k, sub) in o.iter_mut() {
                 if !matches!(k.as_str(), "enum" | "const" | "default" | "examples") {
-                    drop_marked(sub, root, flag, depth + 1);
+                    drop_marked(sub, root, flag, remove, depth + 1);
                 }
             }
         }
         Value::Array(a) => {
             for sub in a {
-                drop_marked(sub, root, flag, depth + 1);
+                drop_marked(sub, root, flag, remove, depth + 1);
             }
         }
         _ => {}
