@@ -194,3 +194,20 @@ fn prefix_items_merge_with_another_members_items_and_two_prefixes_are_refused() 
         "required": ["pair"]}),
     );
 }
+
+#[test]
+fn length_bounds_meet_the_prefix_and_contains() {
+    for schema in [
+        json!({"prefixItems": [{"type": "integer"}, {"type": "string"}, {"type": "null"}], "maxItems": 2}),
+        json!({"type": "array", "prefixItems": [{"type": "integer"}], "minItems": 4, "maxItems": 6,
+            "contains": {"type": "string", "format": "email"}, "maxContains": 2}),
+        json!({"type": "array", "items": false}),
+        json!({"type": "array", "prefixItems": [{"type": "boolean"}], "uniqueItems": true,
+            "items": {"type": "integer"}, "contains": {"const": 7}}),
+        json!({"type": "array", "contains": {"type": "integer"}, "minContains": 3, "maxItems": 3}),
+        json!({"$defs": {"T": {"type": "array", "prefixItems": [{"type": "integer"}, {"$ref": "#/$defs/T"}]}},
+            "$ref": "#/$defs/T"}),
+    ] {
+        check(schema);
+    }
+}

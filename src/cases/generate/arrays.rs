@@ -186,6 +186,9 @@ struct Parts {
     rest: Option<Values>,
     /// Items past the prefix that match `contains`; `None` when there can be none.
     matches: Option<Values>,
+    /// The most items an array can have: a prefix schema no value satisfies (a `$ref` cycle
+    /// cut at the depth bound) ends the array before it.
+    cap: Option<u64>,
 }
 
 fn not_matching(values: Values, contains: Option<&Contains>) -> Option<Values> {
@@ -219,7 +222,16 @@ fn parts(node: &Node) -> Result<Parts, GenError> {
     }
     let mut prefix = Vec::new();
     for sub in &rules.prefix {
-        match not_matching(build::valid(sub)?, contains) {
+        let Some(values) = satisfiable(build::valid(sub))? else {
+            let cap = Some(prefix.len() as u64);
+            return Ok(Parts {
+                prefix,
+                rest: None,
+                matches: None,
+                cap,
+            });
+        };
+        match not_matching(values, contains) {
             Some(values) => prefix.push(values),
             None => {
                 return Err(unsupported(
@@ -254,6 +266,7 @@ fn parts(node: &Node) -> Result<Parts, GenError> {
         prefix,
         rest,
         matches,
+        cap: None,
     })
 }
 
@@ -267,6 +280,7 @@ fn draw(
     c_hi: u64,
 ) -> Option<BoxedStrategy<Vec<Value>>> {
     let p = parts.prefix.len() as u64;
+    let hi = parts.cap.map_or(hi, |cap| hi.min(cap));
     let mut shapes = Vec::new();
     for len in lo..=hi.min(lo + LENGTHS) {
         let slots = len.saturating_sub(p);
