@@ -168,6 +168,13 @@ fn contains_with_min_and_max_counts_matching_items() {
     let (_, named) = check(json!({"type": "array", "contains": {"const": "x"}, "maxItems": 4}));
     assert!(!names(&named, "contains").is_empty(), "{named:?}");
     check(json!({"contains": {"type": "string"}, "minContains": 0, "maxContains": 1}));
+    // Huge counts are refused or left unbroken, never drawn.
+    let err = valid(&json!({"contains": {"type": "string"}, "minContains": 1_000_000_000u64}))
+        .unwrap_err();
+    assert_eq!(err.pointer(), Some("/minContains"), "{err}");
+    check(
+        json!({"type": "array", "contains": {"type": "string"}, "maxContains": 1_000_000_000u64}),
+    );
 }
 
 #[test]
@@ -210,4 +217,21 @@ fn length_bounds_meet_the_prefix_and_contains() {
     ] {
         check(schema);
     }
+}
+
+/// `oneOf` and `not` rest on our own verdict on arrays, which must be the validator's.
+#[test]
+fn unions_and_not_over_tuples_and_contains_agree_with_the_validator() {
+    check(json!({"type": "array", "oneOf": [
+        {"prefixItems": [{"type": "integer"}], "items": false},
+        {"contains": {"type": "string"}, "maxContains": 1}
+    ]}));
+    check(
+        json!({"type": "array", "maxItems": 4, "items": {"type": ["integer", "string"]},
+        "not": {"contains": {"type": "string"}, "minContains": 2}}),
+    );
+    check(json!({"type": "array", "anyOf": [
+        {"prefixItems": [{"const": 1}, {"const": 2}], "unevaluatedItems": false},
+        {"items": {"type": "boolean"}, "minItems": 1}
+    ]}));
 }

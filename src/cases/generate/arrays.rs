@@ -12,7 +12,7 @@ use proptest::sample::{select, Index};
 use serde_json::{Map, Value};
 
 use super::build::{self, restrict};
-use super::schema::{child, malformed, unsupported, ArrayRules, Node, Reader};
+use super::schema::{child, malformed, unsupported, ArrayRules, Node, Reader, MAX_GENERATED_ITEMS};
 use super::{GenError, Invalid};
 
 type Values = BoxedStrategy<Value>;
@@ -103,9 +103,16 @@ pub(super) fn read<'a>(
                 })
                 .transpose()
         };
+        let min = count("minContains")?.unwrap_or(1);
+        if min > MAX_GENERATED_ITEMS {
+            return Err(unsupported(
+                child(pointer, &["minContains"]),
+                format!("`minContains` above {MAX_GENERATED_ITEMS}, too large to generate"),
+            ));
+        }
         rules.contains = Some(Box::new(Contains {
             node,
-            min: count("minContains")?.unwrap_or(1),
+            min,
             max: count("maxContains")?,
         }));
     }
@@ -284,7 +291,7 @@ fn draw(
     let mut shapes = Vec::new();
     for len in lo..=hi.min(lo + LENGTHS) {
         let slots = len.saturating_sub(p);
-        for c in c_lo..=c_hi.min(slots) {
+        for c in c_lo..=c_hi.min(slots).min(c_lo + LENGTHS) {
             let others = slots - c;
             if (c > 0 && parts.matches.is_none()) || (others > 0 && parts.rest.is_none()) {
                 continue;
@@ -410,7 +417,7 @@ pub(crate) fn breaks(node: &Node) -> Result<Breaks, GenError> {
             root(),
         );
     }
-    if let Some(max) = rules.max_items {
+    if let Some(max) = rules.max_items.filter(|m| *m < MAX_GENERATED_ITEMS) {
         let long = draw(&parts, max + 1, max + 3, c_lo, c_hi);
         push(long, (c_lo, c_hi), "maxItems", root());
     }
@@ -420,7 +427,7 @@ pub(crate) fn breaks(node: &Node) -> Result<Breaks, GenError> {
             let few = draw(&parts, lo, hi, c_lo - 1, c_lo - 1);
             push(few, (c_lo - 1, c_lo - 1), "contains", root());
         }
-        if let Some(max) = c.max {
+        if let Some(max) = c.max.filter(|m| *m < MAX_GENERATED_ITEMS) {
             let many_hi = rules.max_items.unwrap_or(lo.max(p + max + 1) + SPAN);
             let many = draw(&parts, lo, many_hi, max + 1, max + 1);
             push(many, (max + 1, max + 1), "contains", root());
