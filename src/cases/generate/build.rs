@@ -160,6 +160,9 @@ fn valid_arrays(node: &Node) -> Result<Option<Values>, GenError> {
     if rules.max_items.is_some_and(|m| m < rules.min_items) {
         return Ok(None);
     }
+    if super::arrays::special(rules) {
+        return super::arrays::valid(node);
+    }
     if rules.min_items == 0 && rules.items.as_deref().is_some_and(compose::reaches_cut) {
         // Past the depth bound a recursive array is empty.
         if let Err(GenError::Unsatisfiable { .. }) = item_values(node) {
@@ -585,6 +588,9 @@ fn array_breaks(node: &Node) -> Result<Breaks, GenError> {
     let (min, max) = (rules.min_items, rules.max_items);
     if max.is_some_and(|m| m < min) {
         return Ok(Breaks::new());
+    }
+    if super::arrays::special(rules) {
+        return super::arrays::breaks(node);
     }
     let item = match item_values(node) {
         Err(GenError::Unsatisfiable { .. })

@@ -119,6 +119,12 @@ pub(crate) fn exact(node: &Node) -> bool {
             _ => true,
         }
         && node.array.items.as_deref().is_none_or(exact)
+        && node.array.prefix.iter().all(exact)
+        && node
+            .array
+            .contains
+            .as_deref()
+            .is_none_or(|c| exact(&c.node))
         && node.extra.as_deref().is_none_or(|e| {
             e.nots.iter().all(exact)
                 && e.groups.iter().all(|g| g.branches.iter().all(exact))
@@ -528,12 +534,51 @@ fn merge_numbers(a: NumberRules, b: NumberRules) -> NumberRules {
     }
 }
 
+/// Each member's `items` governs the positions past its own prefix, so where only one member
+/// has `prefixItems` the other's `items` meets each prefix schema. Two prefixes, or two
+/// `contains`, are refused: the rule tree holds one of each.
 fn merge_arrays(a: ArrayRules, b: ArrayRules, at: &str) -> Result<ArrayRules, GenError> {
     let ArrayRules {
         items,
         min_items,
         max_items,
+        prefix,
+        closed,
+        contains,
     } = a;
+    let refuse = |what: &str| {
+        Err(unsupported(
+            at.to_owned(),
+            format!("`allOf` members that both set `{what}`"),
+        ))
+    };
+    if !prefix.is_empty() && !b.prefix.is_empty() {
+        return refuse("prefixItems");
+    }
+    if contains.is_some() && b.contains.is_some() {
+        return refuse("contains");
+    }
+    let (a_len, b_len) = (prefix.len() as u64, b.prefix.len() as u64);
+    let (prefix, other_items) = if b.prefix.is_empty() {
+        (prefix, b.items.clone())
+    } else {
+        (b.prefix, items.clone())
+    };
+    let prefix = match other_items {
+        Some(y) => prefix
+            .into_iter()
+            .map(|x| merge(x, (*y).clone(), at))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => prefix,
+    };
+    let merged_len = prefix.len() as u64;
+    let mut max_items = tighter(max_items, b.max_items, false);
+    // A member closed after a shorter prefix than the merged one bounds the length.
+    for (c, len) in [(closed, a_len), (b.closed, b_len)] {
+        if c.is_some() && len < merged_len {
+            max_items = tighter(max_items, Some(len), false);
+        }
+    }
     let items = match (items, b.items) {
         (Some(x), Some(y)) => Some(Box::new(merge(*x, *y, at)?)),
         (x, None) | (None, x) => x,
@@ -541,7 +586,10 @@ fn merge_arrays(a: ArrayRules, b: ArrayRules, at: &str) -> Result<ArrayRules, Ge
     Ok(ArrayRules {
         items,
         min_items: min_items.max(b.min_items),
-        max_items: tighter(max_items, b.max_items, false),
+        max_items,
+        prefix,
+        closed: closed.or(b.closed),
+        contains: contains.or(b.contains),
     })
 }
 
@@ -645,6 +693,12 @@ pub(crate) fn reaches_cut(node: &Node) -> bool {
         || node.object.properties.iter().any(|(_, n)| reaches_cut(n))
         || matches!(&node.object.additional, Additional::Schema(n) if reaches_cut(n))
         || node.array.items.as_deref().is_some_and(reaches_cut)
+        || node.array.prefix.iter().any(reaches_cut)
+        || node
+            .array
+            .contains
+            .as_deref()
+            .is_some_and(|c| reaches_cut(&c.node))
         || node.extra.as_deref().is_some_and(|e| {
             e.nots.iter().any(reaches_cut)
                 || e.groups.iter().any(|g| g.branches.iter().any(reaches_cut))

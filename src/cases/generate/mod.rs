@@ -4,6 +4,9 @@
 //! Typical use: `sample(&valid(&schema)?, seed, 10)?` for ten reproducible request bodies, or
 //! `runner(seed)` with `TestRunner::run` to get shrinking on failure.
 
+#[cfg(test)]
+mod array_tests;
+mod arrays;
 mod build;
 mod checks;
 mod compose;
@@ -155,6 +158,9 @@ pub fn unsafe_only_numbers(schema: &Value) -> Vec<String> {
         }
         if let Some(items) = &node.array.items {
             walk(items, depth + 1, out);
+        }
+        for item in &node.array.prefix {
+            walk(item, depth + 1, out);
         }
     }
     let mut out = Vec::new();

@@ -167,6 +167,11 @@ pub(crate) struct ArrayRules {
     pub items: Option<Box<Node>>,
     pub min_items: u64,
     pub max_items: Option<u64>,
+    /// `prefixItems`: position i's schema; `items` then governs only the items past them.
+    pub prefix: Vec<Node>,
+    /// The keyword (`items: false`, `unevaluatedItems: false`) that forbids items past the prefix.
+    pub closed: Option<&'static str>,
+    pub contains: Option<Box<super::arrays::Contains>>,
 }
 
 #[derive(Clone, Debug)]
@@ -283,16 +288,7 @@ impl Node {
                         .is_none_or(|f| super::formats::accepts(f, s))
                     && self.string.pattern.as_ref().is_none_or(|p| p.matches(s))
             }
-            Value::Array(items) => {
-                let len = items.len() as u64;
-                len >= self.array.min_items
-                    && self.array.max_items.is_none_or(|m| len <= m)
-                    && self
-                        .array
-                        .items
-                        .as_ref()
-                        .is_none_or(|node| items.iter().all(|i| node.accepts(i)))
-            }
+            Value::Array(items) => super::arrays::accepts(&self.array, items),
             Value::Object(map) => self.object_accepts(map),
         }
     }
@@ -488,15 +484,7 @@ impl<'a> Reader<'a> {
                 "exclusiveMaximum" => node.number.exclusive_maximum = Some(read_number(value, at)?),
                 "minItems" => node.array.min_items = read_count(value, at)?,
                 "maxItems" => node.array.max_items = Some(read_count(value, at)?),
-                "items" => match value {
-                    Value::Array(_) => {
-                        return Err(unsupported(
-                            at,
-                            "array-form `items` (use 2020-12 `prefixItems`, also unsupported)",
-                        ))
-                    }
-                    _ => node.array.items = Some(Box::new(self.node(value, at, depth + 1)?)),
-                },
+                "items" => super::arrays::read_items(self, value, at, depth, &mut node.array)?,
                 "properties" => {
                     let Value::Object(props) = value else {
                         return Err(malformed(at, "`properties` must be an object"));
@@ -531,11 +519,13 @@ impl<'a> Reader<'a> {
                     }
                 }
                 k if k == "$ref" || super::compose::is_keyword(k) => {}
+                k if super::arrays::KEYWORDS.contains(&k) => {}
                 // A keyword of no vocabulary constrains nothing, to the validator either.
                 k if is_foreign(k) => {}
                 _ => return Err(unsupported(at, format!("keyword `{keyword}`"))),
             }
         }
+        super::arrays::read(self, map, &pointer, depth, &mut node.array)?;
         check_limits(&node)?;
         super::compose::apply(self, map, node, referenced, depth)
     }
