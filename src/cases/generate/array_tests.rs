@@ -5,13 +5,7 @@ use serde_json::{json, Value};
 
 use super::{invalid, sample, valid, GenError};
 
-fn validator(schema: &Value) -> jsonschema::Validator {
-    jsonschema::options()
-        .should_validate_formats(true)
-        .with_draft(jsonschema::Draft::Draft202012)
-        .build(schema)
-        .expect("schema compiles")
-}
+use super::compose_tests::validator;
 
 /// Valid values from 60 seeds pass, invalid ones fail; returns the valid values and the
 /// keywords the invalid ones name.

@@ -739,9 +739,43 @@ where
     T: Clone + std::fmt::Debug + PartialEq + 'static,
     F: Fn(&T) -> bool + 'static,
 {
-    let mut runner = super::runner(0x5eed_5eed);
+    probe_restrict(
+        s,
+        why,
+        pred,
+        Probes {
+            draws: PROBES,
+            settle: None,
+            seed: 0x5eed_5eed,
+        },
+    )
+}
+
+/// How [`probe_restrict`] probes: `draws` at most, stopping after `settle` draws that all passed.
+pub(crate) struct Probes {
+    pub draws: usize,
+    pub settle: Option<usize>,
+    pub seed: u64,
+}
+
+/// [`restrict`] with its probing spelled out.
+pub(crate) fn probe_restrict<T, F>(
+    s: BoxedStrategy<T>,
+    why: &'static str,
+    pred: F,
+    probes: Probes,
+) -> Option<BoxedStrategy<T>>
+where
+    T: Clone + std::fmt::Debug + PartialEq + 'static,
+    F: Fn(&T) -> bool + 'static,
+{
+    let mut runner = super::runner(probes.seed);
     let (mut drawn, mut hits) = (0usize, Vec::new());
-    for _ in 0..PROBES {
+    for probe in 0..probes.draws {
+        // Most narrowed strategies are exact already: a few passing draws in a row settle it.
+        if Some(probe) == probes.settle && hits.len() == drawn {
+            break;
+        }
         if let Ok(tree) = s.new_tree(&mut runner) {
             drawn += 1;
             let v = tree.current();

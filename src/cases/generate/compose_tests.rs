@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 
 use super::{invalid, sample, valid, GenError};
 
-fn validator(schema: &Value) -> jsonschema::Validator {
+/// The oracle of the generator's tests: jsonschema 2020-12 with formats asserted.
+pub(super) fn validator(schema: &Value) -> jsonschema::Validator {
     jsonschema::options()
         .should_validate_formats(true)
         .with_draft(jsonschema::Draft::Draft202012)

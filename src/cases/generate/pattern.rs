@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use proptest::sample::select;
 use proptest::strategy::Union;
 use regex_syntax::hir::{Class, ClassUnicode, Hir, HirKind, Look};
 use serde_json::{json, Value};
@@ -286,28 +285,12 @@ where
     T: Clone + std::fmt::Debug + PartialEq + 'static,
     F: Fn(&T) -> bool + 'static,
 {
-    let mut runner = super::runner(0x0bad_5eed);
-    let (mut drawn, mut hits) = (0usize, Vec::new());
-    for probe in 0..PROBES {
-        // Most narrowed strategies are exact already: a few passing draws in a row settle it.
-        if probe == FIRST_PROBES && hits.len() == drawn {
-            break;
-        }
-        if let Ok(tree) = s.new_tree(&mut runner) {
-            drawn += 1;
-            let v = proptest::strategy::ValueTree::current(&tree);
-            if pred(&v) && !hits.contains(&v) {
-                hits.push(v);
-            }
-        }
-    }
-    if hits.is_empty() {
-        None
-    } else if hits.len() * 2 >= drawn {
-        Some(s.prop_filter(why, pred).boxed())
-    } else {
-        Some(select(hits).boxed())
-    }
+    let probes = super::build::Probes {
+        draws: PROBES,
+        settle: Some(FIRST_PROBES),
+        seed: 0x0bad_5eed,
+    };
+    super::build::probe_restrict(s, why, pred, probes)
 }
 
 /// Unbounded repetitions reach a `minLength` they would otherwise rarely meet.
