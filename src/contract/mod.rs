@@ -11,6 +11,7 @@ use serde_json::Value;
 pub mod chain;
 pub mod class;
 pub mod datetimes;
+pub mod discriminator;
 mod document;
 mod load;
 pub mod media;

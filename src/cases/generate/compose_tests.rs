@@ -525,3 +525,31 @@ fn if_then_else_and_dependent_schemas() {
         true,
     );
 }
+
+/// OpenAPI's discriminator: every valid value names its branch (a mapping key, or the
+/// component's name for a branch the mapping leaves out), whichever branch it was drawn from,
+/// and the discriminator itself breaks nothing JSON Schema checks.
+#[test]
+fn a_discriminated_one_of_gives_values_that_name_their_branch() {
+    let schema = json!({
+        "$defs": {
+            "Cat": {"type": "object", "required": ["kind", "lives"],
+                    "properties": {"kind": {"type": "string"}, "lives": {"type": "integer", "minimum": 1, "maximum": 9}}},
+            "Dog": {"type": "object", "required": ["kind"], "additionalProperties": false,
+                    "properties": {"kind": {"type": "string"}, "bark": {"type": "boolean"}}}
+        },
+        "oneOf": [{"$ref": "#/$defs/Cat"}, {"$ref": "#/$defs/Dog"}],
+        "discriminator": {"propertyName": "kind", "mapping": {"cat": "#/components/schemas/Cat"}}
+    });
+    let values = check(schema, true);
+    let kinds: std::collections::BTreeSet<&str> =
+        values.iter().filter_map(|v| v["kind"].as_str()).collect();
+    assert_eq!(kinds, ["Dog", "cat"].into_iter().collect(), "{values:?}");
+    for v in &values {
+        match v["kind"].as_str() {
+            Some("cat") => assert!(v.get("lives").is_some(), "{v}"),
+            Some("Dog") => assert!(v.get("lives").is_none(), "{v}"),
+            other => panic!("{other:?} in {v}"),
+        }
+    }
+}

@@ -100,8 +100,10 @@ impl GenError {
 }
 
 /// Instances `schema` accepts.
+/// A `oneOf` or `anyOf` with an OpenAPI `discriminator` gives values that name their branch.
 pub fn valid(schema: &Value) -> Result<BoxedStrategy<Value>, GenError> {
-    build::valid(&schema::read(schema)?)
+    let schema = crate::contract::discriminator::tagged(schema);
+    build::valid(&schema::read(&schema)?)
 }
 
 /// Instances `schema` rejects for exactly one reason, with that reason.

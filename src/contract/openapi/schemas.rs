@@ -79,7 +79,11 @@ pub(super) fn convert(s: &Value, v30: bool, pointer: &str) -> Result<Value, (Str
                 ) {
                     // Instances, not schemas: taken as they are.
                     out.insert(k.clone(), v.clone());
-                } else if matches!(k.as_str(), "discriminator" | "xml" | "externalDocs") {
+                } else if k == "discriminator" {
+                    // An annotation to JSON Schema, kept for the generator: valid values name
+                    // their branch (contract::discriminator).
+                    out.insert(k.clone(), v.clone());
+                } else if matches!(k.as_str(), "xml" | "externalDocs") {
                     // OpenAPI's annotations, which constrain nothing JSON Schema checks.
                 } else {
                     out.insert(k.clone(), convert(v, v30, &at)?);
