@@ -8,6 +8,7 @@ mod ci_recipes;
 mod cli;
 mod common;
 mod config;
+mod discriminator;
 mod fuzz;
 mod garbage;
 mod gate;

@@ -37,6 +37,8 @@ pub(super) struct Judge<'a> {
     base: &'a Arc<Map<String, Value>>,
     /// Set when a change can be judged on its own.
     local: Option<Local>,
+    /// The schema as a server that routes by its discriminators reads it, where it has one.
+    tagged: Option<&'a jsonschema::Validator>,
 }
 
 /// The root schema without `required`, and what `required` lists: a valid base with one member
@@ -48,11 +50,16 @@ struct Local {
 }
 
 impl<'a> Judge<'a> {
-    pub(super) fn new(contract: &'a Operation, base: &'a Arc<Map<String, Value>>) -> Self {
+    pub(super) fn new(
+        contract: &'a Operation,
+        base: &'a Arc<Map<String, Value>>,
+        tagged: Option<&'a jsonschema::Validator>,
+    ) -> Self {
         Judge {
             contract,
             base,
             local: Local::new(contract, base),
+            tagged,
         }
     }
 
@@ -74,12 +81,31 @@ impl<'a> Judge<'a> {
         let Some(schema_valid) = self.schema_valid(&case.request.body) else {
             return;
         };
-        if schema_valid == (case.class() == Class::Valid) {
+        let wrong = if schema_valid && case.class() == Class::Valid && !self.tag_valid(case) {
+            "its discriminator value names no branch, which a server that routes by it refuses"
+        } else if schema_valid == (case.class() == Class::Valid) {
             return;
-        }
+        } else {
+            wrong
+        };
         case.expect = Expect::of(self.contract, Class::Unspecified, "");
         case.offending = None;
         case.title = format!("{} (unspecified: {wrong})", case.title);
+    }
+
+    /// Whether a body the schema takes names its branch wherever a discriminator is.
+    fn tag_valid(&self, case: &Case) -> bool {
+        let Some(tagged) = self.tagged else {
+            return true;
+        };
+        let body = match &case.request.body {
+            Body::Raw(text) => serde_json::from_str::<Value>(text).ok(),
+            other => other.json().map(std::borrow::Cow::into_owned),
+        };
+        body.is_none_or(|b| {
+            count(b.as_object().map_or(1, Map::len));
+            tagged.is_valid(&b)
+        })
     }
 
     /// The validator's verdict on a JSON body; `None` for a body that is not JSON.

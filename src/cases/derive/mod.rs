@@ -13,6 +13,7 @@ use crate::contract::{pointer_token, BodyKind, Class, Operation, ParamIn, Status
 
 mod agree;
 mod auth;
+mod branches;
 mod formats;
 mod params;
 mod patterns;
@@ -69,6 +70,7 @@ pub fn derive(contract: &Operation) -> Vec<Case> {
         contract,
         shared: Patched::base(base.clone()),
         base,
+        tagged: tagged_validator(contract),
         out: Vec::new(),
     };
     let kind = contract.endpoint.body_kind;
@@ -82,6 +84,7 @@ pub fn derive(contract: &Operation) -> Vec<Case> {
     }
     if kind == BodyKind::Json {
         d.body();
+        d.branches();
     }
     if !contract.endpoint.auth.security.sent().is_empty() {
         d.auth();
@@ -91,7 +94,7 @@ pub fn derive(contract: &Operation) -> Vec<Case> {
     d.methods();
     d.standards();
     let mut out = d.out;
-    let judge = agree::Judge::new(contract, &d.base);
+    let judge = agree::Judge::new(contract, &d.base, d.tagged.as_ref());
     for case in &mut out {
         judge.agree(case);
     }
@@ -105,7 +108,20 @@ struct Deriver<'a> {
     base: Arc<Map<String, Value>>,
     /// `base` as the body of a case, with what every case that changes it needs to know.
     shared: Patched,
+    /// The request schema with each discriminated branch required to carry its value, where a
+    /// discriminator is: a body it refuses is not valid to a server that routes by it.
+    tagged: Option<jsonschema::Validator>,
     out: Vec<Case>,
+}
+
+/// The validator of [`crate::contract::discriminator::tagged`]'s schema, when it differs.
+fn tagged_validator(contract: &Operation) -> Option<jsonschema::Validator> {
+    match crate::contract::discriminator::tagged(&contract.request_schema) {
+        std::borrow::Cow::Owned(s) => {
+            crate::contract::compile(&s, std::path::Path::new("request schema")).ok()
+        }
+        std::borrow::Cow::Borrowed(_) => None,
+    }
 }
 
 impl Deriver<'_> {
@@ -132,6 +148,13 @@ impl Deriver<'_> {
     }
 
     /// The request body's object schema, its root `$ref` (as an OpenAPI component) followed.
+    /// Whether a body is valid under every reading of the schema: JSON Schema's, and a
+    /// discriminator's where one is.
+    fn takes(&self, body: &Value) -> bool {
+        self.contract.request_validator.is_valid(body)
+            && self.tagged.as_ref().is_none_or(|t| t.is_valid(body))
+    }
+
     fn body_schema(&self) -> &Value {
         let root = &self.contract.request_schema;
         crate::contract::resolve_local(root, root)

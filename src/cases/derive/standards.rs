@@ -380,8 +380,7 @@ impl Deriver<'_> {
     /// Whether `text`, once decoded, is a body the schema accepts: an escape form is a valid
     /// case only when what it decodes to is valid (RFC 8259 7: `\/` is `/`).
     fn decodes_valid(&self, text: &str) -> bool {
-        serde_json::from_str::<Value>(text)
-            .is_ok_and(|v| self.contract.request_validator.is_valid(&v))
+        serde_json::from_str::<Value>(text).is_ok_and(|v| self.takes(&v))
     }
 
     /// The base body with a `\/` in one of its strings, decoding to a valid body: a solidus of

@@ -174,7 +174,13 @@ pub(super) fn checked_base(
     mut base: Map<String, Value>,
 ) -> Map<String, Value> {
     let validator = &contract.request_validator;
-    if validator.is_valid(&Value::Object(base.clone())) {
+    // Where a discriminator names the branches, the base names its branch too.
+    let tagged = super::tagged_validator(contract);
+    let takes = |b: &Map<String, Value>| {
+        let b = Value::Object(b.clone());
+        validator.is_valid(&b) && tagged.as_ref().is_none_or(|t| t.is_valid(&b))
+    };
+    if takes(&base) {
         return base;
     }
     let Ok(strategy) = crate::cases::generate::valid(&contract.request_schema) else {
@@ -198,7 +204,7 @@ pub(super) fn checked_base(
             base.insert(prop.clone(), v.clone());
         }
     }
-    if validator.is_valid(&Value::Object(base.clone())) {
+    if takes(&base) {
         return base;
     }
     samples.into_iter().max_by_key(Map::len).unwrap_or(base)
