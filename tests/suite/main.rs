@@ -19,6 +19,7 @@ mod junit;
 mod junit_schema;
 mod layers;
 mod loaders;
+mod memory;
 mod misconfigured;
 mod openapi;
 mod openapi_ops;
