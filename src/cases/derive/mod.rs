@@ -13,6 +13,7 @@ use crate::contract::{pointer_token, BodyKind, Class, Operation, ParamIn, Status
 
 mod agree;
 mod auth;
+mod bounds;
 mod branches;
 mod formats;
 mod params;
@@ -246,6 +247,7 @@ impl Deriver<'_> {
                 self.date_times(&prop);
             }
             self.formats(&prop, &s);
+            self.bounds(&prop, &s);
             if required.contains(&prop) {
                 self.prop_case(
                     "required",

@@ -26,16 +26,16 @@ pub const INVALID_PATH: &[u16] = &[400, 404, 422];
 /// refuse the request line or the header as too long (414, 431).
 const MAX_SENT_LENGTH: usize = 4000;
 
-/// One value a case gives a parameter.
-struct Trial {
-    rule: String,
-    title: String,
-    class: Class,
-    value: ParamSent,
+/// One value a case gives a parameter (or a body property).
+pub(super) struct Trial {
+    pub(super) rule: String,
+    pub(super) title: String,
+    pub(super) class: Class,
+    pub(super) value: ParamSent,
 }
 
 impl Trial {
-    fn new(rule: &str, title: String, class: Class, value: ParamSent) -> Self {
+    pub(super) fn new(rule: &str, title: String, class: Class, value: ParamSent) -> Self {
         Trial {
             rule: rule.to_string(),
             title,
@@ -226,7 +226,7 @@ fn trials(p: &Param, validator: &jsonschema::Validator) -> Vec<Trial> {
 }
 
 /// A value outside an enum of strings or of integers.
-fn enum_break(values: &[Value]) -> Option<Value> {
+pub(super) fn enum_break(values: &[Value]) -> Option<Value> {
     if values.is_empty() {
         return None;
     }
@@ -293,7 +293,7 @@ fn lengths(s: &Value) -> Vec<Trial> {
 }
 
 /// `minimum`, `maximum` and their exclusive forms: the bound and the number one step past it.
-fn ranges(s: &Value, integer: bool) -> Vec<Trial> {
+pub(super) fn ranges(s: &Value, integer: bool) -> Vec<Trial> {
     let step = if integer { 1.0 } else { 0.5 };
     let f = |k: &str| s.get(k).and_then(Value::as_f64).filter(|v| v.is_finite());
     let mut out = Vec::new();
