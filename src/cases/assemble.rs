@@ -145,15 +145,23 @@ fn prepare(
     generable: &impl Fn(&Value) -> Result<(), GenError>,
 ) -> Result<(), (String, String)> {
     if op.endpoint.body_kind != BodyKind::None {
+        let shown = op.request_schema_path.display().to_string();
+        let pointer = match shown.split_once('#') {
+            Some((_, pointer)) => pointer.to_string(),
+            None => shown,
+        };
         generable(&op.request_schema).map_err(|e| {
-            let shown = op.request_schema_path.display().to_string();
-            let pointer = match shown.split_once('#') {
-                Some((_, pointer)) => pointer.to_string(),
-                None => shown,
-            };
             (
-                pointer,
+                pointer.clone(),
                 format!("cannot generate bodies from the request schema: {e}"),
+            )
+        })?;
+        derive::check_budget(op).map_err(|(at, why)| {
+            (
+                pointer.clone(),
+                format!(
+                    "cannot derive cases from the request schema: schema pointer \"{at}\": {why}"
+                ),
             )
         })?;
     }

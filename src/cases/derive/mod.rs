@@ -15,6 +15,7 @@ mod agree;
 mod auth;
 mod bounds;
 mod branches;
+mod budget;
 mod formats;
 mod params;
 mod patterns;
@@ -24,6 +25,7 @@ mod tests;
 mod values;
 
 pub use agree::judged_members;
+pub use budget::{check_budget, MAX_DERIVED_BYTES};
 pub use params::{
     as_text, ignored, param_expect, settle_params, valid_param_value, INVALID_PARAM, INVALID_PATH,
 };

@@ -186,7 +186,10 @@ pub(super) fn checked_base(
     let Ok(strategy) = crate::cases::generate::valid(&contract.request_schema) else {
         return base;
     };
-    let samples: Vec<Map<String, Value>> = crate::cases::generate::sample(&strategy, 0x5eed, 64)
+    // Up to 64 held at once, fewer of large ones: about 64 MB of them at most.
+    let smallest = crate::cases::generate::smallest_size(&contract.request_schema).max(1);
+    let n = ((64 << 20) / smallest).clamp(2, 64) as usize;
+    let samples: Vec<Map<String, Value>> = crate::cases::generate::sample(&strategy, 0x5eed, n)
         .unwrap_or_default()
         .into_iter()
         .filter_map(|v| match v {

@@ -169,11 +169,12 @@ fn valid_arrays(node: &Node) -> Result<Option<Values>, GenError> {
             return Ok(Some(Just(Value::Array(Vec::new())).boxed()));
         }
     }
-    Ok(Some(arrays(
-        item_values(node)?,
-        rules.min_items,
-        rules.max_items,
-    )))
+    // Items this large come only as many as `minItems` asks for.
+    let max = match rules.items.as_deref() {
+        Some(item) if super::size::bulky(item) => Some(rules.min_items),
+        _ => rules.max_items,
+    };
+    Ok(Some(arrays(item_values(node)?, rules.min_items, max)))
 }
 
 /// Any JSON value, kept small: used where the schema says nothing.
@@ -262,6 +263,8 @@ fn object_plan(node: &Node) -> Result<ObjectPlan, GenError> {
         let required = required.contains(name.as_str());
         let values = match valid(sub) {
             Err(GenError::Unsatisfiable { .. }) if !required && compose::reaches_cut(sub) => None,
+            // Memory, not meaning: such a property is never drawn, and a body without it is valid.
+            Ok(_) if !required && super::size::bulky(sub) => None,
             other => Some(pattern::declared_values(node, name, required, other?)?),
         };
         fields.push(Field {

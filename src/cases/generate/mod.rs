@@ -26,10 +26,12 @@ pub use formats::{
 };
 pub use numbers::{has_unsafe_number, MAX_SAFE};
 pub use pattern::pattern_pair;
+pub use size::MAX_VALUE_BYTES;
 pub use strings::PROTOTYPE_KEYS;
 mod numbers;
 mod pattern;
 mod schema;
+mod size;
 mod strings;
 
 use proptest::strategy::{BoxedStrategy, Strategy, Union, ValueTree};
@@ -81,6 +83,14 @@ pub enum GenError {
         /// Schema pointer of the schema.
         pointer: String,
     },
+    /// The smallest valid value is past [`MAX_VALUE_BYTES`]: building one would exhaust memory.
+    #[error("schema pointer \"{pointer}\": the smallest valid value is about {} MB, above the budget of {} MB for one value; most of it is asked for here", bytes >> 20, MAX_VALUE_BYTES >> 20)]
+    TooLarge {
+        /// Schema pointer of the rule that contributes most.
+        pointer: String,
+        /// The smallest value's size, in bytes of JSON text.
+        bytes: u64,
+    },
     /// A strategy gave up while drawing (proptest's reject limits).
     #[error("drawing a sample failed: {0}")]
     Sampling(String),
@@ -93,6 +103,7 @@ impl GenError {
             GenError::Unsupported { pointer, .. }
             | GenError::Malformed { pointer, .. }
             | GenError::Unsatisfiable { pointer, .. }
+            | GenError::TooLarge { pointer, .. }
             | GenError::NothingToBreak { pointer } => Some(pointer),
             GenError::Sampling(_) => None,
         }
@@ -103,12 +114,21 @@ impl GenError {
 /// A `oneOf` or `anyOf` with an OpenAPI `discriminator` gives values that name their branch.
 pub fn valid(schema: &Value) -> Result<BoxedStrategy<Value>, GenError> {
     let schema = crate::contract::discriminator::tagged(schema);
-    build::valid(&schema::read(&schema)?)
+    let node = schema::read(&schema)?;
+    size::check(&node)?;
+    build::valid(&node)
+}
+
+/// A lower bound of the size, in bytes of JSON text, of the values `schema` accepts (0 for a
+/// schema the generator refuses).
+pub fn smallest_size(schema: &Value) -> u64 {
+    schema::read(schema).map_or(0, |node| size::smallest(&node, 0).0)
 }
 
 /// Instances `schema` rejects for exactly one reason, with that reason.
 pub fn invalid(schema: &Value) -> Result<BoxedStrategy<Invalid>, GenError> {
     let node = schema::read(schema)?;
+    size::check(&node)?;
     let breaks = build::invalid(&node)?;
     if breaks.is_empty() {
         return Err(GenError::NothingToBreak {
