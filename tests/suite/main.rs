@@ -20,6 +20,7 @@ mod layers;
 mod loaders;
 mod misconfigured;
 mod openapi;
+mod openapi_files;
 mod openapi_ops;
 mod operations;
 mod order;

@@ -10,6 +10,7 @@
 //! field policies, the created id) comes from an `x-conformance` extension on the operation, in
 //! the endpoint file's format. What it cannot take keeps that operation untested, with its pointer.
 
+mod bundle;
 mod examples;
 mod links;
 mod operation;
