@@ -268,3 +268,63 @@ fn references_are_decoded_and_schemes_recognised() {
     assert!(has_scheme("https://x") && has_scheme("urn:x") && has_scheme("C:\\x"));
     assert!(!has_scheme("pet.yaml#/a:b") && !has_scheme("./a:b"));
 }
+
+#[test]
+fn the_parts_copied_from_other_files_are_bounded() {
+    let dir = folder(&[("big.json", json!(vec![0; MAX_COPIED_NODES]))]);
+    let (_, out) = bundled(&dir, schema_at("big.json"));
+    let whys: Vec<&String> = out.refused.values().map(|(_, w)| w).collect();
+    assert_eq!(whys.len(), 1, "{whys:?}");
+    assert!(whys[0].contains("more than 1000000 values"), "{}", whys[0]);
+    // One value fewer is taken.
+    let dir = folder(&[("big.json", json!(vec![0; MAX_COPIED_NODES - 1]))]);
+    let (_, out) = bundled(&dir, schema_at("big.json"));
+    assert!(out.refused.is_empty());
+}
+
+#[test]
+fn security_schemes_of_other_files_are_components_and_their_refusals_say_why() {
+    let dir = folder(&[(
+        "sec.json",
+        json!({"Token": {"type": "http", "scheme": "bearer"}}),
+    )]);
+    let mut doc = schema_at("#/components/schemas/A");
+    doc["components"] = json!({"schemas": {"A": {}}, "securitySchemes": {
+        "token": {"$ref": "sec.json#/Token"}, "gone": {"$ref": "gone.json#/Token"}}});
+    let (doc, out) = bundled(&dir, doc);
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(
+        schemes["token"]["$ref"],
+        "#/components/securitySchemes/Token"
+    );
+    assert_eq!(schemes["Token"]["scheme"], "bearer");
+    let gone = schemes["gone"]["$ref"].as_str().unwrap();
+    let (at, why) = refusal(&out.refused, gone).unwrap();
+    assert_eq!(at, "/components/securitySchemes/gone/$ref");
+    assert!(why.contains("gone.json does not exist"), "{why}");
+    // The reader says which scheme, and why.
+    let e = super::super::security::security(
+        &doc,
+        &out.refused,
+        &json!({"security": [{"gone": []}]}),
+        "/p",
+    )
+    .unwrap_err();
+    assert!(
+        e.message
+            .starts_with("the security scheme `gone`: `$ref: gone.json#/Token`"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn a_path_item_that_cannot_be_taken_is_named_with_its_template() {
+    let dir = folder(&[]);
+    let doc = json!({"openapi": "3.1.0", "paths": {"/x": {"$ref": "https://h/x.json"}}});
+    let (_, out) = bundled(&dir, doc);
+    assert_eq!(out.paths.len(), 1);
+    let (template, at, why) = &out.paths[0];
+    assert_eq!((template.as_str(), at.as_str()), ("/x", "/paths/~1x/$ref"));
+    assert!(why.contains("api.json#/paths/~1x/$ref: a URL"), "{why}");
+}
