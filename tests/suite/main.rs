@@ -22,6 +22,7 @@ mod loaders;
 mod memory;
 mod misconfigured;
 mod openapi;
+mod openapi_files;
 mod openapi_ops;
 mod operations;
 mod order;

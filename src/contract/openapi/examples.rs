@@ -18,7 +18,7 @@ pub(super) fn check(
     warnings: &mut Vec<LoadWarning>,
 ) {
     let body_at = format!("{pointer}/requestBody");
-    if let Ok(Some(body)) = resolve_ref(r.doc, op.get("requestBody"), &body_at) {
+    if let Ok(Some(body)) = resolve_ref(r, op.get("requestBody"), &body_at) {
         let base = ref_base(op.get("requestBody"), &body_at);
         media_examples(r, body.get("content"), &base, warnings);
     }
@@ -29,7 +29,7 @@ pub(super) fn check(
         .flatten()
     {
         let at = format!("{pointer}/responses/{}", pointer_token(code));
-        if let Ok(Some(resolved)) = resolve_ref(r.doc, Some(resp), &at) {
+        if let Ok(Some(resolved)) = resolve_ref(r, Some(resp), &at) {
             let base = ref_base(Some(resp), &at);
             media_examples(r, resolved.get("content"), &base, warnings);
         }

@@ -9,7 +9,10 @@
 //! converted to JSON Schema 2020-12. What OpenAPI cannot say (semantic rules, tolerated statuses,
 //! field policies, the created id) comes from an `x-conformance` extension on the operation, in
 //! the endpoint file's format. What it cannot take keeps that operation untested, with its pointer.
+//! `$ref`s to files next to the document are made local refs first (`bundle`), inside its
+//! folder only.
 
+mod bundle;
 mod examples;
 mod links;
 mod operation;

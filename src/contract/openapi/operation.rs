@@ -53,7 +53,8 @@ pub(super) fn read(
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let pointer = f.pointer.as_str();
-    let security = super::security::security(r.doc, f.op, pointer).map_err(|p| problems.push(p));
+    let security =
+        super::security::security(r.doc, &r.refused, f.op, pointer).map_err(|p| problems.push(p));
     let declared = parameters(r, f.item, f.op, pointer, &mut problems);
     let body = body(r, f.op, pointer).map_err(|p| problems.push(p));
     let read_responses = responses(r, f.op, pointer, &mut problems, &mut warnings);
@@ -159,7 +160,7 @@ pub(super) fn json_media(content: Option<&Value>) -> Option<(&String, &Value)> {
 /// not sent).
 fn body(r: &Reader<'_>, op: &Value, pointer: &str) -> Result<Body, Problem> {
     let at = format!("{pointer}/requestBody");
-    let Some(b) = resolve_ref(r.doc, op.get("requestBody"), &at)? else {
+    let Some(b) = resolve_ref(r, op.get("requestBody"), &at)? else {
         return Ok(Body {
             kind: BodyKind::None,
             content_type: String::new(),

@@ -44,7 +44,7 @@ pub(super) fn parameters<'a>(
             .enumerate()
         {
             let here = format!("{at}/parameters/{i}");
-            let p = match resolve_ref(r.doc, Some(p), &here) {
+            let p = match resolve_ref(r, Some(p), &here) {
                 Ok(v) => v.unwrap_or(p),
                 Err(e) => {
                     problems.push(e.into());

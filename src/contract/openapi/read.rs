@@ -26,6 +26,8 @@ pub(super) struct Reader<'a> {
     pub bad: BadDefs,
     /// The document's `x-conformance.formats`, which an operation's may override.
     pub formats: crate::contract::Formats,
+    /// The `$ref`s to other files that could not be followed.
+    pub refused: super::bundle::Refused,
 }
 
 impl Reader<'_> {
@@ -104,7 +106,7 @@ fn document_formats(doc: &Value) -> Result<crate::contract::Formats, String> {
 /// test, and the others listed with why.
 pub fn load(path: &Path) -> Result<Document, FileError> {
     let text = read_text(path)?;
-    let doc = parse(path, &text)?;
+    let mut doc = parse(path, &text)?;
     let at = |pointer: &str, message: String| {
         FileError::new(path, format!("{message} (at {pointer})"))
             .help("see the README's OpenAPI section for what is supported")
@@ -117,10 +119,12 @@ pub fn load(path: &Path) -> Result<Document, FileError> {
             format!("OpenAPI `{version}` is not 3.0 or 3.1"),
         ));
     }
+    let bundled = super::bundle::bundle(path, &mut doc);
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
         return Err(at("/paths", "the document has no `paths` object".into()));
     };
-    let (defs, bad) = component_schemas(&doc, v30);
+    let (defs, mut bad) = component_schemas(&doc, v30);
+    bad.extend(bundled.refused.clone());
     let formats = document_formats(&doc).map_err(|m| at("/x-conformance", m))?;
     let reader = Reader {
         file: path,
@@ -129,12 +133,22 @@ pub fn load(path: &Path) -> Result<Document, FileError> {
         defs,
         bad,
         formats,
+        refused: bundled.refused,
     };
     let found = operations_of(paths);
     let mut out = Document {
         server_url: server_url(&doc),
         ..Document::default()
     };
+    for (template, pointer, reason) in bundled.paths {
+        out.untested.push(Untested {
+            operation: template.clone(),
+            method: "*".into(),
+            path: template,
+            pointer,
+            reason,
+        });
+    }
     let clashes = clashes(&found);
     let mut compiled = Compiled::default();
     for f in &found {
@@ -308,24 +322,25 @@ fn parse(path: &Path, text: &str) -> Result<Value, FileError> {
     })
 }
 
-/// `value`, or the component a local `$ref` in it names.
+/// `value`, or the component a local `$ref` in it names (another file's part, bundled, is one).
 pub(super) fn resolve_ref<'a>(
-    doc: &'a Value,
+    r: &Reader<'a>,
     value: Option<&'a Value>,
     pointer: &str,
 ) -> Result<Option<&'a Value>, (String, String)> {
     let Some(v) = value else { return Ok(None) };
     match v.get("$ref").and_then(Value::as_str) {
         None => Ok(Some(v)),
-        Some(r) => r
+        Some(target) => target
             .strip_prefix('#')
-            .and_then(|p| doc.pointer(p))
+            .and_then(|p| r.doc.pointer(p))
             .map(Some)
             .ok_or_else(|| {
-                (
-                    pointer.to_string(),
-                    format!("`$ref: {r}` points at nothing"),
-                )
+                let message = match super::bundle::refusal(&r.refused, target) {
+                    Some((_, why)) => why.clone(),
+                    None => format!("`$ref: {target}` points at nothing"),
+                };
+                (pointer.to_string(), message)
             }),
     }
 }

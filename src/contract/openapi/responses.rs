@@ -58,7 +58,7 @@ pub(super) fn responses(
             });
             continue;
         };
-        let resolved = match resolve_ref(r.doc, Some(resp), &at) {
+        let resolved = match resolve_ref(r, Some(resp), &at) {
             Ok(v) => v.unwrap_or(resp),
             Err(e) => {
                 problems.push(e.into());

@@ -197,6 +197,7 @@ pub(super) fn with_defs(
                 Some(d) => def_refs(d, &mut pending),
                 None => {
                     return Err(match bad.get(&name) {
+                        Some((at, why)) if super::bundle::is_refused(&name) => (at.clone(), why.clone()),
                         Some((at, why)) => (
                             at.clone(),
                             format!("the schema at {pointer} uses component `{name}`, which cannot be taken: {why}"),

@@ -10,7 +10,12 @@ use crate::contract::{pointer_token, ParamIn, Scheme, SchemeKind, Security};
 /// security; `{}` among them makes it optional. A scheme that is not in the components, or an
 /// `apiKey` without `in` and `name`, is a problem; a scheme the suite cannot send is kept as
 /// [`SchemeKind::Unsupported`], so its operation is listed rather than refused.
-pub(super) fn security(doc: &Value, op: &Value, pointer: &str) -> Result<Security, Problem> {
+pub(super) fn security(
+    doc: &Value,
+    refused: &super::bundle::Refused,
+    op: &Value,
+    pointer: &str,
+) -> Result<Security, Problem> {
     let (requirements, at) = match (op.get("security"), doc.get("security")) {
         (None, Some(r)) => (Some(r), "/security".to_string()),
         (r, _) => (r, format!("{pointer}/security")),
@@ -35,7 +40,8 @@ pub(super) fn security(doc: &Value, op: &Value, pointer: &str) -> Result<Securit
         }
         let mut alternative = Vec::with_capacity(requirement.len());
         for name in requirement.keys() {
-            let kind = kind(doc, name).map_err(|why| Problem::at(&format!("{at}/{i}"), &why))?;
+            let kind =
+                kind(doc, refused, name).map_err(|why| Problem::at(&format!("{at}/{i}"), &why))?;
             alternative.push(Scheme {
                 name: name.clone(),
                 kind,
@@ -47,7 +53,7 @@ pub(super) fn security(doc: &Value, op: &Value, pointer: &str) -> Result<Securit
 }
 
 /// The kind of the scheme `name`, from `components/securitySchemes` (a local `$ref` followed).
-fn kind(doc: &Value, name: &str) -> Result<SchemeKind, String> {
+fn kind(doc: &Value, refused: &super::bundle::Refused, name: &str) -> Result<SchemeKind, String> {
     let at = format!("/components/securitySchemes/{}", pointer_token(name));
     let mut scheme = doc.pointer(&at).ok_or_else(|| {
         format!("the security scheme `{name}` is not in components/securitySchemes")
@@ -56,10 +62,11 @@ fn kind(doc: &Value, name: &str) -> Result<SchemeKind, String> {
         scheme = r
             .strip_prefix('#')
             .and_then(|p| doc.pointer(p))
-            .ok_or_else(|| {
-                format!(
+            .ok_or_else(|| match super::bundle::refusal(refused, r) {
+                Some((_, why)) => format!("the security scheme `{name}`: {why}"),
+                None => format!(
                     "the security scheme `{name}` refers to `{r}`, which is not in the document"
-                )
+                ),
             })?;
     }
     let field = |key: &str| scheme.get(key).and_then(Value::as_str);
