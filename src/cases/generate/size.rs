@@ -90,7 +90,7 @@ fn array<'a>(node: &'a Node, depth: usize) -> (u64, &'a str) {
     (total, top.1)
 }
 
-fn object<'a>(node: &'a Node, depth: usize) -> (u64, &'a str) {
+fn object(node: &Node, depth: usize) -> (u64, &str) {
     let rules = &node.object;
     let mut total: u64 = 2;
     let mut top = (0, node.pointer.as_str());
