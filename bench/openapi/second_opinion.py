@@ -84,7 +84,7 @@ def main(argv):
             except (KeyError, IndexError, ValueError, TypeError):
                 continue
             items.append({"case": tc.get("name"), "at": at, "schema_at": schema_at, "value": value, "schema": schema})
-    path = os.path.join(out, "second_opinion.json")
+    path = os.path.abspath(os.path.join(out, "second_opinion.json"))
     with open(path, "w", encoding="utf-8") as f:
         json.dump(items, f)
     verdicts = json.loads(subprocess.run(["node", "-e", AJV, NODE_MODULES, path], check=True,
