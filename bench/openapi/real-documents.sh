@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the suite on public OpenAPI documents that nobody on this project wrote, each mocked by
-# Prism in its default (static) mode, and print per document how many of ALL its operations were
-# tested, with a credential given for every security scheme the suite can send.
+# Prism (in its default, static mode unless PRISM_FLAGS below says otherwise), and print per
+# document how many of ALL its operations were tested, with a credential given for every security
+# scheme the suite can send.
 #
 #   bench/openapi/real-documents.sh            # every document below
 #   bench/openapi/real-documents.sh NAME...    # only these (names from the table)
@@ -50,11 +51,24 @@ DOCS=(
   "star-trek-3.0          $EX/3.0/yaml/star-trek.yaml           @readme/oas-examples@8.2.2:3.0/yaml/star-trek.yaml"
   "petstore-3.1           $EX/3.1/yaml/petstore.yaml            @readme/oas-examples@8.2.2:3.1/yaml/petstore.yaml --skip updatePetWithForm::property::"
   "train-travel-3.1       $EX/3.1/yaml/train-travel.yaml        @readme/oas-examples@8.2.2:3.1/yaml/train-travel.yaml"
-  # Prism 5.16 dies on some generated multipart bodies of `POST /images` (a TypeError in
-  # parse-multipart-data, uncaught: every later request of the run finds no server). A finding
-  # about the mock; its generated bodies are skipped so the rest of the document is tested.
-  "readme-api-3.1         $EX/3.1/yaml/readme.yaml              @readme/oas-examples@8.2.2:3.1/yaml/readme.yaml --skip uploadImage::property:: --skip createAPIKey::property::any_body"
+  # Prism 5.16 stops answering on a multipart part whose name holds a `;` (parse-multipart-data
+  # splits Content-Disposition on every `;`, then reads an `=` that is not there: an uncaught
+  # TypeError; every later request of the run finds no server), which the generated bodies of the
+  # four multipart operations (createAPI, updateAPI, validateAPI, uploadImage) draw. A finding
+  # about the mock (`curl -F 'a;b=x'` reproduces it); those operations' generated bodies are
+  # skipped, their other cases and the rest of the document are tested.
+  "readme-api-3.1         $EX/3.1/yaml/readme.yaml              @readme/oas-examples@8.2.2:3.1/yaml/readme.yaml --skip uploadImage::property:: --skip createAPI::property:: --skip updateAPI::property:: --skip validateAPI::property::"
   "security-3.1           $EX/3.1/yaml/security.yaml            @readme/oas-examples@8.2.2:3.1/yaml/security.yaml"
+)
+# Prism flags per document (none: static mode, where Prism answers the document's examples, and
+# for a schema without one a value it makes up: "string" for every string).
+# The ReadMe document has no response example, and its response schemas set a `pattern` on most
+# strings (`rdme_\w+`, `\/projects\/(me|...)`, `[a-f\d]{24}`): every static answer breaks
+# them, which the suite rightly reports on every valid case (Prism's own `sl-violations` header
+# says the same; Ajv, an ECMA-262 validator, agrees on all 3,681 errors of a static run; see
+# bench/README.md). Dynamic mode draws answers from the schemas (json-schema-faker), seeded.
+declare -A PRISM_FLAGS=(
+  [readme-api-3.1]="--dynamic --seed 1"
 )
 # Not in the default list: every operation of it documents no response, which Prism 5.16
 # answers with 500 NO_RESPONSE_RESPONSE_DEFINED before it stops answering. Run it by name
@@ -208,7 +222,8 @@ for line in "${DOCS[@]}"; do
   fi
   credentials "$doc" "$out"
   port=$(free_port)
-  node "$PRISM" mock --host 127.0.0.1 --port "$port" "$doc" >"$out/prism.log" 2>&1 &
+  # shellcheck disable=SC2086
+  node "$PRISM" mock ${PRISM_FLAGS[$name]:-} --host 127.0.0.1 --port "$port" "$doc" >"$out/prism.log" 2>&1 &
   PRISM_PID=$!
   if ! wait_for_port "$port" "$PRISM_PID"; then
     echo "== $name: Prism did not start; see $out/prism.log" >&2
