@@ -2,9 +2,14 @@
 //! secret-looking fields of responses are masked as they are recorded ([`secret_values`]).
 //!
 //! A server may echo the token in another form than it was sent: JSON-escaped (`\"`, `\\`, and
-//! PHP's `\/`), with `\u` escapes, percent-encoded, HTML-escaped, or trimmed of whitespace. The
-//! redactor looks for every one of these forms.
+//! PHP's `\/`) once or twice, with `\u` escapes, percent-encoded, HTML-escaped, trimmed of
+//! whitespace, base64-encoded (alone, as `Bearer <token>`, or anywhere inside a longer encoded
+//! text) or hex-encoded. One list of forms is made per secret ([`forms_of_secret`]), and one
+//! matcher over all of them is what every output goes through.
 
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, MatchKind};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 
@@ -27,11 +32,22 @@ pub const SECRET_FIELDS: &[&str] = &[
     "private_key",
 ];
 
+/// The shortest secret (in bytes) whose base64 and hex forms are redacted. The encoded forms of
+/// a shorter one are a few characters of an alphabet that ordinary text is full of, so they
+/// would match by chance; such a secret is redacted in its text forms only, and the run warns.
+pub const MIN_ENCODED_SECRET_LEN: usize = 8;
+
 /// Removes the run's secrets from text, and characters that break XML consumers.
 #[derive(Clone, Debug, Default)]
 pub struct Redactor {
-    /// Every form of every secret, longest first, so a form that contains another goes whole.
-    forms: Vec<(String, &'static str)>,
+    /// Every form of every secret, longest first.
+    forms: Arc<Vec<String>>,
+    /// One pass over the text finds the leftmost, longest form, so a form that contains another
+    /// goes whole.
+    matcher: Option<Arc<AhoCorasick>>,
+    marker: &'static str,
+    /// How many secrets are too short for their encoded forms ([`MIN_ENCODED_SECRET_LEN`]).
+    short: usize,
 }
 
 impl Redactor {
@@ -41,18 +57,35 @@ impl Redactor {
 
     /// A redactor that writes `marker` in place of each secret.
     pub fn with_marker(secrets: impl IntoIterator<Item = String>, marker: &'static str) -> Self {
-        let mut forms: Vec<(String, &'static str)> = Vec::new();
+        let mut forms: Vec<String> = Vec::new();
+        let mut short = 0;
         for secret in secrets {
-            for variant in [secret.as_str(), secret.trim()] {
-                for form in forms_of(variant) {
-                    if !form.is_empty() && !forms.iter().any(|(f, _)| *f == form) {
-                        forms.push((form, marker));
-                    }
-                }
+            if secret.trim().is_empty() {
+                continue;
             }
+            if secret.trim().len() < MIN_ENCODED_SECRET_LEN {
+                short += 1;
+            }
+            forms.extend(forms_of_secret(&secret));
         }
-        forms.sort_by_key(|(f, _)| std::cmp::Reverse(f.len()));
-        Redactor { forms }
+        forms.retain(|f| !f.is_empty());
+        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        forms.dedup();
+        let matcher = (!forms.is_empty())
+            .then(|| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(forms.iter())
+                    .ok()
+            })
+            .flatten()
+            .map(Arc::new);
+        Redactor {
+            forms: Arc::new(forms),
+            matcher,
+            marker,
+            short,
+        }
     }
 
     /// Whether there is anything to redact.
@@ -60,15 +93,58 @@ impl Redactor {
         self.forms.is_empty()
     }
 
+    /// How many of the secrets are shorter than [`MIN_ENCODED_SECRET_LEN`], so that their
+    /// base64 and hex forms are not redacted.
+    pub fn short_secrets(&self) -> usize {
+        self.short
+    }
+
+    /// The warning a run prints once when a secret is too short for its encoded forms.
+    pub fn short_warning(&self) -> Option<String> {
+        (self.short > 0).then(|| {
+            format!(
+                "warning: {} of the run's secrets (token or credential) {} shorter than {} \
+                 characters: {} base64 and hex forms are not redacted, since they would match \
+                 unrelated text (the secret as sent and escaped still is)",
+                self.short,
+                if self.short == 1 { "is" } else { "are" },
+                MIN_ENCODED_SECRET_LEN,
+                if self.short == 1 { "its" } else { "their" },
+            )
+        })
+    }
+
     /// The text with every form of every secret replaced.
     pub fn apply(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for (form, marker) in &self.forms {
-            if out.contains(form.as_str()) {
-                out = out.replace(form.as_str(), marker);
-            }
-        }
+        let Some(m) = &self.matcher else {
+            return text.to_string();
+        };
+        let mut out = String::with_capacity(text.len());
+        m.replace_all_with(text, &mut out, |_, _, dst| {
+            dst.push_str(self.marker);
+            true
+        });
         out
+    }
+
+    /// Every string of a JSON value (and every key) with the secrets replaced, before it is
+    /// serialized: its serializer escapes each string once more, past the forms listed here.
+    pub fn apply_json(&self, value: &mut Value) {
+        if self.is_empty() {
+            return;
+        }
+        match value {
+            Value::String(s) => *s = self.apply(s),
+            Value::Array(a) => a.iter_mut().for_each(|v| self.apply_json(v)),
+            Value::Object(o) => {
+                let old = std::mem::take(o);
+                for (k, mut v) in old {
+                    self.apply_json(&mut v);
+                    o.insert(self.apply(&k), v);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// [`Redactor::apply`], then control characters are written as escapes, so a server's
@@ -98,6 +174,61 @@ impl Redactor {
     }
 }
 
+/// `text` without terminal control sequences, for printing what a file holds that another
+/// program wrote (a hostile summary): CSI (`ESC [` .. a final byte) and OSC, DCS, SOS, PM and
+/// APC strings (up to BEL or `ESC \\`) go whole, in their 7-bit and C1 forms; any other escape
+/// loses its next character; every other C0 and C1 control but the newline and the tab goes, and
+/// so do the bidirectional overrides, which reorder what a terminal shows.
+pub fn strip_terminal_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let introducer = match c {
+            '\u{1b}' => chars.next(),
+            '\u{9b}' => Some('['),
+            '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => Some(']'),
+            '\n' | '\t' => {
+                out.push(c);
+                continue;
+            }
+            c if c.is_control() || is_bidi_control(c) => continue,
+            c => {
+                out.push(c);
+                continue;
+            }
+        };
+        match introducer {
+            // CSI: parameter and intermediate bytes, then one final byte.
+            Some('[') => {
+                for p in chars.by_ref() {
+                    if ('\u{40}'..='\u{7e}').contains(&p) || p.is_control() {
+                        break;
+                    }
+                }
+            }
+            // A string, ended by BEL, ST (`ESC \\` or U+009C), or the end of the text.
+            Some(']' | 'P' | 'X' | '^' | '_') => {
+                while let Some(p) = chars.next() {
+                    match p {
+                        '\u{7}' | '\u{9c}' => break,
+                        '\u{1b}' => {
+                            chars.next_if_eq(&'\\');
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+}
+
 /// The secrets a credential stands for: the value itself; for HTTP basic (`user:password`)
 /// also the password alone and `base64(user:password)` as it is sent (with and without padding).
 pub fn credential_secrets(value: &str, basic: bool) -> Vec<String> {
@@ -117,9 +248,13 @@ pub fn credential_secrets(value: &str, basic: bool) -> Vec<String> {
 
 /// Standard base64 with padding (RFC 4648 4), as HTTP basic sends `user:password`.
 pub fn base64(s: &str) -> String {
+    base64_bytes(s.as_bytes())
+}
+
+fn base64_bytes(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(s.len().div_ceil(3) * 4);
-    for chunk in s.as_bytes().chunks(3) {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
         let b = [
             chunk[0],
             *chunk.get(1).unwrap_or(&0),
@@ -143,6 +278,80 @@ const URL_ENCODED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
+
+/// Every form of one secret the redactor looks for: for the secret as given and trimmed, its
+/// text forms ([`forms_of`]) and each of them JSON-escaped once more (a JSON text inside a JSON
+/// string); and, from [`MIN_ENCODED_SECRET_LEN`] bytes on, its encoded forms ([`encoded_forms`]).
+pub fn forms_of_secret(secret: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for variant in [secret, secret.trim()] {
+        if variant.is_empty() {
+            continue;
+        }
+        for form in forms_of(variant) {
+            out.push(json_inner(&form));
+            out.push(json_inner(&form).replace('/', "\\/"));
+            out.push(form);
+        }
+        if variant.len() >= MIN_ENCODED_SECRET_LEN {
+            out.extend(encoded_forms(variant));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The base64 and hex forms of a secret: base64 of the secret and of `Bearer <secret>` (with
+/// and without padding, standard and URL-safe alphabets, and with PHP's `\/` and
+/// percent-encoded, as they travel in JSON and URLs); the characters of the secret's base64
+/// at each of the three alignments it can have inside a longer encoded text
+/// ([`base64_cores`]); and hex in both cases.
+fn encoded_forms(s: &str) -> Vec<String> {
+    let mut b64 = Vec::new();
+    for text in [s.to_string(), format!("Bearer {s}")] {
+        let padded = base64(&text);
+        b64.push(padded.trim_end_matches('=').to_string());
+        b64.push(padded);
+    }
+    b64.extend(base64_cores(s.as_bytes()));
+    let mut out = Vec::new();
+    for f in &b64 {
+        let url_safe = f.replace('+', "-").replace('/', "_");
+        out.push(f.replace('/', "\\/"));
+        out.push(utf8_percent_encode(f, NON_ALPHANUMERIC).to_string());
+        out.push(lower_hex(
+            &utf8_percent_encode(f, NON_ALPHANUMERIC).to_string(),
+        ));
+        out.push(url_safe.trim_end_matches('=').to_string());
+        out.push(url_safe);
+        out.push(f.clone());
+    }
+    let hex: String = s.bytes().map(|b| format!("{b:02x}")).collect();
+    out.push(hex.to_ascii_uppercase());
+    out.push(hex);
+    out
+}
+
+/// The base64 characters that encode only bytes of `secret`, when it starts at byte offset 0, 1
+/// or 2 (mod 3) of a longer encoded text: whatever surrounds it, these characters are the same.
+/// Character `i` of an encoding holds bits `6i..6i+6`; the secret's are `8a..8a+8n`.
+fn base64_cores(secret: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in 0..3usize {
+        let mut bytes = vec![0u8; a];
+        bytes.extend_from_slice(secret);
+        // Bytes after the secret change only characters past `last`.
+        bytes.extend_from_slice(&[0, 0]);
+        let encoded = base64_bytes(&bytes);
+        let first = (8 * a).div_ceil(6);
+        let last = (8 * (a + secret.len())) / 6;
+        if let Some(core) = encoded.get(first..last) {
+            out.push(core.to_string());
+        }
+    }
+    out
+}
 
 /// The forms a server may echo a secret in.
 fn forms_of(s: &str) -> Vec<String> {
@@ -331,6 +540,83 @@ mod tests {
         }
     }
 
+    /// A token of every metacharacter class: JSON, shell, HTML, URL, glob and a space.
+    const META: &str = "c4n\"ary\\$(id)`x`;|&<b>'%2F+=?#/{*}~ [0] pvt_05";
+
+    #[test]
+    fn json_escaped_twice_is_replaced_and_a_json_value_is_redacted_before_it_is_written() {
+        let r = Redactor::new([META.to_string()]);
+        let once = json_inner(META);
+        let twice = json_inner(&once);
+        for echoed in [once.clone(), twice.clone(), twice.replace('/', "\\/")] {
+            assert_eq!(r.apply(&format!("<{echoed}>")), "<[REDACTED]>", "{echoed}");
+        }
+        // Three levels deep in the text, but each string of the value holds at most two.
+        let mut v = serde_json::json!({ "actual": twice, "body": [format!("x{once}y")] });
+        r.apply_json(&mut v);
+        let text = serde_json::to_string(&serde_json::to_string(&v).unwrap()).unwrap();
+        assert!(!text.contains("c4n"), "{text}");
+        assert_eq!(v["body"][0], "x[REDACTED]y");
+    }
+
+    /// The base64 of `secret` inside a longer text, the secret starting at offset `a`.
+    fn embedded_base64(secret: &str, a: usize) -> String {
+        base64(&format!("{}{secret}~tail~", &"ABC"[..a]))
+    }
+
+    #[test]
+    fn base64_at_each_alignment_bearer_and_hex_are_replaced() {
+        let r = Redactor::new([META.to_string()]);
+        for a in 0..3 {
+            let text = embedded_base64(META, a);
+            let out = r.apply(&text);
+            assert!(out.contains(REDACTED), "alignment {a}: {text} -> {out}");
+            // What is left is the few characters that also encode the surrounding bytes.
+            assert!(out.len() < REDACTED.len() + 20, "alignment {a}: {out}");
+        }
+        let bearer = base64(&format!("Bearer {META}"));
+        let hex: String = META.bytes().map(|b| format!("{b:02x}")).collect();
+        for echoed in [
+            bearer.clone(),
+            bearer.trim_end_matches('=').to_string(),
+            bearer.replace('/', "\\/"),
+            bearer.replace('+', "-").replace('/', "_"),
+            hex.clone(),
+            hex.to_ascii_uppercase(),
+            base64(META),
+        ] {
+            assert_eq!(r.apply(&format!("[{echoed}]")), "[[REDACTED]]", "{echoed}");
+        }
+        assert_eq!(r.short_secrets(), 0);
+        assert!(r.short_warning().is_none());
+    }
+
+    #[test]
+    fn a_basic_credential_has_its_encoded_forms_as_the_token_does() {
+        let r = Redactor::new(credential_secrets("alice:s3cret-pw-long", true));
+        for text in [
+            embedded_base64("s3cret-pw-long", 1),
+            embedded_base64("alice:s3cret-pw-long", 2),
+            "7333637265742d70772d6c6f6e67".to_string(),
+        ] {
+            assert!(r.apply(&text).contains(REDACTED), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_short_secret_keeps_its_text_forms_and_warns_instead_of_its_encoded_ones() {
+        let r = Redactor::new(["k3y".to_string(), "long-enough-token".to_string()]);
+        assert_eq!(r.apply("a k3y b"), "a [REDACTED] b");
+        // `azN5` (base64 of `k3y`) stays: four such characters appear in ordinary text.
+        assert_eq!(r.apply("azN5 6b3379"), "azN5 6b3379");
+        assert_eq!(r.short_secrets(), 1);
+        let warning = r.short_warning().unwrap();
+        assert!(warning.contains("shorter than 8"), "{warning}");
+        assert!(!warning.contains("k3y"), "{warning}");
+        // Whitespace alone is no secret: it would blank every space.
+        assert!(Redactor::new([" ".to_string()]).is_empty());
+    }
+
     #[test]
     fn secret_fields_are_found_at_any_depth() {
         let v: Value = serde_json::json!({
@@ -345,6 +631,18 @@ mod tests {
     fn terminal_text_shows_control_characters_as_escapes() {
         let r = Redactor::default();
         assert_eq!(r.for_terminal("a\u{1b}[2Jb\r\n"), "a\\u{1b}[2Jb\\u{d}\n");
+    }
+
+    #[test]
+    fn terminal_control_sequences_are_stripped_whole() {
+        let hostile = "a\u{1b}[2J\u{1b}[1;31mb\u{1b}]0;title\u{7}c\u{1b}]8;;http://x\u{1b}\\d\
+                       \u{9b}31me\u{9d}osc\u{9c}f\u{1b}Pdcs\u{1b}\\g\u{1b}7h\r\u{8}\u{7f}\u{85}\
+                       i\u{202e}j\nk\tl";
+        assert_eq!(strip_terminal_controls(hostile), "abcdefghij\nk\tl");
+        // An unterminated sequence ends with the text, and never panics.
+        assert_eq!(strip_terminal_controls("x\u{1b}]0;never ended"), "x");
+        assert_eq!(strip_terminal_controls("x\u{1b}"), "x");
+        assert_eq!(strip_terminal_controls("é\u{1b}[é"), "é");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::cli::{
 use super::plan::{load_contracts, parse_faults, parse_variations, token_from_env};
 use crate::contract::Operation;
 use crate::exit;
+use crate::redact::Redactor;
 use crate::server::{self, Fault, FaultSet, ServerConfig, Variation, VariationSet};
 
 /// Parses the process arguments, runs the command, and returns the exit code.
@@ -29,7 +30,8 @@ pub fn main() -> i32 {
             // old green one.
             let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
             if let Some(junit) = run_junit_path(&argv) {
-                write_setup_report(&junit, &e.render().to_string());
+                let redactor = env_redactor([DEFAULT_TOKEN_ENV]);
+                write_setup_report(&junit, &e.render().to_string(), &redactor);
             }
             return exit::USAGE;
         }
@@ -45,8 +47,10 @@ pub fn main() -> i32 {
         Command::Run(mut args) => {
             let given = matches.subcommand_matches("run");
             if let Err(e) = given.map_or(Ok(()), |m| args.apply_profile(m)) {
-                print_error(&e);
-                write_setup_report(&args.junit, &e.to_string());
+                // The flags' secrets: a profile value may have expanded one of them.
+                let redactor = run_redactor(&args);
+                print_error_redacted(&e, &redactor);
+                write_setup_report(&args.junit, &e.to_string(), &redactor);
                 return exit::USAGE;
             }
             run_command(*args)
@@ -89,14 +93,16 @@ fn openapi_command(args: &OpenapiArgs) -> i32 {
 fn diff_command(args: &DiffArgs) -> i32 {
     use crate::report::diff;
     let loaded = diff::load(&args.old).and_then(|old| Ok((old, diff::load(&args.new)?)));
+    // A summary holds what a server answered: redacted like `run`'s output.
+    let redactor = env_redactor([DEFAULT_TOKEN_ENV]);
     match loaded {
         Ok((old, new)) => {
             let d = diff::compare(&old, &new);
-            println!("{}", d.render());
+            println!("{}", d.render(&redactor));
             d.exit_code()
         }
         Err(e) => {
-            print_error(&e);
+            print_error_redacted(&e, &redactor);
             exit::USAGE
         }
     }
@@ -129,14 +135,14 @@ pub fn run_junit_path(argv: &[std::ffi::OsString]) -> Option<PathBuf> {
 }
 
 /// CI's test view should show why nothing ran, so a run that cannot start still writes its report.
-fn write_setup_report(junit: &Path, message: &str) {
-    let xml = crate::report::junit::render_setup_error(message);
+fn write_setup_report(junit: &Path, message: &str, redactor: &Redactor) {
+    let xml = crate::report::junit::render_setup_error(&redactor.apply(message));
     if let Err(w) = crate::diag::write_atomic(junit, xml.as_bytes()) {
         let top = format!(
             "error: cannot write the JUnit report to {}: {w}",
             junit.display()
         );
-        print_error_as(top, &w);
+        eprintln!("{}", redactor.for_terminal(&error_chain(top, &w)));
     }
 }
 
@@ -145,18 +151,23 @@ fn run_command(args: RunArgs) -> i32 {
     let plan = match args.plan() {
         Ok(plan) => plan,
         Err(e) => {
-            print_error(&e);
-            write_setup_report(&junit, &e.to_string());
+            let redactor = run_redactor(&args);
+            print_error_redacted(&e, &redactor);
+            write_setup_report(&junit, &e.to_string(), &redactor);
             return exit::USAGE;
         }
     };
+    let redactor = plan.redactor();
+    if let Some(warning) = redactor.short_warning() {
+        eprintln!("{warning}");
+    }
     match crate::report::write::run_and_write(plan) {
         Ok(outcome) => outcome.exit_code,
         Err(e) => {
-            print_error(&e);
+            print_error_redacted(&e, &redactor);
             // Found before anything was sent: the command line or the paths are wrong.
             if e.before_sending() {
-                write_setup_report(&junit, &e.to_string());
+                write_setup_report(&junit, &e.to_string(), &redactor);
                 exit::USAGE
             } else {
                 exit::UNREACHABLE
@@ -306,14 +317,43 @@ fn server_config(args: &ServeArgs) -> Result<(ServerConfig, Vec<Fault>, Vec<Vari
     Ok((config, faults, variations))
 }
 
-/// Prints an error as `error: MESSAGE`, then its causes ([`error_chain`]).
+/// Prints an error as `error: MESSAGE`, then its causes ([`error_chain`]), redacted for the
+/// token of the default variable.
 fn print_error(e: &dyn Error) {
-    print_error_as(format!("error: {e}"), e);
+    print_error_redacted(e, &env_redactor([DEFAULT_TOKEN_ENV]));
+}
+
+/// [`print_error`] with the secrets `redactor` knows masked.
+fn print_error_redacted(e: &dyn Error, redactor: &Redactor) {
+    eprintln!(
+        "{}",
+        redactor.for_terminal(&error_chain(format!("error: {e}"), e))
+    );
 }
 
 /// Prints `top`, a message about `e`, then the causes of `e` ([`error_chain`]).
 fn print_error_as(top: String, e: &dyn Error) {
-    eprintln!("{}", error_chain(top, e));
+    let redactor = env_redactor([DEFAULT_TOKEN_ENV]);
+    eprintln!("{}", redactor.for_terminal(&error_chain(top, e)));
+}
+
+/// The variable the token is read from when no `--token-env` is given.
+const DEFAULT_TOKEN_ENV: &str = "PROVISIONR_TOKEN";
+
+/// What masks the secrets of these variables, for what is printed before a run's plan (and its
+/// redactor) exists or where there is none (`diff`). A profile value that expanded one of them
+/// (`base_url = "...${PROVISIONR_TOKEN}"`) is masked with it.
+fn env_redactor<'a>(vars: impl IntoIterator<Item = &'a str>) -> Redactor {
+    Redactor::new(vars.into_iter().filter_map(|v| std::env::var(v).ok()))
+}
+
+/// The secrets a `run`'s flags name: the token's variable (the default one too) and each
+/// `--credential`'s.
+fn run_redactor(args: &RunArgs) -> Redactor {
+    let vars = [DEFAULT_TOKEN_ENV, args.token_env.as_str()]
+        .into_iter()
+        .chain(args.credentials.iter().map(|(_, var)| var.as_str()));
+    env_redactor(vars)
 }
 
 /// `top`, then `e` and each of its sources on a line of its own (`  caused by: ...`), but for

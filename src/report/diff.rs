@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::summary::{Finding, Summary};
 use crate::diag::FileError;
+use crate::redact::{strip_terminal_controls, Redactor};
 
 /// A violation's identity across runs: the case, the check and where. The expected and actual
 /// values are left out, since ids and times differ from run to run.
@@ -95,7 +96,12 @@ impl Diff {
         }
     }
 
-    pub fn render(&self) -> String {
+    /// The diff as printed. The summaries may come from anywhere: every value from them is
+    /// redacted like `run`'s output and loses its terminal control sequences and line breaks,
+    /// so a hostile summary can neither leak the token nor rewrite the terminal.
+    pub fn render(&self, redactor: &Redactor) -> String {
+        let clean =
+            |s: &str| strip_terminal_controls(&redactor.apply(s)).replace(['\n', '\t'], " ");
         let mut s = String::new();
         for (title, list) in [
             ("new", &self.new),
@@ -107,7 +113,11 @@ impl Diff {
                 let _ = writeln!(
                     s,
                     "  {}: check `{}` failed at {}: expected {}, got {}",
-                    f.case, f.check, f.location, f.expected, f.actual
+                    clean(&f.case),
+                    clean(&f.check),
+                    clean(&f.location),
+                    clean(&f.expected),
+                    clean(&f.actual)
                 );
             }
         }
@@ -116,11 +126,11 @@ impl Diff {
                 s,
                 "not tested in the new run ({}): {}",
                 self.not_tested.len(),
-                self.not_tested.join(", ")
+                clean(&self.not_tested.join(", "))
             );
         }
         for n in &self.notes {
-            let _ = writeln!(s, "note: {n}");
+            let _ = writeln!(s, "note: {}", clean(n));
         }
         let _ = write!(
             s,

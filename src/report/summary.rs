@@ -148,6 +148,15 @@ pub struct Facts<'a> {
     pub load_warnings: Vec<LoadWarning>,
 }
 
+/// The summary as the file holds it: every string redacted before it is serialized (the
+/// serializer escapes an echoed token once more, past the forms the redactor lists), then the
+/// text once more.
+pub fn render(summary: &Summary, redactor: &crate::redact::Redactor) -> String {
+    let mut value = serde_json::to_value(summary).unwrap_or_default();
+    redactor.apply_json(&mut value);
+    redactor.apply(&serde_json::to_string_pretty(&value).unwrap_or_default())
+}
+
 /// The verdict word for an exit code.
 pub fn verdict(exit_code: i32) -> &'static str {
     match exit_code {

@@ -258,8 +258,8 @@ fn write_summary(
         load_warnings: plan.load_warnings.clone(),
     };
     let summary = super::summary::build(facts, &outcome.results);
-    let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
-    write_atomic(path, redactor.apply(&json).as_bytes()).map_err(|source| WriteError::Summary {
+    let json = super::summary::render(&summary, redactor);
+    write_atomic(path, json.as_bytes()).map_err(|source| WriteError::Summary {
         path: path.to_path_buf(),
         source,
     })

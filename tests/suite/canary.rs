@@ -1,7 +1,9 @@
-//! The canary: a server that echoes the bearer token back in every form it can (as the `id`, as
-//! the `name`, JSON-escaped the PHP way, percent-encoded, in headers), run through `run`, the
-//! property shrinker, `--created` and `selftest`, with tokens holding `/`, `"`, `\`, `$` and a
-//! trailing space. No output file, stdout or stderr may hold the token in any of those forms.
+//! The canary: a server that echoes the bearer token back in every form it can (raw, JSON-escaped
+//! once and twice and the PHP way, `\u`-escaped, percent-encoded, HTML-escaped, base64 at each
+//! alignment inside a longer text, base64 of `Bearer <token>`, hex, in headers), run through
+//! `run`, the property shrinker, `--created`, `selftest` and `diff`, with tokens holding `/`,
+//! `"`, `\`, `$`, a trailing space, and one of every metacharacter class. No output file,
+//! stdout or stderr may hold the token in any of those forms.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -13,6 +15,7 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::Value;
 
 use crate::common::assert_valid_junit;
+use provisionr_conformance::redact::base64;
 
 const BIN: &str = env!("CARGO_BIN_EXE_provisionr-conformance");
 /// The value of a secret-looking response field, which must be masked wherever it would show.
@@ -22,7 +25,12 @@ const TOKENS: &[&str] = &[
     "pvt_canary/slash/0001",
     "pvt_canary\"quote\\back$dollar_0002",
     "pvt_canary_trailing_0003 ",
+    META_TOKEN,
 ];
+
+/// One of every metacharacter class: JSON (`"` `\` `/`), shell (`$()` `` ` `` `;` `|` `&`),
+/// HTML (`<>` `'`), URL (`%` `+` `=` `?` `#`), glob (`*` `[]` `{}`), and a space.
+pub const META_TOKEN: &str = "c4n\"ary\\$(id)`x`;|&<b>'%2F+=?#/{*}~ [0] pvt_0004";
 
 fn json_inner(s: &str) -> String {
     let q = Value::String(s.to_string()).to_string();
@@ -33,8 +41,55 @@ fn percent(s: &str) -> String {
     utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
 }
 
+/// `\u`-escapes of every character but letters and digits.
+pub fn escape_u(s: &str) -> String {
+    s.chars()
+        .map(|c| match c.is_ascii_alphanumeric() {
+            true => c.to_string(),
+            false => format!("\\u{:04x}", c as u32),
+        })
+        .collect()
+}
+
+/// Percent-escapes with lower-case hex digits (the token's own characters as they are).
+fn lower_percent(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..=at]);
+        out.push_str(&rest[at + 1..at + 3].to_lowercase());
+        rest = &rest[at + 3..];
+    }
+    out + rest
+}
+
+pub fn html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+pub fn hex(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The base64 of a text holding `token` after `a` other bytes.
+pub fn embedded_base64(token: &str, a: usize) -> String {
+    base64(&format!("{}{token}, and more", &"key="[..a]))
+}
+
+/// The characters of `embedded_base64(token, a)` that encode the token's bytes alone: what any
+/// base64 text that holds the token at that alignment contains.
+pub fn base64_core(token: &str, a: usize) -> String {
+    let encoded = embedded_base64(token, a);
+    let (first, last) = ((8 * a).div_ceil(6), 8 * (a + token.len()) / 6);
+    encoded[first..last].to_string()
+}
+
 /// Every form of the token a leak could take, and the masked field's value.
-fn forbidden(token: &str) -> Vec<String> {
+pub fn forbidden(token: &str) -> Vec<String> {
     let mut out = vec![PLAIN_TEXT_TOKEN.to_string()];
     for t in [token, token.trim()] {
         let json = json_inner(t);
@@ -42,17 +97,23 @@ fn forbidden(token: &str) -> Vec<String> {
             t.to_string(),
             json.clone(),
             json.replace('/', "\\/"),
+            json_inner(&json),
+            escape_u(t),
             percent(t),
-            percent(t).to_lowercase(),
+            lower_percent(&percent(t)),
+            html(t),
+            hex(t),
+            hex(t).to_uppercase(),
         ]);
+        out.extend((0..3).map(|a| base64_core(t, a)));
     }
     out.sort();
     out.dedup();
     out
 }
 
-/// Echoes the token of the Authorization header into a 201 for every request.
-async fn echo(headers: HeaderMap) -> Response {
+/// Echoes the token of the Authorization header into a 201 for every request, in every form.
+pub async fn echo(headers: HeaderMap) -> Response {
     let auth = headers
         .get("authorization")
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
@@ -61,10 +122,20 @@ async fn echo(headers: HeaderMap) -> Response {
     let json = json_inner(token);
     let php = json.replace('/', "\\/");
     // Written by hand, as a PHP server would: `name` with escaped slashes, the token as the id.
+    let embedded: Vec<String> = (0..3).map(|a| embedded_base64(token, a)).collect();
+    let encoded = serde_json::json!({
+        "json_in_json": json_inner(&format!("{{\"t\":\"{json}\"}}")),
+        "html": html(token),
+        "base64": embedded,
+        "bearer_base64": base64(&auth),
+        "hex": hex(token),
+        "HEX": hex(token).to_uppercase(),
+    });
     let body = format!(
-        r#"{{"id":"{json}","name":"{php}","description":"{pct}","abilities":[],"timestamp":{{"created_at":"2026-01-01T00:00:00Z","last_used_at":null,"expires_at":null,"expires_at_mins":null,"requested_at":"2026-01-01T00:00:00Z"}},"_embedded":[],"plain_text_token":"{PLAIN_TEXT_TOKEN}","debug":"{auth_json}"}}"#,
+        r#"{{"id":"{json}","name":"{php}","description":"{pct}","abilities":[],"timestamp":{{"created_at":"2026-01-01T00:00:00Z","last_used_at":null,"expires_at":null,"expires_at_mins":null,"requested_at":"2026-01-01T00:00:00Z"}},"_embedded":[],"plain_text_token":"{PLAIN_TEXT_TOKEN}","debug":"{auth_json}","u":"{u}","echo":{encoded}}}"#,
         pct = percent(token),
         auth_json = json_inner(&auth),
+        u = escape_u(token),
     );
     let mut resp = (StatusCode::CREATED, body).into_response();
     let h = resp.headers_mut();
@@ -78,11 +149,11 @@ async fn echo(headers: HeaderMap) -> Response {
     resp
 }
 
-fn echo_server() -> (SocketAddr, tokio::runtime::Runtime) {
+pub fn echo_server() -> (SocketAddr, tokio::runtime::Runtime) {
     crate::common::serve_app(axum::Router::new().fallback(echo))
 }
 
-fn bin(dir: &Path, token: &str, args: &[&str]) -> Output {
+pub fn bin(dir: &Path, token: &str, args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
         .env("PROVISIONR_TOKEN", token)
@@ -92,7 +163,7 @@ fn bin(dir: &Path, token: &str, args: &[&str]) -> Output {
 }
 
 /// Every file under `dir`, with its text.
-fn files(dir: &Path) -> Vec<(String, String)> {
+pub fn files(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -106,7 +177,7 @@ fn files(dir: &Path) -> Vec<(String, String)> {
     out
 }
 
-fn assert_clean(token: &str, place: &str, text: &str) {
+pub fn assert_clean(token: &str, place: &str, text: &str) {
     for form in forbidden(token) {
         assert!(
             !text.contains(&form),
@@ -185,6 +256,13 @@ fn no_output_holds_the_token_in_any_form() {
         );
         assert_clean(token, "selftest's output", &format!("{out:?}"));
 
+        // `diff` of the run's summary and a hostile one whose violation holds the echo.
+        let out = diff_hostile(dir.path(), token);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let shown = format!("{out:?}");
+        assert_clean(token, "diff's output", &shown);
+        assert!(shown.contains("[REDACTED]"), "{shown}");
+
         let written = files(dir.path());
         assert!(
             written.iter().any(|(p, _)| p.contains("regressions")),
@@ -195,4 +273,34 @@ fn no_output_holds_the_token_in_any_form() {
             assert_clean(token, path, text);
         }
     }
+}
+
+/// `diff` of `dir`'s `reports/summary.json` and a copy with one more violation whose `actual`
+/// holds the token in every form, the token in the environment.
+pub fn diff_hostile(dir: &Path, token: &str) -> Output {
+    let old = dir.join("reports/summary.json");
+    let mut summary: Value = serde_json::from_str(&std::fs::read_to_string(&old).unwrap()).unwrap();
+    // The masked field's value is the server's, not a secret `diff` knows.
+    let forms: Vec<String> = forbidden(token)
+        .into_iter()
+        .filter(|f| f != PLAIN_TEXT_TOKEN)
+        .collect();
+    let actual = forms.join(" | ");
+    summary["violations"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "case": "echoed", "kind": "fixed", "check": "status", "severity": "error",
+            "location": "/id", "expected": "201", "actual": actual,
+        }));
+    let new = dir.join("reports/hostile.json");
+    std::fs::write(&new, serde_json::to_string(&summary).unwrap()).unwrap();
+    let out = bin(
+        dir,
+        token,
+        &["diff", old.to_str().unwrap(), new.to_str().unwrap()],
+    );
+    // The test's own input, not an output.
+    std::fs::remove_file(&new).unwrap();
+    out
 }
