@@ -147,3 +147,53 @@ fn a_wide_schema_s_cases_are_planned_in_bounded_memory() {
         large >> 10
     );
 }
+
+/// A schema that asks for gigabytes in a few lines leaves its operation untested, with the
+/// pointer of the rule, before anything is built; the rest of the document is planned, and the
+/// planning holds little memory.
+#[test]
+fn a_schema_that_asks_for_gigabytes_leaves_only_its_operation_untested() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = |schema: Value| json!({"required": true, "content": {"application/json": {"schema": schema}}});
+    let nested = json!({"type": "object", "required": ["a"], "properties": {"a": {
+        "type": "array", "minItems": 5000, "items": {
+            "type": "array", "minItems": 5000, "items": {"type": "string", "minLength": 1000}}}}});
+    let long: Map<String, Value> = (0..200)
+        .map(|i| (format!("f{i}"), json!({"type": "string", "maxLength": 1000000})))
+        .collect();
+    let ok = json!({"201": {"description": "created"}, "400": {"description": "bad"}});
+    let doc = json!({
+        "openapi": "3.1.0",
+        "info": {"title": "bulk", "version": "1"},
+        "paths": {
+            "/nested": {"post": {"operationId": "nested", "requestBody": body(nested), "responses": ok}},
+            "/long": {"post": {"operationId": "long", "requestBody": body(json!({"type": "object", "properties": long})), "responses": ok}},
+            "/small": {"post": {"operationId": "small", "requestBody": body(json!({"type": "object"})), "responses": ok}}
+        }
+    });
+    let path = dir.path().join("bulk.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let (plan, peak) = peak_of(|| {
+        plan(
+            dir.path(),
+            &["--openapi", path.to_str().unwrap(), "--base-url", "http://127.0.0.1:9"],
+        )
+    });
+    let planned: Vec<&str> = plan
+        .operations
+        .iter()
+        .map(|s| s.contract.endpoint.operation.as_str())
+        .collect();
+    assert_eq!(planned, ["small"]);
+    let why = |op: &str| {
+        plan.untested
+            .iter()
+            .find(|u| u.operation == op)
+            .map(|u| u.reason.clone())
+            .unwrap_or_else(|| panic!("{op} not listed untested: {:?}", plan.untested))
+    };
+    assert!(why("nested").contains("\"/properties/a/items/items\""), "{}", why("nested"));
+    assert!(why("nested").contains("above the budget of 1 MB"), "{}", why("nested"));
+    assert!(why("long").contains("/maxLength\""), "{}", why("long"));
+    assert!(peak < 64 << 20, "{} MB", peak >> 20);
+}
