@@ -37,8 +37,9 @@ pub(super) fn random_id() -> String {
 }
 
 /// The first SIGINT, SIGTERM or SIGHUP stops the run, which then writes its reports; a second
-/// one ends the process at once. After SIGHUP (a closed terminal or SSH connection) nothing more
-/// is written to the terminal, which is gone.
+/// SIGINT or SIGTERM ends the process at once (a closed terminal may send SIGHUP more than once).
+/// After SIGHUP (a closed terminal or SSH connection) nothing more goes to the terminal, which
+/// is gone.
 pub(super) async fn listen_for_signals(stop: Arc<Stop>, observer: Arc<dyn Observer>) {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
@@ -55,8 +56,11 @@ pub(super) async fn listen_for_signals(stop: Arc<Stop>, observer: Arc<dyn Observ
             _ = term.recv() => libc::SIGTERM,
             _ = hup.recv() => libc::SIGHUP,
         };
-        if !first {
+        if !first && n != libc::SIGHUP {
             std::process::exit(128 + n);
+        }
+        if !first {
+            continue;
         }
         first = false;
         // Raised before anything is printed, so a failed write cannot keep the run going.
@@ -64,8 +68,12 @@ pub(super) async fn listen_for_signals(stop: Arc<Stop>, observer: Arc<dyn Observ
         if n == libc::SIGHUP {
             crate::process::silence_terminals();
         }
+        let again = match n {
+            libc::SIGHUP => "SIGINT or SIGTERM quits at once",
+            _ => "send it again to quit at once",
+        };
         observer.note(&format!(
-            "\n{} received: no new requests; finishing the reports (send it again to quit at once)",
+            "\n{} received: no new requests; finishing the reports ({again})",
             crate::engine::stop::signal_name(n)
         ));
     }

@@ -309,20 +309,31 @@ fn sighup_stops_the_run_and_the_reports_and_ledger_are_written() {
     wait_for("the first request", Duration::from_secs(20), || {
         seen.load(Ordering::SeqCst) > 0
     });
+    let err = Arc::new(std::sync::Mutex::new(String::new()));
+    let (mut stderr, into) = (child.stderr.take().unwrap(), err.clone());
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 1024];
+        while let Ok(n @ 1..) = stderr.read(&mut buf) {
+            into.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
     // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGHUP) };
+    wait_for("the stop", Duration::from_secs(20), || {
+        err.lock().unwrap().contains("SIGHUP received")
+    });
+    // A closed terminal may hang up twice: the second does not cost the reports.
+    // SAFETY: as above.
     unsafe { libc::kill(child.id() as i32, libc::SIGHUP) };
     let mut status = None;
     wait_for("the run to end", Duration::from_secs(20), || {
         status = child.try_wait().unwrap();
         status.is_some()
     });
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    reader.join().unwrap();
+    let err = err.lock().unwrap().clone();
     assert_eq!(status.unwrap().code(), Some(129), "{err}");
     assert!(err.contains("SIGHUP received"), "{err}");
     let junit = dir.path().join("reports/junit.xml");
