@@ -57,7 +57,7 @@ pub(super) async fn listen_for_signals(stop: Arc<Stop>, observer: Arc<dyn Observ
             _ = hup.recv() => libc::SIGHUP,
         };
         if !first && n != libc::SIGHUP {
-            std::process::exit(128 + n);
+            std::process::exit(crate::exit::SIGNALLED_BASE + n);
         }
         if !first {
             continue;

@@ -19,7 +19,7 @@ impl Reason {
     /// The exit code a stopped run ends with, when a signal stopped it: 128 plus the signal.
     pub fn exit_code(self) -> Option<i32> {
         match self {
-            Reason::Signal(n) => Some(128 + n),
+            Reason::Signal(n) => Some(crate::exit::SIGNALLED_BASE + n),
             Reason::DeadTarget(_) => None,
         }
     }
