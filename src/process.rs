@@ -1,11 +1,13 @@
-//! Process-level guards for the binary: a closed output pipe must not end a run before it has
-//! written its reports ([`relay_pipes`]).
+//! Process-level guards for the binary: a closed or failing output must not end a run before
+//! it has written its reports ([`relay_pipes`]), nor a terminal that went away
+//! ([`silence_terminals`]).
 //!
 //! SIGPIPE stays ignored (Rust's default), so a server that closes its socket while a large
 //! body is still uploading is a transport error, not the end of the process. Writes to a
-//! closed stdout would then fail, and the test harness panics on a failed write; so when stdout
-//! or stderr is a pipe or a socket, it is relayed through a pipe of our own by a thread that
-//! stops forwarding, but keeps draining, once the reader has gone (`run | head`).
+//! closed stdout would then fail, and the test harness and `println!` panic on a failed write;
+//! so when stdout or stderr is not a terminal (a pipe, a socket, a file, `/dev/full`), it is
+//! relayed through a pipe of our own by a thread that stops forwarding, but keeps draining,
+//! once a write has failed (`run | head`, `run > /dev/full`, a full disk).
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -16,7 +18,7 @@ use std::thread::JoinHandle;
 #[derive(Default)]
 pub struct Relays(Vec<(RawFd, JoinHandle<()>)>);
 
-/// Relays stdout and stderr when they are pipes or sockets; a no-op for terminals and files.
+/// Relays stdout and stderr when they are not terminals; a no-op for terminals.
 pub fn relay_pipes() -> Relays {
     Relays([1, 2].into_iter().filter_map(relay).collect())
 }
@@ -42,16 +44,34 @@ impl Relays {
     }
 }
 
+/// Points stdout and stderr at /dev/null where they are terminals: after SIGHUP the terminal
+/// is gone, and a write to it would fail (and panic in `println!`) before the reports are
+/// written. Relayed outputs are left alone: their reader may still be there.
+pub fn silence_terminals() {
+    for fd in [1, 2] {
+        // SAFETY: isatty, open, dup2 and close on descriptors this process owns.
+        unsafe {
+            if libc::isatty(fd) != 1 {
+                continue;
+            }
+            let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+            if null >= 0 {
+                libc::dup2(null, fd);
+                libc::close(null);
+            }
+        }
+    }
+}
+
 fn relay(fd: RawFd) -> Option<(RawFd, JoinHandle<()>)> {
-    // SAFETY: fstat, fcntl, pipe2, dup2 and close on descriptors this process owns; the new
+    // SAFETY: fstat, isatty, fcntl, pipe2, dup2 and close on descriptors this process owns; the new
     // descriptors are owned by the `File`s made from them and by nothing else.
     let (reader, real) = unsafe {
         let mut st: libc::stat = std::mem::zeroed();
         if libc::fstat(fd, &mut st) != 0 {
             return None;
         }
-        let kind = st.st_mode & libc::S_IFMT;
-        if kind != libc::S_IFIFO && kind != libc::S_IFSOCK {
+        if libc::isatty(fd) == 1 {
             return None;
         }
         let real = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3);

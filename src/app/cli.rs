@@ -118,6 +118,36 @@ fn parse_credential(s: &str) -> Result<(String, String), String> {
     }
 }
 
+/// The most requests of one property in flight at once: more would hold more connections
+/// than a run can use.
+pub const MAX_CONCURRENCY: usize = 1024;
+
+/// The most tests run at once: each is a thread of its own.
+pub const MAX_TEST_THREADS: usize = 1024;
+
+fn parse_concurrency(s: &str) -> Result<usize, String> {
+    count_up_to(
+        s.parse().map_err(|_| format!("`{s}` is not a count"))?,
+        MAX_CONCURRENCY,
+    )
+}
+
+fn parse_test_threads(s: &str) -> Result<usize, String> {
+    count_up_to(
+        s.parse().map_err(|_| format!("`{s}` is not a count"))?,
+        MAX_TEST_THREADS,
+    )
+}
+
+/// `n`, when it is from 1 to `max`: for the flags and the profile's keys alike.
+pub(super) fn count_up_to(n: usize, max: usize) -> Result<usize, String> {
+    if (1..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("`{n}` is not a count from 1 to {max}"))
+    }
+}
+
 pub(super) fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s)
         .map_err(|e| format!("`{s}` is not a duration such as 90s, 10m or 1h30m: {e}"))?;
@@ -221,8 +251,8 @@ pub struct RunArgs {
     /// (e.g. 90s, 10m, 1h30m); with --cases N, whichever comes first.
     #[arg(long, value_name = "TIME", value_parser = parse_duration)]
     pub duration: Option<Duration>,
-    /// Requests of one property in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 8)]
+    /// Requests of one property in flight at once (at most 1024).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = parse_concurrency)]
     pub concurrency: usize,
     /// Do not save shrunk property failures as regression cases (for CI runs on a read-only tree).
     #[arg(long)]
@@ -247,8 +277,9 @@ pub struct RunArgs {
     /// Skip cases whose id contains PATTERN (repeatable).
     #[arg(long, value_name = "PATTERN")]
     pub skip: Vec<String>,
-    /// Number of tests run at once [default: 8; tests wait on the server, not on a CPU].
-    #[arg(long, value_name = "N")]
+    /// Number of tests run at once, at most 1024 [default: 8; tests wait on the server, not on
+    /// a CPU].
+    #[arg(long, value_name = "N", value_parser = parse_test_threads)]
     pub test_threads: Option<usize>,
     /// One character per case instead of one line.
     #[arg(short, long)]

@@ -9,7 +9,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 use super::cli::{
     Cli, Command, DiffArgs, OpenapiArgs, OpenapiFormat, RunArgs, SelftestArgs, ServeArgs,
-    DEFAULT_JUNIT,
+    DEFAULT_JUNIT, DEFAULT_SUMMARY,
 };
 use super::plan::{load_contracts, parse_faults, parse_variations, token_from_env};
 use crate::contract::Operation;
@@ -31,7 +31,13 @@ pub fn main() -> i32 {
             let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
             if let Some(junit) = run_junit_path(&argv) {
                 let redactor = env_redactor([DEFAULT_TOKEN_ENV]);
-                write_setup_report(&junit, &e.render().to_string(), &redactor);
+                let summary = run_report_path(&argv, "--summary", DEFAULT_SUMMARY);
+                write_setup_report(
+                    &junit,
+                    summary.as_deref(),
+                    &e.render().to_string(),
+                    &redactor,
+                );
             }
             return exit::USAGE;
         }
@@ -50,7 +56,7 @@ pub fn main() -> i32 {
                 // The flags' secrets: a profile value may have expanded one of them.
                 let redactor = run_redactor(&args);
                 print_error_redacted(&e, &redactor);
-                write_setup_report(&args.junit, &e.to_string(), &redactor);
+                write_setup_report(&args.junit, Some(&args.summary), &e.to_string(), &redactor);
                 return exit::USAGE;
             }
             run_command(*args)
@@ -111,6 +117,11 @@ fn diff_command(args: &DiffArgs) -> i32 {
 /// Where a `run` command line that did not parse wanted its JUnit report: the value of the
 /// last `--junit`, or the default. `None` when it is not a `run`, or `--junit` lacks a value.
 pub fn run_junit_path(argv: &[std::ffi::OsString]) -> Option<PathBuf> {
+    run_report_path(argv, "--junit", DEFAULT_JUNIT)
+}
+
+/// The value of a `run` command line's last `flag` (a report path), or `default`.
+fn run_report_path(argv: &[std::ffi::OsString], flag: &str, default: &str) -> Option<PathBuf> {
     let args: Vec<&std::ffi::OsStr> = argv.iter().skip(1).map(|a| a.as_os_str()).collect();
     let run = args.iter().position(|a| *a == "run")?;
     if args[..run]
@@ -119,23 +130,31 @@ pub fn run_junit_path(argv: &[std::ffi::OsString]) -> Option<PathBuf> {
     {
         return None;
     }
-    let mut path = Some(PathBuf::from(DEFAULT_JUNIT));
+    let mut path = Some(PathBuf::from(default));
+    let with_value = format!("{flag}=");
     let mut rest = args[run + 1..].iter();
     while let Some(a) = rest.next() {
         if *a == "--" {
             break;
         }
-        if *a == "--junit" {
+        if *a == flag {
             path = rest.next().map(PathBuf::from);
-        } else if let Some(v) = a.to_str().and_then(|a| a.strip_prefix("--junit=")) {
+        } else if let Some(v) = a.to_str().and_then(|a| a.strip_prefix(with_value.as_str())) {
             path = Some(PathBuf::from(v));
         }
     }
     path.filter(|p| !p.as_os_str().is_empty())
 }
 
-/// CI's test view should show why nothing ran, so a run that cannot start still writes its report.
-fn write_setup_report(junit: &Path, message: &str, redactor: &Redactor) {
+/// CI's test view should show why nothing ran, so a run that cannot start still writes its
+/// report; and removes an earlier run's summary, which no one should read as this run's.
+fn write_setup_report(junit: &Path, summary: Option<&Path>, message: &str, redactor: &Redactor) {
+    if let Some(path) = summary {
+        if let Err(e) = crate::report::write::remove_summary(path) {
+            let shown = redactor.apply(&format!("error: cannot remove {}: {e}", path.display()));
+            print_error_as(shown, &e);
+        }
+    }
     let xml = crate::report::junit::render_setup_error(&redactor.apply(message));
     if let Err(w) = crate::diag::write_atomic(junit, xml.as_bytes()) {
         let top = format!(
@@ -147,13 +166,13 @@ fn write_setup_report(junit: &Path, message: &str, redactor: &Redactor) {
 }
 
 fn run_command(args: RunArgs) -> i32 {
-    let junit = args.junit.clone();
+    let (junit, summary) = (args.junit.clone(), args.summary.clone());
     let plan = match args.plan() {
         Ok(plan) => plan,
         Err(e) => {
             let redactor = run_redactor(&args);
             print_error_redacted(&e, &redactor);
-            write_setup_report(&junit, &e.to_string(), &redactor);
+            write_setup_report(&junit, Some(&summary), &e.to_string(), &redactor);
             return exit::USAGE;
         }
     };
@@ -167,9 +186,12 @@ fn run_command(args: RunArgs) -> i32 {
             print_error_redacted(&e, &redactor);
             // Found before anything was sent: the command line or the paths are wrong.
             if e.before_sending() {
-                write_setup_report(&junit, &e.to_string(), &redactor);
+                write_setup_report(&junit, Some(&summary), &e.to_string(), &redactor);
                 exit::USAGE
             } else {
+                if e.stopped_at_setup() {
+                    write_setup_report(&junit, Some(&summary), &e.to_string(), &redactor);
+                }
                 exit::UNREACHABLE
             }
         }

@@ -278,10 +278,19 @@ impl RunArgs {
         }
         take!("rate", self.rate, p.rate.map(Some));
         take!("seed", self.seed, p.seed.map(Some));
-        take!("concurrency", self.concurrency, p.concurrency);
+        let limit = |key: &str, n: Option<usize>, max: usize| {
+            let counted = n.map(|n| super::cli::count_up_to(n, max)).transpose();
+            counted.map_err(|e| FileError::new(&loaded.path, format!("`{key}`: {e}")))
+        };
+        take!(
+            "concurrency",
+            self.concurrency,
+            limit("concurrency", p.concurrency, super::cli::MAX_CONCURRENCY)?
+        );
         take!("timeout", self.timeout, p.timeout);
         take!("max_wait", self.max_wait, p.max_wait);
-        take!("test_threads", self.test_threads, p.test_threads.map(Some));
+        let threads = limit("test_threads", p.test_threads, super::cli::MAX_TEST_THREADS)?;
+        take!("test_threads", self.test_threads, threads.map(Some));
         take!("strict", self.strict, p.strict);
         take!("no_persist", self.no_persist, p.no_persist);
         take!(

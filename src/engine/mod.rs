@@ -3,6 +3,7 @@
 pub mod chain;
 pub mod collect;
 pub mod executor;
+pub mod guard;
 pub mod known;
 pub mod observe;
 pub mod order;

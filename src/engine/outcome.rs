@@ -16,7 +16,7 @@ use crate::engine::known::EntryOutcome;
 use crate::engine::property::Settled;
 use crate::engine::setup::SetupCause;
 use crate::engine::stop::Reason;
-use crate::http::{Exchange, TransportError};
+use crate::http::{Exchange, TransportError, TransportKind};
 
 /// How one case ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,6 +139,14 @@ impl CaseResult {
         self.exchange.outcome.as_ref().err()
     }
 
+    /// Whether the case was not tested only because the `--duration` budget ran out.
+    pub fn cut_by_budget(&self) -> bool {
+        let mut kinds = self
+            .parts()
+            .filter_map(|p| p.transport_error().map(|e| e.kind));
+        kinds.next() == Some(TransportKind::Budget) && kinds.all(|k| k == TransportKind::Budget)
+    }
+
     /// A violation outranks a transport error: a property that found both has failed.
     pub fn status(&self) -> Status {
         if self.errors().next().is_some() {
@@ -228,6 +236,9 @@ pub struct Tally {
     pub fixed: usize,
     /// `--strict`: a fixed known-failures entry fails the run.
     pub strict: bool,
+    /// Cases not tested because the `--duration` budget ran out (counted in `errors` too):
+    /// they do not change the exit code.
+    pub cut: usize,
     /// Per class, in [`Class::ALL`] order.
     pub by_class: Vec<ClassCount>,
 }
@@ -259,7 +270,12 @@ impl Tally {
             match r.status() {
                 Status::Passed => t.passed += 1,
                 Status::Failed => t.failed += 1,
-                Status::Error => t.errors += 1,
+                Status::Error => {
+                    t.errors += 1;
+                    if r.cut_by_budget() {
+                        t.cut += 1;
+                    }
+                }
                 Status::Known => t.known_cases += 1,
             }
             t.warnings += r.warnings().count();
@@ -292,7 +308,7 @@ impl Tally {
     pub fn exit_code(&self) -> i32 {
         if self.failed > 0 || (self.strict && self.fixed > 0) {
             crate::exit::VIOLATIONS
-        } else if self.errors > 0 {
+        } else if self.errors > self.cut {
             crate::exit::UNREACHABLE
         } else {
             crate::exit::SUCCESS

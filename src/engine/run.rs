@@ -16,6 +16,7 @@ use crate::check::Checker;
 use crate::contract::{LoadWarning, Operation, Untested};
 use crate::engine::collect::{CreatedError, CreatedList, Results};
 use crate::engine::executor::{Executor, Settings, Totals};
+use crate::engine::guard;
 use crate::engine::known::{EntryOutcome, KnownFailures};
 use crate::engine::observe::{Header, Observer};
 use crate::engine::order::{self, on_workers, Gate};
@@ -214,20 +215,33 @@ struct Context {
 
 impl Context {
     /// Runs one test to its result, blocking this (non-runtime) thread on the requests, and
-    /// marks the violations the known-failures file accepts.
+    /// marks the violations the known-failures file accepts. A test the budget has no time
+    /// left for is cut; a panic is the test's `internal` error ([`guard`]).
     fn run_test(&self, test: &Test) -> CaseResult {
         let exec = &self.execs[test.op];
-        let mut result = match &test.unit {
+        let not_run = |error| match &test.unit {
+            Unit::Case(case) => guard::not_sent(exec, case.clone(), error),
+            Unit::Property(p) => property::not_started(*p, exec, error),
+        };
+        let duration = self.settings.duration.unwrap_or_default();
+        if let Some(e) =
+            (self.budget.as_ref()).and_then(|b| guard::out_of_budget(b.end(), duration))
+        {
+            return not_run(e);
+        }
+        let test_run = || match &test.unit {
             Unit::Case(case) => exec.execute_blocking(case.clone()),
             Unit::Property(p) => {
                 let run = PropertyRun {
                     seed: self.seed,
                     deadline: self.budget.as_ref().map(TimeBudget::deadline),
+                    end: self.budget.as_ref().map(TimeBudget::end),
                     regressions: &self.regressions,
                 };
                 property::run(exec, *p, &self.settings, &run)
             }
         };
+        let mut result = guard::guarded(test_run, not_run);
         if let Some(known) = &self.known {
             known.mark(&mut result, self.today);
         }

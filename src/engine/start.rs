@@ -36,31 +36,46 @@ pub(super) fn random_id() -> String {
     format!("{secs:x}-{:016x}", random_u64())
 }
 
-/// The first SIGINT or SIGTERM stops the run, which then writes its reports; a second one ends
-/// the process at once.
+/// The first SIGINT, SIGTERM or SIGHUP stops the run, which then writes its reports; a second
+/// SIGINT or SIGTERM ends the process at once (a closed terminal may send SIGHUP more than once).
+/// After SIGHUP (a closed terminal or SSH connection) nothing more goes to the terminal, which
+/// is gone.
 pub(super) async fn listen_for_signals(stop: Arc<Stop>, observer: Arc<dyn Observer>) {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term)) = (
+    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
         signal(SignalKind::interrupt()),
         signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
     ) else {
         return;
     };
     let mut first = true;
     loop {
         let n = tokio::select! {
-            _ = int.recv() => 2,
-            _ = term.recv() => 15,
+            _ = int.recv() => libc::SIGINT,
+            _ = term.recv() => libc::SIGTERM,
+            _ = hup.recv() => libc::SIGHUP,
         };
+        if !first && n != libc::SIGHUP {
+            std::process::exit(crate::exit::SIGNALLED_BASE + n);
+        }
         if !first {
-            std::process::exit(128 + n);
+            continue;
         }
         first = false;
+        // Raised before anything is printed, so a failed write cannot keep the run going.
+        stop.raise(Reason::Signal(n));
+        if n == libc::SIGHUP {
+            crate::process::silence_terminals();
+        }
+        let again = match n {
+            libc::SIGHUP => "SIGINT or SIGTERM quits at once",
+            _ => "send it again to quit at once",
+        };
         observer.note(&format!(
-            "\n{} received: no new requests; finishing the reports (send it again to quit at once)",
+            "\n{} received: no new requests; finishing the reports ({again})",
             crate::engine::stop::signal_name(n)
         ));
-        stop.raise(Reason::Signal(n));
     }
 }
 

@@ -1,4 +1,4 @@
-//! Stopping a run early ([`Stop`]): on SIGINT or SIGTERM, or when the target has stopped
+//! Stopping a run early ([`Stop`]): on SIGINT, SIGTERM or SIGHUP, or when the target has stopped
 //! answering. Once raised, no new request is sent; requests in flight are cut at once for a dead
 //! target, and after a short grace for a signal. The run then writes its reports as usual.
 
@@ -9,7 +9,7 @@ use tokio::sync::watch;
 /// Why a run stopped early.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reason {
-    /// SIGINT (Ctrl-C) or SIGTERM; the number of the signal.
+    /// SIGINT (Ctrl-C), SIGTERM or SIGHUP; the number of the signal.
     Signal(i32),
     /// This many transport errors in a row, with no answer in between.
     DeadTarget(u32),
@@ -19,7 +19,7 @@ impl Reason {
     /// The exit code a stopped run ends with, when a signal stopped it: 128 plus the signal.
     pub fn exit_code(self) -> Option<i32> {
         match self {
-            Reason::Signal(n) => Some(128 + n),
+            Reason::Signal(n) => Some(crate::exit::SIGNALLED_BASE + n),
             Reason::DeadTarget(_) => None,
         }
     }
@@ -41,8 +41,9 @@ impl Reason {
 /// The name of a signal the run listens for.
 pub fn signal_name(n: i32) -> &'static str {
     match n {
-        2 => "SIGINT",
-        15 => "SIGTERM",
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGTERM => "SIGTERM",
         _ => "a signal",
     }
 }
@@ -114,6 +115,8 @@ mod tests {
         assert_eq!(stop.reason(), Some(Reason::Signal(15)));
         assert_eq!(Reason::Signal(15).exit_code(), Some(143));
         assert_eq!(Reason::Signal(2).exit_code(), Some(130));
+        assert_eq!(Reason::Signal(libc::SIGHUP).exit_code(), Some(129));
+        assert_eq!(signal_name(libc::SIGHUP), "SIGHUP");
         assert_eq!(Reason::DeadTarget(5).exit_code(), None);
     }
 

@@ -106,6 +106,10 @@ pub enum TransportKind {
     /// The server asked twice to come back later (429 or 503 with `Retry-After`), or asked to
     /// wait longer than `--max-wait`.
     Throttled,
+    /// Not sent: the `--duration` budget had run out. Listed, but no failure of the run.
+    Budget,
+    /// The suite itself failed on the case (a panic): a bug of the suite, not a verdict.
+    Internal,
 }
 
 impl TransportKind {
@@ -117,6 +121,8 @@ impl TransportKind {
             TransportKind::Interrupted => "interrupted",
             TransportKind::Aborted => "aborted",
             TransportKind::Throttled => "throttled",
+            TransportKind::Budget => "budget",
+            TransportKind::Internal => "internal",
         }
     }
 

@@ -312,7 +312,8 @@ pub fn not_tested_lines(results: &[CaseResult]) -> Vec<String> {
         return Vec::new();
     }
     // The errors themselves before the cases a stop then left unsent (interrupted, aborted).
-    groups.sort_by_key(|((kind, _), _)| kind.is_stop());
+    // So do the cases the `--duration` budget cut, which are no error.
+    groups.sort_by_key(|((kind, _), _)| kind.is_stop() || *kind == TransportKind::Budget);
     let total: usize = groups.iter().map(|(_, n)| n).sum();
     let mut out = vec![format!(
         "note: {total} of {} cases could not be tested (not a contract verdict):",
@@ -320,7 +321,10 @@ pub fn not_tested_lines(results: &[CaseResult]) -> Vec<String> {
     )];
     for ((kind, message), n) in groups {
         let cases = if n == 1 { "case" } else { "cases" };
-        out.push(format!("  {n} {cases}: {} error: {message}", kind.as_str()));
+        out.push(match kind {
+            TransportKind::Budget => format!("  {n} {cases}: {message}"),
+            _ => format!("  {n} {cases}: {} error: {message}", kind.as_str()),
+        });
     }
     out
 }
@@ -329,6 +333,9 @@ pub fn not_tested_lines(results: &[CaseResult]) -> Vec<String> {
 /// once, with the others like it, after the test list).
 pub fn not_tested_reason(r: &CaseResult) -> String {
     match r.parts().find_map(CaseResult::transport_error) {
+        Some(e) if e.kind == TransportKind::Budget => {
+            "not tested: cut by the --duration budget".into()
+        }
         Some(e) => format!("not tested: {} error", e.kind.as_str()),
         None => "not tested".into(),
     }

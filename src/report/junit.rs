@@ -186,6 +186,15 @@ fn test_case(
             st.set_description(x(&super::human::failure_text(r, redactor)));
             st
         }
+        // Cut by the `--duration` budget: not tested, and no error of the run.
+        Status::Error if r.cut_by_budget() => {
+            let mut st = TestCaseStatus::skipped();
+            if let Some(e) = r.transport_error() {
+                st.set_message(x(&e.message));
+                st.set_type(e.kind.as_str());
+            }
+            st
+        }
         Status::Error => {
             let mut st = TestCaseStatus::non_success(NonSuccessKind::Error);
             if let Some(e) = r.parts().find_map(CaseResult::transport_error) {

@@ -63,6 +63,12 @@ impl WriteError {
             _ => false,
         }
     }
+
+    /// Whether the run stopped before it had results (its runtime or the embedded server did
+    /// not start): no report of its own was written, so an earlier run's must not stand.
+    pub fn stopped_at_setup(&self) -> bool {
+        matches!(self, WriteError::Run(_))
+    }
 }
 
 /// Runs the plan and writes its reports: a report path that cannot be written fails the run
@@ -93,6 +99,20 @@ pub fn run_and_write(plan: Plan) -> Result<RunOutcome, WriteError> {
     }
     write_reports(&plan, &mut outcome, &redactor)?;
     Ok(outcome)
+}
+
+/// Removes the summary at `path`, if there is one: a run that stopped at set-up has no
+/// summary, and an earlier run's must not be read as its verdict. (The `--created` list is
+/// never removed: a clean-up job may still need an earlier run's.)
+pub fn remove_summary(path: &Path) -> std::io::Result<()> {
+    if path.is_dir() {
+        // Refused as a report path already; nothing of a run's to remove.
+        return Ok(());
+    }
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
 }
 
 /// A report path that cannot be written fails the run before anything is sent.

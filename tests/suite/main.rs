@@ -15,6 +15,7 @@ mod gate;
 mod generate;
 mod hostile;
 mod hostile_redact;
+mod hostile_verdict;
 mod http_level;
 mod junit;
 mod junit_schema;

@@ -159,7 +159,12 @@ fn a_schema_that_asks_for_gigabytes_leaves_only_its_operation_untested() {
         "type": "array", "minItems": 5000, "items": {
             "type": "array", "minItems": 5000, "items": {"type": "string", "minLength": 1000}}}}});
     let long: Map<String, Value> = (0..200)
-        .map(|i| (format!("f{i}"), json!({"type": "string", "maxLength": 1000000})))
+        .map(|i| {
+            (
+                format!("f{i}"),
+                json!({"type": "string", "maxLength": 1000000}),
+            )
+        })
         .collect();
     let ok = json!({"201": {"description": "created"}, "400": {"description": "bad"}});
     let doc = json!({
@@ -176,7 +181,12 @@ fn a_schema_that_asks_for_gigabytes_leaves_only_its_operation_untested() {
     let (plan, peak) = peak_of(|| {
         plan(
             dir.path(),
-            &["--openapi", path.to_str().unwrap(), "--base-url", "http://127.0.0.1:9"],
+            &[
+                "--openapi",
+                path.to_str().unwrap(),
+                "--base-url",
+                "http://127.0.0.1:9",
+            ],
         )
     });
     let planned: Vec<&str> = plan
@@ -192,8 +202,16 @@ fn a_schema_that_asks_for_gigabytes_leaves_only_its_operation_untested() {
             .map(|u| u.reason.clone())
             .unwrap_or_else(|| panic!("{op} not listed untested: {:?}", plan.untested))
     };
-    assert!(why("nested").contains("\"/properties/a/items/items\""), "{}", why("nested"));
-    assert!(why("nested").contains("above the budget of 1 MB"), "{}", why("nested"));
+    assert!(
+        why("nested").contains("\"/properties/a/items/items\""),
+        "{}",
+        why("nested")
+    );
+    assert!(
+        why("nested").contains("above the budget of 1 MB"),
+        "{}",
+        why("nested")
+    );
     assert!(why("long").contains("/maxLength\""), "{}", why("long"));
     assert!(peak < 64 << 20, "{} MB", peak >> 20);
 }

@@ -78,6 +78,11 @@ impl TimeBudget {
         }
     }
 
+    /// When the whole budget runs out: no test starts after it.
+    pub fn end(&self) -> Instant {
+        self.end
+    }
+
     /// The deadline of a property starting now.
     pub fn deadline(&self) -> Instant {
         let waiting = self
@@ -323,6 +328,7 @@ pub fn run(
         run_seed,
         settings,
         regressions: run.regressions,
+        end: run.end,
     };
     let summary = sweep.summary_lines(prop, run_seed);
     let mut parts: Vec<CaseResult> = sweep
@@ -346,6 +352,7 @@ struct Shrinker<'a> {
     run_seed: u64,
     settings: &'a PropertySettings,
     regressions: &'a Regressions,
+    end: Option<Instant>,
 }
 
 impl Shrinker<'_> {
@@ -410,7 +417,9 @@ impl Shrinker<'_> {
         if !tree.simplify() {
             return (best, steps);
         }
-        while steps < self.settings.max_shrink_steps && self.exec.stopped().is_none() {
+        let time_left = || self.end.is_none_or(|end| Instant::now() < end);
+        while steps < self.settings.max_shrink_steps && self.exec.stopped().is_none() && time_left()
+        {
             steps += 1;
             let (body, fault) = tree.current();
             let id = self
@@ -473,6 +482,18 @@ fn passed(prop: Property, exec: &Executor, sweep: Sweep, run_seed: u64) -> CaseR
 }
 
 /// A property that could not send anything: reported as not tested, with the reason.
+/// The result of a property that ended with `error` before it could report (cut by the budget,
+/// or a panic of the suite).
+pub(crate) fn not_started(
+    prop: Property,
+    exec: &Executor,
+    error: crate::http::TransportError,
+) -> CaseResult {
+    let mut result = not_run(prop, exec, error.message.clone());
+    result.exchange.outcome = Err(error);
+    result
+}
+
 fn not_run(prop: Property, exec: &Executor, reason: String) -> CaseResult {
     let contract = exec.contract();
     let exchange = crate::http::Exchange {
@@ -610,6 +631,8 @@ fn regression_expect(contract: &Operation, prop: Property, best: &Case) -> Expec
 pub struct PropertyRun<'a> {
     pub seed: u64,
     pub deadline: Option<Instant>,
+    /// When the run's `--duration` budget runs out: shrinking stops there too.
+    pub end: Option<Instant>,
     pub regressions: &'a Regressions,
 }
 

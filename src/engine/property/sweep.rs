@@ -242,7 +242,13 @@ pub fn run(
         }
     }
     drop(tx);
-    let mut sweep = exec.handle().block_on(folding).unwrap_or_default();
+    // A panic while sending is the property's: it unwinds to the test, which ends as its
+    // internal error (`engine::guard`), never as an empty sweep that passed.
+    let mut sweep = match exec.handle().block_on(folding) {
+        Ok(sweep) => sweep,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Sweep::default(),
+    };
     sweep.out_of_time = out_of_time;
     sweep.generation_error = generation_error;
     sweep
@@ -263,6 +269,10 @@ async fn fold(
         tokio::select! {
             biased;
             Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                let joined = match joined {
+                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                    other => other,
+                };
                 if let Ok((index, result)) = joined {
                     sweep.add(index, result);
                     if (sweep.stopped_by_transport || sweep.stopped_early.is_some()) && open {
