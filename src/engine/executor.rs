@@ -244,6 +244,10 @@ impl Executor {
         mask_secret_fields(&mut result, body.as_ref());
         if result.status() == Status::Passed {
             result.exchange.compact(crate::http::KEPT_OF_A_PASS);
+        } else {
+            result
+                .exchange
+                .compact_response(crate::http::KEPT_OF_A_FAILURE);
         }
         result
     }

@@ -229,6 +229,10 @@ pub struct Exchange {
 /// How much of each body a passing case keeps for its report.
 pub const KEPT_OF_A_PASS: usize = 4 * 1024;
 
+/// How much of its answer's body a failing case keeps once judged: enough to read what was
+/// wrong in the report, and a bound on what many failing cases of large answers hold.
+pub const KEPT_OF_A_FAILURE: usize = 64 * 1024;
+
 impl Exchange {
     /// Keeps only the first `limit` bytes of each body (on a character boundary), noting the
     /// full lengths: a passing case's report needs no more, and a run of many large bodies then
@@ -239,6 +243,12 @@ impl Exchange {
             self.request.body_cut = Some(self.request.body.len());
             self.request.body = self.request.body.slice(..keep);
         }
+        self.compact_response(limit);
+    }
+
+    /// Keeps only the first `limit` bytes of the answer's body, noting its full length; the
+    /// request stays whole, for the curl line and the regression file that reproduce it.
+    pub fn compact_response(&mut self, limit: usize) {
         if let Ok(resp) = &mut self.outcome {
             if resp.body.len() > limit {
                 let keep = char_floor(&resp.body, limit);

@@ -11,7 +11,8 @@ pub mod target;
 
 pub use credentials::{Credential, Encoding, Place, Placeholder};
 pub use exchange::{
-    Exchange, Response, SentRequest, TransportError, TransportKind, KEPT_OF_A_PASS, MAX_BODY,
+    Exchange, Response, SentRequest, TransportError, TransportKind, KEPT_OF_A_FAILURE,
+    KEPT_OF_A_PASS, MAX_BODY,
 };
 pub use target::{
     accept_header, check_base_url, check_transport_security, is_loopback, mask_credentials,

@@ -14,6 +14,7 @@ mod garbage;
 mod gate;
 mod generate;
 mod hostile;
+mod hostile_bodies;
 mod hostile_redact;
 mod hostile_verdict;
 mod http_level;
