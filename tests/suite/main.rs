@@ -14,6 +14,7 @@ mod garbage;
 mod gate;
 mod generate;
 mod hostile;
+mod hostile_input;
 mod http_level;
 mod junit;
 mod junit_schema;
