@@ -7,6 +7,7 @@
 # and, with --run, a whole default run against the embedded server with the largest file.
 #
 # Usage: bench/known_failures.sh [--entries N] [--run]   (N defaults to 20000, the cap)
+#        BIN=target/debug/provisionr-conformance bench/known_failures.sh   (no release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,13 +17,15 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --entries) N="$2"; shift 2 ;;
         --run) RUN=1; shift ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (Debian: apt-get install time)" >&2; exit 2; }
-cargo build --release --quiet
-BIN=target/release/provisionr-conformance
+if [ -z "${BIN:-}" ]; then
+    cargo build --release --quiet
+    BIN=target/release/provisionr-conformance
+fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
