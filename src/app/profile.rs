@@ -140,6 +140,11 @@ fn toml_error(path: &Path, text: &str, e: toml::de::Error) -> FileError {
     let (Some((found, expected)), Some(span)) = (typed, e.span()) else {
         return FileError::from_toml(path, text, e);
     };
+    // The parser shows a string's text; a credential pasted under the wrong key would be printed.
+    let found = match found.starts_with("string") {
+        true => "a string",
+        false => found,
+    };
     let expected = match expected {
         "a map" => "a table such as { name = \"VALUE\" }",
         "a sequence" => "a list",
@@ -164,8 +169,8 @@ fn key_on_line(text: &str, line: usize) -> String {
 /// A value that was not what its key takes, as the message shows it.
 fn shown(v: &toml::Value) -> String {
     match v {
-        toml::Value::String(s) if s.chars().count() > 40 => "a long string".into(),
-        toml::Value::String(s) => format!("the string {s:?}"),
+        // Never the text: a credential pasted under the wrong key would be printed.
+        toml::Value::String(_) => "a string".into(),
         toml::Value::Integer(n) => n.to_string(),
         toml::Value::Float(f) => f.to_string(),
         toml::Value::Boolean(b) => b.to_string(),

@@ -199,6 +199,16 @@ fn profile_values_are_refused_with_the_file_the_line_the_key_and_what_is_valid()
             assert!(!err.contains(internal), "{value}: {err}");
         }
     }
+    // A string under the wrong key is not shown: it may be a credential pasted there.
+    for value in ["seed = \"pvt_c4n4ry\"", "path_params = \"pvt_c4n4ry\""] {
+        std::fs::write(&config, format!("[profiles.p]\n{value}\n")).unwrap();
+        let err = plan_err(&["--config", config.to_str().unwrap(), "--profile", "p"]);
+        assert!(
+            err.contains("p.toml:2:") && err.contains("not a string"),
+            "{err}"
+        );
+        assert!(!err.contains("c4n4ry"), "{err}");
+    }
     // The forms the README lists are taken, the same by flag and by profile.
     for (form, secs) in [("90s", 90), ("10m", 600), ("1h30m", 5400), ("1500ms", 1)] {
         std::fs::write(&config, format!("[profiles.p]\nduration = \"{form}\"\n")).unwrap();
