@@ -88,7 +88,7 @@ pub struct ContractArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// A directory of case files [default: the shipped ones], or a number: the generated bodies
-    /// per property [default: 256]. May be given once of each.
+    /// per property, at most 1000000 [default: 256]. May be given once of each.
     #[arg(long = "cases", value_name = "DIR|N", value_parser = parse_cases_arg)]
     pub cases: Vec<CasesArg>,
 }
@@ -147,30 +147,97 @@ pub(super) fn count_up_to(n: usize, max: usize) -> Result<usize, String> {
         Err(format!("`{n}` is not a count from 1 to {max}"))
     }
 }
+/// The duration forms `--duration` and a profile's `duration` take: whole numbers each with a
+/// unit, run together (`90s`, `10m`, `1h30m`, `500ms`).
+pub const DURATION_FORMS: &str =
+    "a whole number and a unit (ms, s, m, h), or several run together: 500ms, 90s, 10m, 1h30m";
 
 pub(super) fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s)
-        .map_err(|e| format!("`{s}` is not a duration such as 90s, 10m or 1h30m: {e}"))?;
-    if d.is_zero() {
+    let bad = || format!("`{s}` is not a duration: write {DURATION_FORMS}");
+    let mut total = Duration::ZERO;
+    let mut rest = s;
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let units = rest[digits..]
+            .bytes()
+            .take_while(u8::is_ascii_alphabetic)
+            .count();
+        let (number, unit) = (&rest[..digits], &rest[digits..digits + units]);
+        let millis_per: u64 = match unit {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            _ => return Err(bad()),
+        };
+        let n: u64 = number.parse().map_err(|_| bad())?;
+        let part = n
+            .checked_mul(millis_per)
+            .map(Duration::from_millis)
+            .ok_or_else(|| format!("`{s}` is longer than any run"))?;
+        total = total
+            .checked_add(part)
+            .ok_or_else(|| format!("`{s}` is longer than any run"))?;
+        rest = &rest[digits + units..];
+    }
+    if total.is_zero() {
         return Err("the duration must be more than zero".into());
     }
-    Ok(d)
+    Ok(total)
 }
+
+/// The most generated bodies per property a run takes: each is a request, and what a valid
+/// one creates stays listed until the run ends. A longer run is `--duration`'s to bound.
+pub const MAX_CASES: u64 = 1_000_000;
 
 fn parse_cases_arg(s: &str) -> Result<CasesArg, String> {
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         return match s.parse::<u64>() {
-            Ok(0) | Err(_) => Err(format!(
-                "`{s}` is not a count from 1 to {} (for a directory named so, write ./{s})",
-                u64::MAX
+            Ok(n @ 1..=MAX_CASES) => Ok(CasesArg::Count(n)),
+            _ => Err(format!(
+                "`{s}` is not a count from 1 to {MAX_CASES} (for a longer run, give --duration; \
+                 for a directory named so, write ./{s})"
             )),
-            Ok(n) => Ok(CasesArg::Count(n)),
         };
     }
     Ok(CasesArg::Dir(PathBuf::from(s)))
 }
 
 impl ContractArgs {
+    /// `--cases` given at most once as a count and once as a directory, as a second `--seed`
+    /// is refused: which of two the run would take is not for it to guess.
+    pub(super) fn check_cases(&self) -> Result<(), String> {
+        let counts: Vec<String> = self
+            .cases
+            .iter()
+            .filter_map(|c| match c {
+                CasesArg::Count(n) => Some(n.to_string()),
+                CasesArg::Dir(_) => None,
+            })
+            .collect();
+        let dirs: Vec<String> = self
+            .cases
+            .iter()
+            .filter_map(|c| match c {
+                CasesArg::Dir(d) => Some(d.display().to_string()),
+                CasesArg::Count(_) => None,
+            })
+            .collect();
+        for (list, what) in [(counts, "counts"), (dirs, "directories")] {
+            if list.len() > 1 {
+                return Err(format!(
+                    "--cases is given {} {what} ({}): give one count and at most one directory",
+                    list.len(),
+                    list.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub(super) fn cases_dir(&self) -> Option<&PathBuf> {
         self.cases.iter().rev().find_map(|c| match c {
             CasesArg::Dir(d) => Some(d),
@@ -248,7 +315,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
     /// Keep drawing generated bodies until this much time has passed since the run started
-    /// (e.g. 90s, 10m, 1h30m); with --cases N, whichever comes first.
+    /// (a whole number and a unit: ms, s, m, h, or several run together: 90s, 10m, 1h30m);
+    /// with --cases N, whichever comes first.
     #[arg(long, value_name = "TIME", value_parser = parse_duration)]
     pub duration: Option<Duration>,
     /// Requests of one property in flight at once (at most 1024).
@@ -287,6 +355,9 @@ pub struct RunArgs {
     /// Run only cases whose id contains FILTER.
     #[arg(value_name = "FILTER")]
     pub filter: Option<String>,
+    /// Where the profile named each `skip_checks` name, for a message about a wrong one.
+    #[arg(skip)]
+    pub skip_check_places: Vec<(String, crate::diag::FileError)>,
 }
 
 #[derive(Debug, Args)]

@@ -37,6 +37,25 @@ pub(super) fn check_variable_name(flag: &str, name: &str) -> Result<(), PlanErro
     }
 }
 
+/// A secret that cannot be sent in an HTTP header (a line break, a NUL, any other control
+/// character left inside it after the surrounding whitespace is trimmed) is a mistake in how
+/// the variable was set: refused before anything is sent, naming the variable and never the
+/// value, instead of failing every request as a transport error.
+pub(super) fn check_secret(what: &str, var: &str, value: &str) -> Result<(), PlanError> {
+    let Some(c) = value.chars().find(|c| c.is_control() && *c != '\t') else {
+        return Ok(());
+    };
+    let kind = match c {
+        '\n' | '\r' => "a line break",
+        '\0' => "a NUL character",
+        _ => "a control character",
+    };
+    Err(PlanError::Usage(format!(
+        "{what} holds {kind} inside its value, which no HTTP \
+         header can carry; set it to the credential alone (e.g. `export {var}=\"$(tr -d '\\n' < FILE)\"`)"
+    )))
+}
+
 /// The `--credential` flags checked against the schemes of the selected operations, with the
 /// values their variables hold.
 pub(super) fn given(
@@ -79,6 +98,8 @@ pub(super) fn given(
         let Some(value) = token_from_env(var) else {
             continue;
         };
+        let what = format!("the variable {var} of --credential {scheme}={var}");
+        check_secret(&what, var, &value)?;
         let basic = **kind == SchemeKind::Basic;
         if basic && !value.contains(':') {
             return Err(PlanError::Usage(format!(

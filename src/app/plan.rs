@@ -61,6 +61,7 @@ impl RunArgs {
     /// Validates the flags and loads everything the run needs, before any request is sent.
     pub fn plan(&self) -> Result<Plan, PlanError> {
         check_variable_name("--token-env", &self.token_env)?;
+        self.contract.check_cases().map_err(PlanError::Usage)?;
         let creds = (
             &self.credentials[..],
             self.token_env.as_str(),
@@ -68,7 +69,9 @@ impl RunArgs {
         );
         let loaded = load_operations(&self.contract, creds)?;
         let mut operations = loaded.suites;
-        let skip_checks = checked_names(&operations, &self.skip_checks)?;
+        let checks = check_names(&operations);
+        let skip_checks = checked_names(&checks, &self.skip_checks)
+            .map_err(|e| self.at_profile_place(e, &checks))?;
         self.check_counts()?;
         let document = self.contract.source.openapi.is_some();
         let embedded_refusal = (document && !embedded_serves(&operations)?)
@@ -102,7 +105,7 @@ impl RunArgs {
             max_wait: Duration::from_secs(self.max_wait),
             junit: Some(self.junit.clone()),
             summary: Some(self.summary.clone()),
-            known_failures: self.known_failures()?,
+            known_failures: self.known_failures(&checks)?,
             update_known_failures: self
                 .update_known_failures
                 .then(|| self.known_failures.clone())
@@ -142,7 +145,10 @@ impl RunArgs {
     }
 
     /// The known-failures file; with --update-known-failures it may not exist yet.
-    fn known_failures(&self) -> Result<Option<KnownFailures>, PlanError> {
+    fn known_failures(
+        &self,
+        checks: &BTreeSet<String>,
+    ) -> Result<Option<KnownFailures>, PlanError> {
         if self.update_known_failures && self.known_failures.is_none() {
             return Err(PlanError::Usage(
                 "--update-known-failures needs --known-failures FILE (or `known_failures` in the profile)".into(),
@@ -150,7 +156,7 @@ impl RunArgs {
         }
         match &self.known_failures {
             Some(path) if self.update_known_failures && !path.exists() => Ok(None),
-            Some(path) => Ok(Some(KnownFailures::load(path)?)),
+            Some(path) => Ok(Some(KnownFailures::load(path, checks)?)),
             None => Ok(None),
         }
     }
@@ -192,6 +198,10 @@ impl RunArgs {
         needs_token: bool,
     ) -> Result<(TargetChoice, String, bool), PlanError> {
         let token_value = token_from_env(&self.token_env);
+        if let Some(token) = &token_value {
+            let what = format!("the token variable {} (--token-env)", self.token_env);
+            credentials::check_secret(&what, &self.token_env, token)?;
+        }
         let Some(url) = &self.base_url else {
             let embedded = TargetChoice::Embedded(server::Options::default());
             return Ok((embedded, token_value.unwrap_or_else(random_token), false));
@@ -228,12 +238,19 @@ pub(super) fn token_from_env(var: &str) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-/// The `--skip-check` names, each one a check some operation has.
-fn checked_names(operations: &[Suite], names: &[String]) -> Result<BTreeSet<String>, PlanError> {
-    let known: BTreeSet<String> = operations
+/// Every check some operation of the run has.
+fn check_names(operations: &[Suite]) -> BTreeSet<String> {
+    operations
         .iter()
         .flat_map(|o| Checker::all_names(&o.contract))
-        .collect();
+        .collect()
+}
+
+/// The `--skip-check` names, each one a check some operation has.
+fn checked_names(
+    known: &BTreeSet<String>,
+    names: &[String],
+) -> Result<BTreeSet<String>, PlanError> {
     for name in names {
         if !known.contains(name) {
             let hint = did_you_mean(name, known.iter().map(String::as_str))
@@ -382,9 +399,15 @@ impl SelftestArgs {
     /// server), and the faults and variations to try: what is named, or everything.
     pub fn plan(&self) -> Result<(Plan, Subjects), PlanError> {
         check_variable_name("--token-env", &self.token_env)?;
+        self.contract.check_cases().map_err(PlanError::Usage)?;
         let loaded = load_operations(&self.contract, (&[], self.token_env.as_str(), true))?;
         let operations = loaded.suites;
-        let skip_checks = checked_names(&operations, &self.skip_checks)?;
+        let skip_checks = checked_names(&check_names(&operations), &self.skip_checks)?;
+        let token = token_from_env(&self.token_env);
+        if let Some(token) = &token {
+            let what = format!("the token variable {} (--token-env)", self.token_env);
+            credentials::check_secret(&what, &self.token_env, token)?;
+        }
         let subjects = if self.fault.is_empty() && self.variation.is_empty() {
             Subjects::all()
         } else {
@@ -403,7 +426,7 @@ impl SelftestArgs {
             document: self.contract.source.openapi.clone(),
             embedded_refusal: None,
             target: TargetChoice::Embedded(server::Options::default()),
-            token: Secret::new(token_from_env(&self.token_env).unwrap_or_else(random_token)),
+            token: Secret::new(token.unwrap_or_else(random_token)),
             token_env: self.token_env.clone(),
             credentials: loaded.credentials,
             timeout: Duration::from_secs(30),

@@ -20,7 +20,7 @@ use clap::parser::ValueSource;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::cli::{parse_duration, CasesArg, RunArgs};
+use super::cli::{parse_duration, CasesArg, RunArgs, MAX_CASES};
 use super::plan::PlanError;
 use crate::diag::{did_you_mean, line_column, FileError};
 
@@ -37,6 +37,10 @@ struct ConfigFile {
     profiles: BTreeMap<String, Profile>,
 }
 
+/// A number, a flag or a list as written: checked when it is taken, so a wrong one is named
+/// with its key, its place and what would be valid (not the parser's words for its type).
+pub type Raw = Option<Spanned<toml::Value>>;
+
 /// One named profile: every setting a run takes from the command line, but the token.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,28 +52,28 @@ pub struct Profile {
     pub token_env: Option<Spanned<String>>,
     /// The variable of each security scheme's credential, by scheme name (never the value).
     pub credentials: Option<BTreeMap<String, Spanned<String>>>,
-    pub rate: Option<u32>,
+    pub rate: Raw,
     /// Generated bodies per property.
-    pub cases: Option<u64>,
+    pub cases: Raw,
     /// A directory of case files.
     pub cases_dir: Option<Spanned<String>>,
     pub schemas: Option<Spanned<String>>,
     /// An OpenAPI document to take the contract from, instead of `schemas`.
     pub openapi: Option<Spanned<String>>,
     pub duration: Option<Spanned<String>>,
-    pub seed: Option<u64>,
-    pub concurrency: Option<usize>,
-    pub timeout: Option<u64>,
-    pub max_wait: Option<u64>,
-    pub test_threads: Option<usize>,
-    pub strict: Option<bool>,
-    pub skip_checks: Option<Vec<Spanned<String>>>,
+    pub seed: Raw,
+    pub concurrency: Raw,
+    pub timeout: Raw,
+    pub max_wait: Raw,
+    pub test_threads: Raw,
+    pub strict: Raw,
+    pub skip_checks: Raw,
     pub junit: Option<Spanned<String>>,
     pub summary: Option<Spanned<String>>,
     pub created: Option<Spanned<String>>,
     pub known_failures: Option<Spanned<String>>,
-    pub no_persist: Option<bool>,
-    pub allow_insecure_http: Option<bool>,
+    pub no_persist: Raw,
+    pub allow_insecure_http: Raw,
 }
 
 /// A loaded profile, with its values expanded and the file it came from.
@@ -106,8 +110,7 @@ pub fn load(path: Option<&Path>, name: &str) -> Result<Loaded, FileError> {
         ))
     })?;
     refuse_secrets(&path, &text)?;
-    let file: ConfigFile =
-        toml::from_str(&text).map_err(|e| FileError::from_toml(&path, &text, e))?;
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| toml_error(&path, &text, e))?;
     let Some(profile) = file.profiles.get(name).cloned() else {
         let names: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
         let hint = match did_you_mean(name, names.iter().copied()) {
@@ -125,6 +128,129 @@ pub fn load(path: Option<&Path>, name: &str) -> Result<Loaded, FileError> {
     };
     expand_all(&mut loaded)?;
     Ok(loaded)
+}
+
+/// A TOML error with the key and what it takes, for a value of the wrong type (`base_url = 5`)
+/// rather than the parser's `invalid type: integer, expected a string`.
+fn toml_error(path: &Path, text: &str, e: toml::de::Error) -> FileError {
+    let message = e.message().trim().to_string();
+    let typed = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.rsplit_once(", expected "));
+    let (Some((found, expected)), Some(span)) = (typed, e.span()) else {
+        return FileError::from_toml(path, text, e);
+    };
+    // The parser shows a string's text; a credential pasted under the wrong key would be printed.
+    let found = match found.starts_with("string") {
+        true => "a string",
+        false => found,
+    };
+    let expected = match expected {
+        "a map" => "a table such as { name = \"VALUE\" }",
+        "a sequence" => "a list",
+        other => other,
+    };
+    let (line, column) = line_column(text, span.start);
+    let key = key_on_line(text, line);
+    FileError::new(path, format!("`{key}` must be {expected}, not {found}")).at(line, column)
+}
+
+/// The key of a `key = value` line (1-based), for messages.
+fn key_on_line(text: &str, line: usize) -> String {
+    let l = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    l.split('=')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches('"')
+        .to_string()
+}
+
+/// A value that was not what its key takes, as the message shows it.
+fn shown(v: &toml::Value) -> String {
+    match v {
+        // Never the text: a credential pasted under the wrong key would be printed.
+        toml::Value::String(_) => "a string".into(),
+        toml::Value::Integer(n) => n.to_string(),
+        toml::Value::Float(f) => f.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::Datetime(d) => d.to_string(),
+        toml::Value::Array(_) => "a list".into(),
+        toml::Value::Table(_) => "a table".into(),
+    }
+}
+
+impl Loaded {
+    /// A whole number from `min` to `max` (`unit` says of what), or an error naming the key.
+    pub fn number(
+        &self,
+        key: &str,
+        raw: &Raw,
+        range: (u64, u64),
+        unit: &str,
+    ) -> Result<Option<u64>, FileError> {
+        let Some(v) = raw else { return Ok(None) };
+        let (min, max) = range;
+        match v.get_ref() {
+            toml::Value::Integer(n) if *n >= 0 && (min..=max).contains(&n.unsigned_abs()) => {
+                Ok(Some(n.unsigned_abs()))
+            }
+            other => Err(self.error_at(
+                &v.span(),
+                format!(
+                    "`{key}` must be a whole number from {min} to {max}{unit}, not {}",
+                    shown(other)
+                ),
+            )),
+        }
+    }
+
+    /// `true` or `false`, or an error naming the key.
+    pub fn flag(&self, key: &str, raw: &Raw) -> Result<Option<bool>, FileError> {
+        let Some(v) = raw else { return Ok(None) };
+        match v.get_ref() {
+            toml::Value::Boolean(b) => Ok(Some(*b)),
+            other => Err(self.error_at(
+                &v.span(),
+                format!("`{key}` must be true or false, not {}", shown(other)),
+            )),
+        }
+    }
+
+    /// A list of strings, each with its place, or an error naming the key.
+    pub fn strings(
+        &self,
+        key: &str,
+        raw: &Raw,
+    ) -> Result<Option<Vec<(String, FileError)>>, FileError> {
+        let Some(v) = raw else { return Ok(None) };
+        let bad = |at: &std::ops::Range<usize>, what: &toml::Value| {
+            self.error_at(
+                at,
+                format!(
+                    "`{key}` must be a list of names such as [\"allow_header\"], not {}",
+                    shown(what)
+                ),
+            )
+        };
+        let toml::Value::Array(items) = v.get_ref() else {
+            return Err(bad(&v.span(), v.get_ref()));
+        };
+        // The items of a `Value` carry no places of their own: each is found after the key.
+        let mut from = v.span().start;
+        let mut out = Vec::new();
+        for item in items {
+            let toml::Value::String(name) = item else {
+                return Err(bad(&v.span(), item));
+            };
+            let at = self.text[from..v.span().end]
+                .find(name.as_str())
+                .map_or(from, |i| from + i);
+            from = at + name.len();
+            out.push((name.clone(), self.error_at(&(at..at), "")));
+        }
+        Ok(Some(out))
+    }
 }
 
 /// A key such as `token` in any table is refused, with where it is.
@@ -276,46 +402,103 @@ impl RunArgs {
                 path(&p.openapi).map(Some)
             );
         }
-        take!("rate", self.rate, p.rate.map(Some));
-        take!("seed", self.seed, p.seed.map(Some));
-        let limit = |key: &str, n: Option<usize>, max: usize| {
-            let counted = n.map(|n| super::cli::count_up_to(n, max)).transpose();
-            counted.map_err(|e| FileError::new(&loaded.path, format!("`{key}`: {e}")))
-        };
+        const ANY: u64 = i64::MAX as u64;
+        let rate = loaded.number(
+            "rate",
+            &p.rate,
+            (1, u64::from(u32::MAX)),
+            " requests per second",
+        )?;
+        take!("rate", self.rate, rate.map(|n| Some(n as u32)));
+        let seed = loaded.number("seed", &p.seed, (0, ANY), "")?;
+        take!("seed", self.seed, seed.map(Some));
+        let concurrency = loaded.number(
+            "concurrency",
+            &p.concurrency,
+            (1, super::cli::MAX_CONCURRENCY as u64),
+            "",
+        )?;
         take!(
             "concurrency",
             self.concurrency,
-            limit("concurrency", p.concurrency, super::cli::MAX_CONCURRENCY)?
+            concurrency.map(|n| n as usize)
         );
-        take!("timeout", self.timeout, p.timeout);
-        take!("max_wait", self.max_wait, p.max_wait);
-        let threads = limit("test_threads", p.test_threads, super::cli::MAX_TEST_THREADS)?;
-        take!("test_threads", self.test_threads, threads.map(Some));
-        take!("strict", self.strict, p.strict);
-        take!("no_persist", self.no_persist, p.no_persist);
+        let timeout = loaded.number("timeout", &p.timeout, (1, ANY), " seconds")?;
+        take!("timeout", self.timeout, timeout);
+        let max_wait = loaded.number("max_wait", &p.max_wait, (0, ANY), " seconds")?;
+        take!("max_wait", self.max_wait, max_wait);
+        let threads = loaded.number(
+            "test_threads",
+            &p.test_threads,
+            (1, super::cli::MAX_TEST_THREADS as u64),
+            "",
+        )?;
+        take!(
+            "test_threads",
+            self.test_threads,
+            threads.map(|n| Some(n as usize))
+        );
+        take!("strict", self.strict, loaded.flag("strict", &p.strict)?);
+        take!(
+            "no_persist",
+            self.no_persist,
+            loaded.flag("no_persist", &p.no_persist)?
+        );
         take!(
             "allow_insecure_http",
             self.allow_insecure_http,
-            p.allow_insecure_http
+            loaded.flag("allow_insecure_http", &p.allow_insecure_http)?
         );
-        take!(
-            "skip_checks",
-            self.skip_checks,
-            p.skip_checks
-                .as_ref()
-                .map(|l| l.iter().map(|s| s.get_ref().clone()).collect())
-        );
+        if let (false, Some(names)) = (
+            from_cli("skip_checks"),
+            loaded.strings("skip_checks", &p.skip_checks)?,
+        ) {
+            self.skip_checks = names.iter().map(|(n, _)| n.clone()).collect();
+            self.skip_check_places = names;
+        }
         if let (false, Some(d)) = (from_cli("duration"), &p.duration) {
-            let parsed = parse_duration(d.get_ref()).map_err(|e| loaded.error_at(&d.span(), e))?;
+            let parsed = parse_duration(d.get_ref())
+                .map_err(|e| loaded.error_at(&d.span(), format!("`duration`: {e}")))?;
             self.duration = Some(parsed);
         }
+        let cases = loaded.number(
+            "cases",
+            &p.cases,
+            (1, MAX_CASES),
+            " generated bodies per property",
+        )?;
         if self.contract.case_count().is_none() {
-            self.contract.cases.extend(p.cases.map(CasesArg::Count));
+            self.contract.cases.extend(cases.map(CasesArg::Count));
         }
         if let (None, Some(dir)) = (self.contract.cases_dir(), path(&p.cases_dir)) {
             self.contract.cases.push(CasesArg::Dir(dir));
         }
         Ok(())
+    }
+}
+
+impl RunArgs {
+    /// An error about a `skip_checks` name the profile gave, at its place in the file.
+    pub(super) fn at_profile_place(
+        &self,
+        e: PlanError,
+        known: &std::collections::BTreeSet<String>,
+    ) -> PlanError {
+        let PlanError::Usage(message) = &e else {
+            return e;
+        };
+        match self
+            .skip_check_places
+            .iter()
+            .find(|(n, _)| !known.contains(n))
+        {
+            Some((_, place)) => {
+                let mut at = place.clone();
+                at.message = message.replacen("--skip-check:", "`skip_checks`:", 1);
+                at.into()
+            }
+            None => e,
+        }
     }
 }
 

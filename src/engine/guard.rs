@@ -41,8 +41,7 @@ pub(super) fn out_of_budget(end: Instant, duration: Duration) -> Option<Transpor
         TransportError::new(
             TransportKind::Budget,
             format!(
-                "not tested: cut by the --duration budget ({}), which ran out before this test started",
-                humantime::format_duration(duration)
+                "not tested: cut by the --duration budget ({duration:?}), which ran out before this test started"
             ),
         )
     })

@@ -11,22 +11,23 @@
 //! expires = 2027-01-31
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::check::{Mark, Standing, Verdict};
 use crate::contract::Severity;
-use crate::diag::FileError;
+use crate::diag::{did_you_mean, line_column, FileError};
 use crate::engine::outcome::CaseResult;
 
 /// One entry of the file.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
-    /// A case id, or a glob over case ids (`*`, `?`, `[...]`).
+    /// A case id, or a glob over case ids (`*`, `?`, `[...]`, `{a,b}`).
     pub case: String,
     /// A check name, or `*` for any.
     pub check: String,
@@ -37,18 +38,28 @@ pub struct Entry {
     pub expires: toml::value::Datetime,
 }
 
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct FileData {
-    #[serde(default)]
-    known: Vec<Entry>,
+struct FileData<E> {
+    #[serde(default = "Vec::new")]
+    known: Vec<E>,
 }
+
+/// The most entries a file may hold. A suite's cases times its checks is a few thousand, and
+/// one entry's glob can accept many; the cap bounds what reading and matching hold (a whole
+/// run with 20,000 entries peaks at about 130 MB for plain ids, 280 MB for globs with a `*`
+/// inside, against 60 MB with none: bench/known_failures.sh).
+pub const MAX_ENTRIES: usize = 20_000;
+
+/// The most bytes a file may hold. Parsing holds about 40 times the text of small entries,
+/// whichever way they are written, so this bounds it (entries of 200 bytes fit under the
+/// entry cap).
+pub const MAX_BYTES: usize = 4 << 20;
 
 /// A parsed entry, ready to match.
 #[derive(Clone, Debug)]
 struct Rule {
     entry: Entry,
-    case: glob::Pattern,
     expires: Date,
     line: usize,
 }
@@ -58,6 +69,9 @@ struct Rule {
 pub struct KnownFailures {
     path: PathBuf,
     rules: Vec<Rule>,
+    /// Every entry's `case` glob, in the entries' order, [`GLOB_CHUNK`] to a set: a case id is
+    /// matched against each set at once, and only the entries it matches are looked at.
+    cases: Vec<GlobSet>,
 }
 
 /// What an entry made of the run: whether its cases ran, and whether they still failed.
@@ -98,56 +112,105 @@ impl EntryState {
 }
 
 impl KnownFailures {
-    /// Reads and checks the file: unknown keys, bad globs and bad dates are errors with the
-    /// file and the line.
-    pub fn load(path: &Path) -> Result<Self, FileError> {
+    /// Reads and checks the file: unknown keys, bad globs, bad dates and check names that are
+    /// not in `checks` are errors with the file and the line.
+    pub fn load(path: &Path, checks: &BTreeSet<String>) -> Result<Self, FileError> {
         // Only a file that is not there gets the "how to make one" message; any other error
-        // (permission denied) is reported as it is by the reader.
+        // (permission denied, a FIFO, a device) is reported as it is by the reader.
         if std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
         {
             return Err(missing(path));
         }
         let text = crate::diag::read_text(path)?;
-        Self::parse(path, &text)
+        Self::parse(path, &text, checks)
     }
 
-    pub fn parse(path: &Path, text: &str) -> Result<Self, FileError> {
-        let data: FileData =
+    pub fn parse(path: &Path, text: &str, checks: &BTreeSet<String>) -> Result<Self, FileError> {
+        if text.len() > MAX_BYTES {
+            return Err(FileError::new(
+                path,
+                format!(
+                    "the known-failures file is larger than {} MiB; it would hold more than {MAX_ENTRIES} entries",
+                    MAX_BYTES >> 20
+                ),
+            ));
+        }
+        // Counted before parsing, which holds several times the text: a file of tiny entries
+        // stops here. Inline tables are counted after parsing, by the same cap.
+        let headers = entry_lines(text);
+        if headers.len() > MAX_ENTRIES {
+            return Err(too_many(path, headers.len()));
+        }
+        let data: FileData<toml::Spanned<Entry>> =
             toml::from_str(text).map_err(|e| FileError::from_toml(path, text, e))?;
-        let mut rules = Vec::new();
-        for (i, entry) in data.known.into_iter().enumerate() {
-            let line = entry_line(text, i);
-            let at = |message: String| FileError::new(path, message).at(line, 1);
-            let case = glob::Pattern::new(&entry.case)
-                .map_err(|e| at(format!("entry {}: `case` is not a glob: {e}", i + 1)))?;
-            let expires = match (entry.expires.date, entry.expires.time) {
-                (Some(d), None) => Date::from_calendar_date(
-                    i32::from(d.year),
-                    time::Month::try_from(d.month).map_err(|e| at(e.to_string()))?,
-                    d.day,
-                )
-                .map_err(|e| at(format!("entry {}: `expires`: {e}", i + 1)))?,
-                _ => {
-                    return Err(at(format!(
-                        "entry {}: `expires` must be a date such as 2027-01-31",
-                        i + 1
-                    )))
-                }
+        if data.known.len() > MAX_ENTRIES {
+            return Err(too_many(path, data.known.len()));
+        }
+        let mut rules = Vec::with_capacity(data.known.len());
+        let mut globs = Vec::with_capacity(data.known.len());
+        // `[[known]]` headers give each entry its line; inline tables (`known = [{..}]`) have
+        // their own place.
+        let by_header = headers.len() == data.known.len();
+        for (i, spanned) in data.known.into_iter().enumerate() {
+            let line = match by_header {
+                true => headers[i],
+                false => line_column(text, spanned.span().start).0,
             };
+            let entry = spanned.into_inner();
+            let at = |message: String| FileError::new(path, message).at(line, 1);
+            let glob = GlobBuilder::new(&entry.case)
+                .literal_separator(false)
+                .build()
+                .map_err(|e| {
+                    at(format!(
+                        "entry {}: `case` is not a glob: {}",
+                        i + 1,
+                        e.kind()
+                    ))
+                })?;
+            globs.push(glob);
+            check_name(&entry.check, checks).map_err(|m| at(format!("entry {}: {m}", i + 1)))?;
+            let expires =
+                expiry(&entry.expires).map_err(|m| at(format!("entry {}: {m}", i + 1)))?;
             if entry.reason.trim().is_empty() {
                 return Err(at(format!("entry {}: `reason` is empty: say why", i + 1)));
             }
             rules.push(Rule {
                 entry,
-                case,
                 expires,
                 line,
             });
         }
+        let cases = glob_sets(globs).map_err(|e| {
+            FileError::new(
+                path,
+                format!("the entries' `case` globs cannot be matched: {e}"),
+            )
+        })?;
         Ok(KnownFailures {
             path: path.to_path_buf(),
             rules,
+            cases,
         })
+    }
+
+    /// The entries whose `case` glob matches `case_id`, in the file's order: all that
+    /// matching a case's verdicts looks at.
+    fn candidates(&self, case_id: &str) -> Vec<usize> {
+        let mut found = Vec::new();
+        for (n, set) in self.cases.iter().enumerate() {
+            found.extend(set.matches(case_id).into_iter().map(|i| n * GLOB_CHUNK + i));
+        }
+        found.sort_unstable();
+        found
+    }
+
+    /// The first entry that accepts a failure of `check` in case `case_id`.
+    fn rule_for(&self, candidates: &[usize], check: &str) -> Option<(usize, &Rule)> {
+        candidates
+            .iter()
+            .map(|&i| (i, &self.rules[i]))
+            .find(|(_, r)| r.accepts(check))
     }
 
     pub fn path(&self) -> &Path {
@@ -156,7 +219,10 @@ impl KnownFailures {
 
     /// Marks each error verdict of `result` that an entry matches; the first entry wins.
     pub fn mark(&self, result: &mut CaseResult, today: Date) {
-        let id = result.case.id.clone();
+        let candidates = self.candidates(&result.case.id);
+        if candidates.is_empty() {
+            return;
+        }
         let parts = std::iter::once(&mut result.verdicts)
             .chain(result.more.iter_mut().map(|m| &mut m.verdicts));
         for verdicts in parts {
@@ -164,7 +230,7 @@ impl KnownFailures {
                 .iter_mut()
                 .filter(|v| v.severity == Severity::Error)
             {
-                if let Some(rule) = self.rules.iter().find(|r| r.matches(&id, &v.check)) {
+                if let Some((_, rule)) = self.rule_for(&candidates, &v.check) {
                     v.known = Some(rule.mark(today));
                 }
             }
@@ -173,15 +239,26 @@ impl KnownFailures {
 
     /// How each entry fared in a run whose results were marked by [`KnownFailures::mark`].
     pub fn outcomes(&self, results: &[CaseResult], today: Date) -> Vec<EntryOutcome> {
+        let mut ran = vec![false; self.rules.len()];
+        for r in results {
+            for i in self.candidates(&r.case.id) {
+                ran[i] = true;
+            }
+        }
+        // A mark names its entry by line, which is each entry's own.
+        let mut matched: BTreeMap<usize, usize> = BTreeMap::new();
+        for m in results
+            .iter()
+            .flat_map(|r| r.all_verdicts())
+            .filter_map(|v| v.known.as_ref())
+        {
+            *matched.entry(m.line).or_default() += 1;
+        }
         self.rules
             .iter()
-            .map(|rule| {
-                let ran = results.iter().any(|r| rule.case.matches(&r.case.id));
-                let matched = results
-                    .iter()
-                    .flat_map(|r| r.all_verdicts())
-                    .filter(|v| v.known.as_ref().is_some_and(|m| m.line == rule.line))
-                    .count();
+            .zip(ran)
+            .map(|(rule, ran)| {
+                let matched = matched.get(&rule.line).copied().unwrap_or(0);
                 let outcome = match (ran, matched, rule.expires < today) {
                     (false, _, _) => EntryState::Unused,
                     (true, 0, _) => EntryState::Fixed,
@@ -212,23 +289,27 @@ impl KnownFailures {
         today: Date,
     ) -> String {
         let mut kept: Vec<Entry> = Vec::new();
+        let mut kept_rules: HashSet<(&str, &str)> = HashSet::new();
         let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
         for r in results {
+            let candidates = existing
+                .map(|k| k.candidates(&r.case.id))
+                .unwrap_or_default();
             for v in r.all_verdicts().filter(|v| v.severity == Severity::Error) {
-                let key = (r.case.id.clone(), v.check.clone());
-                let rule =
-                    existing.and_then(|k| k.rules.iter().find(|x| x.matches(&key.0, &key.1)));
+                let rule = existing.and_then(|k| k.rule_for(&candidates, &v.check));
                 match rule {
-                    Some(rule)
-                        if !kept
-                            .iter()
-                            .any(|e| e.case == rule.entry.case && e.check == rule.entry.check) =>
-                    {
-                        kept.push(rule.entry.clone());
+                    Some((_, rule)) => {
+                        let e = &rule.entry;
+                        if kept_rules.insert((&e.case, &e.check)) {
+                            kept.push(e.clone());
+                        }
                     }
-                    Some(_) => {}
-                    None if seen.insert(key.clone()) => kept.push(new_entry(key, today)),
-                    None => {}
+                    None => {
+                        let key = (r.case.id.clone(), v.check.clone());
+                        if seen.insert(key.clone()) {
+                            kept.push(new_entry(key, today));
+                        }
+                    }
                 }
             }
         }
@@ -251,8 +332,9 @@ impl Entry {
 pub const TODO: &str = "TODO";
 
 impl Rule {
-    fn matches(&self, case_id: &str, check: &str) -> bool {
-        (self.entry.check == "*" || self.entry.check == check) && self.case.matches(case_id)
+    /// Whether the entry names `check` (its case glob is matched by the set).
+    fn accepts(&self, check: &str) -> bool {
+        self.entry.check == "*" || self.entry.check == check
     }
 
     fn mark(&self, today: Date) -> Mark {
@@ -307,13 +389,79 @@ fn missing(path: &Path) -> FileError {
     ))
 }
 
-/// The line of the `n`th `[[known]]` header, for messages.
-fn entry_line(text: &str, n: usize) -> usize {
+/// How many globs share one set. A set compiles the globs that are not a literal, a prefix or
+/// a suffix into one regular expression, which cannot be built for 20,000 of them at once.
+const GLOB_CHUNK: usize = 1_000;
+
+fn glob_sets(globs: Vec<Glob>) -> Result<Vec<GlobSet>, globset::Error> {
+    globs
+        .chunks(GLOB_CHUNK)
+        .map(|chunk| {
+            let mut set = GlobSetBuilder::new();
+            for g in chunk {
+                set.add(g.clone());
+            }
+            set.build()
+        })
+        .collect()
+}
+
+/// The line of each `[[known]]` header, in one pass over the text.
+fn entry_lines(text: &str) -> Vec<usize> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| l.trim_start().starts_with("[[known]]"))
-        .nth(n)
-        .map_or(1, |(i, _)| i + 1)
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+fn too_many(path: &Path, n: usize) -> FileError {
+    FileError::new(
+        path,
+        format!("the known-failures file has {n} entries; at most {MAX_ENTRIES} are read"),
+    )
+    .help("an entry's `case` may be a glob (`method::*`): one entry can accept many cases")
+}
+
+/// `check` is `*` or the name of a check of the suite, with the nearest name when it is not.
+/// `checks` are the run's; a semantic check of an operation this run leaves out is a name too,
+/// since one file may serve runs of different `--operation`s.
+fn check_name(check: &str, checks: &BTreeSet<String>) -> Result<(), String> {
+    use crate::contract::SemanticKind as K;
+    let semantic = [
+        K::SameInstant,
+        K::MinutesBetween,
+        K::Unique,
+        K::Equals,
+        K::Echo,
+    ];
+    let semantic = semantic.map(K::name);
+    if check == "*" || checks.contains(check) || semantic.contains(&check) {
+        return Ok(());
+    }
+    let mut checks = checks.clone();
+    checks.extend(semantic.map(String::from));
+    let hint = did_you_mean(check, checks.iter().map(String::as_str))
+        .map(|b| format!(" (did you mean `{b}`?)"))
+        .unwrap_or_default();
+    let all: Vec<&str> = checks.iter().map(String::as_str).collect();
+    Err(format!(
+        "`check`: unknown check `{check}`{hint}; write `*` or one of: {}",
+        all.join(", ")
+    ))
+}
+
+/// An `expires` value: a date without a time.
+fn expiry(value: &toml::value::Datetime) -> Result<Date, String> {
+    match (value.date, value.time) {
+        (Some(d), None) => Date::from_calendar_date(
+            i32::from(d.year),
+            time::Month::try_from(d.month).map_err(|e| format!("`expires`: {e}"))?,
+            d.day,
+        )
+        .map_err(|e| format!("`expires`: {e}")),
+        _ => Err("`expires` must be a date such as 2027-01-31".into()),
+    }
 }
 
 /// Today in UTC, which is what `expires` dates are compared with.
@@ -327,4 +475,79 @@ pub fn counts_against(v: &Verdict) -> bool {
         && v.known
             .as_ref()
             .is_none_or(|m| m.standing == Standing::Expired)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checks() -> BTreeSet<String> {
+        ["status", "response_schema"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    fn entry(case: &str, check: &str) -> String {
+        format!("[[known]]\ncase = \"{case}\"\ncheck = \"{check}\"\nreason = \"r\"\nexpires = 2099-01-31\n\n")
+    }
+
+    /// 20,000 entries, one per case id but two globs: a case looks at the entries that name
+    /// it, not at all 20,000 (the old loop of loops did, for every verdict of every case).
+    #[test]
+    fn a_case_looks_only_at_the_entries_whose_glob_matches_it() {
+        let mut text: String = (0..MAX_ENTRIES - 2)
+            .map(|i| entry(&format!("valid::case_{i}"), "status"))
+            .collect();
+        text.push_str(&entry("valid::*", "response_schema"));
+        text.push_str(&entry("method::*", "*"));
+        let k = KnownFailures::parse(Path::new("k.toml"), &text, &checks()).unwrap();
+        assert_eq!(k.rules.len(), 20_000);
+        let visited: usize = (0..110)
+            .map(|i| k.candidates(&format!("valid::case_{}", i * 150)).len())
+            .sum();
+        // Each case id: its own entry and `valid::*`.
+        assert_eq!(visited, 220);
+        let c = k.candidates("valid::case_7");
+        assert_eq!(c, vec![7, 19_998]);
+        assert_eq!(
+            k.rule_for(&c, "response_schema").map(|(i, _)| i),
+            Some(19_998)
+        );
+        assert_eq!(k.rule_for(&c, "status").map(|(i, _)| i), Some(7));
+        assert_eq!(k.candidates("method::delete"), vec![19_999]);
+        assert!(k.candidates("invalid::x").is_empty());
+        // Each entry keeps its own header's line.
+        assert_eq!(k.rules[1].line, 7);
+    }
+
+    #[test]
+    fn an_unknown_check_is_refused_with_the_nearest_name_and_the_line() {
+        let text = format!("{}{}", entry("a", "status"), entry("b", "stauts"));
+        let err = KnownFailures::parse(Path::new("k.toml"), &text, &checks()).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains("k.toml:7:1"), "{shown}");
+        assert!(shown.contains("unknown check `stauts`"), "{shown}");
+        assert!(shown.contains("did you mean `status`?"), "{shown}");
+        assert!(KnownFailures::parse(Path::new("k.toml"), &entry("a", "*"), &checks()).is_ok());
+    }
+
+    #[test]
+    fn more_entries_than_the_cap_are_refused_before_parsing() {
+        let one = "[[known]]\n";
+        let text = one.repeat(MAX_ENTRIES + 1);
+        let err = KnownFailures::parse(Path::new("k.toml"), &text, &checks()).unwrap_err();
+        assert!(err.to_string().contains("at most 20000"), "{err}");
+        // Inline tables are counted too.
+        let inline = format!(
+            "known = [{}]\n",
+            "{case = \"a\", check = \"*\", reason = \"r\", expires = 2099-01-01},"
+                .repeat(MAX_ENTRIES + 1)
+        );
+        let err = KnownFailures::parse(Path::new("k.toml"), &inline, &checks()).unwrap_err();
+        assert!(err.to_string().contains("at most 20000"), "{err}");
+        let big = " ".repeat(MAX_BYTES + 1);
+        let err = KnownFailures::parse(Path::new("k.toml"), &big, &checks()).unwrap_err();
+        assert!(err.to_string().contains("larger than 4 MiB"), "{err}");
+    }
 }

@@ -23,8 +23,10 @@ use crate::redact::Redactor;
 pub enum WriteError {
     #[error(transparent)]
     Run(#[from] RunError),
-    #[error("cannot write the report to {path}: {source} (checked before sending anything)")]
+    #[error("cannot write {what} to {path}: {source} (checked before sending anything)")]
     ReportPath {
+        /// Which file: "the JUnit report", "the known-failures file".
+        what: &'static str,
         path: PathBuf,
         #[source]
         source: std::io::Error,
@@ -75,11 +77,18 @@ impl WriteError {
 /// before anything is sent; a verbose plan shows the run on the terminal.
 pub fn run_and_write(plan: Plan) -> Result<RunOutcome, WriteError> {
     if !plan.selection.list {
-        for path in [&plan.junit, &plan.summary, &plan.update_known_failures]
-            .into_iter()
-            .flatten()
-        {
-            check_writable(path)?;
+        let paths = [
+            (&plan.junit, "the JUnit report"),
+            (&plan.summary, "the summary"),
+            (
+                &plan.update_known_failures,
+                "the known-failures file (--update-known-failures)",
+            ),
+        ];
+        for (path, what) in paths {
+            if let Some(path) = path {
+                check_writable(path, what)?;
+            }
         }
     }
     let observer: Arc<dyn Observer> = if plan.verbose {
@@ -116,8 +125,9 @@ pub fn remove_summary(path: &Path) -> std::io::Result<()> {
 }
 
 /// A report path that cannot be written fails the run before anything is sent.
-fn check_writable(path: &Path) -> Result<(), WriteError> {
+fn check_writable(path: &Path, what: &'static str) -> Result<(), WriteError> {
     let fail = |source| WriteError::ReportPath {
+        what,
         path: path.to_path_buf(),
         source,
     };

@@ -15,6 +15,7 @@ mod gate;
 mod generate;
 mod hostile;
 mod hostile_bodies;
+mod hostile_input;
 mod hostile_redact;
 mod hostile_verdict;
 mod http_level;
