@@ -90,6 +90,22 @@ pub fn verdicts(outcome: &RunOutcome) -> Vec<(String, String)> {
         .collect()
 }
 
+/// One line per error of the run: the case, the check, what was expected and what came.
+pub fn error_lines(outcome: &RunOutcome) -> Vec<String> {
+    outcome
+        .results
+        .iter()
+        .flat_map(|r| {
+            r.errors().map(move |e| {
+                format!(
+                    "{} `{}`: expected {}, got {}",
+                    r.case.id, e.check, e.expected, e.actual
+                )
+            })
+        })
+        .collect()
+}
+
 /// Whether the result failed `check` with an actual value starting with `actual`.
 pub fn failed_with(r: &CaseResult, check: &str, actual: &str) -> bool {
     r.verdicts

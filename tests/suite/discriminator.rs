@@ -15,7 +15,7 @@ use provisionr_conformance::engine::run;
 use provisionr_conformance::report::write::run_and_write;
 use serde_json::{json, Value};
 
-use crate::common::plan;
+use crate::common::{error_lines as errors, plan};
 
 fn components() -> Value {
     json!({
@@ -117,21 +117,6 @@ fn run_against(reading: Reading) -> RunOutcome {
         base_url: format!("http://{addr}").parse().unwrap(),
     };
     run_and_write(p).unwrap()
-}
-
-fn errors(outcome: &RunOutcome) -> Vec<String> {
-    outcome
-        .results
-        .iter()
-        .flat_map(|r| {
-            r.errors().map(move |e| {
-                format!(
-                    "{} `{}`: expected {}, got {}",
-                    r.case.id, e.check, e.expected, e.actual
-                )
-            })
-        })
-        .collect()
 }
 
 #[test]

@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::common::{plan, text, verdicts};
+use crate::common::{error_lines as errors, plan, text, verdicts};
 
 const TOKEN: &str = "pvt_unstated_0123456789abcdef";
 
@@ -234,21 +234,6 @@ fn run_against(doc: &Path, rule: DateRule, args: &[&str]) -> RunOutcome {
     };
     p.token = provisionr_conformance::http::Secret::new(TOKEN);
     run_and_write(p).unwrap()
-}
-
-fn errors(outcome: &RunOutcome) -> Vec<String> {
-    outcome
-        .results
-        .iter()
-        .flat_map(|r| {
-            r.errors().map(move |e| {
-                format!(
-                    "{} `{}`: expected {}, got {}",
-                    r.case.id, e.check, e.expected, e.actual
-                )
-            })
-        })
-        .collect()
 }
 
 #[test]

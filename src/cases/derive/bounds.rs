@@ -166,20 +166,12 @@ fn other_than(c: &Value) -> Option<Value> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
-    use serde_json::{json, Value};
+    use serde_json::json;
 
     use crate::cases::derive::derive;
-    use crate::contract::{Class, Operation};
-
-    fn operation(schema: Value) -> Operation {
-        let mut c = Operation::embedded().unwrap();
-        c.endpoint.fields.clear();
-        c.request_validator = crate::contract::compile(&schema, Path::new("test")).unwrap();
-        c.request_schema = schema;
-        c
-    }
+    use crate::cases::derive::tests::operation_with as operation;
+    use crate::contract::Class;
 
     #[test]
     fn enums_consts_numbers_and_arrays_get_their_boundaries() {

@@ -173,29 +173,13 @@ fn is_null_branch(root: &Value, branch: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
     use serde_json::{json, Value};
 
     use crate::cases::derive::derive;
-    use crate::cases::Case;
-    use crate::contract::{Class, Operation};
+    use crate::cases::derive::tests::{find, operation_with as operation};
 
-    fn operation(schema: Value) -> Operation {
-        let mut c = Operation::embedded().unwrap();
-        c.endpoint.fields.clear();
-        c.request_validator = crate::contract::compile(&schema, Path::new("test")).unwrap();
-        c.request_schema = schema;
-        c
-    }
-
-    fn find<'a>(cases: &'a [Case], id: &str) -> &'a Case {
-        let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
-        cases
-            .iter()
-            .find(|c| c.id == id)
-            .unwrap_or_else(|| panic!("no case {id} in {ids:?}"))
-    }
+    use crate::contract::Class;
 
     /// Cat and Dog differ by shape; `tag` says whether each constrains `petType` itself.
     fn pets(tag: bool) -> Value {

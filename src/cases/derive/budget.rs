@@ -83,18 +83,11 @@ fn property_cost(root: &Value, s: &Value) -> (u64, &'static str) {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
     use serde_json::{json, Map, Value};
 
     use super::*;
-
-    fn operation(schema: Value) -> Operation {
-        let mut c = Operation::embedded().unwrap();
-        c.request_validator = crate::contract::compile(&schema, Path::new("test")).unwrap();
-        c.request_schema = schema;
-        c
-    }
+    use crate::cases::derive::tests::operation_with as operation;
 
     fn strings(n: usize, max: u64) -> Value {
         let props: Map<String, Value> = (0..n)

@@ -46,12 +46,12 @@ impl Deriver<'_> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
     use serde_json::json;
 
     use crate::cases::derive::derive;
-    use crate::contract::{Class, Operation};
+    use crate::cases::derive::tests::operation_with as operation;
+    use crate::contract::Class;
 
     #[test]
     fn a_pattern_gets_a_matching_case_and_one_a_character_off() {
@@ -101,13 +101,5 @@ mod tests {
             "properties": {"locked": {"type": "string", "pattern": "^(?=a)a+$"}}
         }));
         assert!(!derive(&c).iter().any(|c| c.id.starts_with("pattern::")));
-    }
-
-    fn operation(schema: serde_json::Value) -> Operation {
-        let mut c = Operation::embedded().unwrap();
-        c.endpoint.fields.clear();
-        c.request_validator = crate::contract::compile(&schema, Path::new("test")).unwrap();
-        c.request_schema = schema;
-        c
     }
 }

@@ -81,15 +81,20 @@ fn lengths_count_code_points() {
     assert_eq!(emoji.offending.as_deref(), Some("/name"));
 }
 
-fn derive_for(schema: Value) -> Vec<Case> {
+/// The shipped operation with `schema` as its request schema, and no field policies.
+pub(super) fn operation_with(schema: Value) -> Operation {
     let mut c = Operation::embedded().unwrap();
     c.endpoint.fields.clear();
     c.request_validator = crate::contract::compile(&schema, Path::new("test")).unwrap();
     c.request_schema = schema;
-    derive(&c)
+    c
 }
 
-fn find<'a>(cases: &'a [Case], id: &str) -> &'a Case {
+fn derive_for(schema: Value) -> Vec<Case> {
+    derive(&operation_with(schema))
+}
+
+pub(super) fn find<'a>(cases: &'a [Case], id: &str) -> &'a Case {
     cases
         .iter()
         .find(|c| c.id == id)
