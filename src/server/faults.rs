@@ -54,6 +54,7 @@ fault_catalog! {
     ContentTypeText = "content-type-text", "response-shape", "The success is labelled `Content-Type: text/plain`.";
     JsonConcat = "json-concat", "response-shape", "The success body is concatenated text with `description` pasted in unescaped.";
     NoMaxLength = "no-max-length", "too-lenient", "The 55-character limit on `name` is not enforced.";
+    TrimsBeforeLengthCheck = "trims-before-length-check", "too-lenient", "`name` is trimmed before its 55-character limit is checked, so 55 characters with a space at each end pass.";
     NoRequiredDescription = "no-required-description", "too-lenient", "A missing `description` is accepted as empty.";
     NoRequiredName = "no-required-name", "too-lenient", "A missing `name` is accepted as empty.";
     CoerceTypes = "coerce-types", "too-lenient", "A number, boolean or null `name` or `description` (or an array of one) is coerced to a string, as ajv's `coerceTypes: 'array'` (Fastify's default) does.";
@@ -69,8 +70,12 @@ fault_catalog! {
     RejectsFractionalSeconds = "rejects-fractional-seconds", "too-strict", "An `expires_at` with fractional seconds is rejected.";
     OnlyUtc = "only-utc", "too-strict", "An `expires_at` is only accepted with the `Z` offset.";
     RejectsEmptyStrings = "rejects-empty-strings", "too-strict", "An empty `name` or `description` is rejected.";
+    RejectsBlank = "rejects-blank", "too-strict", "A `name` or `description` of only whitespace is rejected as empty.";
+    RejectsSurroundingWhitespace = "rejects-surrounding-whitespace", "too-strict", "A `name` or `description` with a leading or trailing space is rejected.";
     RejectsUnknownFields = "rejects-unknown-fields", "too-strict", "Unknown body properties are rejected.";
     CrashOnAstral = "crash-on-astral", "crash", "A string field holding a non-BMP character answers 500.";
+    CrashOnInvisible = "crash-on-invisible", "crash", "A string field holding a zero-width character or a bidirectional mark answers 500.";
+    CrashOnFormatString = "crash-on-format-string", "crash", "A `description` holding `%s`, `%d` or `{` answers 500 (the text used as a format string or a template).";
     CrashOnNull = "crash-on-null", "crash", "Any null field answers 500.";
     CrashOnMalformed = "crash-on-malformed", "crash", "Malformed JSON or an empty body answers 500 instead of 400.";
     CrashOnLongName = "crash-on-long-name", "crash", "A `name` longer than 55 characters answers 500.";

@@ -104,6 +104,20 @@ fn crash_faults(obj: &Map<String, Value>, faults: &FaultSet) -> Result<(), Rejec
     {
         return Err(Rejection::Crash);
     }
+    let strings = || obj.values().filter_map(Value::as_str);
+    if faults.has(Fault::CrashOnInvisible)
+        && strings().any(|s| s.chars().any(|c| matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')))
+    {
+        return Err(Rejection::Crash);
+    }
+    if faults.has(Fault::CrashOnFormatString)
+        && obj
+            .get("description")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.contains("%s") || s.contains("%d") || s.contains('{'))
+    {
+        return Err(Rejection::Crash);
+    }
     if faults.has(Fault::CrashOnWrongType) {
         let wrong = |key: &str, null_ok: bool| match obj.get(key) {
             None | Some(Value::String(_)) => false,
@@ -155,13 +169,26 @@ fn string_field(
         errors.add(key, format!("The {key} field is required."));
         return None;
     }
+    if faults.has(Fault::RejectsBlank) && !value.is_empty() && value.trim().is_empty() {
+        errors.add(key, format!("The {key} field is required."));
+        return None;
+    }
+    if faults.has(Fault::RejectsSurroundingWhitespace) && value.trim() != value {
+        errors.add(
+            key,
+            format!("The {key} field must not start or end with a space."),
+        );
+        return None;
+    }
     if is_name && !faults.has(Fault::NoMaxLength) {
         let limit = if faults.has(Fault::MaxLengthOffByOne) {
             NAME_MAX_CHARS - 1
         } else {
             NAME_MAX_CHARS
         };
-        let length = if faults.has(Fault::CountsBytes) {
+        let length = if faults.has(Fault::TrimsBeforeLengthCheck) {
+            value.trim().chars().count()
+        } else if faults.has(Fault::CountsBytes) {
             value.len()
         } else if faults.has(Fault::CountsUtf16) {
             value.encode_utf16().count()

@@ -23,6 +23,7 @@ mod standards;
 #[cfg(test)]
 mod tests;
 mod values;
+mod whitespace;
 
 pub use agree::judged_members;
 pub use budget::{check_budget, MAX_DERIVED_BYTES};
@@ -406,6 +407,27 @@ impl Deriver<'_> {
             "a NUL character (U+0000), which a server may refuse".into(),
             Class::Unspecified,
             Some(json!(fit("nul\u{0}"))),
+        );
+        self.whitespace(prop, min, max);
+        let punctuation = fit("it's \"q\" {b} %s %d %% ${x} {{y}} \\ \\n #1");
+        self.prop_case(
+            "string",
+            prop,
+            "punctuation",
+            "apostrophes, quotes, braces, percent signs and backslashes (format-string and template syntax)".into(),
+            Class::Valid,
+            Some(json!(punctuation)),
+        );
+        let invisible = fit(
+            "a\u{200b}b\u{200c}c\u{200d}d\u{2060}e\u{feff}f\u{202e}g\u{2066}h\u{2069}i\u{200e}j",
+        );
+        self.prop_case(
+            "string",
+            prop,
+            "invisible",
+            "zero-width characters and bidirectional marks (U+200B..U+200D, U+2060, U+FEFF, U+202E, U+2066, U+2069, U+200E)".into(),
+            Class::Valid,
+            Some(json!(invisible)),
         );
         let mixed = fit("עברית عربي é\u{301} 😀 𠜎 \u{200f}");
         self.prop_case(

@@ -49,6 +49,11 @@ fn probe(fault: Fault) -> Vec<Call> {
         RejectsEmptyStrings => vec![Call::post(json!({"name": "", "description": ""}))],
         RejectsUnknownFields => vec![with(json!({"scope": "all"}))],
         CrashOnAstral => vec![with(json!({"description": "rocket 🚀"}))],
+        CrashOnInvisible => vec![with(json!({"description": "zero\u{200b}width"}))],
+        CrashOnFormatString => vec![with(json!({"description": "100%s {x}"}))],
+        RejectsBlank => vec![Call::post(json!({"name": "   ", "description": "d"}))],
+        RejectsSurroundingWhitespace => vec![name_of(" padded ".into())],
+        TrimsBeforeLengthCheck => vec![name_of(format!(" {} ", "a".repeat(55))).expect(422)],
         CrashOnMalformed => vec![
             Call::raw("{\"name\":").expect(400),
             Call::raw("").expect(400),
