@@ -31,6 +31,7 @@ impl Checker {
                 SemanticKind::Unique => self.unique(s, &case.id, actual).map(Failure::from),
                 SemanticKind::Equals => equals(s, actual).map(Failure::from),
                 SemanticKind::Echo => echo(s, request, actual).map(Failure::from),
+                SemanticKind::UnknownIgnored => unknown_ignored(request, actual).map(Failure::from),
             };
             if let Some(f) = failed {
                 // A difference the rule tolerates weighs at most a warning, whatever the file says.
@@ -201,6 +202,59 @@ fn echo(s: &Semantic, request: Option<&Value>, actual: Option<&Value>) -> Failed
     })
 }
 
+/// `unknown_ignored`: the first string of the answer that holds a marked value the request sent,
+/// where it is, and where it was sent.
+fn unknown_ignored(request: Option<&Value>, actual: Option<&Value>) -> Failed {
+    let mut sent = Vec::new();
+    leaves(request?, String::new(), &mut |at, s| {
+        if s.starts_with(crate::contract::UNREQUESTED) {
+            sent.push((at, s.to_owned()));
+        }
+    });
+    if sent.is_empty() {
+        return None;
+    }
+    let mut found = None;
+    leaves(actual?, String::new(), &mut |at, s| {
+        if found.is_none() {
+            if let Some((from, _)) = sent.iter().find(|(_, v)| s.contains(v.as_str())) {
+                found = Some((at, from.clone(), s.to_owned()));
+            }
+        }
+    });
+    let (at, from, value) = found?;
+    Some((
+        "no value sent under an unknown request property (they are ignored)".into(),
+        format!(
+            "`{}` holds {} from the request's unknown `{from}`",
+            if at.is_empty() { "/" } else { &at },
+            excerpt(&Value::String(value).to_string())
+        ),
+    ))
+}
+
+/// Every string in `v`, with its JSON pointer.
+fn leaves(v: &Value, at: String, f: &mut impl FnMut(String, &str)) {
+    match v {
+        Value::String(s) => f(at, s),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                leaves(item, format!("{at}/{i}"), f);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                leaves(
+                    item,
+                    format!("{at}/{}", crate::contract::pointer_token(k)),
+                    f,
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
 fn lookup<'a>(body: Option<&'a Value>, pointer: Option<&str>) -> Option<&'a Value> {
     body?.pointer(pointer?).filter(|v| !v.is_null())
 }
@@ -353,5 +407,31 @@ mod tests {
         }});
         let mins = body.pointer("/kept/minutes");
         assert_eq!(minutes_between(&rule, &body, mins), None);
+    }
+
+    #[test]
+    fn unknown_ignored_finds_a_marked_value_wherever_it_comes_back() {
+        let mark = |s: &str| format!("{}{s}", crate::contract::UNREQUESTED);
+        let request = serde_json::json!({"name": "n", "ref": mark("ref"), "tags": [mark("tags")]});
+        let sent = Some(&request);
+        // A correct answer holds none; a request with no mark is never judged.
+        let clean = serde_json::json!({"id": "tok_1", "ref": "r-9", "tags": []});
+        assert_eq!(unknown_ignored(sent, Some(&clean)), None);
+        let unmarked = serde_json::json!({"ref": "x"});
+        let echoed = serde_json::json!({"ref": "x"});
+        assert_eq!(unknown_ignored(Some(&unmarked), Some(&echoed)), None);
+        // Copied as it was, or pasted into another field of the answer.
+        let spread = serde_json::json!({"meta": {"labels": ["a", mark("tags")]}});
+        let (_, actual) = unknown_ignored(sent, Some(&spread)).expect("caught");
+        assert!(
+            actual.contains("`/meta/labels/1`") && actual.contains("`/tags/0`"),
+            "{actual}"
+        );
+        let pasted = serde_json::json!({"description": format!("see {}", mark("ref"))});
+        let (_, actual) = unknown_ignored(sent, Some(&pasted)).expect("caught");
+        assert!(
+            actual.contains("`/description`") && actual.contains("`/ref`"),
+            "{actual}"
+        );
     }
 }

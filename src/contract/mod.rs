@@ -237,7 +237,13 @@ pub enum SemanticKind {
     Equals,
     /// The value at `response` equals the request's value at `request`.
     Echo,
+    /// No string the request sent marked [`UNREQUESTED`] (under a property the request's schema
+    /// does not name) appears anywhere in the body at `response`: unknown fields are ignored.
+    UnknownIgnored,
 }
+
+/// The mark of a value sent under an unknown request property, which no correct answer holds.
+pub const UNREQUESTED: &str = "unrequested:";
 
 impl SemanticKind {
     pub fn name(self) -> &'static str {
@@ -247,6 +253,7 @@ impl SemanticKind {
             SemanticKind::Unique => "unique",
             SemanticKind::Equals => "equals",
             SemanticKind::Echo => "echo",
+            SemanticKind::UnknownIgnored => "unknown_ignored",
         }
     }
 }

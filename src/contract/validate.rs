@@ -140,7 +140,7 @@ pub(crate) fn validate_endpoint(e: &Endpoint, path: &Path, text: &str) -> Result
                 needs("to", s.to.is_some())?;
             }
             SemanticKind::Equals => needs("value", s.value.is_some())?,
-            SemanticKind::Unique => {}
+            SemanticKind::Unique | SemanticKind::UnknownIgnored => {}
         }
         let pointers = [
             Some(&s.response),

@@ -98,6 +98,8 @@ fault_catalog! {
     SameId = "same-id", "semantics", "Every token gets the same `id`.";
     WrongKind = "wrong-kind", "semantics", "`name` is \"personal_access\", a valid but wrong kind.";
     ExpiryLocalTime = "expiry-local-time", "semantics", "A requested `expires_at` keeps its wall-clock time but is labelled `Z`.";
+    MassAssignment = "mass-assignment", "semantics", "An `id` in the request body becomes the token's id (the body spread over the record, as `{...defaults, ...req.body}` does), though the request has no such field.";
+    Y2038Wraps = "y2038-wraps", "semantics", "A requested `expires_at` is kept as signed 32-bit Unix seconds, so one past 2038-01-19T03:14:07Z wraps around to 1901.";
     ExpiryDrops45s = "expiry-drops-45s", "semantics", "A requested `expires_at` is stored 45 seconds early (a clock-skew margin subtracted on write).";
     TruncatesDescription = "truncates-description", "semantics", "`description` is cut to 50 characters.";
     MediaTypeParamsRefused = "media-type-params-refused", "standards", "A Content-Type with a parameter (`; charset=utf-8`) is refused with 415.";
@@ -111,6 +113,7 @@ fault_catalog! {
     DateHeaderEpoch = "date-header-epoch", "standards", "The `Date` header is written as Unix seconds, not as an HTTP-date.";
     CrashOnUnknownMethod = "crash-on-unknown-method", "standards", "An unknown method (`FOO`) answers 500 instead of 501 or 405.";
     CrashOnLeapSecond = "crash-on-leap-second", "standards", "An `expires_at` on a leap second (`23:59:60Z`) answers 500.";
+    CrashBeforeEpoch = "crash-before-epoch", "standards", "An `expires_at` before 1970 answers 500 (read as unsigned Unix seconds).";
     CrashOnUtcOverflow = "crash-on-utc-overflow", "standards", "An `expires_at` that overflows year 9999 once in UTC answers 500.";
     EpochStringDateTime = "epoch-string-date-time", "standards", "An `expires_at` of digits (`\"4102444800\"`) is read as Unix seconds.";
     EpochNumberDateTime = "epoch-number-date-time", "too-lenient", "An `expires_at` that is a JSON number (`4102444800`) is read as Unix seconds, as pydantic reads it.";

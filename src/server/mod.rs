@@ -298,6 +298,13 @@ impl AppState {
                 at.replace_offset(time::UtcOffset::UTC)
             }
             Some(at) if faults.has(Fault::ExpiryDrops45s) => at - time::Duration::seconds(45),
+            // A signed 32-bit count of seconds: past 2038 it wraps.
+            Some(at) if faults.has(Fault::Y2038Wraps) => {
+                let wrapped = i64::from(at.unix_timestamp() as i32);
+                time::OffsetDateTime::from_unix_timestamp(wrapped)
+                    .and_then(|t| t.replace_nanosecond(at.nanosecond()))
+                    .unwrap_or(at)
+            }
             Some(at) => at,
             None => created_at + token::DEFAULT_LIFETIME,
         };
@@ -308,6 +315,8 @@ impl AppState {
             request.description
         };
         let (serial, id) = self.ids.next(faults);
+        // A body spread over the record's defaults: the client picks the id.
+        let id = request.assigned_id.unwrap_or(id);
         let token = Token {
             id,
             serial,

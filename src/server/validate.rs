@@ -14,6 +14,8 @@ pub struct TokenRequest {
     pub name: String,
     pub description: String,
     pub expires_at: Option<OffsetDateTime>,
+    /// The `id` the client sent, kept only by the `mass-assignment` fault.
+    pub assigned_id: Option<String>,
 }
 
 /// Why a body was not accepted.
@@ -74,6 +76,10 @@ pub fn validate(
                 name,
                 description,
                 expires_at,
+                assigned_id: faults
+                    .has(Fault::MassAssignment)
+                    .then(|| obj.get("id").and_then(Value::as_str).map(str::to_owned))
+                    .flatten(),
             })
         }
         _ => Err(Rejection::Invalid(errors.0)),
@@ -89,6 +95,10 @@ fn crash_faults(obj: &Map<String, Value>, faults: &FaultSet) -> Result<(), Rejec
         }
         let overflows =
             parse_rfc3339(at).is_some_and(|t| t.checked_to_offset(UtcOffset::UTC).is_none());
+        let before_epoch = parse_rfc3339(at).is_some_and(|t| t.unix_timestamp() < 0);
+        if faults.has(Fault::CrashBeforeEpoch) && before_epoch {
+            return Err(Rejection::Crash);
+        }
         if faults.has(Fault::CrashOnUtcOverflow) && overflows {
             return Err(Rejection::Crash);
         }

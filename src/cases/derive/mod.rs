@@ -22,6 +22,7 @@ mod patterns;
 mod standards;
 #[cfg(test)]
 mod tests;
+mod unrequested;
 mod values;
 mod whitespace;
 
@@ -611,6 +612,7 @@ impl Deriver<'_> {
             self.push(id.into(), title.into(), "body", expect, request, offending);
         }
         self.prototype_keys();
+        self.unrequested();
     }
 
     /// `__proto__`, `constructor` and `prototype` as extra keys: a JavaScript server may refuse

@@ -65,11 +65,62 @@ const DATE_TIME_EDGES: &[(&str, &str, &str, Edge)] = &[
         "at the end of year 9999 west of UTC, which is year 10000 in UTC",
         Edge::Unspecified,
     ),
+    // The ends of the ranges date-times are commonly stored in. A value past one is kept wrong
+    // (a 32-bit column wraps 2038 to 1901) or refused by the database (a 500): `same_instant`
+    // judges the first on any success, and no case takes a 5xx.
+    (
+        "y2038_last",
+        "2038-01-19T03:14:07Z",
+        "at the last second of signed 32-bit Unix time (where MySQL's TIMESTAMP ends)",
+        Edge::Unspecified,
+    ),
+    (
+        "y2038_next",
+        "2038-01-19T03:14:08Z",
+        "one second past signed 32-bit Unix time",
+        Edge::Unspecified,
+    ),
+    (
+        "u32_next",
+        "2106-02-07T06:28:16Z",
+        "one second past unsigned 32-bit Unix time",
+        Edge::Unspecified,
+    ),
+    (
+        "before_epoch",
+        "1969-12-31T23:59:59Z",
+        "one second before the Unix epoch",
+        Edge::Past(true),
+    ),
+    (
+        "i32_first",
+        "1901-12-13T20:45:52Z",
+        "at the first second of signed 32-bit Unix time",
+        Edge::Past(true),
+    ),
+    (
+        "sql_server_first",
+        "1753-01-01T00:00:00Z",
+        "at the first day of SQL Server's `datetime`",
+        Edge::Past(true),
+    ),
+    (
+        "mysql_datetime_first",
+        "1000-01-01T00:00:00Z",
+        "at the first day of MySQL's DATETIME",
+        Edge::Past(true),
+    ),
+    (
+        "year_one",
+        "0001-01-01T00:00:00Z",
+        "in year 1, where Python's and .NET's date-times start",
+        Edge::Past(true),
+    ),
     (
         "year_zero",
         "0000-01-01T00:00:00Z",
         "in year 0000",
-        Edge::Past,
+        Edge::Past(false),
     ),
     (
         "no_seconds",
@@ -92,8 +143,9 @@ enum Edge {
     ValidTolerated(&'static str),
     /// The standard allows either answer: a success or a 4xx, never a 5xx.
     Unspecified,
-    /// In the past: judged as the endpoint file's `fields` policy says.
-    Past,
+    /// In the past: judged as the endpoint file's `fields` policy says. `false` where common
+    /// date libraries cannot hold the value, so that a valid past leaves it unspecified.
+    Past(bool),
     /// Not RFC 3339: a rejection (an unambiguous variant tolerates a success with a warning).
     Invalid,
 }
@@ -128,8 +180,8 @@ impl Deriver<'_> {
                 Edge::Invalid => self.contract.format_class(),
                 // Year 0000 is in the past, but many date libraries cannot hold it (Python's
                 // and .NET's start at year 1): a field whose past is valid leaves it open.
-                Edge::Past if past == Class::Valid => Class::Unspecified,
-                Edge::Past => past,
+                Edge::Past(false) if past == Class::Valid => Class::Unspecified,
+                Edge::Past(_) => past,
             };
             // The valid edges probe the form, not the calendar: sent in the near future.
             let value = match edge {

@@ -91,6 +91,9 @@ fn probe(fault: Fault) -> Vec<Call> {
             .method(Method::from_bytes(b"FOO").expect("a method"))
             .expect(405)],
         CrashOnLeapSecond => vec![with(json!({"expires_at": "2099-12-31T23:59:60Z"}))],
+        MassAssignment => vec![with(json!({"id": "chosen-by-the-client"}))],
+        Y2038Wraps => vec![with(json!({"expires_at": "2038-01-19T03:14:08Z"}))],
+        CrashBeforeEpoch => vec![with(json!({"expires_at": "1969-12-31T23:59:59Z"}))],
         CrashOnUtcOverflow => {
             vec![with(json!({"expires_at": "9999-12-31T23:59:59-01:00"}))]
         }

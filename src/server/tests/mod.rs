@@ -248,6 +248,12 @@ fn conforms(call: &Call, reply: &Reply, ids: &mut HashSet<String>) -> Result<(),
             stamps["expires_at_mins"]
         ));
     }
+    for (key, sent) in request.as_object().into_iter().flatten() {
+        let known = matches!(key.as_str(), "name" | "description" | "expires_at");
+        if !known && body.get(key) == Some(sent) {
+            return Err(format!("the unknown field {key} was kept: {sent}"));
+        }
+    }
     let id = body["id"].as_str().unwrap_or_default().to_owned();
     if !ids.insert(id.clone()) {
         return Err(format!("id {id} repeated"));
