@@ -86,7 +86,11 @@ fn same_instant(s: &Semantic, request: Option<&Value>, actual: Option<&Value>) -
     let expected = format!("the requested instant {wanted}");
     let text = actual.and_then(Value::as_str);
     let Some(got) = text.and_then(parse_instant) else {
-        return Some((expected, shown(actual)).into());
+        let why = match text {
+            Some(_) => " (not an RFC 3339 date-time: its instant cannot be read)",
+            None => "",
+        };
+        return Some((expected, format!("{}{why}", shown(actual))).into());
     };
     let (want_ns, got_ns) = (wanted_at.unix_timestamp_nanos(), got.unix_timestamp_nanos());
     let off = got_ns - want_ns;
