@@ -23,12 +23,7 @@ impl Deriver<'_> {
         let root = &self.contract.response_schema;
         let response = resolve_local(root, root);
         let mut extra = Map::new();
-        for (name, s) in response
-            .get("properties")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        for (name, s) in properties(response) {
             if extra.len() < MOST && !known.is_some_and(|k| k.contains_key(name)) {
                 if let Some(v) = marked(name, resolve_local(root, s), root) {
                     extra.insert(name.clone(), v);
@@ -66,6 +61,14 @@ impl Deriver<'_> {
     }
 }
 
+/// An object schema's `properties`, none when it has none.
+fn properties(s: &Value) -> impl Iterator<Item = (&String, &Value)> {
+    s.get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+}
+
 /// A value of the property's JSON type whose strings carry the mark; none for a property that
 /// holds no string (a number cannot be told from one the server chose).
 fn marked(name: &str, s: &Value, root: &Value) -> Option<Value> {
@@ -83,12 +86,7 @@ fn marked(name: &str, s: &Value, root: &Value) -> Option<Value> {
     }
     if types.contains(&"object") {
         let mut inner = Map::new();
-        for (sub, ss) in s
-            .get("properties")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        for (sub, ss) in properties(s) {
             let ss = resolve_local(root, ss);
             let stringy = match ss.get("type") {
                 Some(Value::String(t)) => t == "string",
