@@ -434,6 +434,8 @@ fn check_name(check: &str, checks: &BTreeSet<String>) -> Result<(), String> {
         K::Unique,
         K::Equals,
         K::Echo,
+        K::Recent,
+        K::LinksTo,
     ];
     let semantic = semantic.map(K::name);
     if check == "*" || checks.contains(check) || semantic.contains(&check) {
