@@ -8,8 +8,8 @@ use percent_encoding::percent_decode_str;
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
-use super::semantic::{parse_instant, Failed};
 use super::excerpt;
+use super::semantic::{parse_instant, Failed};
 use crate::contract::{Semantic, DEFAULT_SKEW_MINUTES};
 
 /// The client's clock around one exchange: just before the request went out, and once the
@@ -47,44 +47,48 @@ pub(super) fn recent(s: &Semantic, actual: Option<&Value>, heard: &Heard<'_>) ->
     let text = actual?.as_str()?;
     let at = parse_instant(text)?;
     let skew = Duration::minutes(i64::from(s.skew_minutes.unwrap_or(DEFAULT_SKEW_MINUTES)));
-    let window = heard
-        .window
-        .map(|w| (OffsetDateTime::from(w.sent), OffsetDateTime::from(w.received)));
+    let window = heard.window.map(|w| {
+        (
+            OffsetDateTime::from(w.sent),
+            OffsetDateTime::from(w.received),
+        )
+    });
     let date = heard
         .date
         .and_then(|d| httpdate::parse_http_date(d.trim()).ok())
         .map(OffsetDateTime::from);
     let by_client = window.map(|(sent, received)| sent - skew <= at && at <= received + skew);
     let by_date = date.map(|d| d - skew <= at && at < d + Duration::SECOND + skew);
-    if by_client.is_none_or(|near| !near) && by_date.is_none_or(|near| !near) {
-        if by_client.is_none() && by_date.is_none() {
-            return None;
-        }
-        let minutes = skew.whole_minutes();
-        let mut against = Vec::new();
-        let mut offsets = Vec::new();
-        if let Some((sent, received)) = window {
-            against.push(format!(
-                "the client's clock ({} to {})",
-                stamp(sent),
-                stamp(received)
-            ));
-            let off = if at < sent { at - sent } else { at - received };
-            offsets.push(format!("{} the client's clock", span(off)));
-        }
-        if let (Some(d), Some(raw)) = (date, heard.date) {
-            against.push(format!("the response's Date ({})", excerpt(raw.trim())));
-            offsets.push(format!("{} Date", span(at - d)));
-        }
-        return Some((
-            format!(
-                "an instant within {minutes} minutes of {}",
-                against.join(" or of ")
-            ),
-            format!("{} ({})", excerpt(text), offsets.join("; ")),
-        ));
+    // Near either clock passes; with neither to hold it against there is nothing to judge.
+    if by_client.unwrap_or(false) || by_date.unwrap_or(false) {
+        return None;
     }
-    None
+    if by_client.is_none() && by_date.is_none() {
+        return None;
+    }
+    let minutes = skew.whole_minutes();
+    let mut against = Vec::new();
+    let mut offsets = Vec::new();
+    if let Some((sent, received)) = window {
+        against.push(format!(
+            "the client's clock ({} to {})",
+            stamp(sent),
+            stamp(received)
+        ));
+        let off = if at < sent { at - sent } else { at - received };
+        offsets.push(format!("{} the client's clock", span(off)));
+    }
+    if let (Some(d), Some(raw)) = (date, heard.date) {
+        against.push(format!("the response's Date ({})", excerpt(raw.trim())));
+        offsets.push(format!("{} Date", span(at - d)));
+    }
+    Some((
+        format!(
+            "an instant within {minutes} minutes of {}",
+            against.join(" or of ")
+        ),
+        format!("{} ({})", excerpt(text), offsets.join("; ")),
+    ))
 }
 
 /// An instant as RFC 3339 in UTC, to the millisecond.
@@ -128,7 +132,7 @@ pub(super) fn links_to(s: &Semantic, body: &Value, actual: Option<&Value>) -> Fa
         Value::Number(n) => n.to_string(),
         _ => return None,
     };
-    if path_segments(link).iter().any(|segment| *segment == id) {
+    if path_segments(link).contains(&id) {
         return None;
     }
     Some((
@@ -147,8 +151,9 @@ pub(super) fn links_to(s: &Semantic, body: &Value, actual: Option<&Value>) -> Fa
 fn path_segments(link: &str) -> Vec<String> {
     let parsed = match url::Url::parse(link) {
         Ok(url) => Ok(url),
-        Err(url::ParseError::RelativeUrlWithoutBase) => url::Url::parse("http://relative.invalid/")
-            .and_then(|base| base.join(link)),
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            url::Url::parse("http://relative.invalid/").and_then(|base| base.join(link))
+        }
         Err(e) => Err(e),
     };
     let Ok(url) = parsed else {
@@ -220,9 +225,15 @@ mod tests {
         // A server in UTC+3 writing its wall clock with `Z`.
         let (expected, actual) =
             judged("2026-12-03T17:00:00.400Z", Some(window()), Some(DATE)).expect("an error");
-        assert!(expected.contains("within 5 minutes of the client's clock"), "{expected}");
+        assert!(
+            expected.contains("within 5 minutes of the client's clock"),
+            "{expected}"
+        );
         assert!(expected.contains(DATE), "{expected}");
-        assert!(actual.contains("2 h 59 min ahead of the client's clock"), "{actual}");
+        assert!(
+            actual.contains("2 h 59 min ahead of the client's clock"),
+            "{actual}"
+        );
         assert!(actual.contains("3 h 0 min ahead of Date"), "{actual}");
         let (_, actual) = judged("2026-12-03T13:50:18Z", None, Some(DATE)).expect("an error");
         assert!(actual.contains("9 min 42 s behind Date"), "{actual}");
@@ -305,7 +316,11 @@ mod tests {
             "urn:token:tok_01",
         ] {
             assert_eq!(linked(id(), serde_json::json!(link)), None, "{link}");
-            assert_eq!(linked(id(), serde_json::json!({"href": link})), None, "{link}");
+            assert_eq!(
+                linked(id(), serde_json::json!({"href": link})),
+                None,
+                "{link}"
+            );
         }
         for link in [
             "http://host/api/v1/workspace/tokens/tok_02",
@@ -315,8 +330,7 @@ mod tests {
             "http://tok_01/tokens",
             "",
         ] {
-            let (expected, actual) =
-                linked(id(), serde_json::json!(link)).expect("a wrong link");
+            let (expected, actual) = linked(id(), serde_json::json!(link)).expect("a wrong link");
             assert!(expected.contains("/key `tok_01`"), "{expected}");
             assert!(actual.contains(link), "{actual}");
         }
@@ -325,9 +339,15 @@ mod tests {
     #[test]
     fn links_to_decodes_percent_encoding_and_reads_numbers() {
         let spaced = serde_json::json!("tok 01/ä");
-        assert_eq!(linked(spaced.clone(), serde_json::json!("/t/tok%2001%2F%C3%A4")), None);
+        assert_eq!(
+            linked(spaced.clone(), serde_json::json!("/t/tok%2001%2F%C3%A4")),
+            None
+        );
         assert!(linked(spaced, serde_json::json!("/t/tok%2001/%C3%A4")).is_some());
-        assert_eq!(linked(serde_json::json!(42), serde_json::json!("/t/42")), None);
+        assert_eq!(
+            linked(serde_json::json!(42), serde_json::json!("/t/42")),
+            None
+        );
         assert!(linked(serde_json::json!(42), serde_json::json!("/t/43")).is_some());
     }
 
@@ -339,7 +359,10 @@ mod tests {
             (serde_json::json!(null), serde_json::json!("/t/x")),
             (serde_json::json!(""), serde_json::json!("/t/x")),
             (serde_json::json!("tok_01"), serde_json::json!(7)),
-            (serde_json::json!("tok_01"), serde_json::json!({"rel": "self"})),
+            (
+                serde_json::json!("tok_01"),
+                serde_json::json!({"rel": "self"}),
+            ),
             (serde_json::json!("tok_01"), serde_json::json!(null)),
         ] {
             assert_eq!(linked(id.clone(), link.clone()), None, "{id} {link}");

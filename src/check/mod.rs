@@ -18,9 +18,9 @@ mod status;
 mod unique;
 mod verdict;
 
+pub use http_layer::Window;
 use unique::Seen;
 use verdict::BUILTIN_CHECKS;
-pub use http_layer::Window;
 pub use verdict::{names, Mark, Standing, Verdict};
 
 /// Runs every check; shared by all cases of a run, since uniqueness spans the run.

@@ -35,9 +35,7 @@ impl Checker {
                 SemanticKind::Equals => equals(s, actual).map(Failure::from),
                 SemanticKind::Echo => echo(s, request, actual).map(Failure::from),
                 SemanticKind::Recent => http_layer::recent(s, actual, heard).map(Failure::from),
-                SemanticKind::LinksTo => {
-                    http_layer::links_to(s, body, actual).map(Failure::from)
-                }
+                SemanticKind::LinksTo => http_layer::links_to(s, body, actual).map(Failure::from),
             };
             if let Some(f) = failed {
                 // A difference the rule tolerates weighs at most a warning, whatever the file says.
@@ -322,7 +320,13 @@ mod tests {
         let body = serde_json::json!({"kept": {"until": "2099-06-15T08:30:00.123Z"}});
         let mut out = Vec::new();
         let heard = Heard::default();
-        checker.semantics(&c, &case("2099-06-15T08:30:00.123456Z"), &body, &heard, &mut out);
+        checker.semantics(
+            &c,
+            &case("2099-06-15T08:30:00.123456Z"),
+            &body,
+            &heard,
+            &mut out,
+        );
         let severities: Vec<_> = out
             .iter()
             .filter(|v| v.check == "same_instant")
@@ -330,7 +334,13 @@ mod tests {
             .collect();
         assert_eq!(severities, [Severity::Warning]);
         out.clear();
-        checker.semantics(&c, &case("2099-06-15T08:31:00.123Z"), &body, &heard, &mut out);
+        checker.semantics(
+            &c,
+            &case("2099-06-15T08:31:00.123Z"),
+            &body,
+            &heard,
+            &mut out,
+        );
         let severities: Vec<_> = out
             .iter()
             .filter(|v| v.check == "same_instant")

@@ -723,7 +723,10 @@ fn recent_and_links_to_come_only_through_x_conformance() {
     // A rule that cannot be taken leaves the operation untested, with the pointer and why.
     let at = "/paths/~1projects~1{project}~1notes/post";
     for (rule, why) in [
-        (json!({"check": "links_to", "response": "/_links/self"}), "needs `to`"),
+        (
+            json!({"check": "links_to", "response": "/_links/self"}),
+            "needs `to`",
+        ),
         (
             json!({"check": "recent", "response": "/at", "skew_minutes": 0}),
             "`skew_minutes` must be 1 to 1440",

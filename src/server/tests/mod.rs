@@ -269,7 +269,9 @@ fn recent(created: OffsetDateTime, reply: &Reply) -> Result<(), String> {
     if near(OffsetDateTime::now_utc()) || date.map(OffsetDateTime::from).is_some_and(near) {
         return Ok(());
     }
-    Err(format!("created_at {created} is far from now and from Date"))
+    Err(format!(
+        "created_at {created} is far from now and from Date"
+    ))
 }
 
 /// Runs the calls in order against one server; the first broken expectation, if any.

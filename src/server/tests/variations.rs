@@ -15,7 +15,9 @@ fn created(r: &Reply) -> Option<OffsetDateTime> {
 /// The `Date` header the app set, as an instant.
 fn date(r: &Reply) -> Option<OffsetDateTime> {
     let text = header(r, axum::http::header::DATE);
-    httpdate::parse_http_date(text).ok().map(OffsetDateTime::from)
+    httpdate::parse_http_date(text)
+        .ok()
+        .map(OffsetDateTime::from)
 }
 
 /// The number of fraction digits of a UTC date-time, if it has a fraction.
