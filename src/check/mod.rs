@@ -11,12 +11,14 @@ use crate::http::Response;
 
 mod documented;
 mod http;
+mod http_layer;
 mod schema;
 mod semantic;
 mod status;
 mod unique;
 mod verdict;
 
+pub use http_layer::Window;
 use unique::Seen;
 use verdict::BUILTIN_CHECKS;
 pub use verdict::{names, Mark, Standing, Verdict};
@@ -82,12 +84,25 @@ impl Checker {
     }
 
     /// All verdicts for one answered request, and a success's body when it is JSON (parsed
-    /// once, here, for whoever needs it next).
+    /// once, here, for whoever needs it next); no `recent` rule holds a date-time against the
+    /// client's clock (see [`Checker::check_at`]).
     pub fn check(
         &self,
         contract: &Operation,
         case: &Case,
         resp: &Response,
+    ) -> (Vec<Verdict>, Option<Value>) {
+        self.check_at(contract, case, resp, None)
+    }
+
+    /// [`Checker::check`], knowing the client's clock around the exchange (`window`), which
+    /// `recent` rules hold date-times against along with the response's `Date`.
+    pub fn check_at(
+        &self,
+        contract: &Operation,
+        case: &Case,
+        resp: &Response,
+        window: Option<Window>,
     ) -> (Vec<Verdict>, Option<Value>) {
         let mut out = Vec::new();
         let status = resp.status;
@@ -150,7 +165,11 @@ impl Checker {
         if self.on(names::ENUM) {
             schema::enum_verdicts(enums, &body, &mut out);
         }
-        self.semantics(contract, case, &body, &mut out);
+        let heard = http_layer::Heard {
+            window,
+            date: resp.header("date"),
+        };
+        self.semantics(contract, case, &body, &heard, &mut out);
         (out, Some(body))
     }
 }

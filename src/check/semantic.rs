@@ -1,10 +1,12 @@
 //! The semantic rules an endpoint file lists (`same_instant`, `minutes_between`, `unique`,
-//! `equals`, `echo`): what a response's values mean, beyond their schema.
+//! `equals`, `echo`, and `recent` and `links_to` in [`super::http_layer`]): what a response's
+//! values mean, beyond their schema.
 
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::http_layer::{self, Heard};
 use super::{excerpt, Checker, Verdict};
 use crate::cases::Case;
 use crate::contract::{Operation, Semantic, SemanticKind, Severity};
@@ -15,6 +17,7 @@ impl Checker {
         contract: &Operation,
         case: &Case,
         body: &Value,
+        heard: &Heard<'_>,
         out: &mut Vec<Verdict>,
     ) {
         let request = case.request.body.json();
@@ -32,6 +35,8 @@ impl Checker {
                 SemanticKind::Equals => equals(s, actual).map(Failure::from),
                 SemanticKind::Echo => echo(s, request, actual).map(Failure::from),
                 SemanticKind::UnknownIgnored => unknown_ignored(request, actual).map(Failure::from),
+                SemanticKind::Recent => http_layer::recent(s, actual, heard).map(Failure::from),
+                SemanticKind::LinksTo => http_layer::links_to(s, body, actual).map(Failure::from),
             };
             if let Some(f) = failed {
                 // A difference the rule tolerates weighs at most a warning, whatever the file says.
@@ -372,7 +377,14 @@ mod tests {
         };
         let body = serde_json::json!({"kept": {"until": "2099-06-15T08:30:00.123Z"}});
         let mut out = Vec::new();
-        checker.semantics(&c, &case("2099-06-15T08:30:00.123456Z"), &body, &mut out);
+        let heard = Heard::default();
+        checker.semantics(
+            &c,
+            &case("2099-06-15T08:30:00.123456Z"),
+            &body,
+            &heard,
+            &mut out,
+        );
         let severities: Vec<_> = out
             .iter()
             .filter(|v| v.check == "same_instant")
@@ -380,7 +392,13 @@ mod tests {
             .collect();
         assert_eq!(severities, [Severity::Warning]);
         out.clear();
-        checker.semantics(&c, &case("2099-06-15T08:31:00.123Z"), &body, &mut out);
+        checker.semantics(
+            &c,
+            &case("2099-06-15T08:31:00.123Z"),
+            &body,
+            &heard,
+            &mut out,
+        );
         let severities: Vec<_> = out
             .iter()
             .filter(|v| v.check == "same_instant")

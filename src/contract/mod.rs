@@ -214,6 +214,10 @@ pub struct Semantic {
     pub to: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<Value>,
+    /// `recent`: how many minutes from the client's clock or the response's `Date` a date-time
+    /// may be (clock skew); [`DEFAULT_SKEW_MINUTES`] when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skew_minutes: Option<u32>,
     #[serde(default = "default_error")]
     pub severity: Severity,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -240,10 +244,23 @@ pub enum SemanticKind {
     /// No string the request sent marked [`UNREQUESTED`] (under a property the request's schema
     /// does not name) appears anywhere in the body at `response`: unknown fields are ignored.
     UnknownIgnored,
+    /// The date-time at `response` is within `skew_minutes` of the client's clock around the
+    /// exchange, or of the response's `Date` header (issue 22, family 5).
+    Recent,
+    /// The link at `response` (a URL string, or an object with `href`), when present, names the
+    /// value at `to` (the record's id) as one of its path segments.
+    LinksTo,
 }
 
 /// The mark of a value sent under an unknown request property, which no correct answer holds.
 pub const UNREQUESTED: &str = "unrequested:";
+
+/// The clock skew a `recent` rule allows when it names none: five minutes, as Kerberos and
+/// most token validators allow, so a server clock some seconds off passes.
+pub const DEFAULT_SKEW_MINUTES: u32 = 5;
+
+/// The most a `recent` rule's `skew_minutes` may be: a day, beyond which the rule says nothing.
+pub const MAX_SKEW_MINUTES: u32 = 1440;
 
 impl SemanticKind {
     pub fn name(self) -> &'static str {
@@ -254,6 +271,8 @@ impl SemanticKind {
             SemanticKind::Equals => "equals",
             SemanticKind::Echo => "echo",
             SemanticKind::UnknownIgnored => "unknown_ignored",
+            SemanticKind::Recent => "recent",
+            SemanticKind::LinksTo => "links_to",
         }
     }
 }

@@ -4,7 +4,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{path_placeholders, pointer_token, Endpoint, SemanticKind, EXPECTATION_KEYS};
+use super::{
+    path_placeholders, pointer_token, Endpoint, SemanticKind, EXPECTATION_KEYS, MAX_SKEW_MINUTES,
+};
 use crate::diag::{locate_key, FileError};
 
 pub(crate) fn validate_endpoint(e: &Endpoint, path: &Path, text: &str) -> Result<(), FileError> {
@@ -140,7 +142,21 @@ pub(crate) fn validate_endpoint(e: &Endpoint, path: &Path, text: &str) -> Result
                 needs("to", s.to.is_some())?;
             }
             SemanticKind::Equals => needs("value", s.value.is_some())?,
-            SemanticKind::Unique | SemanticKind::UnknownIgnored => {}
+            SemanticKind::Unique | SemanticKind::Recent | SemanticKind::UnknownIgnored => {}
+            SemanticKind::LinksTo => needs("to", s.to.is_some())?,
+        }
+        if let Some(m) = s.skew_minutes {
+            if s.check != SemanticKind::Recent {
+                return err(format!(
+                    "semantics[{i}] ({}): `skew_minutes` belongs to `recent` rules",
+                    s.check.name()
+                ));
+            }
+            if !(1..=MAX_SKEW_MINUTES).contains(&m) {
+                return err(format!(
+                    "semantics[{i}] (recent): `skew_minutes` must be 1 to {MAX_SKEW_MINUTES}, got {m}"
+                ));
+            }
         }
         let pointers = [
             Some(&s.response),

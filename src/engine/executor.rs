@@ -206,8 +206,10 @@ impl Executor {
             return CaseResult::new(case, exchange, Vec::new());
         }
         let started = Instant::now();
+        let sent = std::time::SystemTime::now();
         let mut sending = Sending::default();
         let outcome = self.transmit_politely(&prepared, &mut sending).await;
+        let window = crate::check::Window::since(sent);
         let exchange = Exchange {
             request: prepared.request,
             outcome,
@@ -218,7 +220,9 @@ impl Executor {
             *lock(&self.last_answer) = Some((self.case_id(&case.id), resp.status));
         }
         let (mut verdicts, body) = match &exchange.outcome {
-            Ok(resp) => self.checker.check(&self.contract, &case, resp),
+            Ok(resp) => self
+                .checker
+                .check_at(&self.contract, &case, resp, Some(window)),
             Err(_) => (Vec::new(), None),
         };
         let created = match &exchange.outcome {

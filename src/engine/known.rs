@@ -434,6 +434,9 @@ fn check_name(check: &str, checks: &BTreeSet<String>) -> Result<(), String> {
         K::Unique,
         K::Equals,
         K::Echo,
+        K::UnknownIgnored,
+        K::Recent,
+        K::LinksTo,
     ];
     let semantic = semantic.map(K::name);
     if check == "*" || checks.contains(check) || semantic.contains(&check) {

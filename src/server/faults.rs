@@ -102,6 +102,8 @@ fault_catalog! {
     Y2038Wraps = "y2038-wraps", "semantics", "A requested `expires_at` is kept as signed 32-bit Unix seconds, so one past 2038-01-19T03:14:07Z wraps around to 1901.";
     ExpiryDrops45s = "expiry-drops-45s", "semantics", "A requested `expires_at` is stored 45 seconds early (a clock-skew margin subtracted on write).";
     TruncatesDescription = "truncates-description", "semantics", "`description` is cut to 50 characters.";
+    CreatedAtHoursOff = "created-at-hours-off", "semantics", "`created_at` is the wall clock of a server in UTC+3 labelled `Z`, three hours from the client's clock and the `Date` header (the other timestamps follow from it).";
+    SelfLinkWrongId = "self-link-wrong-id", "semantics", "`_links.self` names another id than the token's (`Location` is right).";
     MediaTypeParamsRefused = "media-type-params-refused", "standards", "A Content-Type with a parameter (`; charset=utf-8`) is refused with 415.";
     MediaTypeCaseSensitive = "media-type-case-sensitive", "standards", "The media type is compared case-sensitively, so `APPLICATION/JSON` is refused.";
     RegexParsedJson = "regex-parsed-json", "standards", "Fields are read from the raw text with a pattern, so whitespace or a \\u escape in a key hides them.";

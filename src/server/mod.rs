@@ -5,6 +5,7 @@
 //! [`Fault`] at a time and expects the suite to notice, and switches on one [`Variation`] at a
 //! time and expects the suite to raise no error.
 
+mod clock;
 mod conn;
 mod faults;
 mod standards;
@@ -108,6 +109,7 @@ pub fn app(config: ServerConfig) -> Router {
         )
     };
     let epoch_dates = state.config.faults.has(Fault::DateHeaderEpoch);
+    let config_variations = state.config.variations.clone();
     let refuse_encoded_slash = state.config.varies(Variation::EncodedSlashRefused);
     let router = Router::new()
         .nest(API_PREFIX, Router::new().route(CREATE_ROUTE, route))
@@ -118,8 +120,14 @@ pub fn app(config: ServerConfig) -> Router {
     } else {
         router
     };
+    let variations = config_variations;
     if epoch_dates {
         router.layer(middleware::map_response(epoch_date))
+    } else if clock::writes_date(&variations) {
+        router.layer(middleware::map_response(move |r| {
+            let variations = variations.clone();
+            async move { clock::date(&variations, r) }
+        }))
     } else {
         router
     }
@@ -288,7 +296,14 @@ impl AppState {
         let faults = &self.config.faults;
         // What the store keeps: a column of coarser precision cuts every instant written to it.
         let precision = token::Precision::of(&self.config.variations);
-        let created_at = precision.cut(token::now());
+        let created_at = clock::now(&self.config.variations);
+        // The bug of writing the wall clock of a server in UTC+3 and labelling it `Z`.
+        let created_at = if faults.has(Fault::CreatedAtHoursOff) {
+            created_at + time::Duration::hours(3)
+        } else {
+            created_at
+        };
+        let created_at = precision.cut(created_at);
         let requested = request
             .expires_at
             .filter(|_| !faults.has(Fault::IgnoresExpiry));
@@ -391,7 +406,16 @@ fn created(config: &ServerConfig, token: &Token, headers: &HeaderMap) -> Respons
     } else {
         self_link(headers, &token.id)
     };
-    let body = token::render(token, &link, faults, &config.variations);
+    let body_link = if faults.has(Fault::SelfLinkWrongId) {
+        // The bug: a link built from another record's id than the one just created.
+        link.replace(&token.id, &format!("{}x", token.id))
+    } else if config.varies(Variation::RelativeSelfLink) {
+        // Relative to the request's path, `.../services/{service}/tokens/access`.
+        format!("../../../tokens/{}", token.id)
+    } else {
+        link.clone()
+    };
+    let body = token::render(token, &body_link, faults, &config.variations);
     let content_type = if faults.has(Fault::ContentTypeText) {
         "text/plain; charset=utf-8"
     } else {

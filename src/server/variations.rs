@@ -132,6 +132,18 @@ variation_catalog! {
     Chunked = "chunked",
         "Success and error bodies are sent with `Transfer-Encoding: chunked`, without `Content-Length`.",
         "RFC 9112 7.1: chunked coding frames a body of unknown length; streaming responses (Node's `res.write`, an ASGI streaming response) are sent this way.";
+    ClockSecondsOff = "clock-seconds-off",
+        "The server's clock is 23 seconds behind the client's: `created_at` and `Date` both come from it.",
+        "Clocks drift; NTP keeps a server within a second but an unsynchronised VM or container drifts seconds a day.";
+    ClockHoursOff = "clock-hours-off",
+        "The server's clock is 3 hours ahead: `created_at` and `Date` both come from it, and agree.",
+        "A wrong system clock is an operations problem, not a broken endpoint: the record is right by the server's own clock, which its `Date` shows.";
+    DateFromOwnClock = "date-from-own-clock",
+        "`Date` comes from another clock than `created_at`, 2 seconds behind it.",
+        "hyper caches `Date` per second, and a proxy or load balancer in front writes its own; RFC 9110 6.6.1 asks only for the best available approximation.";
+    RelativeSelfLink = "relative-self-link",
+        "`_links.self` is a relative reference, `../../../tokens/{id}`, resolved against the request's URL.",
+        "RFC 3986 4.2 relative references are URLs too, and HAL's `href` may be one; the page types `_links.self` a string.";
     ParserRejectsUnknownMethod = "parser-rejects-unknown-method",
         "A method HTTP does not define (`FOO`) is answered before routing, as an HTTP parser does: `400 Bad Request`, `Connection: close`, no `Date`, and the connection closed.",
         "Node's HTTP parser (llhttp) refuses an unknown method this way before any application code runs; RFC 9110 9.1 lets a server refuse a method it does not recognise.";

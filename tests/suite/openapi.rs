@@ -696,3 +696,59 @@ fn a_construct_the_suite_cannot_take_exits_2_with_its_pointer() {
         "{err}"
     );
 }
+
+#[test]
+fn recent_and_links_to_come_only_through_x_conformance() {
+    use provisionr_conformance::contract::SemanticKind;
+    let dir = tempfile::tempdir().unwrap();
+    let bare = document_30(dir.path(), |_| {});
+    let d = provisionr_conformance::contract::openapi::load(&bare).unwrap();
+    assert!(d.operations.iter().all(|o| o.endpoint.semantics.is_empty()));
+    let rules = json!({"semantics": [
+        {"check": "recent", "response": "/created_at", "skew_minutes": 10},
+        {"check": "links_to", "response": "/_links/self", "to": "/id"},
+    ]});
+    let file = document_30(dir.path(), |d| {
+        d["paths"]["/projects/{project}/notes"]["post"]["x-conformance"] = rules.clone();
+    });
+    let d = provisionr_conformance::contract::openapi::load(&file).unwrap();
+    let post = d
+        .operations
+        .iter()
+        .find(|o| o.endpoint.operation == "create_note")
+        .unwrap();
+    let kinds: Vec<SemanticKind> = post.endpoint.semantics.iter().map(|s| s.check).collect();
+    assert_eq!(kinds, [SemanticKind::Recent, SemanticKind::LinksTo]);
+    assert_eq!(post.endpoint.semantics[0].skew_minutes, Some(10));
+    // A rule that cannot be taken leaves the operation untested, with the pointer and why.
+    let at = "/paths/~1projects~1{project}~1notes/post";
+    for (rule, why) in [
+        (
+            json!({"check": "links_to", "response": "/_links/self"}),
+            "needs `to`",
+        ),
+        (
+            json!({"check": "recent", "response": "/at", "skew_minutes": 0}),
+            "`skew_minutes` must be 1 to 1440",
+        ),
+        (
+            json!({"check": "echo", "request": "/a", "response": "/a", "skew_minutes": 5}),
+            "`skew_minutes` belongs to `recent` rules",
+        ),
+        (json!({"check": "recnt", "response": "/at"}), "recnt"),
+    ] {
+        let file = document_30(dir.path(), |d| {
+            d["paths"]["/projects/{project}/notes"]["post"]["x-conformance"] =
+                json!({"semantics": [rule]});
+            d["paths"]["/projects/{project}/notes"]["get"]["parameters"] =
+                d["paths"]["/projects/{project}/notes"]["post"]["parameters"].clone();
+        });
+        let d = provisionr_conformance::contract::openapi::load(&file).unwrap();
+        let untested = &d.untested;
+        assert_eq!(untested.len(), 1, "{why}: {untested:?}");
+        assert_eq!(untested[0].operation, "create_note");
+        assert!(untested[0].pointer.starts_with(at), "{:?}", untested[0]);
+        let text = format!("{:?}", untested[0]);
+        assert!(text.contains(why), "{why}: {text}");
+    }
+}

@@ -21,7 +21,8 @@ fn probe(fault: Fault) -> Vec<Call> {
         | IdAsNumber | AbilitiesAsString | MinsAsString | RenamedDescription
         | CamelCaseTimestamps | EnumWrongValue | EnumUppercase | TimestampNoOffset
         | TimestampSpace | TimestampEpoch | ContentTypeText | WrongKind | IgnoresExpiry
-        | ExpiryLocalTime | ExpiryDrops45s | MinsInSeconds | MinsInHours => vec![Call::valid()],
+        | ExpiryLocalTime | ExpiryDrops45s | MinsInSeconds | MinsInHours | CreatedAtHoursOff
+        | SelfLinkWrongId => vec![Call::valid()],
         JsonConcat => vec![with(json!({"description": "say \"hi\" \\ bye"}))],
         NoMaxLength | CrashOnLongName | OkForErrors | ServerErrorForValidation => {
             vec![name_of("a".repeat(56)).expect(422)]

@@ -254,11 +254,30 @@ fn conforms(call: &Call, reply: &Reply, ids: &mut HashSet<String>) -> Result<(),
             return Err(format!("the unknown field {key} was kept: {sent}"));
         }
     }
+    recent(created, reply)?;
     let id = body["id"].as_str().unwrap_or_default().to_owned();
+    let link = body["_links"]["self"].as_str().unwrap_or_default();
+    let path = link.split(['?', '#']).next().unwrap_or_default();
+    if !path.split('/').any(|segment| segment == id) {
+        return Err(format!("_links.self {link:?} does not name id {id}"));
+    }
     if !ids.insert(id.clone()) {
         return Err(format!("id {id} repeated"));
     }
     Ok(())
+}
+
+/// `created_at` within five minutes of now, or of the `Date` the app set: the `recent` rule.
+fn recent(created: OffsetDateTime, reply: &Reply) -> Result<(), String> {
+    let skew = time::Duration::minutes(5);
+    let date = httpdate::parse_http_date(header(reply, axum::http::header::DATE)).ok();
+    let near = |clock: OffsetDateTime| (created - clock).abs() <= skew;
+    if near(OffsetDateTime::now_utc()) || date.map(OffsetDateTime::from).is_some_and(near) {
+        return Ok(());
+    }
+    Err(format!(
+        "created_at {created} is far from now and from Date"
+    ))
 }
 
 /// Runs the calls in order against one server; the first broken expectation, if any.

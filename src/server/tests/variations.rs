@@ -7,6 +7,19 @@ fn stamp(r: &Reply, key: &str) -> Option<String> {
     r.json()["timestamp"][key].as_str().map(str::to_owned)
 }
 
+/// `timestamp.created_at` of a success body, as an instant.
+fn created(r: &Reply) -> Option<OffsetDateTime> {
+    stamp(r, "created_at").as_deref().and_then(parse_rfc3339)
+}
+
+/// The `Date` header the app set, as an instant.
+fn date(r: &Reply) -> Option<OffsetDateTime> {
+    let text = header(r, axum::http::header::DATE);
+    httpdate::parse_http_date(text)
+        .ok()
+        .map(OffsetDateTime::from)
+}
+
 /// The number of fraction digits of a UTC date-time, if it has a fraction.
 fn fraction(text: Option<String>) -> Option<usize> {
     text.and_then(|t| {
@@ -136,6 +149,26 @@ fn variation_probe(variation: Variation) -> (Call, fn(&Reply) -> bool) {
         ChallengePerLine => (Call::valid().auth(None).expect(401), |r| {
             let lines: Vec<_> = r.headers.get_all(WWW_AUTHENTICATE).iter().collect();
             lines.len() == 2 && lines[0] == "Basic realm=\"api\""
+        }),
+        ClockSecondsOff => (Call::valid(), |r| {
+            let behind = created(r).map(|at| OffsetDateTime::now_utc() - at);
+            behind.is_some_and(|b| b > time::Duration::seconds(15)) && date(r).is_some()
+        }),
+        ClockHoursOff => (Call::valid(), |r| {
+            let ahead = created(r).map(|at| at - OffsetDateTime::now_utc());
+            let agrees = created(r).zip(date(r)).map(|(at, d)| (at - d).abs());
+            ahead.is_some_and(|a| a > time::Duration::hours(2))
+                && agrees.is_some_and(|a| a < time::Duration::seconds(2))
+        }),
+        DateFromOwnClock => (Call::valid(), |r| {
+            created(r)
+                .zip(date(r))
+                .is_some_and(|(at, d)| at - d > time::Duration::SECOND)
+        }),
+        RelativeSelfLink => (Call::valid(), |r| {
+            r.json()["_links"]["self"]
+                .as_str()
+                .is_some_and(|l| l.starts_with("../"))
         }),
         // Below the router: each is proven on the wire in tests/suite/transport.rs.
         ClosesAfterError | ConnectionClose | Chunked | ParserRejectsUnknownMethod => {
