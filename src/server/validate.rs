@@ -8,6 +8,26 @@ use crate::contract::datetimes::parse_rfc3339;
 
 pub const NAME_MAX_CHARS: usize = 55;
 
+/// The run of one ASCII letter or digit that makes the `stalls-on-repeated-characters` pattern
+/// backtrack, and how long it then takes.
+pub const STALL_RUN: usize = 40;
+pub const STALL: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Whether a valid body would stall a pattern such as `^([a-z0-9]+)*$` run over its text: a run
+/// of [`STALL_RUN`] or more of one ASCII letter or digit in `name` or `description`.
+pub fn stalls(request: &TokenRequest) -> bool {
+    [&request.name, &request.description].iter().any(|s| {
+        let mut run = (None, 0);
+        s.chars().any(|c| {
+            run = match run {
+                (Some(p), n) if p == c => (Some(c), n + 1),
+                _ => (Some(c), 1),
+            };
+            c.is_ascii_alphanumeric() && run.1 >= STALL_RUN
+        })
+    })
+}
+
 /// A body that passed validation.
 #[derive(Debug)]
 pub struct TokenRequest {
