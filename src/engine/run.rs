@@ -25,10 +25,10 @@ use crate::engine::property::{
     self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget,
 };
 use crate::engine::setup::{SetUp, SetupCause};
-pub use crate::engine::start::{random_u64, RunError};
 use crate::engine::start::{
     chain, document_notes, libtest_args, listen_for_signals, random_id, setups,
 };
+pub use crate::engine::start::{random_u64, RunError};
 use crate::engine::stop::{Reason, Stop};
 use crate::http::{Credential, Secret, Target};
 use crate::redact::Redactor;
