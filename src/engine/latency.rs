@@ -136,7 +136,7 @@ impl Latency {
     fn keep_slow(&self, slow: Slow) {
         let mut kept = lock(&self.slow);
         kept.push(slow);
-        kept.sort_by(|a, b| b.elapsed.cmp(&a.elapsed));
+        kept.sort_by_key(|s| std::cmp::Reverse(s.elapsed));
         kept.truncate(SLOW_KEPT);
     }
 
@@ -317,7 +317,7 @@ fn strings_by_length(v: &Value) -> Vec<String> {
             found.push((n, pointer));
         }
     });
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     found.into_iter().map(|(_, p)| p).collect()
 }
 
