@@ -169,7 +169,8 @@ impl Latency {
             return None;
         }
         let median = self.median()?;
-        Some(((median * TIMES_MEDIAN).max(FLOOR), median))
+        let times = median.checked_mul(TIMES_MEDIAN).unwrap_or(Duration::MAX);
+        Some((times.max(FLOOR), median))
     }
 
     /// The kept requests over the threshold, slowest first.
