@@ -13,17 +13,14 @@ pub const NAME_MAX_CHARS: usize = 55;
 pub const STALL_RUN: usize = 40;
 pub const STALL: std::time::Duration = std::time::Duration::from_millis(1500);
 
-/// Whether a valid body would stall a pattern such as `^([a-z0-9]+)*$` run over its text: a run
-/// of [`STALL_RUN`] or more of one ASCII letter or digit in `name` or `description`.
+/// Whether a valid body would stall an anchored pattern such as `^([a-z0-9]+)*$` run over its
+/// text: `name` or `description` starts with [`STALL_RUN`] or more of one ASCII letter or digit.
 pub fn stalls(request: &TokenRequest) -> bool {
     [&request.name, &request.description].iter().any(|s| {
-        let mut run = (None, 0);
-        s.chars().any(|c| {
-            run = match run {
-                (Some(p), n) if p == c => (Some(c), n + 1),
-                _ => (Some(c), 1),
-            };
-            c.is_ascii_alphanumeric() && run.1 >= STALL_RUN
+        let mut chars = s.chars();
+        chars.next().is_some_and(|first| {
+            first.is_ascii_alphanumeric()
+                && chars.take_while(|c| *c == first).count() + 1 >= STALL_RUN
         })
     })
 }
