@@ -83,6 +83,12 @@ impl Checker {
         !self.disabled.contains(name)
     }
 
+    /// Whether check `name` runs: not switched off with `--skip-check` (the engine's own
+    /// checks, `latency` and `timeout`, ask too).
+    pub fn is_on(&self, name: &str) -> bool {
+        self.on(name)
+    }
+
     /// All verdicts for one answered request, and a success's body when it is JSON (parsed
     /// once, here, for whoever needs it next); no `recent` rule holds a date-time against the
     /// client's clock (see [`Checker::check_at`]).

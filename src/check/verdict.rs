@@ -17,6 +17,9 @@ pub mod names {
     pub const WWW_AUTHENTICATE: &str = "www_authenticate";
     pub const DATE_HEADER: &str = "date_header";
     pub const ERROR_SCHEMA: &str = "error_schema";
+    /// Judged by the engine once every test has ended ([`crate::engine::latency`]).
+    pub const LATENCY: &str = "latency";
+    pub const TIMEOUT: &str = "timeout";
 }
 
 /// The built-in checks; their severities and rules are tabled in the README.
@@ -30,6 +33,8 @@ pub(super) const BUILTIN_CHECKS: &[&str] = &[
     names::WWW_AUTHENTICATE,
     names::DATE_HEADER,
     names::ERROR_SCHEMA,
+    names::LATENCY,
+    names::TIMEOUT,
 ];
 
 /// One failed check: which, where, what was expected and what came.

@@ -19,6 +19,20 @@ impl Results {
         lock(&self.0).push((index, result));
     }
 
+    /// Changes the result of the test that sent case `id`: the case's own, else (a body a
+    /// property generated, `property::valid_body#17`) its property's. Nothing when none is.
+    pub fn amend(&self, id: &str, change: impl FnOnce(&mut CaseResult)) {
+        let mut kept = lock(&self.0);
+        let test = id.split_once('#').map_or(id, |(test, _)| test);
+        let found = match kept.iter().position(|(_, r)| r.case.id == id) {
+            Some(i) => Some(i),
+            None => kept.iter().position(|(_, r)| r.case.id == test),
+        };
+        if let Some(i) = found {
+            change(&mut kept[i].1);
+        }
+    }
+
     /// The recorded results in test order; none is kept.
     pub fn take_ordered(&self) -> Vec<CaseResult> {
         let mut indexed = std::mem::take(&mut *lock(&self.0));

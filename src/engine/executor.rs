@@ -16,6 +16,7 @@ use crate::contract::chain::last_segment;
 use crate::contract::{Operation, Severity};
 use crate::engine::chain::{nothing, tolerate_404, Answered, Chain, Got};
 use crate::engine::collect::CreatedList;
+use crate::engine::latency::Latency;
 use crate::engine::outcome::{CaseResult, Chained, PossibleDuplicate, Status};
 use crate::engine::stop::{Reason, Stop};
 use crate::http::{
@@ -53,6 +54,8 @@ pub struct Executor {
     chain: Option<(Arc<Chain>, usize)>,
     /// The operation is a document's: any POST success or 201 goes to the created list.
     documented: bool,
+    /// How long the answers took, for the `latency` and `timeout` rules.
+    latency: Latency,
 }
 
 /// How the executor judges and what it must keep safe.
@@ -111,6 +114,7 @@ impl Executor {
             tolerate_404: settings.tolerate_404,
             chain: None,
             documented: false,
+            latency: Latency::default(),
         }
     }
 
@@ -216,6 +220,10 @@ impl Executor {
             elapsed: started.elapsed(),
         };
         self.watch_target(&exchange);
+        if !sending.waited && !sending.resent {
+            // A wait for `Retry-After`, or a first send closed under it, is not the server's time.
+            self.latency.observe(&case, &exchange);
+        }
         if let Ok(resp) = &exchange.outcome {
             *lock(&self.last_answer) = Some((self.case_id(&case.id), resp.status));
         }
@@ -279,6 +287,7 @@ impl Executor {
             ));
         }
         self.retries.fetch_add(1, Ordering::Relaxed);
+        sending.waited = true;
         sending.notes.push(format!(
             "the server answered {status} with Retry-After: waited {:.1} s and sent the request again",
             wait.as_secs_f64()
@@ -409,6 +418,48 @@ impl Executor {
         self.handle.block_on(self.execute(case))
     }
 
+    /// How long this operation's answers took.
+    pub fn latency(&self) -> &Latency {
+        &self.latency
+    }
+
+    /// Whether check `name` runs (not `--skip-check`ed).
+    pub fn checks(&self, name: &str) -> bool {
+        self.checker.is_on(name)
+    }
+
+    /// Sends `cases` at once, from a thread outside the runtime, to time them: for each, its
+    /// time when it is answered later than `limit`, else `None` (answered in time, or not at
+    /// all). Counted in the requests; what they create goes to the created list.
+    pub fn time_all(self: &Arc<Self>, cases: Vec<Case>, limit: Duration) -> Vec<Option<Duration>> {
+        let mut times = vec![None; cases.len()];
+        self.handle.block_on(async {
+            let mut sent = tokio::task::JoinSet::new();
+            for (i, case) in cases.into_iter().enumerate() {
+                let exec = self.clone();
+                sent.spawn(async move { (i, exec.time_once(&case, limit).await) });
+            }
+            while let Some(joined) = sent.join_next().await {
+                if let Ok((i, t)) = joined {
+                    times[i] = t;
+                }
+            }
+        });
+        times
+    }
+
+    /// The whole answer is waited for (up to `--timeout`): a request cut short may still
+    /// create something, which the created list would then miss.
+    async fn time_once(&self, case: &Case, limit: Duration) -> Option<Duration> {
+        let prepared = self.target.prepare(&self.contract.endpoint, &case.request);
+        let started = Instant::now();
+        let resp = self.transmit_once(&prepared, false).await.ok()?;
+        let elapsed = started.elapsed();
+        let body: Option<Value> = serde_json::from_slice(&resp.body).ok();
+        self.note_created(&resp, body.as_ref());
+        Some(elapsed).filter(|e| *e > limit)
+    }
+
     /// Requests sent so far, for a progress line.
     pub fn requests_so_far(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
@@ -532,6 +583,8 @@ fn header_pairs(resp: &Response) -> Vec<(String, String)> {
 struct Sending {
     notes: Vec<String>,
     resent: bool,
+    /// It waited out a `Retry-After`.
+    waited: bool,
 }
 
 /// Whether a request with this method may be repeated with the effect of one (RFC 9110 9.2.2).

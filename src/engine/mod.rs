@@ -5,6 +5,7 @@ pub mod collect;
 pub mod executor;
 pub mod guard;
 pub mod known;
+pub mod latency;
 pub mod observe;
 pub mod order;
 pub mod outcome;

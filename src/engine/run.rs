@@ -14,7 +14,7 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use crate::cases::Case;
 use crate::check::Checker;
 use crate::contract::{LoadWarning, Operation, Untested};
-use crate::engine::collect::{CreatedError, CreatedList, Results};
+use crate::engine::collect::{CreatedList, Results};
 use crate::engine::executor::{Executor, Settings, Totals};
 use crate::engine::guard;
 use crate::engine::known::{EntryOutcome, KnownFailures};
@@ -25,10 +25,10 @@ use crate::engine::property::{
     self, Property, PropertyRun, PropertySettings, Regressions, TimeBudget,
 };
 use crate::engine::setup::{SetUp, SetupCause};
-pub use crate::engine::start::random_u64;
 use crate::engine::start::{
     chain, document_notes, libtest_args, listen_for_signals, random_id, setups,
 };
+pub use crate::engine::start::{random_u64, RunError};
 use crate::engine::stop::{Reason, Stop};
 use crate::http::{Credential, Secret, Target};
 use crate::redact::Redactor;
@@ -121,34 +121,6 @@ pub struct Plan {
     pub known_failures: Option<KnownFailures>,
     /// Rewrite this known-failures file with the run's failures.
     pub update_known_failures: Option<PathBuf>,
-}
-
-/// Why a run could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error(transparent)]
-    Target(#[from] crate::http::TargetError),
-    #[error("cannot start the async runtime: {0}")]
-    Runtime(#[source] std::io::Error),
-    #[error("cannot start the embedded reference server: {0}")]
-    Server(#[source] std::io::Error),
-    /// The `--created` file cannot be opened; checked before anything is sent.
-    #[error(transparent)]
-    Created(#[from] CreatedError),
-    /// The contract needs a `--base-url`: the embedded server does not serve it.
-    #[error("{0}")]
-    NeedsBaseUrl(String),
-}
-
-impl RunError {
-    /// Whether the error was found before anything was sent: the command line or a path is
-    /// wrong, not the target.
-    pub fn before_sending(&self) -> bool {
-        matches!(
-            self,
-            RunError::Target(_) | RunError::Created(_) | RunError::NeedsBaseUrl(_)
-        )
-    }
 }
 
 /// One test of the run: a single case, or a property over many generated cases.
@@ -246,6 +218,19 @@ impl Context {
             known.mark(&mut result, self.today);
         }
         result
+    }
+
+    /// The `latency` and `timeout` rules of each operation, once every test has ended and while
+    /// the target is up (a slow body is shrunk by sending it again).
+    fn settle_latency(&self, strict: bool) {
+        let mark = |r: &mut CaseResult| {
+            if let Some(known) = &self.known {
+                known.mark(r, self.today);
+            }
+        };
+        for (exec, results) in self.execs.iter().zip(&self.results) {
+            crate::engine::latency::settle(exec, results, strict, &mark);
+        }
     }
 
     /// What libtest shows for a result of operation `op`: nothing when it passed (or failed
@@ -363,6 +348,7 @@ pub fn run(plan: &Plan, observer: Arc<dyn Observer>) -> Result<RunOutcome, RunEr
     observer.document_notes(&document_notes(plan, false));
     let ctx = context(plan, &live, &runtime, &args, stop, started.0, observer)?;
     run_units(plan, &ctx, &args);
+    ctx.settle_latency(plan.strict);
     if let Some(s) = live.server {
         runtime.block_on(s.shutdown());
     }

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 
 use crate::contract::Class;
 use crate::engine::chain::{Chain, Need};
+use crate::engine::collect::CreatedError;
 use crate::engine::observe::DocumentNotes;
 use crate::engine::observe::Observer;
 use crate::engine::run::{Plan, Selection, TargetChoice, DEFAULT_THREADS};
@@ -188,5 +189,33 @@ pub(super) fn libtest_args(sel: &Selection) -> Arguments {
         test_threads: Some(sel.test_threads.unwrap_or(DEFAULT_THREADS)),
         quiet: sel.quiet,
         ..Arguments::default()
+    }
+}
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Target(#[from] crate::http::TargetError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    #[error("cannot start the embedded reference server: {0}")]
+    Server(#[source] std::io::Error),
+    /// The `--created` file cannot be opened; checked before anything is sent.
+    #[error(transparent)]
+    Created(#[from] CreatedError),
+    /// The contract needs a `--base-url`: the embedded server does not serve it.
+    #[error("{0}")]
+    NeedsBaseUrl(String),
+}
+
+impl RunError {
+    /// Whether the error was found before anything was sent: the command line or a path is
+    /// wrong, not the target.
+    pub fn before_sending(&self) -> bool {
+        matches!(
+            self,
+            RunError::Target(_) | RunError::Created(_) | RunError::NeedsBaseUrl(_)
+        )
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::check::excerpt;
+use crate::check::{excerpt, names};
 use crate::contract::{LoadWarning, Severity, Untested};
 use crate::engine::known::EntryState;
 use crate::engine::observe::DocumentNotes;
@@ -175,6 +175,25 @@ pub fn warning_lines(results: &[CaseResult]) -> Vec<String> {
         for v in r.warnings() {
             out.push(format!(
                 "warning: {}: {}: expected {}, got {}",
+                r.case.id,
+                v.headline(),
+                v.expected,
+                v.actual
+            ));
+        }
+    }
+    out
+}
+
+/// Error lines for the rules judged once every test has ended (`latency`, `timeout`): the test
+/// list showed those cases before they were judged, as passed or not tested.
+pub fn late_error_lines(results: &[CaseResult]) -> Vec<String> {
+    let late = [names::LATENCY, names::TIMEOUT];
+    let mut out = Vec::new();
+    for r in results {
+        for v in r.errors().filter(|v| late.contains(&v.check.as_str())) {
+            out.push(format!(
+                "error: {} (judged once every test had ended): {}: expected {}, got {}",
                 r.case.id,
                 v.headline(),
                 v.expected,

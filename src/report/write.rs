@@ -145,6 +145,7 @@ fn check_writable(path: &Path, what: &'static str) -> Result<(), WriteError> {
 fn closing_lines(plan: &Plan, outcome: &RunOutcome) -> Vec<String> {
     let results = &outcome.results;
     let mut lines = super::human::warning_lines(results);
+    lines.extend(super::human::late_error_lines(results));
     lines.extend(super::human::known_lines(results));
     if let Some(k) = &plan.known_failures {
         lines.extend(super::human::known_entry_lines(

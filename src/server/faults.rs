@@ -120,6 +120,7 @@ fault_catalog! {
     EpochStringDateTime = "epoch-string-date-time", "standards", "An `expires_at` of digits (`\"4102444800\"`) is read as Unix seconds.";
     EpochNumberDateTime = "epoch-number-date-time", "too-lenient", "An `expires_at` that is a JSON number (`4102444800`) is read as Unix seconds, as pydantic reads it.";
     CrashOnLoneSurrogateCloses = "crash-on-lone-surrogate-closes", "standards", "A string with a lone surrogate escape answers 500, and the connection is closed after it without `Connection: close` (FastAPI's 422 handler crashing, uvicorn dropping the connection).";
+    StallsOnRepeatedCharacters = "stalls-on-repeated-characters", "crash", "A valid `name` or `description` that starts with 40 or more of one ASCII letter or digit takes 1.5 s to answer (a backtracking pattern), and is answered 201 in the end.";
 }
 
 impl fmt::Display for Fault {

@@ -282,6 +282,10 @@ async fn create_token(
         return validation_failed(config, errors);
     }
 
+    if faults.has(Fault::StallsOnRepeatedCharacters) && validate::stalls(&request) {
+        // Not blocking: the other requests are answered meanwhile, as on a real server.
+        tokio::time::sleep(validate::STALL).await;
+    }
     let passed = state.passed.fetch_add(1, Ordering::Relaxed) + 1;
     if faults.has(Fault::Intermittent500) && passed % 10 == 0 {
         return server_error(config);

@@ -8,6 +8,23 @@ use crate::contract::datetimes::parse_rfc3339;
 
 pub const NAME_MAX_CHARS: usize = 55;
 
+/// The run of one ASCII letter or digit that makes the `stalls-on-repeated-characters` pattern
+/// backtrack, and how long it then takes.
+pub const STALL_RUN: usize = 40;
+pub const STALL: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Whether a valid body would stall an anchored pattern such as `^([a-z0-9]+)*$` run over its
+/// text: `name` or `description` starts with [`STALL_RUN`] or more of one ASCII letter or digit.
+pub fn stalls(request: &TokenRequest) -> bool {
+    [&request.name, &request.description].iter().any(|s| {
+        let mut chars = s.chars();
+        chars.next().is_some_and(|first| {
+            first.is_ascii_alphanumeric()
+                && chars.take_while(|c| *c == first).count() + 1 >= STALL_RUN
+        })
+    })
+}
+
 /// A body that passed validation.
 #[derive(Debug)]
 pub struct TokenRequest {

@@ -21,6 +21,7 @@ mod hostile_verdict;
 mod http_level;
 mod junit;
 mod junit_schema;
+mod latency;
 mod layers;
 mod loaders;
 mod memory;

@@ -100,6 +100,7 @@ fn probe(fault: Fault) -> Vec<Call> {
         }
         EpochStringDateTime => vec![with(json!({"expires_at": "4102444800"})).expect(422)],
         EpochNumberDateTime => vec![with(json!({"expires_at": 4_102_444_800u64})).expect(422)],
+        StallsOnRepeatedCharacters => vec![name_of("a".repeat(40))],
     }
 }
 

@@ -285,7 +285,17 @@ async fn run(faults: FaultSet, calls: &[Call]) -> Result<(), String> {
     let app = app(config(faults));
     let mut ids = HashSet::new();
     for call in calls {
+        let started = std::time::Instant::now();
         let reply = send(&app, call).await;
+        // A stall is a bug even when the answer is right; the clean server answers in ms.
+        if started.elapsed() > std::time::Duration::from_millis(1200) {
+            return Err(format!(
+                "{} {}: took {:?}",
+                call.method,
+                call.body,
+                started.elapsed()
+            ));
+        }
         conforms(call, &reply, &mut ids).map_err(|e| {
             let body = String::from_utf8_lossy(&reply.body);
             format!("{} {}: {e}\n  body: {body}", call.method, call.body)
